@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make study` renders the whole study, `make test` runs the tests.
+# Both create the virtual environment (.venv) first when it is missing or out of date.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := studylib
+JOBS   ?= 2
+
+.PHONY: study test lab bench validate clean-outputs
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (studylib)" >/dev/null
+	touch $(STAMP)
+
+study: $(STAMP)
+	$(PY) -m studylib study --jobs $(JOBS)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+validate: $(STAMP)
+	$(PY) -m studylib validate
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=. notebooks/
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean-outputs:
+	find outputs -mindepth 1 -not -name README.md -not -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,437 @@
+"""Load and validate a data bundle: a folder of five CSV tables described by the codebook.
+
+Several folders layer: the default ``data/`` first, then a researcher's folder that adds rows. Every
+problem is collected (not just the first) and reported as ``file:line: column 'x': message``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codebook import TABLES, Codebook, load_codebook
+from .errors import Problem, StudyError, ValidationError
+from .paths import DATA_DIR
+
+__all__ = ["Bundle", "load_bundle", "validate_bundle", "DataWarning"]
+
+DATE_RE = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
+ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+SLUG_RE = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
+MIN_YEAR = 1800
+MAX_YEAR = date.today().year + 10  # planned programmes are allowed; a far-future year is a typo
+ORIGIN_COLUMNS = ["_file", "_line"]
+
+
+class DataWarning(UserWarning):
+    """Something in a bundle worth knowing that is not an error (e.g. an unknown column)."""
+
+
+@dataclass
+class Bundle:
+    """Validated, typed study tables.
+
+    Each table is a DataFrame; ``_file`` and ``_line`` say where every row came from. Date columns keep
+    the text as coded plus ``<col>_year`` and ``<col>_precision`` (year, month, day or unknown).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    dirs: list[Path]
+    files: dict[str, str] = field(default_factory=dict)  # path -> sha256
+    warnings: list[str] = field(default_factory=list)
+    codebook: Codebook = field(default_factory=load_codebook)
+
+    def __getattr__(self, name):
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def summary(self) -> pd.DataFrame:
+        """Rows per table, the share of rows with a locator, and the sources cited."""
+        rows = []
+        for name in TABLES:
+            df = self.tables[name]
+            has_loc = "locator" in df.columns
+            cited = df["source_id"].nunique() if "source_id" in df.columns else np.nan
+            rows.append({
+                "table": name,
+                "rows": len(df),
+                "with_locator": (df["locator"].fillna("").str.strip() != "").mean() if has_loc and len(df) else np.nan,
+                "sources_cited": cited,
+            })
+        return pd.DataFrame(rows)
+
+    def tie_ids(self) -> list[str]:
+        return sorted(self.tables["ties"]["tie_id"])
+
+    def city_name(self, city_id: str) -> str:
+        cities = self.tables["cities"].set_index("city_id")
+        return str(cities.at[city_id, "name"]) if city_id in cities.index else city_id
+
+    def tie_label(self, tie_id: str) -> str:
+        """Display name of a tie, e.g. 'Surabaya–Busan'."""
+        ties = self.tables["ties"].set_index("tie_id")
+        if tie_id not in ties.index:
+            return tie_id
+        row = ties.loc[tie_id]
+        return f"{self.city_name(row['city_a'])}–{self.city_name(row['city_b'])}"
+
+    def source_label(self, source_ids) -> str:
+        """Citations of ``source_ids`` as a short semicolon-separated string (reliability in brackets)."""
+        src = self.tables["sources"].set_index("source_id")
+        parts = []
+        for sid in sorted(set(source_ids)):
+            if sid in src.index:
+                parts.append(f"{sid} [{src.at[sid, 'reliability']}]")
+        return "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+def _decode(path: Path, problems: list[Problem]) -> str | None:
+    raw = path.read_bytes()
+    if not raw.strip():
+        problems.append(Problem(path.name, 0, "", "the file is empty (expected a header line and rows)"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(
+            path.name, line, "",
+            f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); it looks like a Windows/Latin-1 "
+            "export: save it as 'CSV UTF-8' and try again",
+        ))
+        return None
+
+
+def _read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read one CSV as text, with the line each record starts on. ``None`` if unreadable."""
+    text = _decode(path, problems)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+        records, lines, prev = [], [], reader.line_num
+        for rec in reader:
+            lines.append(prev + 1)
+            prev = reader.line_num
+            records.append(rec)
+    except csv.Error as exc:
+        problems.append(Problem(path.name, reader.line_num, "", f"the CSV cannot be parsed: {exc}"))
+        return None
+    header = [h.strip() for h in header]
+    if len(header) == 1 and ";" in header[0]:
+        problems.append(Problem(path.name, 1, "", "the file is semicolon-delimited; save it with commas as separators"))
+        return None
+    ncol = len(header)
+    keep_recs, keep_lines = [], []
+    for rec, line in zip(records, lines):
+        if not any(v.strip() for v in rec):
+            continue  # blank line
+        if len(rec) != ncol:
+            problems.append(Problem(path.name, line, "", f"the row has {len(rec)} fields but the header has {ncol}"))
+            continue
+        keep_recs.append(rec)
+        keep_lines.append(line)
+    df = pd.DataFrame(keep_recs, columns=header, dtype=object) if keep_recs else pd.DataFrame(columns=header, dtype=object)
+    df = df.astype(object).apply(lambda s: s.str.strip()) if len(df) else df
+    df["_file"] = path.name
+    df["_line"] = np.asarray(keep_lines, dtype=np.int64)
+    return df
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -------------------------------------------------------------------------------------------- validation
+
+
+class _Checker:
+    """Collects problems for one table, vectorised over its rows."""
+
+    def __init__(self, df: pd.DataFrame, problems: list[Problem]):
+        self.df = df
+        self.problems = problems
+
+    def flag(self, mask, column: str, message) -> None:
+        """Record a problem for every row where ``mask`` is true; ``message`` may be a function of the value."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        sub = self.df.loc[mask, ["_file", "_line", column] if column in self.df.columns else ["_file", "_line"]]
+        for rec in sub.itertuples(index=False):
+            value = rec[2] if len(rec) > 2 else None
+            text = message(value) if callable(message) else message
+            self.problems.append(Problem(rec[0], int(rec[1]), column, text))
+
+
+def _suggest(value: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"'{value}' is not one of {', '.join(allowed)}{hint}"
+
+
+def _check_columns(table: str, df: pd.DataFrame, cb: Codebook, file: str, problems, warns) -> bool:
+    required = list(cb.columns(table))
+    known = set(cb.all_columns(table)) | set(ORIGIN_COLUMNS)
+    missing = [c for c in required if c not in df.columns]
+    for c in missing:
+        close = difflib.get_close_matches(c, [h for h in df.columns if h not in known], n=1)
+        hint = f" (is '{close[0]}' a misspelling?)" if close else ""
+        problems.append(Problem(file, 1, c, f"required column is missing{hint}"))
+    for c in df.columns:
+        if c not in known:
+            warns.append(f"{file}:1: column '{c}': unknown column, ignored")
+    return not missing
+
+
+def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Problem]) -> None:
+    chk = _Checker(df, problems)
+    for col, spec in cb.all_columns(table).items():
+        if col not in df.columns:
+            continue
+        s = df[col].fillna("")
+        empty = (s == "").to_numpy()
+        if spec.get("required"):
+            chk.flag(empty, col, "a value is required")
+        kind = spec["type"]
+        present = ~empty
+        if kind == "vocab":
+            allowed = cb.vocabulary(spec["vocab"])
+            bad = present & ~s.isin(allowed).to_numpy()
+            chk.flag(bad, col, lambda v, a=allowed: _suggest(v, a))
+        elif kind == "id":
+            chk.flag(present & ~s.str.match(ID_RE).to_numpy(), col,
+                     lambda v: f"'{v}' is not a valid id (letters, digits, '_', '-', '.', no spaces)")
+        elif kind == "slug":
+            chk.flag(present & ~s.str.match(SLUG_RE).to_numpy(), col,
+                     lambda v: f"'{v}' is not a slug (lower-case ASCII letters and digits joined by '_')")
+        elif kind == "country":
+            chk.flag(present & ~s.str.match(r"^[A-Z]{2}$").to_numpy(), col,
+                     lambda v: f"'{v}' is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. ID, KR)")
+        elif kind == "float":
+            num = pd.to_numeric(s.where(present), errors="coerce")
+            comma = s.str.match(r"^-?\d+,\d+$").to_numpy()
+            chk.flag(present & comma, col, lambda v: f"'{v}' uses a decimal comma; write it with a dot ({v.replace(',', '.')})")
+            chk.flag(present & ~comma & num.isna().to_numpy(), col, lambda v: f"'{v}' is not a number")
+            lo, hi = spec.get("min"), spec.get("max")
+            if lo is not None:
+                chk.flag((num < lo).to_numpy(), col, lambda v, lo=lo: f"{v} is below the minimum {lo}")
+            if hi is not None:
+                chk.flag((num > hi).to_numpy(), col, lambda v, hi=hi: f"{v} is above the maximum {hi}")
+        elif kind == "count":
+            num = pd.to_numeric(s.where(present), errors="coerce")
+            chk.flag(present & num.isna().to_numpy(), col, lambda v: f"'{v}' is not a number of people")
+            chk.flag((num < 0).to_numpy(), col, lambda v: f"{v} is negative; a count of people cannot be")
+            chk.flag(((num >= 0) & (num % 1 != 0)).to_numpy(), col, lambda v: f"{v} is fractional; a count of people is a whole number")
+        elif kind == "year":
+            ok = s.str.match(r"^\d{4}$").to_numpy()
+            chk.flag(present & ~ok, col, lambda v: f"'{v}' is not a year (YYYY)")
+            yr = pd.to_numeric(s.where(present & ok), errors="coerce")
+            chk.flag(((yr < MIN_YEAR) | (yr > MAX_YEAR)).to_numpy(), col,
+                     lambda v: f"year {v} is outside {MIN_YEAR}–{MAX_YEAR}; is it a typo?")
+        elif kind == "date":
+            _check_dates(chk, s, present, col)
+
+
+def _check_dates(chk: _Checker, s: pd.Series, present: np.ndarray, col: str) -> None:
+    parts = s.str.extract(DATE_RE)
+    shape_ok = parts[0].notna().to_numpy()
+    chk.flag(present & ~shape_ok, col,
+             lambda v: f"'{v}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD at the precision the source gives")
+    y = pd.to_numeric(parts[0], errors="coerce")
+    m = pd.to_numeric(parts[1], errors="coerce")
+    d = pd.to_numeric(parts[2], errors="coerce")
+    chk.flag(((y < MIN_YEAR) | (y > MAX_YEAR)).to_numpy(), col,
+             lambda v: f"year in '{v}' is outside {MIN_YEAR}–{MAX_YEAR}; is it a typo?")
+    chk.flag(((m < 1) | (m > 12)).to_numpy(), col, lambda v: f"'{v}' has no month {v[5:7]} (months run 01–12)")
+    has_day = (d.notna() & m.between(1, 12)).to_numpy()
+    if has_day.any():
+        full = pd.to_datetime(s.where(has_day), format="%Y-%m-%d", errors="coerce")
+        chk.flag(has_day & full.isna().to_numpy(), col, lambda v: f"'{v}' is not a calendar date")
+
+
+def _date_key(s: pd.Series, pad: str) -> pd.Series:
+    """Comparable text key of a partial date, padded to the start ('lo') or end ('hi') of its period."""
+    fill = {"lo": ("-01", "-01"), "hi": ("-12", "-31")}[pad]
+    out = s.where(s.str.len() != 4, s + fill[0] + fill[1])
+    return out.where(out.str.len() != 7, out + fill[1])
+
+
+def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:
+    """Rules across columns and tables: keys, references, dates, ties."""
+    for table, df in tables.items():
+        key = cb.key(table)
+        if key and key in df.columns:
+            dup = df[key].ne("") & df.duplicated(key, keep="first")
+            first_line = df.drop_duplicates(key).set_index(key)["_line"]
+            first_file = df.drop_duplicates(key).set_index(key)["_file"]
+            _Checker(df, problems).flag(
+                dup.to_numpy(), key,
+                lambda v: f"duplicate id '{v}' (first at {first_file[v]}:{first_line[v]}); ids must be unique",
+            )
+    for table, df in tables.items():
+        for col, spec in cb.all_columns(table).items():
+            if spec["type"] != "ref" or col not in df.columns:
+                continue
+            ref_table, ref_col = spec["ref"].split(".")
+            known = set(tables[ref_table][ref_col]) if ref_col in tables[ref_table].columns else set()
+            s = df[col].fillna("")
+            bad = (s != "") & ~s.isin(known)
+            _Checker(df, problems).flag(
+                bad.to_numpy(), col,
+                lambda v, t=ref_table, c=ref_col, k=known: f"'{v}' is not a {c} in {t}.csv" + (
+                    f"; did you mean '{m[0]}'?" if (m := difflib.get_close_matches(v, sorted(k), n=1)) else ""),
+            )
+    ties = tables["ties"]
+    if {"tie_id", "city_a", "city_b"} <= set(ties.columns):
+        chk = _Checker(ties, problems)
+        same = (ties["city_a"] != "") & (ties["city_a"] == ties["city_b"])
+        chk.flag(same.to_numpy(), "city_b", lambda v: f"a tie from a city to itself ('{v}')")
+        expected = ties["city_a"] + "-" + ties["city_b"]
+        wrong = ~same & (ties["tie_id"] != expected)
+        exp = dict(zip(ties["tie_id"], expected))
+        chk.flag(wrong.to_numpy(), "tie_id",
+                 lambda v: f"tie id '{v}' disagrees with its cities; it should be '{exp.get(v, '<city_a>-<city_b>')}'")
+    acts = tables["activities"]
+    if {"start", "end", "until"} <= set(acts.columns):
+        chk = _Checker(acts, problems)
+        start, end, until = acts["start"].fillna(""), acts["end"].fillna(""), acts["until"].fillna("")
+        valid = start.str.match(DATE_RE) & end.str.match(DATE_RE)
+        before = valid & (_date_key(end, "hi") < _date_key(start, "lo"))
+        chk.flag(before.to_numpy(), "end", lambda v: f"end '{v}' is before start")
+        valid_u = start.str.match(DATE_RE) & until.str.match(r"^\d{4}$")
+        before_u = valid_u & (until < start.str[:4])
+        chk.flag(before_u.to_numpy(), "until", lambda v: f"until {v} is before the start year")
+    ind = tables["indicators"]
+    if {"entity_id", "entity_type"} <= set(ind.columns):
+        for etype, ref in (("city", ("cities", "city_id")), ("tie", ("ties", "tie_id"))):
+            known = set(tables[ref[0]][ref[1]]) if ref[1] in tables[ref[0]].columns else set()
+            bad = (ind["entity_type"] == etype) & ~ind["entity_id"].isin(known)
+            _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
+                                         lambda v, r=ref: f"'{v}' is not a {r[1]} in {r[0]}.csv")
+
+
+# ------------------------------------------------------------------------------------------------ typing
+
+
+def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+    """Convert validated text columns to types: categories, numbers, dates with their precision."""
+    df = df.copy()
+    for col, spec in cb.all_columns(table).items():
+        if col not in df.columns:
+            df[col] = "" if spec["type"] not in ("float", "count", "year") else np.nan
+        kind = spec["type"]
+        s = df[col]
+        if kind == "vocab":
+            df[col] = pd.Categorical(s.replace("", np.nan), categories=cb.vocabulary(spec["vocab"]))
+        elif kind == "float":
+            df[col] = pd.to_numeric(s.replace("", np.nan), errors="coerce").astype("float64")
+        elif kind in ("count", "year"):
+            df[col] = pd.to_numeric(s.replace("", np.nan), errors="coerce").astype("Int64")
+        elif kind == "date":
+            s = s.fillna("").astype(str)
+            df[col] = s
+            df[f"{col}_year"] = pd.to_numeric(s.str[:4].replace("", np.nan), errors="coerce").astype("Int64")
+            df[f"{col}_precision"] = pd.Categorical(
+                np.select([s.str.len() == 10, s.str.len() == 7, s.str.len() == 4], ["day", "month", "year"], "unknown"),
+                categories=["year", "month", "day", "unknown"],
+            )
+        else:
+            df[col] = s.fillna("").astype(str)
+    return df.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ public
+
+
+def _resolve_dirs(dirs) -> list[Path]:
+    out = [Path(d).expanduser().resolve() for d in dirs] if dirs else [DATA_DIR]
+    for d in out:
+        if not d.is_dir():
+            raise StudyError(f"{d}: no such data folder")
+    return out
+
+
+def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str], dict[str, str]]:
+    """Read and check bundle folders; return raw tables, problems, warnings and file hashes.
+
+    The first folder must hold all five tables; later folders (a researcher's own rows) may hold any of them.
+    """
+    cb = codebook or load_codebook()
+    paths = _resolve_dirs(dirs)
+    problems: list[Problem] = []
+    warns: list[str] = []
+    hashes: dict[str, str] = {}
+    layers: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    for i, folder in enumerate(paths):
+        for table in TABLES:
+            path = folder / f"{table}.csv"
+            if not path.exists():
+                if i == 0:
+                    problems.append(Problem(f"{table}.csv", 0, "", f"the table is missing from {folder}"))
+                continue
+            hashes[str(path)] = _sha256(path)
+            df = _read_table(path, problems)
+            if df is None:
+                continue
+            if i > 0:
+                df["_file"] = f"{folder.name}/{path.name}"
+            if not _check_columns(table, df, cb, df["_file"].iat[0] if len(df) else path.name, problems, warns):
+                continue
+            if len(df) == 0 and i == 0 and table != "indicators":
+                problems.append(Problem(path.name, 1, "", "the table has a header but no rows"))
+            layers[table].append(df)
+    tables = {}
+    for table in TABLES:
+        cols = list(cb.columns(table)) + ORIGIN_COLUMNS
+        frames = [f for f in layers[table]]
+        tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+        tables[table] = tables[table].astype({c: object for c in tables[table].columns if c != "_line"})
+    for table, df in tables.items():
+        _check_values(table, df, cb, problems)
+    _check_rows(tables, cb, problems)
+    return tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns, hashes
+
+
+def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
+    """Load, validate and type one or more bundle folders (default: the study's ``data/``).
+
+    Parameters
+    ----------
+    *dirs : path-like
+        Bundle folders, layered in order: the default data first, then a researcher's folder.
+
+    Returns
+    -------
+    Bundle
+        Typed tables plus the SHA-256 of every file read.
+
+    Raises
+    ------
+    ValidationError
+        With every problem found, each naming file, line and column.
+    """
+    cb = codebook or load_codebook()
+    tables, problems, warns, hashes = validate_bundle(*dirs, codebook=cb)
+    if problems:
+        raise ValidationError(problems)
+    for w in warns:
+        warnings.warn(w, DataWarning, stacklevel=2)
+    typed = {t: _typed(t, df, cb) for t, df in tables.items()}
+    return Bundle(tables=typed, dirs=_resolve_dirs(dirs), files=hashes, warnings=warns, codebook=cb)

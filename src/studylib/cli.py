@@ -1,0 +1,71 @@
+"""The ``studylib`` command line: validate data, list and run the study notebooks.
+
+User errors exit with status 2 and a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from .errors import StudyError, ValidationError
+
+__all__ = ["main"]
+
+
+def _cmd_validate(args) -> int:
+    from .bundle import load_bundle
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle = load_bundle(*args.data)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    summary = bundle.summary()
+    print("Data folders: " + ", ".join(str(d) for d in bundle.dirs))
+    for row in summary.itertuples(index=False):
+        loc = "" if row.with_locator != row.with_locator else f", {row.with_locator:.0%} with a locator"
+        cited = "" if row.sources_cited != row.sources_cited else f", {int(row.sources_cited)} sources cited"
+        print(f"  {row.table:<11} {row.rows:>6} rows{loc}{cited}")
+    print("OK: no problems found.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check a data bundle and print a summary")
+    p.add_argument("--data", action="append", default=[], metavar="DIR",
+                   help="bundle folder (repeat to layer; default: the study's data/)")
+    p.set_defaults(func=_cmd_validate)
+    try:
+        from .runner import add_run_commands
+    except ImportError:  # pragma: no cover - runner not present yet
+        pass
+    else:
+        add_run_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``studylib`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "data", None) == []:
+        args.data = []
+    try:
+        return int(args.func(args) or 0)
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StudyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

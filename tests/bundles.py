@@ -1,0 +1,63 @@
+"""A tiny valid bundle, written to a folder, that tests break one cell at a time."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+HEADERS = {
+    "sources": ["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
+    "cities": ["city_id", "name", "name_local", "country", "level", "parent_id", "lat", "lon"],
+    "ties": ["tie_id", "city_a", "city_b", "tie_type", "signed", "status", "source_id", "note"],
+    "activities": ["activity_id", "tie_id", "actor", "title", "sector", "activity_type", "start", "end",
+                   "recurrence", "until", "direction", "participants", "participant_group", "institution",
+                   "source_id", "locator", "certainty"],
+    "indicators": ["entity_id", "entity_type", "indicator", "value", "unit", "year", "target", "source_id", "locator"],
+}
+
+
+def base_rows() -> dict[str, list[dict]]:
+    """Rows of a minimal valid bundle: two cities, one tie, four activities, one indicator."""
+    return {
+        "sources": [{"source_id": "src1", "citation": "Test source", "source_type": "journal_article",
+                     "reliability": "peer_reviewed", "url_or_doi": "", "language": "en"}],
+        "cities": [
+            {"city_id": "alpha", "name": "Alpha", "name_local": "", "country": "ID", "level": "city",
+             "parent_id": "", "lat": "", "lon": ""},
+            {"city_id": "beta", "name": "Beta", "name_local": "베타", "country": "KR", "level": "city",
+             "parent_id": "", "lat": "", "lon": ""},
+        ],
+        "ties": [{"tie_id": "alpha-beta", "city_a": "alpha", "city_b": "beta", "tie_type": "sister",
+                  "signed": "2010", "status": "active", "source_id": "src1", "note": ""}],
+        "activities": [
+            _act("a1", "Sister-city agreement", "general", "agreement", "2010", direction="mutual"),
+            _act("a2", "Teacher visits", "education", "exchange_programme", "2012-07", recurrence="annual",
+                 until="2014", participants="10", group="teachers"),
+            _act("a3", "Festival", "culture", "festival", "2013-05-02", end="2013-05-04", direction="b_to_a"),
+            _act("a4", "Trade mission", "economy", "delegation", "2014"),
+        ],
+        "indicators": [{"entity_id": "alpha", "entity_type": "city", "indicator": "kiosks", "value": "5",
+                        "unit": "count", "year": "2020", "target": "", "source_id": "src1", "locator": "Table 1"}],
+    }
+
+
+def _act(aid, title, sector, atype, start, *, end="", recurrence="once", until="", direction="a_to_b",
+         participants="", group="", tie="alpha-beta"):
+    return {"activity_id": aid, "tie_id": tie, "actor": "alpha", "title": title, "sector": sector,
+            "activity_type": atype, "start": start, "end": end, "recurrence": recurrence, "until": until,
+            "direction": direction, "participants": participants, "participant_group": group,
+            "institution": "", "source_id": "src1", "locator": "p. 1", "certainty": "reported"}
+
+
+def write_bundle(folder: Path, rows: dict[str, list[dict]] | None = None, *, encoding="utf-8",
+                 newline="\n") -> Path:
+    """Write ``rows`` (default: :func:`base_rows`) as CSV tables into ``folder``."""
+    rows = base_rows() if rows is None else rows
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, recs in rows.items():
+        header = list(recs[0]) if recs else HEADERS[table]
+        with open(folder / f"{table}.csv", "w", encoding=encoding, newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=header, lineterminator=newline)
+            w.writeheader()
+            w.writerows(recs)
+    return folder
