@@ -354,6 +354,8 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
             )
         else:
             df[col] = s.fillna("").astype(str)
+    if table == "activities":
+        df["stage"] = df["stage"].fillna("implemented")
     return df.reset_index(drop=True)
 
 

@@ -1,0 +1,212 @@
+"""The study's charts: one function per chart, data first, keyword options, a Figure back.
+
+Every chart carries a caption naming the sources of the rows it shows, built from the data's ``source_id``
+column (and, when ``sources`` is given, their reliability). :func:`save_figure` writes PNG and SVG that are
+byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = [
+    "set_study_theme", "source_caption", "save_figure", "sector_heatmap", "timeline", "sector_shares_chart",
+    "coefficient_plot", "predicted_counts_chart", "people_chart", "axis_balance_chart", "kpi_chart",
+    "cluster_dotplot", "indicator_chart",
+]
+
+PALETTE = "colorblind"
+RC = {
+    "svg.hashsalt": "studylib",  # stable ids inside SVG files
+    "svg.fonttype": "path",
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+}
+
+
+def set_study_theme() -> None:
+    """Apply the study theme: white grid, colour-blind-safe palette, print-readable sizes, stable SVG ids."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, rc=RC)
+
+
+def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "") -> str:
+    """'Sources: id [reliability]; ...' for the rows in ``data`` (plus an optional note)."""
+    ids = sorted({s for s in data.get("source_id", pd.Series(dtype=str)).dropna().astype(str) if s})
+    if sources is not None:
+        rel = sources.set_index("source_id")["reliability"].astype(str)
+        ids = [f"{i} [{rel.get(i, '?')}]" for i in ids]
+    text = "Sources: " + ("; ".join(ids) if ids else "none")
+    return f"{text}. {note}".strip() if note else text + "."
+
+
+def _finish(fig, caption: str, *, title: str | None = None):
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    wrapped = "\n".join(textwrap.wrap(caption, 130))
+    fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7.5, color="0.3")
+    lines = wrapped.count("\n") + 1
+    fig.tight_layout(rect=(0, 0.02 + 0.025 * lines, 1, 0.97 if title else 1))
+    fig.caption = caption
+    return fig
+
+
+def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
+    """Write ``fig`` as ``<stem>.png`` and ``<stem>.svg`` with no timestamps or random ids; return the paths."""
+    stem = Path(directory) / stem if directory is not None else Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with plt.rc_context(RC):
+        png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+        fig.savefig(png, metadata={"Software": None})
+        fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    return [png, svg]
+
+
+def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "sector", labels: dict | None = None,
+                   sources: pd.DataFrame | None = None, title: str | None = "Activities by tie and sector"):
+    """Heatmap of event counts, ``row`` x ``col`` (e.g. tie x sector)."""
+    table = pd.crosstab(data[row].astype(str), data[col].astype(str))
+    if labels:
+        table.index = [labels.get(i, i) for i in table.index]
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
+    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+    ax.set(xlabel=col.replace("_", " "), ylabel="")
+    return _finish(fig, source_caption(data, sources=sources), title=title)
+
+
+def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, sources: pd.DataFrame | None = None,
+             title: str | None = "Activities by year", note: str = ""):
+    """Events by year and ``y``; events from the annual expansion rule are drawn hollow."""
+    counts = data.groupby([y, "year", "expanded"], observed=True).size().rename("events").reset_index()
+    counts[y] = counts[y].astype(str)
+    order = sorted(counts[y].unique())
+    fig, ax = plt.subplots(figsize=(9, max(2.5, 0.45 * len(order) + 1.8)))
+    colours = dict(zip(order, sns.color_palette(PALETTE, len(order))))
+    for expanded, marker_face in ((False, None), (True, "none")):
+        part = counts[counts["expanded"] == expanded]
+        ax.scatter(part["year"], part[y].map({k: i for i, k in enumerate(order)}), s=40 + 40 * part["events"],
+                   c=[colours[k] for k in part[y]] if marker_face is None else "none",
+                   edgecolors=[colours[k] for k in part[y]], linewidths=1.5,
+                   label="expanded (annual-programme assumption)" if expanded else "reported by a source")
+    ax.set_yticks(range(len(order)), order)
+    ax.set(xlabel="year", ylabel="")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if len(counts):
+        ax.legend(loc="upper left", fontsize=8, frameon=True)
+    return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
+
+
+def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict | None = None,
+                        sources: pd.DataFrame | None = None, title: str | None = "Sector shares"):
+    """Sector shares side by side for each value of ``by`` (from :func:`studylib.shares` output plus sources)."""
+    d = data.copy()
+    if labels:
+        d[by] = d[by].map(lambda v: labels.get(v, v))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE)
+    ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
+    ax.tick_params(axis="x", rotation=30)
+    return _finish(fig, source_caption(data, sources=sources), title=title)
+
+
+def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "", title: str | None = None):
+    """Estimates (or incidence-rate ratios) with 95% intervals from a ``ModelResult.tidy()`` table."""
+    d = data[data["term"] != "Intercept"].copy()
+    if irr and "irr" in d.columns:
+        est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, "incidence-rate ratio (log scale)"
+    else:
+        est, lo, hi, ref, label = d["estimate"], d["conf_low"], d["conf_high"], 0.0, "estimate"
+    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.4 * len(d) + 1.5)))
+    ypos = np.arange(len(d))
+    ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
+    ax.axvline(ref, color="0.4", linestyle="--", linewidth=1)
+    ax.set_yticks(ypos, d["term"])
+    ax.invert_yaxis()
+    ax.set(xlabel=label, ylabel="")
+    if irr and "irr" in d.columns and len(d) and np.all(np.isfinite(lo)) and (lo > 0).all():
+        ax.set_xscale("log")
+    return _finish(fig, caption or "Model estimates with 95% confidence intervals.", title=title)
+
+
+def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "tie_id", observed: str = "activities",
+                           predicted: str = "predicted", caption: str = "", title: str | None = "Observed and predicted counts"):
+    """Observed counts (points) and model predictions (lines) by ``x`` and ``hue``."""
+    fig, ax = plt.subplots(figsize=(9, 4))
+    sns.lineplot(data=data, x=x, y=predicted, hue=hue, ax=ax, palette=PALETTE, errorbar=None)
+    sns.scatterplot(data=data, x=x, y=observed, hue=hue, ax=ax, palette=PALETTE, legend=False, alpha=0.6)
+    ax.set(ylabel="events per year")
+    return _finish(fig, caption or "Points: observed; lines: model predictions.", title=title)
+
+
+def people_chart(data: pd.DataFrame, *, hue: str = "direction", sources: pd.DataFrame | None = None,
+                 title: str | None = "People exchanged per year (as counted by the sources)"):
+    """Participants per year by direction (from :func:`studylib.people_exchanged` joined with source ids)."""
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    if len(data):
+        sns.barplot(data=data, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
+        ax.tick_params(axis="x", rotation=90)
+    else:
+        ax.text(0.5, 0.5, "No participant counts in the sources", ha="center", va="center", transform=ax.transAxes)
+    ax.set(ylabel="people (lower bound)")
+    return _finish(fig, source_caption(data, sources=sources, note="Counts given as 'at least' are lower bounds."), title=title)
+
+
+def axis_balance_chart(data: pd.DataFrame, *, caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
+                       title: str | None = "Balance across the four strategic axes"):
+    """Shares of events per axis with the even split (25%) marked (from :func:`studylib.axis_balance`)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0")
+    ax.axhline(1 / len(data), color="0.3", linestyle="--", linewidth=1, label="even split")
+    ax.set(xlabel="", ylabel="share of coded events", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize=8)
+    cap = source_caption(caption_data if caption_data is not None else data, sources=sources,
+                         note=f"Distance from an even split: {data.attrs.get('distance', float('nan')):.2f}.")
+    return _finish(fig, cap, title=title)
+
+
+def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title: str | None = "KPIs against their targets"):
+    """Indicator values against their targets (indicator rows with a ``target``)."""
+    d = data[data["target"].notna()].copy()
+    fig, ax = plt.subplots(figsize=(7.5, max(2.2, 0.6 * len(d) + 1.4)))
+    ypos = np.arange(len(d))
+    ax.scatter(d["target"], ypos, marker="|", s=300, color="0.2", label="target")
+    has_value = d["value"].notna().to_numpy()
+    ax.scatter(d["value"][has_value], ypos[has_value], color="C1", s=60, label="reported value", zorder=3)
+    for y, (v, t) in enumerate(zip(d["value"], d["target_type"].astype(str))):
+        if pd.isna(v):
+            ax.annotate("no reported value", (d["target"].iloc[y], y), xytext=(8, -3), textcoords="offset points", fontsize=8)
+    ax.set_yticks(ypos, d["entity_id"] + ": " + d["indicator"])
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set(xlabel="value")
+    return _finish(fig, source_caption(d, sources=sources), title=title)
+
+
+def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "",
+                    title: str | None = "Seed 000's topic clusters (reported, uncorroborated)"):
+    """Dot plot of the cluster table: one row per cluster, one colour per measure."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    sns.stripplot(data=data, x="value", y="entity_id", hue="indicator", ax=ax, size=9, jitter=False, palette=PALETTE)
+    ax.set(xlabel="reported value", ylabel="")
+    return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
+
+
+def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", sources: pd.DataFrame | None = None,
+                    title: str | None = None, note: str = ""):
+    """Horizontal bars of indicator values, labelled with their unit."""
+    d = data.copy()
+    d["label"] = d[label].astype(str) + " (" + d["unit"].astype(str) + ")"
+    fig, ax = plt.subplots(figsize=(8, max(2.2, 0.45 * len(d) + 1.4)))
+    sns.barplot(data=d, x="value", y="label", ax=ax, color="C0", orient="h")
+    for p, v in zip(ax.patches, d["value"]):
+        ax.annotate(f"{v:g}", (p.get_width(), p.get_y() + p.get_height() / 2), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.set(xlabel="value", ylabel="")
+    return _finish(fig, source_caption(d, sources=sources, note=note), title=title)

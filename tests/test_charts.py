@@ -1,0 +1,84 @@
+"""Charts: each returns a figure with a data-built source caption; saved files are byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from bundles import write_bundle  # noqa: E402
+
+from studylib import charts, load_bundle  # noqa: E402
+from studylib.metrics import axis_balance, people_exchanged, shares  # noqa: E402
+from studylib.panel import expand_activities  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    charts.set_study_theme()
+    b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
+    return b, expand_activities(b.activities, end_year=2016)
+
+
+def _check(fig, *expected):
+    assert isinstance(fig, plt.Figure)
+    for text in expected:
+        assert text in fig.caption
+    assert any(text in t.get_text() for t in fig.texts for text in expected[:1])
+    plt.close(fig)
+
+
+def test_event_charts_name_their_sources(study):
+    b, ev = study
+    _check(charts.sector_heatmap(ev, sources=b.sources), "src1 [peer_reviewed]")
+    _check(charts.timeline(ev, sources=b.sources), "src1")
+    sh = shares(ev, by="sector", within="tie_id").assign(source_id="src1")
+    _check(charts.sector_shares_chart(sh), "src1")
+    people = people_exchanged(ev).assign(source_id="src1")
+    _check(charts.people_chart(people), "src1")
+    _check(charts.axis_balance_chart(axis_balance(ev), caption_data=ev), "src1", "Distance from an even split")
+
+
+def test_timeline_marks_expanded_events(study):
+    _, ev = study
+    fig = charts.timeline(ev)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "expanded (annual-programme assumption)" in labels
+    plt.close(fig)
+
+
+def test_indicator_charts(study):
+    b, _ = study
+    ind = pd.DataFrame({"entity_id": ["c1", "c1"], "indicator": ["trust_index", "centrality"], "value": [0.91, float("nan")],
+                        "target": [0.9, 0.95], "target_type": ["at_least", "at_least"], "unit": ["index", "index"],
+                        "source_id": ["src1", "src1"]})
+    _check(charts.kpi_chart(ind), "src1")
+    _check(charts.cluster_dotplot(ind.dropna(subset=["value"])), "src1")
+    _check(charts.indicator_chart(ind.dropna(subset=["value"])), "src1")
+
+
+def test_coefficient_plot_uses_irr():
+    tidy = pd.DataFrame({"term": ["Intercept", "x"], "estimate": [0.1, 0.5], "conf_low": [0.0, 0.2], "conf_high": [0.2, 0.8],
+                         "irr": [1.1, 1.65], "irr_low": [1.0, 1.2], "irr_high": [1.2, 2.2]})
+    fig = charts.coefficient_plot(tidy)
+    assert fig.axes[0].get_xscale() == "log"
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["x"]
+    plt.close(fig)
+
+
+def test_save_figure_is_byte_identical(study, tmp_path):
+    b, ev = study
+    digests = []
+    for run in ("one", "two"):
+        fig = charts.sector_heatmap(ev, sources=b.sources)
+        paths = charts.save_figure(fig, "heat", directory=tmp_path / run)
+        plt.close(fig)
+        assert [p.suffix for p in paths] == [".png", ".svg"]
+        digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
+    assert digests[0] == digests[1]
+    svg = (tmp_path / "one" / "heat.svg").read_text()
+    assert "<dc:date>" not in svg

@@ -1,0 +1,109 @@
+"""Panel building: expansion rule, explicit zeros, window edges, totals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from bundles import base_rows, write_bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studylib import load_bundle
+from studylib.errors import ParameterError
+from studylib.panel import activity_panel, add_frames, expand_activities
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
+
+
+def test_annual_programme_expands_to_until_and_marks_rows(bundle):
+    ev = expand_activities(bundle.activities, end_year=2020)
+    a2 = ev[ev["activity_id"] == "a2"]
+    assert list(a2["year"]) == [2012, 2013, 2014]  # until = 2014 wins over end_year
+    assert list(a2["expanded"]) == [False, True, True]
+
+
+def test_open_annual_programme_runs_to_end_year(bundle):
+    acts = bundle.activities.copy()
+    acts.loc[acts["activity_id"] == "a2", "until"] = pd.NA
+    ev = expand_activities(acts, end_year=2016)
+    assert list(ev.loc[ev["activity_id"] == "a2", "year"]) == [2012, 2013, 2014, 2015, 2016]
+
+
+def test_expansion_switch_off_counts_once(bundle):
+    ev = expand_activities(bundle.activities, end_year=2020, expand_annual=False)
+    assert (ev["activity_id"] == "a2").sum() == 1
+    assert not ev["expanded"].any()
+
+
+def test_events_after_end_year_dropped_and_undated_recorded(bundle):
+    acts = bundle.activities.copy()
+    acts.loc[acts["activity_id"] == "a4", ["start_year"]] = pd.NA
+    ev = expand_activities(acts, end_year=2012)
+    assert set(ev["year"]) <= set(range(2010, 2013))
+    assert ev.attrs["undated"] == ["a4"]
+    assert "a3" not in set(ev["activity_id"])  # 2013 > end_year
+
+
+def test_panel_zeros_window_and_totals(bundle):
+    panel = activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2016, ties=bundle.ties)
+    assert panel["year"].min() == 2010 and panel["year"].max() == 2016  # signed 2010 to end_year
+    assert len(panel) == 4 * 7  # 4 sectors x 7 years, zeros included
+    assert panel["activities"].sum() == len(expand_activities(bundle.activities, end_year=2016))
+    edu = panel[panel["sector"] == "education"].set_index("year")
+    assert edu.loc[2011, "activities"] == 0 and edu.loc[2013, "activities"] == 1
+    assert edu.loc[2013, "expanded"] == 1 and edu.loc[2012, "expanded"] == 0
+    assert edu.loc[2013, "participants"] == 10 and edu.loc[2013, "participants_known"] == 1
+
+
+def test_window_opens_at_first_event_when_before_signing(bundle):
+    ties = bundle.ties.copy()
+    ties["signed_year"] = pd.array([2013], dtype="Int64")
+    panel = activity_panel(bundle.activities, by=["tie_id"], end_year=2014, ties=ties)
+    assert panel["year"].min() == 2010
+
+
+def test_panel_levels_include_unobserved_categories(bundle):
+    panel = activity_panel(add_frames(bundle.activities), by=["actor", "axis"], end_year=2014,
+                           levels={"axis": ["industry", "culture", "data", "inclusion"]})
+    assert set(panel["axis"]) == {"industry", "culture", "data", "inclusion"}
+    assert panel.loc[panel["axis"] == "data", "activities"].sum() == 0
+
+
+def test_axis_override_wins_over_sector_default(bundle):
+    acts = bundle.activities.copy()
+    acts["axis"] = pd.Categorical([None, None, None, "data"], categories=["industry", "culture", "data", "inclusion"])
+    framed = add_frames(acts)
+    assert list(framed["axis"].astype(object))[1:] == ["inclusion", "culture", "data"]
+    assert pd.isna(framed["axis"].iloc[0])  # 'general' maps to no axis
+
+
+def test_unknown_group_column_is_a_parameter_error(bundle):
+    with pytest.raises(ParameterError, match="no such column"):
+        activity_panel(bundle.activities, by=["nope"], end_year=2014)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    starts=st.lists(st.integers(2000, 2020), min_size=1, max_size=12),
+    annual=st.lists(st.booleans(), min_size=12, max_size=12),
+    end_year=st.integers(2005, 2025),
+)
+def test_panel_total_equals_expanded_events(tmp_path_factory, starts, annual, end_year):
+    rows = base_rows()
+    template = rows["activities"][1]
+    rows["activities"] = [
+        {**template, "activity_id": f"x{i}", "start": str(y), "recurrence": "annual" if annual[i] else "once",
+         "until": ""}
+        for i, y in enumerate(starts)
+    ]
+    rows["ties"][0]["signed"] = ""
+    b = load_bundle(write_bundle(tmp_path_factory.mktemp("h"), rows))
+    ev = expand_activities(b.activities, end_year=end_year)
+    expected = sum((end_year - y + 1) if a else 1 for y, a in zip(starts, annual) if y <= end_year)
+    assert len(ev) == expected
+    panel = activity_panel(b.activities, by=["tie_id", "sector"], end_year=end_year, ties=b.ties)
+    assert panel["activities"].sum() == expected
+    assert (panel["activities"] >= panel["expanded"]).all()
