@@ -1,4 +1,10 @@
-"""studylib: the helper library behind the paradiplomacy comparative study workbook."""
+"""studylib: the helper library behind the paradiplomacy comparative study workbook.
+
+Data flows one way: bundle -> validated tables -> panel -> models / charts -> outputs. Light names are imported
+at once; the plotting, modelling and running names load on first use so that ``studylib validate`` starts fast.
+"""
+
+from importlib import import_module
 
 from .bundle import Bundle, load_bundle, validate_bundle
 from .codebook import load_codebook
@@ -7,8 +13,45 @@ from .paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "EXPANSION_RULE"],
+    "metrics": ["METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity",
+                "institutionalisation", "continuity", "people_exchanged", "axis_balance", "tie_metrics",
+                "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
+                "axis_balance_by_stage"],
+    "select": ["ties_of", "city_indicators", "tension_years"],
+    "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
+    "study": ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
+              "claim_check_markdown"],
+    "runner": ["run_notebook", "run_many", "run_study", "RunResult", "export_html"],
+    "parameters": ["check_parameters", "notebook_parameters", "list_notebooks"],
+}
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
 __all__ = [
     "Bundle", "load_bundle", "validate_bundle", "load_codebook",
     "StudyError", "ValidationError", "ParameterError", "ModelError", "RunError",
-    "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT",
+    "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT", "charts", "axis_mapping_table",
+    *_WHERE,
 ]
+
+
+def __getattr__(name):
+    if name == "charts":
+        return import_module(".charts", __name__)
+    if name in _WHERE:
+        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'studylib' has no attribute {name!r}")
+
+
+def axis_mapping_table():
+    """The codebook's sector -> axis mapping with the rationale of each line, as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(load_codebook().mapping_table("axis"))
+
+
+def __dir__():
+    return sorted(__all__)

@@ -12,7 +12,7 @@ import pandas as pd
 from .codebook import load_codebook
 
 __all__ = [
-    "METRIC_DEFINITIONS", "shares", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
+    "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
     "continuity", "people_exchanged", "axis_balance", "tie_metrics", "compare_metrics", "window_start",
 ]
 
@@ -35,6 +35,10 @@ METRIC_DEFINITIONS = {
     "share_b_to_a": "Share of directed events flowing from city_b to city_a.",
     "share_mutual": "Share of directed events that are two-way or joint.",
     "balance": "(a_to_b - b_to_a) / (a_to_b + b_to_a): +1 all one way from city_a, -1 all from city_b, 0 balanced.",
+    "agreements": "Coded agreements (sister-city agreement, letter of intent, MoU, declarations).",
+    "offices": "Coded representative offices or centres.",
+    "named_places": "Coded streets or places named after the partner city.",
+    "academic_ties": "Coded research or university cooperation agreements.",
     "institutionalisation": "Coded activities that institutionalise the tie: agreements, offices, named places, academic ties.",
     "people_per_year": "Participants the sources count, summed over events, per year in the window (a lower bound).",
     "axis_distance": "Total-variation distance of the axis shares from an even 25% split (0 = even, 0.75 = one axis).",
@@ -53,6 +57,18 @@ def shares(events: pd.DataFrame, *, by: str = "sector", within: str | None = Non
     counts["share"] = counts["events"] / total
     counts[by] = counts[by].astype(str)
     return counts.sort_values(keys).reset_index(drop=True)
+
+
+def sector_counts(events: pd.DataFrame) -> pd.DataFrame:
+    """Events and counted participants per sector: columns ``sector, activities, participants``.
+
+    ``activities`` counts events after the expansion rule; ``participants`` sums the counts sources give
+    (a lower bound: events without a count add nothing).
+    """
+    ev = events.assign(sector=events["sector"].astype(str))
+    out = ev.groupby("sector").agg(activities=("sector", "size"), participants=("participants", "sum")).reset_index()
+    out["participants"] = out["participants"].astype("int64")
+    return out.sort_values(["activities", "sector"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _sector_shares(events: pd.DataFrame) -> np.ndarray:
@@ -149,7 +165,7 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int(acts["start_year"].isna().sum()),
+        "undated": int((acts["start"].fillna("") == "").sum()),
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
@@ -180,3 +196,39 @@ def window_start(events: pd.DataFrame, ties: pd.DataFrame, tie_id: str) -> int |
     signed = ties.loc[ties["tie_id"] == tie_id, "signed_year"].dropna()
     candidates = [int(y) for y in (*years.tolist(), *signed.tolist())]
     return min(candidates) if candidates else None
+
+
+def metrics_long(data: pd.DataFrame, *, unit: str = "tie_id") -> pd.DataFrame:
+    """Metrics table turned for reading: one row per metric, one column per tie, plus its definition."""
+    wide = data.set_index(unit).T
+    wide.columns.name = None
+    wide.insert(len(wide.columns), "definition", [METRIC_DEFINITIONS.get(m, "") for m in wide.index])
+    return wide.rename_axis("metric").reset_index()
+
+
+def common_levels(panel: pd.DataFrame, *, group: str, level: str, count: str = "activities") -> tuple[list, list]:
+    """Levels of ``level`` with at least one event in every ``group`` (kept) and the others (dropped)."""
+    active = panel[panel[count] > 0].groupby(level)[group].nunique()
+    n_groups = panel[group].nunique()
+    keep = sorted(active[active == n_groups].index)
+    dropped = sorted(set(panel[level]) - set(keep))
+    return keep, dropped
+
+
+def culture_profile(activities: pd.DataFrame) -> pd.DataFrame:
+    """Coded activities per sector and participant group, with the cultural share (dated or not)."""
+    acts = activities.assign(sector=activities["sector"].astype(str),
+                             participant_group=activities["participant_group"].astype(object).fillna("(not stated)"))
+    out = acts.groupby(["sector", "participant_group"]).size().rename("activities").reset_index()
+    out["share"] = out["activities"] / out["activities"].sum()
+    out["is_culture"] = out["sector"].eq("culture")
+    return out.sort_values(["activities", "sector"], ascending=[False, True]).reset_index(drop=True)
+
+
+def axis_balance_by_stage(activities: pd.DataFrame, *, include_plans: bool = True) -> pd.DataFrame:
+    """Axis shares of implemented activities and (optionally) of the whole portfolio incl. plans."""
+    parts = [axis_balance(activities[activities["stage"].astype(str) == "implemented"]).assign(portfolio="implemented")]
+    if include_plans:
+        parts.append(axis_balance(activities).assign(portfolio="incl. planned and proposed"))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["portfolio", "axis", "events", "share"]].rename(columns={"events": "activities"})

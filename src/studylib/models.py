@@ -1,0 +1,461 @@
+"""Regression models for the study: a thin, honest facade over the statsmodels formula API.
+
+:func:`fit_model` fits OLS, Poisson (GLM), negative binomial (NB2) or logit models from a formula and a
+DataFrame. Before fitting it checks that the model can be estimated honestly from the data (enough
+observations, a full-rank design, a usable outcome) and raises :class:`~studylib.errors.ModelError` with a
+plain sentence when it cannot; after fitting it refuses results that did not converge or that suffer from
+perfect separation. Results come back as a :class:`ModelResult` with tidy tables and a run-independent
+summary text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning, HessianInversionWarning, PerfectSeparationError, PerfectSeparationWarning,
+)
+
+from .errors import ModelError
+
+__all__ = [
+    "FAMILIES", "ModelWarning", "ModelResult", "LRTest", "fit_model", "choose_count_family", "overdispersion",
+    "lr_test",
+]
+
+FAMILIES = ("ols", "poisson", "negbin", "logit")
+COUNT_FAMILIES = ("poisson", "negbin")
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+MIN_OBS_PER_PARAMETER = 10
+MIN_CLUSTERS = 20
+FAMILY_NAMES = {"ols": "OLS", "poisson": "Poisson", "negbin": "negative binomial (NB2)", "logit": "logit"}
+# Formulas see the data's columns and numpy as ``np`` -- never the local variables of this module.
+FORMULA_ENV = {"np": np}
+_MISSING_NAME = re.compile(r"name '([^']+)' is not defined|`([^`]+)` is not present")
+
+
+class ModelWarning(UserWarning):
+    """A model was fitted but a reader should know something about it (e.g. few observations)."""
+
+
+@dataclass(repr=False, eq=False)
+class ModelResult:
+    """A fitted model: the statsmodels result plus tidy tables and the caveats found while fitting.
+
+    Attributes
+    ----------
+    family : str
+        One of ``"ols"``, ``"poisson"``, ``"negbin"``, ``"logit"``.
+    formula : str
+        The model formula.
+    result : statsmodels results object
+        The underlying statsmodels result, for anything this facade does not cover.
+    warnings : list of str
+        Caveats found while fitting (few observations, dropped rows, few clusters).
+    choice : str or None
+        For models picked by :func:`choose_count_family`, the sentence stating the rule and the decision.
+    """
+
+    family: str
+    formula: str
+    result: object
+    warnings: list[str] = field(default_factory=list)
+    choice: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ModelResult(family={self.family!r}, formula={self.formula!r}, nobs={self.nobs})"
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations used in the fit (after rows with missing values were dropped)."""
+        return int(self.result.nobs)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per coefficient, with a 95% confidence interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``; count models add
+            incidence-rate ratios ``irr, irr_low, irr_high`` (the exponentiated estimate and bounds). The
+            negative binomial's dispersion parameter is kept as the row ``alpha``, with NaN ratios.
+        """
+        res = self.result
+        ci = np.asarray(res.conf_int(alpha=0.05))
+        table = pd.DataFrame({
+            "term": [str(name) for name in res.params.index],
+            "estimate": np.asarray(res.params), "std_error": np.asarray(res.bse),
+            "statistic": np.asarray(res.tvalues), "p_value": np.asarray(res.pvalues),
+            "conf_low": ci[:, 0], "conf_high": ci[:, 1],
+        })
+        if self.family in COUNT_FAMILIES:
+            coef = table["term"] != "alpha"
+            for name, source in [("irr", "estimate"), ("irr_low", "conf_low"), ("irr_high", "conf_high")]:
+                table[name] = np.where(coef, np.exp(table[source].where(coef, 0.0)), np.nan)
+        return table
+
+    def glance(self) -> pd.DataFrame:
+        """One row of model-level statistics.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``n, df_model, df_resid, loglik, aic, deviance, pearson_chi2_df, r2``, NaN where a
+            statistic does not apply: ``deviance`` for Poisson only, ``pearson_chi2_df`` for count models,
+            ``r2`` for OLS only. ``aic`` is statsmodels' (for OLS it does not count the error variance as a
+            parameter, so it is 2 lower than R's ``AIC(lm(...))``).
+        """
+        res = self.result
+        return pd.DataFrame([{
+            "n": self.nobs, "df_model": float(res.df_model), "df_resid": float(res.df_resid),
+            "loglik": float(res.llf), "aic": float(res.aic),
+            "deviance": float(res.deviance) if self.family == "poisson" else np.nan,
+            "pearson_chi2_df": self.dispersion() if self.family in COUNT_FAMILIES else np.nan,
+            "r2": float(res.rsquared) if self.family == "ols" else np.nan,
+        }])
+
+    def dispersion(self) -> float:
+        """Pearson χ² divided by the residual degrees of freedom (count models only).
+
+        For the negative binomial the Pearson residuals use the NB2 variance ``mu + alpha * mu**2``. A ratio
+        well above 1 means the data are more variable than the model assumes.
+        """
+        res = self.result
+        if self.family == "poisson":
+            return float(res.pearson_chi2 / res.df_resid)
+        if self.family == "negbin":
+            mu, alpha = res.predict(), res.params["alpha"]
+            return float(np.sum((res.model.endog - mu) ** 2 / (mu + alpha * mu**2)) / res.df_resid)
+        raise ModelError(f"Pearson χ²/df is defined for count models (poisson, negbin), not for "
+                         f"{FAMILY_NAMES[self.family]} models.")
+
+    def summary_text(self) -> str:
+        """The statsmodels summary as text, without its ``Date:`` and ``Time:`` entries.
+
+        The remaining header entries are moved up, so the text is identical on every run.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. scipy's "kurtosistest only valid for n>=20"
+            summary = self.result.summary()
+        header = summary.tables[0]
+        left = [(row[0].data, row[1].data) for row in header if row[0].data not in ("Date:", "Time:")]
+        left += [("", "")] * (len(header) - len(left))
+        for row, (label, value) in zip(header, left):
+            row[0].data, row[1].data = label, value
+        while header and not any(str(cell.data).strip() for cell in header[-1]):
+            del header[-1]
+        return summary.as_text()
+
+
+@dataclass(frozen=True)
+class LRTest:
+    """A likelihood-ratio test of a restricted model against a fuller one."""
+
+    lr_stat: float
+    df_diff: int
+    p_value: float
+
+    def __str__(self) -> str:
+        return f"LR χ²({self.df_diff}) = {self.lr_stat:.3f}, p = {self.p_value:.4g}"
+
+
+def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: str | None = None,
+              groups: str | None = None, exposure: str | None = None, offset: str | None = None,
+              maxiter: int = 100) -> ModelResult:
+    """Fit a regression model from a formula, refusing models the data cannot support.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data; rows with a missing value in any variable the model uses are dropped (with a warning).
+    formula : str
+        A formula such as ``"count ~ C(sector) + np.log(population)"`` (patsy syntax, as in
+        :mod:`statsmodels.formula.api`).
+    family : {"ols", "poisson", "negbin", "logit"}
+        ``ols``: linear regression; ``poisson``: Poisson GLM with log link; ``negbin``: NB2 negative
+        binomial by maximum likelihood (estimates the dispersion ``alpha``); ``logit``: logistic regression
+        of a 0/1 outcome.
+    robust : {None, "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Standard errors: classical (None), heteroskedasticity-robust, or cluster-robust by ``groups``.
+        HC1-HC3 are OLS-only: statsmodels computes plain HC0 for the other families whatever the label.
+    groups : str, optional
+        Column identifying the clusters; required by, and only used with, ``robust="cluster"``.
+    exposure : str, optional
+        Column of positive exposures (count models only); ``log(exposure)`` enters as an offset.
+    offset : str, optional
+        Column added to the linear predictor with coefficient 1 (count models only).
+    maxiter : int
+        Maximum iterations of the estimation algorithm (not used for OLS).
+
+    Returns
+    -------
+    ModelResult
+
+    Raises
+    ------
+    ModelError
+        If an argument is invalid, a formula variable is not a column, there are not at least
+        ``parameters + 2`` observations, the design is rank-deficient, a count outcome is all zero or
+        negative, a logit outcome is perfectly separated, or the estimation does not converge.
+
+    Warns
+    -----
+    ModelWarning
+        When rows were dropped for missing values, there are fewer than 10 observations per parameter, or
+        fewer than 20 clusters; the same sentences are kept in ``ModelResult.warnings``.
+    """
+    _check_arguments(data, formula, family, robust, groups, exposure, offset)
+    extra = [c for c in (groups, exposure, offset) if c is not None]
+    frame = data.dropna(subset=extra) if extra else data
+    if not frame.index.is_unique:
+        frame = frame.reset_index(drop=True)
+    if exposure is not None and not (frame[exposure] > 0).all():
+        raise ModelError(f"The exposure column '{exposure}' must be positive in every row; its logarithm is "
+                         "used as an offset.")
+    model = _build_model(frame, formula, family, exposure, offset)
+    notes = _check_design(model, family, dropped=len(data) - model.exog.shape[0])
+    cov = {} if robust is None else {"cov_type": robust}
+    if robust == "cluster":
+        codes = pd.factorize(frame.loc[model.data.row_labels, groups])[0]
+        cov["cov_kwds"] = {"groups": codes}
+        if codes.max() + 1 < MIN_CLUSTERS:
+            notes.append(f"Only {codes.max() + 1} clusters in '{groups}'; cluster-robust standard errors are "
+                         f"unreliable with fewer than {MIN_CLUSTERS} clusters.")
+    result = _fit(model, family, cov, maxiter)
+    for note in notes:
+        warnings.warn(note, ModelWarning, stacklevel=2)
+    return ModelResult(family=family, formula=formula, result=result, warnings=notes)
+
+
+def choose_count_family(data: pd.DataFrame, formula: str, *, threshold: float = 1.5, exposure: str | None = None,
+                        **options) -> ModelResult:
+    """Fit a count model by the study's rule: Poisson unless Pearson χ²/df > 1.5, then NB2.
+
+    A Poisson model is fitted first. If its Pearson chi-squared divided by its residual degrees of freedom
+    exceeds ``threshold`` (default 1.5) the counts are overdispersed and the NB2 negative binomial model is
+    fitted and returned instead; otherwise the Poisson model is returned.
+
+    Parameters
+    ----------
+    data, formula, exposure
+        As in :func:`fit_model`.
+    threshold : float
+        The Pearson χ²/df ratio above which the negative binomial is used.
+    **options
+        Further keywords for :func:`fit_model` (``robust``, ``groups``, ``offset``, ``maxiter``).
+
+    Returns
+    -------
+    ModelResult
+        The chosen model; its ``choice`` attribute states the rule, the Poisson ratio and the decision.
+    """
+    if not threshold > 0:
+        raise ModelError(f"The overdispersion threshold must be a positive number, not {threshold!r}.")
+    poisson = fit_model(data, formula, "poisson", exposure=exposure, **options)
+    ratio = poisson.dispersion()
+    rule = f"Rule: Poisson unless Pearson χ²/df > {threshold:g}, then NB2."
+    if ratio > threshold:
+        chosen = fit_model(data, formula, "negbin", exposure=exposure, **options)
+        chosen.choice = (f"{rule} The Poisson fit has Pearson χ²/df = {ratio:.2f} > {threshold:g}, so the "
+                         "negative binomial (NB2) model is used.")
+        return chosen
+    poisson.choice = (f"{rule} The Poisson fit has Pearson χ²/df = {ratio:.2f} <= {threshold:g}, so the "
+                      "Poisson model is kept.")
+    return poisson
+
+
+def overdispersion(result) -> float:
+    """Pearson χ²/df of a count model: a :class:`ModelResult` or a statsmodels GLM result.
+
+    Values well above 1 indicate overdispersion (see :func:`choose_count_family` for the study's rule).
+    """
+    if isinstance(result, ModelResult):
+        return result.dispersion()
+    if hasattr(result, "pearson_chi2") and hasattr(result, "df_resid"):
+        return float(result.pearson_chi2 / result.df_resid)
+    raise ModelError(f"Cannot compute overdispersion of a {type(result).__name__}; pass a ModelResult or a "
+                     "statsmodels GLM result.")
+
+
+def lr_test(restricted: ModelResult, full: ModelResult) -> LRTest:
+    """Likelihood-ratio test of a restricted model nested in a fuller one.
+
+    The statistic ``2 * (llf_full - llf_restricted)`` is referred to a chi-squared distribution with as many
+    degrees of freedom as the full model has extra parameters.
+
+    Raises
+    ------
+    ModelError
+        If the models differ in family, outcome or observations, the restricted model's terms are not all in
+        the full model, or the full model has no extra parameters.
+    """
+    if not (isinstance(restricted, ModelResult) and isinstance(full, ModelResult)):
+        raise ModelError("lr_test compares two ModelResult objects returned by fit_model.")
+    r, f = restricted.result, full.result
+    if restricted.family != full.family:
+        raise ModelError(f"A likelihood-ratio test needs models of the same family; got {restricted.family} "
+                         f"and {full.family}.")
+    if restricted.nobs != full.nobs or not np.array_equal(r.model.endog, f.model.endog):
+        raise ModelError(f"The models are not nested: they use different observations or outcomes "
+                         f"({restricted.nobs} and {full.nobs} observations). Drop missing values first so "
+                         "both models see the same rows.")
+    extra_terms = set(r.params.index) - set(f.params.index)
+    if extra_terms:
+        raise ModelError(f"The models are not nested: the restricted model has terms the full model lacks "
+                         f"({', '.join(sorted(extra_terms))}).")
+    df_diff = int(round(f.df_model - r.df_model))
+    if df_diff <= 0:
+        raise ModelError(f"The full model must have more parameters than the restricted one; the difference is "
+                         f"{df_diff}. Did you swap the arguments?")
+    stat = 2.0 * (f.llf - r.llf)
+    if stat < -1e-6 * max(1.0, abs(f.llf)):
+        raise ModelError("The full model fits worse than the restricted one, so they are not nested (or a fit "
+                         "failed).")
+    stat = max(stat, 0.0)
+    return LRTest(lr_stat=float(stat), df_diff=df_diff, p_value=float(stats.chi2.sf(stat, df_diff)))
+
+
+def _check_arguments(data, formula, family, robust, groups, exposure, offset) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(f"The data must be a pandas DataFrame, not {type(data).__name__}.")
+    if not isinstance(formula, str) or "~" not in formula:
+        raise ModelError(f"The formula must be a string like 'y ~ x1 + x2', not {formula!r}.")
+    if family not in FAMILIES:
+        raise ModelError(f"Unknown model family {family!r}; use one of {', '.join(FAMILIES)}.")
+    if robust not in (None, *HC_TYPES, "cluster"):
+        raise ModelError(f"Unknown robust standard errors {robust!r}; use None, HC0, HC1, HC2, HC3 or 'cluster'.")
+    if robust in HC_TYPES[1:] and family != "ols":
+        raise ModelError(f"{robust} standard errors are available for OLS only; for a {FAMILY_NAMES[family]} "
+                         "model statsmodels would compute HC0 under that label. Use robust='HC0'.")
+    if (robust == "cluster") != (groups is not None):
+        raise ModelError("Cluster-robust standard errors need both robust='cluster' and groups='<column>' "
+                         "naming the clusters.")
+    if family not in COUNT_FAMILIES and (exposure is not None or offset is not None):
+        raise ModelError(f"Exposure and offset apply to count models (poisson, negbin), not to a "
+                         f"{FAMILY_NAMES[family]} model.")
+    for role, column in [("groups", groups), ("exposure", exposure), ("offset", offset)]:
+        if column is not None and column not in data.columns:
+            raise ModelError(f"The {role} column '{column}' is not in the data{_did_you_mean(column, data)}.")
+
+
+def _did_you_mean(name: str, data: pd.DataFrame) -> str:
+    close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _build_model(frame, formula, family, exposure, offset):
+    """Build (but do not fit) the statsmodels model, translating formula errors into ModelError."""
+    kwargs = {"eval_env": FORMULA_ENV}
+    if exposure is not None:
+        kwargs["exposure"] = frame[exposure].to_numpy(dtype=float)
+    if offset is not None:
+        kwargs["offset"] = frame[offset].to_numpy(dtype=float)
+    try:
+        if family == "ols":
+            return smf.ols(formula, frame, **kwargs)
+        if family == "poisson":
+            return smf.glm(formula, frame, family=sm.families.Poisson(), **kwargs)
+        if family == "negbin":
+            return smf.negativebinomial(formula, frame, loglike_method="nb2", **kwargs)
+        return smf.logit(formula, frame, **kwargs)
+    except Exception as exc:  # patsy/formulaic raise their own error types
+        match = _MISSING_NAME.search(str(exc))
+        if match:
+            name = match.group(1) or match.group(2)
+            raise ModelError(f"The formula '{formula}' uses '{name}', which is not a column of the data"
+                             f"{_did_you_mean(name, frame)}.") from exc
+        if "unit interval" in str(exc):
+            raise ModelError(f"A logit model needs an outcome coded 0/1; the outcome of '{formula}' has other "
+                             "values.") from exc
+        raise ModelError(f"The formula '{formula}' could not be applied to the data: {exc}") from exc
+
+
+def _check_design(model, family, dropped) -> list[str]:
+    """Refuse designs that cannot be estimated; return the caveats for those that can."""
+    n, k = model.exog.shape
+    p = k + (family == "negbin")  # NB2 also estimates alpha
+    if n <= p + 1:
+        raise ModelError(f"The model has {p} parameters but only {n} observations; at least {p + 2} are needed "
+                         "to estimate it with any residual degrees of freedom.")
+    _check_rank(model.exog, model.exog_names)
+    y, outcome = model.endog, model.endog_names
+    if family in COUNT_FAMILIES and np.any(y < 0):
+        raise ModelError(f"The outcome '{outcome}' has negative values; a count model needs counts >= 0.")
+    if family in COUNT_FAMILIES and not np.any(y):
+        raise ModelError(f"Every value of the outcome '{outcome}' is zero; a count model cannot be estimated "
+                         "without any events.")
+    if family == "logit" and np.all(y == y[0]):
+        raise ModelError(f"The outcome '{outcome}' is {y[0]:g} in every row; a logit model needs both 0s and 1s.")
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} rows with missing values were dropped; the model uses {n} observations.")
+    if n < MIN_OBS_PER_PARAMETER * p:
+        notes.append(f"Only {n} observations for {p} parameters (fewer than {MIN_OBS_PER_PARAMETER} per "
+                     "parameter); estimates and standard errors may be unstable.")
+    return notes
+
+
+def _check_rank(X: np.ndarray, names: list[str]) -> None:
+    """Raise ModelError naming each design column that is a linear combination of earlier ones."""
+    norms = np.linalg.norm(X, axis=0)
+    Xs = X / np.where(norms > 0, norms, 1.0)  # scale-free rank, so large-valued columns do not dominate
+    rank = np.linalg.matrix_rank(Xs)
+    if rank == X.shape[1]:
+        return
+    kept, details = [], []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(Xs[:, kept + [j]]) > len(kept):
+            kept.append(j)
+            continue
+        coef = np.linalg.lstsq(Xs[:, kept], Xs[:, j], rcond=None)[0] if kept else np.array([])
+        parts = [names[i] for i, c in zip(kept, coef) if abs(c) > 1e-8]
+        details.append(f"'{names[j]}' is " + (f"a linear combination of {', '.join(parts)}" if parts else "all zero"))
+    raise ModelError(f"The design matrix has rank {rank} but {X.shape[1]} columns, so not every coefficient can "
+                     f"be estimated: {'; '.join(details)}. Drop or merge the redundant terms.")
+
+
+def _fit(model, family, cov, maxiter):
+    """Fit the model; perfect separation, non-convergence and non-finite estimates become ModelError."""
+    separation = ModelError(f"Perfect separation in the {FAMILY_NAMES[family]} model: some combination of "
+                            "predictors predicts the outcome (almost) exactly, so its coefficients are not "
+                            "identified (they diverge to infinity). Remove or merge the predictor responsible.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        # Convergence and finite standard errors are checked below, so statsmodels' own notices are noise.
+        for category in (ConvergenceWarning, HessianInversionWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.filterwarnings("ignore", "overflow", RuntimeWarning)
+        try:
+            if family == "ols":
+                result = model.fit(**cov)
+            elif family == "poisson":
+                result = model.fit(maxiter=maxiter, **cov)
+            else:
+                result = model.fit(disp=0, maxiter=maxiter, **cov)
+        except (PerfectSeparationError, PerfectSeparationWarning) as exc:
+            raise separation from exc
+        except np.linalg.LinAlgError as exc:
+            raise ModelError(f"The {FAMILY_NAMES[family]} model could not be estimated: {exc}") from exc
+    retvals = getattr(result, "mle_retvals", None) or {}
+    converged = retvals.get("converged", getattr(result, "converged", True))
+    if family == "logit":
+        # statsmodels only warns when every prediction is exact at some iteration; diverging fits often overflow
+        # first, so look at the fitted probabilities as its summary's separation diagnostic does.
+        exact = np.abs(model.endog - result.predict()) < 1e-4
+        if exact.all() or (not converged and exact.mean() > 0.1):
+            raise separation
+    if not converged:
+        raise ModelError(f"The {FAMILY_NAMES[family]} model did not converge within {maxiter} iterations; "
+                         "its estimates cannot be trusted. Simplify the model or raise maxiter.")
+    if not (np.all(np.isfinite(result.params)) and np.all(np.isfinite(result.bse))):
+        raise ModelError(f"The {FAMILY_NAMES[family]} model produced non-finite estimates or standard errors; "
+                         "the data cannot identify every parameter.")
+    return result

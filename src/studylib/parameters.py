@@ -1,0 +1,150 @@
+"""Notebook parameters: read them from a notebook, parse command-line values, check them against the data.
+
+Checks run before any kernel starts (in the runner) and again in each notebook's second cell (for plain
+papermill runs), so an unknown tie id fails fast with the list of valid ones.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ParameterError
+from .paths import NOTEBOOKS_DIR
+
+__all__ = ["notebook_parameters", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug"]
+
+#: Parameters whose values are ids in the data, and the table they must exist in.
+ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
+#: Parameters every study notebook has; the runner fills them.
+RUNNER_PARAMETERS = ("data_dirs", "output_dir")
+YEAR_RANGE = (1950, 2100)
+
+
+def list_notebooks() -> list[str]:
+    """Stems of the study notebooks in ``notebooks/``."""
+    return sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb") if not p.stem.startswith("_"))
+
+
+def resolve_notebook(name: str | Path) -> Path:
+    """A notebook path from a stem (``pair_profile``) or a path; a clear error listing the stems otherwise."""
+    path = Path(name)
+    if path.suffix == ".ipynb" and path.exists():
+        return path.resolve()
+    candidate = NOTEBOOKS_DIR / f"{path.stem}.ipynb"
+    if candidate.exists():
+        return candidate
+    raise ParameterError(f"no notebook '{name}'; the study notebooks are: {', '.join(list_notebooks())}")
+
+
+@lru_cache(maxsize=32)
+def _inspect(path: str, mtime: float) -> dict:
+    import papermill as pm
+
+    return pm.inspect_notebook(path)
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
+    """Parameters declared in a notebook's ``parameters`` cell: name -> {default, inferred_type_name, help}."""
+    path = resolve_notebook(notebook)
+    return _inspect(str(path), path.stat().st_mtime)
+
+
+def _default_value(spec: dict):
+    import ast
+
+    try:
+        return ast.literal_eval(spec["default"])
+    except (ValueError, SyntaxError):
+        return spec["default"]
+
+
+def parse_value(name: str, text: str, spec: dict):
+    """Parse a command-line string for parameter ``name`` by the type of its default (never ``eval``)."""
+    default = _default_value(spec)
+    try:
+        if isinstance(default, bool):
+            low = text.strip().lower()
+            if low not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return low in ("true", "1", "yes")
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, list):
+            text = text.strip()
+            if text.startswith("["):
+                import yaml
+
+                value = yaml.safe_load(text)
+                if not isinstance(value, list):
+                    raise ValueError
+                return [str(v) for v in value]
+            return [v.strip() for v in text.split(",") if v.strip()]
+    except ValueError:
+        kind = type(default).__name__
+        raise ParameterError(f"parameter '{name}': '{text}' is not a valid {kind} (default: {spec['default']})") from None
+    return text  # strings stay exactly as typed: a city named 'Nan' stays 'Nan'
+
+
+def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, bundle=None) -> dict:
+    """Check names, types and ids of ``values`` for ``notebook``; return them merged over the defaults.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name, a value of the wrong type or range, or an id not in the data (listing the valid ones).
+    """
+    spec = spec if spec is not None else notebook_parameters(notebook)
+    unknown = sorted(set(values) - set(spec))
+    if unknown:
+        raise ParameterError(
+            f"{notebook}: unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"its parameters are: {', '.join(spec)}"
+        )
+    merged = {name: _default_value(s) for name, s in spec.items()}
+    merged.update(values)
+    for name, value in merged.items():
+        default = _default_value(spec[name])
+        expected = type(default)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ParameterError(f"parameter '{name}' must be true or false, not {value!r}")
+        if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ParameterError(f"parameter '{name}' must be a whole number, not {value!r}")
+        if expected is list and not (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
+            raise ParameterError(f"parameter '{name}' must be a list of strings, not {value!r}")
+        if expected is str and not isinstance(value, str):
+            raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
+    if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
+        raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
+    if bundle is not None:
+        _check_ids(merged, bundle)
+    return merged
+
+
+def _check_ids(values: dict, bundle) -> None:
+    known = {"tie": bundle.tie_ids(), "city": sorted(bundle.cities["city_id"])}
+    for name, kind in ID_PARAMETERS.items():
+        if name not in values:
+            continue
+        items = values[name] if isinstance(values[name], list) else [values[name]]
+        if not items:
+            raise ParameterError(f"parameter '{name}' needs at least one {kind} id")
+        for item in items:
+            if item not in known[kind]:
+                raise ParameterError(
+                    f"parameter '{name}': unknown {kind} id {item!r}. Valid {kind} ids: {', '.join(known[kind])}"
+                )
+
+
+def run_slug(values: dict) -> str:
+    """Folder name for a run, from its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju')."""
+    parts = []
+    for name in ID_PARAMETERS:
+        if name in values:
+            v = values[name]
+            parts.append("+".join(v) if isinstance(v, list) else v)
+    slug = "_".join(parts) or "default"
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", slug)[:120]

@@ -1,0 +1,49 @@
+"""Provenance of a run: package versions, git state, data-file hashes, and the manifest that records them."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .paths import PROJECT_ROOT
+
+__all__ = ["package_versions", "git_state", "write_manifest", "PACKAGES"]
+
+PACKAGES = ("studylib", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill", "nbconvert", "ipykernel")
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages the study's numbers depend on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@lru_cache(maxsize=1)
+def git_state() -> tuple[str, bool]:
+    """(commit, dirty) of the project checkout; ('unknown', False) outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, check=True, timeout=10).stdout
+        return commit, bool(status.strip())
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", False
+
+
+def write_manifest(path: Path, **fields) -> Path:
+    """Write ``manifest.json`` with the given fields plus package versions and git state."""
+    commit, dirty = git_state()
+    record = {**fields, "packages": package_versions(), "git": {"commit": commit, "dirty": dirty}}
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,274 @@
+"""Run study notebooks with papermill and render them into attachable, provenance-stamped folders.
+
+One run writes ``<out>/<notebook>/<slug>/`` with the executed notebook, ``report.html`` (no code),
+``notebook.html`` (with code), ``figures/``, ``tables/`` and ``manifest.json``. The run executes in a staging
+folder beside its destination and is moved into place only when it succeeds, so a failed or killed run never
+damages the previous outputs; a failed run is kept as ``<slug>.failed/`` for inspection.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import ParameterError, StudyError
+from .parameters import (RUNNER_PARAMETERS, check_parameters, list_notebooks, notebook_parameters, parse_value,
+                         resolve_notebook, run_slug)
+from .paths import DATA_DIR, OUTPUTS_DIR
+
+__all__ = ["RunResult", "run_notebook", "run_many", "run_study", "export_html", "kernel_name", "add_run_commands"]
+
+USER_ERRORS = ("StudyError", "ValidationError", "ParameterError", "ModelError", "RunError")
+
+
+@dataclass
+class RunResult:
+    """Outcome of one notebook run."""
+
+    notebook: str
+    slug: str
+    status: str  # "ok" or "failed"
+    output_dir: Path
+    seconds: float
+    error: str = ""
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def kernel_name() -> str:
+    """The project's kernel ('studylib', installed into .venv by make) or this interpreter's own 'python3'."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return "studylib" if "studylib" in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def export_html(notebook_path: Path, directory: Path) -> list[Path]:
+    """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
+    written = []
+    for name, exclude_input in (("report.html", True), ("notebook.html", False)):
+        exporter = HTMLExporter(template_name="lab", exclude_input=exclude_input, exclude_input_prompt=exclude_input,
+                                exclude_output_prompt=exclude_input, mathjax_url="", require_js_url="",
+                                widget_renderer_url="", jupyter_widgets_base_url="")
+        body, _ = exporter.from_notebook_node(nb)
+        path = directory / name
+        path.write_text(_strip_external_scripts(body), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _strip_external_scripts(html_text: str) -> str:
+    """Drop ``<script src=...>`` tags: a report must open offline and load nothing from the network."""
+    import re
+
+    return re.sub(r"<script[^>]*\ssrc=[^>]*>\s*</script>", "", html_text, flags=re.IGNORECASE)
+
+
+def _data_files(data_dirs) -> dict[str, str]:
+    from .bundle import load_bundle
+
+    return load_bundle(DATA_DIR, *data_dirs).files
+
+
+def _error_text(exc: BaseException) -> str:
+    """A user-readable sentence for a failed run (the notebook's own error for project errors)."""
+    ename = getattr(exc, "ename", "")
+    if ename in USER_ERRORS:
+        return f"{ename}: {exc.evalue}"
+    if ename:
+        return f"{ename}: {exc.evalue} (see the failed notebook for the traceback)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_dirs=(), out: str | Path | None = None,
+                 kernel: str | None = None) -> RunResult:
+    """Execute one notebook with papermill and render its outputs.
+
+    Parameters are checked (names, types, ids in the data) before any kernel starts; a
+    :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
+    notebook runs are returned as a failed :class:`RunResult`, never raised.
+    """
+    import papermill as pm
+
+    path = resolve_notebook(notebook)
+    stem = path.stem
+    parameters = dict(parameters or {})
+    clash = [p for p in RUNNER_PARAMETERS if p in parameters]
+    if clash:
+        raise ParameterError(f"{', '.join(clash)} are set by the runner: use --data / --out instead")
+    data_dirs = [str(Path(d).resolve()) for d in data_dirs]
+    from .bundle import load_bundle
+
+    bundle = load_bundle(DATA_DIR, *data_dirs)
+    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""}, bundle=bundle)
+    slug = run_slug(checked)
+    root = Path(out).resolve() if out else OUTPUTS_DIR
+    dest = root / stem / slug
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in dest.parent.glob(f".{slug}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # an earlier run that was killed mid-way
+    staging = dest.parent / f".{slug}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    executed = staging / f"{stem}.ipynb"
+    status, error = "ok", ""
+    try:
+        pm.execute_notebook(
+            str(path), str(executed), parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
+            kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, cwd=str(staging),
+            request_save_on_cell_execute=False, shutdown_kernel="immediate",
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure inside the kernel is a failed run, reported below
+        status, error = "failed", _error_text(exc)
+    if status == "ok":
+        try:
+            export_html(executed, staging)
+        except Exception as exc:  # noqa: BLE001
+            status, error = "failed", f"HTML export failed: {exc}"
+    seconds = time.perf_counter() - t0
+    from .provenance import write_manifest
+
+    write_manifest(
+        staging / "manifest.json", notebook=stem, slug=slug, status=status, error=error,
+        parameters={k: v for k, v in checked.items() if k != "output_dir"},
+        data_files={os.path.relpath(p, DATA_DIR.parent): h for p, h in sorted(bundle.files.items())},
+        start=started.isoformat(timespec="seconds"), end=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        duration_seconds=round(seconds, 2),
+        files=sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
+    )
+    final = dest if status == "ok" else dest.parent / f"{slug}.failed"
+    _replace(staging, final)
+    if status == "ok":
+        shutil.rmtree(dest.parent / f"{slug}.failed", ignore_errors=True)
+    return RunResult(stem, slug, status, final, seconds, error, checked)
+
+
+def _replace(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing what was there only once the new folder is complete."""
+    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _run_job(job: tuple) -> RunResult:
+    notebook, parameters, data_dirs, out = job
+    try:
+        return run_notebook(notebook, parameters, data_dirs=data_dirs, out=out)
+    except StudyError as exc:
+        return RunResult(Path(str(notebook)).stem, run_slug(parameters), "failed", Path(), 0.0, str(exc), parameters)
+
+
+def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Executor | None = None,
+             progress: bool = True) -> list[RunResult]:
+    """Run ``(notebook, parameters, data_dirs, out)`` jobs in parallel; one failure never stops the others.
+
+    ``executor`` may be any :class:`concurrent.futures.Executor`; by default a process pool of ``workers``
+    (default: the number of cores). Results come back in the order of ``jobs``.
+    """
+    from tqdm.auto import tqdm
+
+    workers = workers or os.cpu_count() or 1
+    own = executor is None
+    if own:
+        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs))) if workers > 1 and len(jobs) > 1 \
+            else cf.ThreadPoolExecutor(max_workers=1)
+    try:
+        futures = {executor.submit(_run_job, job): i for i, job in enumerate(jobs)}
+        results: list[RunResult | None] = [None] * len(jobs)
+        bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
+        for fut in cf.as_completed(futures):
+            results[futures[fut]] = fut.result()
+            bar.update(1)
+        bar.close()
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return results  # type: ignore[return-value]
+
+
+def run_study(*, workers: int | None = None, out=None, progress: bool = True) -> list[RunResult]:
+    """Render every study notebook with its default parameters."""
+    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb != "explore"]
+    return run_many(jobs, workers=workers, progress=progress)
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+
+
+def _report(results: list[RunResult]) -> int:
+    for r in results:
+        if r.ok:
+            print(f"ok      {r.notebook:<24} {r.slug:<36} {r.seconds:5.1f}s  {r.output_dir}")
+        else:
+            where = f"  (kept: {r.output_dir})" if str(r.output_dir) not in ("", ".") else ""
+            print(f"FAILED  {r.notebook:<24} {r.slug:<36} {r.error}{where}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} rendered, {failed} failed")
+    return 1 if failed else 0
+
+
+def _cmd_run(args) -> int:
+    spec = notebook_parameters(args.notebook)
+    values = {}
+    for name, text in args.param:
+        if name not in spec:
+            check_parameters(args.notebook, {name: text}, spec=spec)  # raises the clear unknown-name error
+        values[name] = parse_value(name, text, spec[name])
+    result = run_notebook(args.notebook, values, data_dirs=args.data, out=args.out)
+    return _report([result])
+
+
+def _cmd_study(args) -> int:
+    from .bundle import load_bundle
+
+    load_bundle()  # fail fast, before any kernel, if the data are invalid
+    return _report(run_study(workers=args.jobs, out=args.out))
+
+
+def _cmd_list(args) -> int:
+    from .bundle import load_bundle
+
+    for nb in list_notebooks():
+        print(nb)
+        for name, spec in notebook_parameters(nb).items():
+            print(f"    {name:<14} {spec['inferred_type_name']:<10} default {spec['default']:<40} {spec['help']}")
+    bundle = load_bundle()
+    print("\nTie ids:")
+    for t in bundle.ties.itertuples():
+        print(f"    {t.tie_id:<32} {bundle.tie_label(t.tie_id):<34} {t.tie_type}, {t.status}")
+    return 0
+
+
+def add_run_commands(sub) -> None:
+    """Add ``run``, ``study`` and ``list`` to the ``studylib`` command line."""
+    p = sub.add_parser("run", help="run one notebook with parameters")
+    p.add_argument("notebook", help="notebook stem (e.g. pair_profile) or path")
+    p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    p.add_argument("--data", action="append", default=[], metavar="DIR", help="extra bundle folder (repeatable)")
+    p.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    p.set_defaults(func=_cmd_run)
+    s = sub.add_parser("study", help="render every study notebook with its defaults")
+    s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    s.set_defaults(func=_cmd_study)
+    ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
+    ls.set_defaults(func=_cmd_list)
+

@@ -1,0 +1,295 @@
+"""What a study notebook holds while it runs: the checked parameters, the data, and where outputs go.
+
+A notebook opens one :class:`StudyRun` in its second cell and then only calls it and the analysis functions,
+so the notebook reads like a short paper and all logic lives (and is tested) here.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .bundle import Bundle, load_bundle
+from .errors import ModelError
+from .panel import EXPANSION_RULE, expand_activities
+from .parameters import check_parameters, run_slug
+from .paths import DATA_DIR, OUTPUTS_DIR
+from .provenance import package_versions, git_state
+
+__all__ = ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
+
+ACTIVITY_COLUMNS = ["activity_id", "start", "title", "sector", "activity_type", "direction", "recurrence", "until",
+                    "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
+
+
+def md_escape(text) -> str:
+    """Escape a data string for Markdown text: no tag, script or Markdown syntax survives."""
+    s = html.escape(str(text), quote=False).replace("\\", "\\\\")
+    for ch in "`*_{}[]()#+!|~":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def md_code(text) -> str:
+    """A data string as a Markdown code span (shown literally; backticks cannot close it early)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def _cell(value) -> str:
+    """Display text of one table cell: whole floats as integers, other floats to 3 decimals."""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return f"{value:.0f}" if value.is_integer() else f"{value:.3f}"
+    return str(value)
+
+
+class StudyRun:
+    """Parameters, data and outputs of one notebook run."""
+
+    def __init__(self, notebook: str, params: dict, bundle: Bundle, output_dir: Path):
+        self.notebook = notebook
+        self.params = params
+        self.bundle = bundle
+        self.output_dir = output_dir
+        self.figures: list[Path] = []
+        self.tables: list[Path] = []
+
+    # ----------------------------------------------------------------------------------------- data
+    @property
+    def end_year(self) -> int:
+        return int(self.params.get("end_year", pd.Timestamp.today().year))
+
+    def events(self, *, stages=("implemented",)) -> pd.DataFrame:
+        """Events under the run's expansion setting (see :func:`studylib.expand_activities`)."""
+        return expand_activities(self.bundle.activities, end_year=self.end_year,
+                                 expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
+
+    def activities(self, *, tie_ids=None, actor=None) -> pd.DataFrame:
+        """Coded activities of some ties or of an actor, as a readable table with sources and locators."""
+        acts = self.bundle.activities
+        mask = pd.Series(True, index=acts.index)
+        if tie_ids is not None:
+            mask &= acts["tie_id"].isin(list(tie_ids))
+        if actor is not None:
+            mask &= acts["actor"] == actor
+        out = acts.loc[mask, ["tie_id", *ACTIVITY_COLUMNS]].copy()
+        return out.sort_values(["tie_id", "start", "activity_id"]).reset_index(drop=True)
+
+    def labels(self) -> dict:
+        """Display names of ties and cities, looked up in the data."""
+        out = {t: self.bundle.tie_label(t) for t in self.bundle.tie_ids()}
+        out.update(dict(zip(self.bundle.cities["city_id"], self.bundle.cities["name"])))
+        return out
+
+    # --------------------------------------------------------------------------------------- outputs
+    def save_figure(self, fig, stem: str):
+        """Save ``fig`` under ``figures/`` (PNG + SVG) and return it for display."""
+        from .charts import save_figure
+
+        self.figures += save_figure(fig, stem, directory=self.output_dir / "figures")
+        return fig
+
+    @staticmethod
+    def show(data: pd.DataFrame):
+        """A table for the report: every text HTML-escaped, no index, whole numbers without decimals."""
+        return data.style.hide(axis="index").format(_cell, escape="html", na_rep="")
+
+    def save_table(self, data: pd.DataFrame, name: str):
+        """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it styled for display."""
+        path = self.output_dir / "tables" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
+        clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+        self.tables.append(path)
+        return self.show(clean)
+
+    # -------------------------------------------------------------------------------------- sections
+    def sources_section(self, *frames: pd.DataFrame) -> str:
+        """Markdown: the sources the rows of ``frames`` cite, with type, reliability and caveats."""
+        src = self.bundle.sources.set_index("source_id")
+        cited = pd.concat([f["source_id"] for f in frames]) if frames else pd.Series(dtype=str)
+        lines = []
+        for sid, n in cited.value_counts().sort_index().items():
+            if sid not in src.index:
+                continue
+            s = src.loc[sid]
+            flag = " **(low reliability: read its numbers as reported claims)**" if s["reliability"] in ("grey", "unverified") else ""
+            lines.append(f"- {md_code(sid)} ({n} rows): {md_escape(s['citation'])} "
+                         f"*{s['source_type']}, {s['reliability']}*{flag}"
+                         + (f" — {md_escape(s['note'])}" if s.get("note") else ""))
+        return "\n".join(lines) or "- (no rows)"
+
+    def caveats_section(self, activities: pd.DataFrame, ties: pd.DataFrame | None = None) -> str:
+        """Markdown: rows that are disputed, unverified, planned or undated, named one by one."""
+        out = []
+        if ties is not None:
+            for t in ties.itertuples():
+                if str(t.status) in ("disputed", "unverified", "planned"):
+                    out.append(f"- Tie {md_code(t.tie_id)} is **{t.status}**: {md_escape(t.note)}")
+        for a in activities.itertuples():
+            if str(a.certainty) == "disputed":
+                out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **disputed**.")
+            if str(a.stage) != "implemented":
+                out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
+                           "it is left out of yearly counts.")
+        undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
+        if undated:
+            out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
+                       f"out of yearly counts (they still count in composition tables): {', '.join(map(md_escape, undated))}.")
+        return "\n".join(out) or "- None of the rows shown is disputed, unverified, planned or undated."
+
+    def method_section(self) -> str:
+        """Markdown: the assumptions this run made, with their parameter values."""
+        expand = bool(self.params.get("expand_annual", True))
+        rule = EXPANSION_RULE.format(end_year=self.end_year)
+        state = "applied" if expand else "switched off (annual programmes count once, in their start year)"
+        return (f"**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
+                f"`end_year = {self.end_year}`): {rule}\n\n"
+                "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
+                "Years in the window without events count as zeros.\n\n"
+                "**Stage**: only activities the sources report as implemented enter yearly counts; planned and proposed "
+                "ones are shown separately.")
+
+    def provenance_section(self) -> str:
+        """Markdown: data files (SHA-256), parameters, package versions and git state of this run."""
+        files = "\n".join(f"- {md_code(os.path.relpath(p, DATA_DIR.parent))} sha256 `{h[:16]}…`"
+                          for p, h in sorted(self.bundle.files.items()))
+        params = ", ".join(md_code(f"{k} = {v!r}") for k, v in self.params.items() if k != "output_dir")
+        versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
+        commit, dirty = git_state()
+        return (f"**Parameters**: {params}\n\n**Data files read**:\n{files}\n\n**Software**: {versions}\n\n"
+                f"**Code**: git commit `{commit}`{' (with uncommitted changes)' if dirty else ''}.\n\n"
+                "The full record (with start and end times) is in this run's `manifest.json`.")
+
+    def tie_section(self, tie_id: str) -> str:
+        """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
+        t = self.bundle.ties.set_index("tie_id").loc[tie_id]
+        signed = f"{t['signed']} (precision: {t['signed_precision']})" if t["signed"] else "no date in the sources"
+        return (f"**{md_escape(self.bundle.tie_label(tie_id))}** ({md_code(tie_id)}): {t['tie_type']} tie, "
+                f"formed {md_escape(signed)}; status **{t['status']}**; source {md_code(t['source_id'])}"
+                + (f" — {md_escape(t['locator'])}" if t.get("locator") else "") + ".\n\n"
+                + (f"> {md_escape(t['note'])}" if t["note"] else ""))
+
+    def count_model(self, data: pd.DataFrame, formula: str, *, family: str = "auto", **options) -> "ModelReport":
+        """Fit a count model, or record in plain words why it cannot be estimated honestly.
+
+        ``family='auto'`` fits Poisson and switches to negative binomial when over-dispersed
+        (see :func:`studylib.choose_count_family`).
+        """
+        from .models import choose_count_family, fit_model
+
+        try:
+            if family == "auto":
+                result = choose_count_family(data, formula, **options)
+            else:
+                result = fit_model(data, formula, family, **options)
+        except ModelError as exc:
+            return ModelReport(None, str(exc), formula)
+        return ModelReport(result, "", formula)
+
+    def explain(self, exc: ModelError) -> str:
+        """Markdown for a model that could not be estimated honestly."""
+        return f"**The model was not estimated.** {md_escape(exc)}"
+
+
+class ModelReport:
+    """A fitted model, or the reason it was not fitted; renders either as Markdown for the report."""
+
+    def __init__(self, result, reason: str, formula: str):
+        self.result, self.reason, self.formula = result, reason, formula
+
+    @property
+    def fitted(self) -> bool:
+        return self.result is not None
+
+    def tidy(self) -> pd.DataFrame:
+        return self.result.tidy() if self.fitted else pd.DataFrame(
+            columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"])
+
+    def glance(self) -> pd.DataFrame:
+        return self.result.glance() if self.fitted else pd.DataFrame()
+
+    def markdown(self) -> str:
+        if not self.fitted:
+            return f"**Model {md_code(self.formula)} was not estimated.** {md_escape(self.reason)}"
+        g = self.result.glance().iloc[0]
+        text = (f"Model {md_code(self.formula)}, family **{self.result.family}**: n = {int(g['n'])}, "
+                f"df model = {g['df_model']:g}, df residual = {g['df_resid']:g}.")
+        choice = getattr(self.result, "choice", "")
+        if choice:
+            text += f" {md_escape(choice)}"
+        for w in getattr(self.result, "warnings", []):
+            text += f"\n\n**Caution:** {md_escape(w)}"
+        return text
+
+
+def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -> StudyRun:
+    """Check a notebook's parameters, load the data and prepare the output folder.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's stem (e.g. ``pair_profile``).
+    data_dirs : sequence of path-like
+        Extra bundle folders layered on top of the study's ``data/``.
+    output_dir : str
+        Where figures and tables go; empty means ``outputs/<notebook>/<slug>/``.
+    **params
+        The notebook's own parameters (checked: names, types, ids in the data).
+    """
+    from .charts import set_study_theme
+
+    bundle = load_bundle(DATA_DIR, *data_dirs)
+    values = {**params, "data_dirs": list(map(str, data_dirs)), "output_dir": output_dir}
+    checked = check_parameters(notebook, values, bundle=bundle)
+    out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked)
+    out.mkdir(parents=True, exist_ok=True)
+    set_study_theme()
+    return StudyRun(notebook, checked, bundle, out)
+
+
+def lr_test_markdown(restricted: ModelReport, full: ModelReport) -> str:
+    """Markdown for the likelihood-ratio test of two nested model reports (or why it cannot be run)."""
+    from .models import lr_test
+
+    if not (restricted.fitted and full.fitted):
+        return "**The likelihood-ratio test was not run**: one of the two models could not be estimated (see above)."
+    try:
+        t = lr_test(restricted.result, full.result)
+    except ModelError as exc:
+        return f"**The likelihood-ratio test was not run.** {md_escape(exc)}"
+    verdict = "differs" if t.p_value < 0.05 else "is not shown to differ"
+    return (f"Likelihood-ratio test of the interaction: LR = {t.lr_stat:.3f} on {t.df_diff:g} df, "
+            f"p = {t.p_value:.4f}. At the 5% level the sector mix **{verdict}** between the ties.")
+
+
+def tension_markdown(tension: pd.DataFrame, *, tie: str) -> str:
+    """Markdown listing the coded tension episodes of a tie, or saying there are none."""
+    if tension.empty:
+        return (f"**No dated tension episodes are coded for {md_code(tie)}.** The sources mention political "
+                "tension without dating any episode, and none is added from outside the sources.")
+    rows = "\n".join(f"- {int(r.year)}: {md_code(r.source_id)} — {md_escape(r.locator)}" for r in tension.itertuples())
+    return f"Coded tension episodes:\n{rows}"
+
+
+def claim_check_markdown(activities: pd.DataFrame) -> str:
+    """Markdown comparing culture + inclusion with industry + data shares, implemented and in the whole portfolio."""
+    from .metrics import axis_balance
+
+    lines = []
+    for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
+                        ("whole portfolio (incl. planned and proposed)", activities)):
+        b = axis_balance(part).set_index("axis")
+        if b["events"].sum() == 0:
+            lines.append(f"- {label}: no activity maps to an axis.")
+            continue
+        soft = b.loc[["culture", "inclusion"], "share"].sum()
+        hard = b.loc[["industry", "data"], "share"].sum()
+        lines.append(f"- {label} ({int(b['events'].sum())} activities): culture + inclusion {soft:.0%}, "
+                     f"industry + data {hard:.0%} — the claim is **{'consistent' if soft < hard else 'not borne out'}** "
+                     "with this share.")
+    return "\n".join(lines) + "\n\nThese are shares of *coded* activities; with so few rows they describe the record, not Gangnam's diplomacy."
