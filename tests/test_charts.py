@@ -36,10 +36,9 @@ def test_event_charts_name_their_sources(study):
     b, ev = study
     _check(charts.sector_heatmap(ev, sources=b.sources), "src1 [peer_reviewed]")
     _check(charts.timeline(ev, sources=b.sources), "src1")
-    sh = shares(ev, by="sector", within="tie_id").assign(source_id="src1")
-    _check(charts.sector_shares_chart(sh), "src1")
-    people = people_exchanged(ev).assign(source_id="src1")
-    _check(charts.people_chart(people), "src1")
+    sh = shares(ev, by="sector", within="tie_id")
+    _check(charts.sector_shares_chart(sh, caption_data=ev, sources=b.sources), "src1 [peer_reviewed]")
+    _check(charts.people_chart(people_exchanged(ev), caption_data=ev), "src1")
     _check(charts.axis_balance_chart(axis_balance(ev), caption_data=ev), "src1", "Distance from an even split")
 
 

@@ -220,6 +220,14 @@ def test_small_n_warns_and_records():
     assert fit_model(big, "y ~ x").warnings == []
 
 
+def test_level_with_only_zero_counts_is_flagged():
+    data = _counts(n=120).assign(sector=lambda d: np.repeat(list("abcd"), 30))
+    data.loc[data["sector"] == "a", "y"] = 0
+    with pytest.warns(ModelWarning, match="30 observations have a fitted mean of almost zero"):
+        fit_model(data, "y ~ C(sector)", "poisson")
+    assert fit_model(_counts(n=120), "y ~ x", "poisson").warnings == []
+
+
 def test_dropped_missing_rows_are_reported():
     data = _counts()
     data.loc[:4, "x"] = np.nan

@@ -100,13 +100,17 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
     ax.set(xlabel="year", ylabel="")
     ax.xaxis.get_major_locator().set_params(integer=True)
     if len(counts):
-        ax.legend(loc="upper left", fontsize=8, frameon=True)
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, fontsize=8, frameon=False)
     return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
 
 
 def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict | None = None,
-                        sources: pd.DataFrame | None = None, title: str | None = "Sector shares"):
-    """Sector shares side by side for each value of ``by`` (from :func:`studylib.shares` output plus sources)."""
+                        caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
+                        title: str | None = "Sector shares"):
+    """Sector shares side by side for each value of ``by`` (from :func:`studylib.shares`).
+
+    ``caption_data`` holds the event rows behind the shares, whose sources the caption names.
+    """
     d = data.copy()
     if labels:
         d[by] = d[by].map(lambda v: labels.get(v, v))
@@ -114,12 +118,13 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE)
     ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
     ax.tick_params(axis="x", rotation=30)
-    return _finish(fig, source_caption(data, sources=sources), title=title)
+    cap = source_caption(caption_data if caption_data is not None else data, sources=sources)
+    return _finish(fig, cap, title=title)
 
 
 def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "", title: str | None = None):
     """Estimates (or incidence-rate ratios) with 95% intervals from a ``ModelResult.tidy()`` table."""
-    d = data[data["term"] != "Intercept"].copy()
+    d = data[~data["term"].isin(["Intercept", "alpha"])].copy()  # alpha: NB2 dispersion, not an effect
     if irr and "irr" in d.columns:
         est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, "incidence-rate ratio (log scale)"
     else:
@@ -146,17 +151,24 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
     return _finish(fig, caption or "Points: observed; lines: model predictions.", title=title)
 
 
-def people_chart(data: pd.DataFrame, *, hue: str = "direction", sources: pd.DataFrame | None = None,
+def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd.DataFrame | None = None,
+                 sources: pd.DataFrame | None = None,
                  title: str | None = "People exchanged per year (as counted by the sources)"):
-    """Participants per year by direction (from :func:`studylib.people_exchanged` joined with source ids)."""
+    """Participants per year by direction (from :func:`studylib.people_exchanged`).
+
+    ``caption_data`` holds the event rows behind the counts, whose sources the caption names.
+    """
     fig, ax = plt.subplots(figsize=(9, 3.8))
     if len(data):
-        sns.barplot(data=data, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
+        d = data.assign(**{hue: data[hue].astype(str)})
+        sns.barplot(data=d, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
         ax.tick_params(axis="x", rotation=90)
     else:
         ax.text(0.5, 0.5, "No participant counts in the sources", ha="center", va="center", transform=ax.transAxes)
     ax.set(ylabel="people (lower bound)")
-    return _finish(fig, source_caption(data, sources=sources, note="Counts given as 'at least' are lower bounds."), title=title)
+    cap = source_caption(caption_data if caption_data is not None else data, sources=sources,
+                         note="Counts given as 'at least' are lower bounds.")
+    return _finish(fig, cap, title=title)
 
 
 def axis_balance_chart(data: pd.DataFrame, *, caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,

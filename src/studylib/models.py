@@ -178,7 +178,8 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
         The data; rows with a missing value in any variable the model uses are dropped (with a warning).
     formula : str
         A formula such as ``"count ~ C(sector) + np.log(population)"`` (patsy syntax, as in
-        :mod:`statsmodels.formula.api`).
+        :mod:`statsmodels.formula.api`). It sees the data's columns, patsy's ``C``, ``I`` and ``Q``, and
+        numpy as ``np`` -- not the caller's variables.
     family : {"ols", "poisson", "negbin", "logit"}
         ``ols``: linear regression; ``poisson``: Poisson GLM with log link; ``negbin``: NB2 negative
         binomial by maximum likelihood (estimates the dispersion ``alpha``); ``logit``: logistic regression
@@ -209,8 +210,9 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
     Warns
     -----
     ModelWarning
-        When rows were dropped for missing values, there are fewer than 10 observations per parameter, or
-        fewer than 20 clusters; the same sentences are kept in ``ModelResult.warnings``.
+        When rows were dropped for missing values, there are fewer than 10 observations per parameter, there
+        are fewer than 20 clusters, or a count model fits some observations as surely zero (a level with only
+        zero counts); the same sentences are kept in ``ModelResult.warnings``.
     """
     _check_arguments(data, formula, family, robust, groups, exposure, offset)
     extra = [c for c in (groups, exposure, offset) if c is not None]
@@ -230,6 +232,8 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
             notes.append(f"Only {codes.max() + 1} clusters in '{groups}'; cluster-robust standard errors are "
                          f"unreliable with fewer than {MIN_CLUSTERS} clusters.")
     result = _fit(model, family, cov, maxiter)
+    if family in COUNT_FAMILIES:
+        notes += _zero_cells(result)
     for note in notes:
         warnings.warn(note, ModelWarning, stacklevel=2)
     return ModelResult(family=family, formula=formula, result=result, warnings=notes)
@@ -420,6 +424,16 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
         details.append(f"'{names[j]}' is " + (f"a linear combination of {', '.join(parts)}" if parts else "all zero"))
     raise ModelError(f"The design matrix has rank {rank} but {X.shape[1]} columns, so not every coefficient can "
                      f"be estimated: {'; '.join(details)}. Drop or merge the redundant terms.")
+
+
+def _zero_cells(result) -> list[str]:
+    """Warn when some observations are fitted as (almost) surely zero: a level with only zero counts."""
+    stuck = int(np.sum(result.predict() < 1e-6 * np.mean(result.model.endog)))
+    if not stuck:
+        return []
+    return [f"{stuck} observations have a fitted mean of almost zero: some predictor level has only zero counts, "
+            "so its coefficient is not identified (the estimate diverges and its standard error is meaningless). "
+            "Drop or merge that level."]
 
 
 def _fit(model, family, cov, maxiter):

@@ -114,7 +114,8 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     from .bundle import load_bundle
 
     bundle = load_bundle(DATA_DIR, *data_dirs)
-    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""}, bundle=bundle)
+    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""},
+                               spec=notebook_parameters(path), bundle=bundle)
     slug = run_slug(checked)
     root = Path(out).resolve() if out else OUTPUTS_DIR
     dest = root / stem / slug

@@ -1,0 +1,136 @@
+"""The real notebooks, executed with papermill on their defaults and on other parameters."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from studylib import expand_activities, load_bundle
+from studylib.parameters import list_notebooks, notebook_parameters
+from studylib.paths import NOTEBOOKS_DIR
+from studylib.runner import run_many
+
+STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
+OTHER_PARAMETERS = [
+    ("pair_profile", {"tie": "medan-gwangju", "expand_annual": False}),
+    ("compare_pairs", {"ties": ["surabaya-busan", "medan-gwangju", "seoul-tokyo"]}),
+    ("seoul_tokyo_culture", {"end_year": 2020}),
+    ("gangnam_axes", {"include_plans": False}),
+    ("smart_city_governance", {"city": "bandung"}),
+]
+TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+
+
+def test_study_notebooks_exist():
+    assert set(STUDY) <= set(list_notebooks())
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.name)
+def test_committed_notebook_has_no_outputs_and_a_parameters_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs before committing"
+    assert "parameters" in code[0].metadata.get("tags", []), "the first code cell must be tagged 'parameters'"
+    for name, spec in notebook_parameters(path.stem).items():
+        assert spec["help"], f"parameter {name} needs a comment saying what it is"
+        assert spec["inferred_type_name"] not in ("None", None), f"parameter {name} needs a type annotation"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    jobs = [(nb, {}, [], out) for nb in STUDY] + [(nb, p, [], out) for nb, p in OTHER_PARAMETERS]
+    results = run_many(jobs, workers=2, progress=False)
+    return out, results
+
+
+def test_every_run_succeeds(rendered):
+    _, results = rendered
+    failed = [(r.notebook, r.slug, r.error) for r in results if not r.ok]
+    assert not failed
+
+
+def test_run_folders_hold_every_output(rendered):
+    _, results = rendered
+    for r in results:
+        d = r.output_dir
+        for name in (f"{r.notebook}.ipynb", "report.html", "notebook.html", "manifest.json"):
+            assert (d / name).stat().st_size > 0, (d, name)
+        pngs, svgs = sorted((d / "figures").glob("*.png")), sorted((d / "figures").glob("*.svg"))
+        assert pngs and [p.stem for p in pngs] == [s.stem for s in svgs]
+        assert all(p.stat().st_size > 1000 for p in pngs)
+        assert list((d / "tables").glob("*.csv"))
+        assert not list(d.parent.glob(".*partial*")), "no staging folder may be left behind"
+
+
+def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
+    _, results = rendered
+    for r in results:
+        report = (r.output_dir / "report.html").read_text(encoding="utf-8")
+        assert "open_study" not in report and "save_figure" not in report
+        assert not re.search(r'class="[^"]*jp-InputArea-editor', report)
+        assert not re.search(r"<script[^>]*\ssrc=", report, re.I)
+        assert not re.search(r"<link[^>]*href=[\"']https?:", report, re.I)
+        assert "data:image/png;base64" in report
+        assert "Traceback" not in report
+        notebook = (r.output_dir / "notebook.html").read_text(encoding="utf-8")
+        assert "open_study" in notebook and re.search(r'class="[^"]*jp-InputArea-editor', notebook)
+
+
+def test_manifest_records_provenance(rendered):
+    _, results = rendered
+    for r in results:
+        m = json.loads((r.output_dir / "manifest.json").read_text())
+        assert m["status"] == "ok" and m["notebook"] == r.notebook
+        assert {"parameters", "data_files", "packages", "git", "start", "end", "duration_seconds"} <= set(m)
+        assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in m["data_files"].values())
+        assert "data/activities.csv" in m["data_files"]
+        assert {"pandas", "statsmodels", "papermill"} <= set(m["packages"])
+        assert set(m["git"]) == {"commit", "dirty"}
+
+
+def test_tables_have_their_columns(rendered):
+    _, results = rendered
+    by_key = {(r.notebook, r.slug): r.output_dir for r in results}
+    pp = by_key[("pair_profile", "surabaya-busan")]
+    counts = pd.read_csv(pp / "tables" / "sector_counts.csv")
+    assert list(counts.columns) == ["sector", "activities", "participants"]
+    b = load_bundle()
+    ev = expand_activities(b.activities, end_year=2023)
+    assert counts["activities"].sum() == (ev["tie_id"] == "surabaya-busan").sum()
+    cp = by_key[("compare_pairs", "surabaya-busan+medan-gwangju")]
+    metrics = pd.read_csv(cp / "tables" / "metrics.csv")
+    assert list(metrics["tie_id"]) == ["surabaya-busan", "medan-gwangju"]
+    assert list(pd.read_csv(cp / "tables" / "regression.csv").columns)[:7] == TIDY
+
+
+def test_other_parameters_change_the_result(rendered):
+    _, results = rendered
+    by_key = {(r.notebook, r.slug): r.output_dir for r in results}
+    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju")] / "tables" / "sector_counts.csv")
+    sb = pd.read_csv(by_key[("pair_profile", "surabaya-busan")] / "tables" / "sector_counts.csv")
+    assert not mg.equals(sb)
+    m = json.loads((by_key[("pair_profile", "medan-gwangju")] / "manifest.json").read_text())
+    assert m["parameters"]["expand_annual"] is False
+
+
+def test_plain_papermill_runs_from_any_directory(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOKS_DIR / "pair_profile.ipynb"), str(tmp_path / "x.ipynb"),
+           "-p", "tie", "medan-gwangju", "-p", "output_dir", str(out), "--no-progress-bar"]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "tables" / "sector_counts.csv").exists()
+
+
+def test_help_notebook_describes_parameters():
+    done = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(NOTEBOOKS_DIR / "pair_profile.ipynb")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert "tie: str" in done.stdout and "tie id" in done.stdout
