@@ -186,7 +186,22 @@ def test_layered_bundles_add_rows_and_collisions_are_errors(tmp_path):
     extra["ties"][0].update(tie_id="alpha-beta", city_b="beta")
     with pytest.raises(ValidationError) as info:
         load_bundle(base, write_bundle(tmp_path / "user2", extra))
-    assert any(p.file == "user2/cities.csv" and "duplicate id 'beta'" in p.message for p in info.value.problems)
+    (p,) = [p for p in info.value.problems if p.file == "user2/cities.csv"]
+    assert (p.line, p.column) == (2, "city_id")
+    assert "'beta' is already in cities.csv (line 3)" in p.message and "override" in p.message
+
+
+def test_identical_repeat_is_dropped_and_override_replaces(tmp_path):
+    base = write_bundle(tmp_path / "base")
+    beta = dict(base_rows()["cities"][1])
+    user = write_bundle(tmp_path / "same", {"cities": [beta]})
+    b = load_bundle(base, user)
+    assert list(b.cities["city_id"]) == ["alpha", "beta"]
+    renamed = {**beta, "name": "Beta City", "override": "yes"}
+    b = load_bundle(base, write_bundle(tmp_path / "over", {"cities": [renamed]}))
+    row = b.cities.set_index("city_id").loc["beta"]
+    assert row["name"] == "Beta City" and row["_file"] == "over/cities.csv"
+    assert len(b.cities) == 2
 
 
 def test_missing_folder_is_a_study_error(tmp_path):

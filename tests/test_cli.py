@@ -23,7 +23,7 @@ def test_validate_default_data_prints_summary(tmp_path):
 def test_validate_bad_bundle_exits_2_with_locations(tmp_path):
     rows = base_rows()
     rows["activities"][1]["sector"] = "educaton"
-    done = _cli("validate", "--data", str(write_bundle(tmp_path / "b", rows)))
+    done = _cli("validate", "--standalone", "--data", str(write_bundle(tmp_path / "b", rows)))
     assert done.returncode == 2
     assert "activities.csv:3: column 'sector':" in done.stderr and "did you mean 'education'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -100,26 +100,27 @@ class Bundle:
 # ----------------------------------------------------------------------------------------------- reading
 
 
-def _decode(path: Path, problems: list[Problem]) -> str | None:
-    raw = path.read_bytes()
+def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:
     if not raw.strip():
-        problems.append(Problem(path.name, 0, "", "the file is empty (expected a header line and rows)"))
+        problems.append(Problem(label, 1, "", "the file is empty (expected a header line and rows)"))
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(
-            path.name, line, "",
+            label, line, "",
             f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); it looks like a Windows/Latin-1 "
             "export: save it as 'CSV UTF-8' and try again",
         ))
         return None
 
 
-def _read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """Read one CSV as text, with the line each record starts on. ``None`` if unreadable."""
-    text = _decode(path, problems)
+def _read_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read one table (CSV, or the first sheet of an .xlsx) as text, with the line or sheet row of each record."""
+    if path.suffix == ".xlsx":
+        return _read_xlsx(path, label, problems)
+    text = _decode(path.read_bytes(), label, problems)
     if text is None:
         return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -131,11 +132,23 @@ def _read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
             prev = reader.line_num
             records.append(rec)
     except csv.Error as exc:
-        problems.append(Problem(path.name, reader.line_num, "", f"the CSV cannot be parsed: {exc}"))
+        problems.append(Problem(label, reader.line_num, "", f"the CSV cannot be parsed: {exc}"))
+        return None
+    except StopIteration:
+        problems.append(Problem(label, 1, "", "the file is empty (expected a header line and rows)"))
         return None
     header = [h.strip() for h in header]
     if len(header) == 1 and ";" in header[0]:
-        problems.append(Problem(path.name, 1, "", "the file is semicolon-delimited; save it with commas as separators"))
+        problems.append(Problem(label, 1, "", "the file is semicolon-delimited; save it with commas as separators"))
+        return None
+    return _frame(header, records, lines, label, problems)
+
+
+def _frame(header, records, lines, label, problems, unit="line") -> pd.DataFrame | None:
+    """Build the text DataFrame of one table, dropping blank records and flagging ragged ones."""
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        problems.append(Problem(label, 1, dup, "the column appears twice in the header"))
         return None
     ncol = len(header)
     keep_recs, keep_lines = [], []
@@ -143,15 +156,53 @@ def _read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
         if not any(v.strip() for v in rec):
             continue  # blank line
         if len(rec) != ncol:
-            problems.append(Problem(path.name, line, "", f"the row has {len(rec)} fields but the header has {ncol}"))
+            problems.append(Problem(label, line, "", f"the row has {len(rec)} fields but the header has {ncol}"))
             continue
         keep_recs.append(rec)
         keep_lines.append(line)
     df = pd.DataFrame(keep_recs, columns=header, dtype=object) if keep_recs else pd.DataFrame(columns=header, dtype=object)
     df = df.astype(object).apply(lambda s: s.str.strip()) if len(df) else df
-    df["_file"] = path.name
+    df["_file"] = label
     df["_line"] = np.asarray(keep_lines, dtype=np.int64)
     return df
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read the first sheet of a workbook; problems name the sheet row (``label`` carries the sheet name)."""
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a user error
+        problems.append(Problem(label, 1, "", f"the workbook cannot be read ({type(exc).__name__}: {exc})"))
+        return None
+    ws = wb.worksheets[0]
+    sheet_label = f"{label} (sheet '{ws.title}')"
+    merged = [str(r) for r in ws.merged_cells.ranges if r.min_row == 1]
+    if merged:
+        problems.append(Problem(sheet_label, 1, "", f"the header has merged cells ({', '.join(merged)}); "
+                                                  "unmerge them so each column has its own name"))
+        return None
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows or not any(v is not None for v in rows[0]):
+        problems.append(Problem(sheet_label, 1, "", "the sheet is empty (expected a header row and rows)"))
+        return None
+    width = max((i + 1 for i, v in enumerate(rows[0]) if v is not None), default=0)
+    header = [_xlsx_text(v).strip() for v in rows[0][:width]]
+    records = [[_xlsx_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
+    return _frame(header, records, list(range(2, len(rows) + 1)), sheet_label, problems)
 
 
 def _sha256(path: Path) -> str:
@@ -362,6 +413,44 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ public
 
 
+TRUE_WORDS = {"yes", "true", "1", "y"}
+
+
+def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems: list[Problem]) -> list[pd.DataFrame]:
+    """Layer later folders over earlier ones by key.
+
+    A later row with an id already present is dropped when it repeats the earlier row exactly, replaces it when
+    its ``override`` column says yes, and is an error otherwise (the message says how to override).
+    """
+    key = cb.key(table)
+    if not key or len(frames) < 2:
+        return frames
+    merged = [frames[0]]
+    contract = [c for c in cb.all_columns(table) if c != "override"]
+    for layer in frames[1:]:
+        if key not in layer.columns:
+            merged.append(layer)
+            continue
+        earlier = pd.concat(merged, ignore_index=True)
+        seen = earlier.drop_duplicates(key, keep="last").set_index(key)
+        clash = layer[key].isin(seen.index)
+        wants = layer.get("override", pd.Series("", index=layer.index)).fillna("").str.lower().isin(TRUE_WORDS)
+        same = pd.Series(False, index=layer.index)
+        for i in layer.index[clash]:
+            cols = [c for c in contract if c in layer.columns and c in seen.columns]
+            same[i] = all(str(layer.at[i, c]) == str(seen.at[layer.at[i, key], c]) for c in cols)
+        for _, row in layer[clash & ~same & ~wants].iterrows():
+            k = row[key]
+            problems.append(Problem(
+                row["_file"], int(row["_line"]), key,
+                f"'{k}' is already in {seen.at[k, '_file']} (line {seen.at[k, '_line']}); to replace that row on "
+                "purpose, add a column 'override' and write 'yes' in this row; otherwise choose another id"))
+        replaced = set(layer.loc[clash & wants, key])
+        merged = [m[~m[key].isin(replaced)] for m in merged]
+        merged.append(layer[~clash | wants])  # clashes are reported above or identical repeats
+    return merged
+
+
 def _resolve_dirs(dirs) -> list[Path]:
     out = [Path(d).expanduser().resolve() for d in dirs] if dirs else [DATA_DIR]
     for d in out:
@@ -383,26 +472,30 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
     layers: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     for i, folder in enumerate(paths):
         for table in TABLES:
-            path = folder / f"{table}.csv"
-            if not path.exists():
+            found = [folder / f"{table}{ext}" for ext in (".csv", ".xlsx") if (folder / f"{table}{ext}").exists()]
+            label_of = (lambda p: p.name) if i == 0 else (lambda p, f=folder: f"{f.name}/{p.name}")
+            if len(found) > 1:
+                problems.append(Problem(label_of(found[0]), 1, "", f"both {table}.csv and {table}.xlsx exist; keep one"))
+                continue
+            if not found:
                 if i == 0:
                     problems.append(Problem(f"{table}.csv", 0, "", f"the table is missing from {folder}"))
                 continue
+            path = found[0]
             hashes[str(path)] = _sha256(path)
-            df = _read_table(path, problems)
+            df = _read_table(path, label_of(path), problems)
             if df is None:
                 continue
-            if i > 0:
-                df["_file"] = f"{folder.name}/{path.name}"
-            if not _check_columns(table, df, cb, df["_file"].iat[0] if len(df) else path.name, problems, warns):
+            label = df["_file"].iat[0] if len(df) else label_of(path)
+            if not _check_columns(table, df, cb, label, problems, warns):
                 continue
             if len(df) == 0 and i == 0 and table != "indicators":
-                problems.append(Problem(path.name, 1, "", "the table has a header but no rows"))
+                problems.append(Problem(label, 1, "", "the table has a header but no rows"))
             layers[table].append(df)
     tables = {}
     for table in TABLES:
         cols = list(cb.columns(table)) + ORIGIN_COLUMNS
-        frames = [f for f in layers[table]]
+        frames = _merge_layers(table, layers[table], cb, problems)
         tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
         tables[table] = tables[table].astype({c: object for c in tables[table].columns if c != "_line"})
     for table, df in tables.items():

@@ -16,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = [
-    "set_study_theme", "source_caption", "save_figure", "sector_heatmap", "timeline", "sector_shares_chart",
+    "set_study_theme", "source_caption", "save_figure", "sector_heatmap", "timeline", "summary_chart", "sector_shares_chart",
     "coefficient_plot", "predicted_counts_chart", "people_chart", "axis_balance_chart", "kpi_chart",
     "cluster_dotplot", "indicator_chart",
 ]
@@ -80,6 +80,18 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
     ax.set(xlabel=col.replace("_", " "), ylabel="")
     return _finish(fig, source_caption(data, sources=sources), title=title)
+
+
+def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None = "Ties compared: events per year and continuity"):
+    """Two panels across ties: event rate per year in the window, and continuity (from a metrics table)."""
+    d = data.sort_values(unit)
+    fig, axes = plt.subplots(1, 2, figsize=(10, max(2.5, 0.4 * len(d) + 1.5)), sharey=True)
+    sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h")
+    sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h")
+    axes[0].set(xlabel="events per year in the window", ylabel="")
+    axes[1].set(xlabel="share of years with activity", xlim=(0, 1), ylabel="")
+    ids = sorted({i.strip() for v in d.get("sources", pd.Series(dtype=str)).dropna() for i in str(v).split(";") if i.strip()})
+    return _finish(fig, source_caption(pd.DataFrame({"source_id": ids}), note="Metrics from each tie's report."), title=title)
 
 
 def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, sources: pd.DataFrame | None = None,

@@ -17,9 +17,12 @@ __all__ = ["main"]
 def _cmd_validate(args) -> int:
     from .bundle import load_bundle
 
+    from .paths import DATA_DIR
+
+    dirs = args.data if args.standalone else [DATA_DIR, *args.data]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        bundle = load_bundle(*args.data)
+        bundle = load_bundle(*dirs)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     summary = bundle.summary()
@@ -32,13 +35,32 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+def _cmd_new_pair(args) -> int:
+    from .scaffold import new_pair, next_commands
+
+    folder = new_pair(args.city_a, args.city_b, into=args.into, xlsx=args.xlsx)
+    tie_id = f"{args.city_a}-{args.city_b}"
+    print(f"Created {folder} for the tie {tie_id}: fill its tables (see {folder / 'README.md'}), then run:")
+    for cmd in next_commands(tie_id, folder):
+        print(f"  {cmd}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a data bundle and print a summary")
     p.add_argument("--data", action="append", default=[], metavar="DIR",
-                   help="bundle folder (repeat to layer; default: the study's data/)")
+                   help="a researcher's bundle folder, layered over the study's data/ (repeatable)")
+    p.add_argument("--standalone", action="store_true",
+                   help="check the --data folders on their own, without the study's data/ underneath")
     p.set_defaults(func=_cmd_validate)
+    n = sub.add_parser("new-pair", help="scaffold a data folder for a new city pair")
+    n.add_argument("city_a", help="first city id (e.g. bandung)")
+    n.add_argument("city_b", help="second city id (e.g. suwon)")
+    n.add_argument("--into", default=None, metavar="DIR", help="folder to create (default: data/local/<a>-<b>/)")
+    n.add_argument("--xlsx", action="store_true", help="write spreadsheet (.xlsx) tables instead of CSV")
+    n.set_defaults(func=_cmd_new_pair)
     try:
         from .runner import add_run_commands
     except ImportError:  # pragma: no cover - runner not present yet
@@ -52,8 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``studylib`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "data", None) == []:
-        args.data = []
     try:
         return int(args.func(args) or 0)
     except ValidationError as exc:

@@ -41,6 +41,7 @@ METRIC_DEFINITIONS = {
     "academic_ties": "Coded research or university cooperation agreements.",
     "institutionalisation": "Coded activities that institutionalise the tie: agreements, offices, named places, academic ties.",
     "people_per_year": "Participants the sources count, summed over events, per year in the window (a lower bound).",
+    "sources": "Sources of the unit's coded activities (source_id; see sources.csv).",
     "axis_distance": "Total-variation distance of the axis shares from an even 25% split (0 = even, 0.75 = one axis).",
 }
 
@@ -174,6 +175,7 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         **reciprocity(ev),
         **institutionalisation(acts),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
+        "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
     }
     if unit == "actor":
         row["axis_distance"] = axis_balance(ev).attrs["distance"]

@@ -23,7 +23,7 @@ from .parameters import (RUNNER_PARAMETERS, check_parameters, list_notebooks, no
                          resolve_notebook, run_slug)
 from .paths import DATA_DIR, OUTPUTS_DIR
 
-__all__ = ["RunResult", "run_notebook", "run_many", "run_study", "export_html", "kernel_name", "add_run_commands"]
+__all__ = ["RunResult", "run_notebook", "run_many", "run_batch", "write_summary", "run_study", "export_html", "kernel_name", "add_run_commands"]
 
 USER_ERRORS = ("StudyError", "ValidationError", "ParameterError", "ModelError", "RunError")
 
@@ -204,6 +204,46 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     return results  # type: ignore[return-value]
 
 
+def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None, *, data_dirs=(), out=None,
+              workers: int | None = None, executor: cf.Executor | None = None, progress: bool = True) -> list[RunResult]:
+    """One report per tie, in parallel, then ``<out>/<notebook>/_summary/`` across the ties that succeeded.
+
+    The summary holds ``metrics.csv`` (every succeeded tie's metrics, one row each), ``failures.csv`` and a chart.
+    A failing tie never stops the others.
+    """
+    jobs = [(notebook, {**(parameters or {}), "tie": t}, list(data_dirs), out) for t in tie_ids]
+    results = run_many(jobs, workers=workers, executor=executor, progress=progress)
+    write_summary(results, Path(out).resolve() / resolve_notebook(notebook).stem / "_summary" if out
+                  else OUTPUTS_DIR / resolve_notebook(notebook).stem / "_summary")
+    return results
+
+
+def write_summary(results: list[RunResult], directory: Path) -> Path:
+    """Cross-pair table, failure list and chart of a batch (byte-stable: no dates in the files)."""
+    import pandas as pd
+
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = [pd.read_csv(r.output_dir / "tables" / "metrics.csv", keep_default_na=False, na_values=[""])
+              for r in results if r.ok and (r.output_dir / "tables" / "metrics.csv").exists()]
+    metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["tie_id"])
+    metrics.to_csv(directory / "metrics.csv", index=False, lineterminator="\n", float_format="%.6g")
+    failures = pd.DataFrame([{"notebook": r.notebook, "tie": r.parameters.get("tie", r.slug), "error": r.error,
+                              "kept": "" if str(r.output_dir) in ("", ".") else str(r.output_dir)}
+                             for r in results if not r.ok],
+                            columns=["notebook", "tie", "error", "kept"])
+    failures.to_csv(directory / "failures.csv", index=False, lineterminator="\n")
+    if len(metrics):
+        from .charts import save_figure, set_study_theme, summary_chart
+
+        set_study_theme()
+        fig = summary_chart(metrics)
+        save_figure(fig, "metrics", directory=directory)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return directory
+
+
 def run_study(*, workers: int | None = None, out=None, progress: bool = True) -> list[RunResult]:
     """Render every study notebook with its default parameters."""
     jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb != "explore"]
@@ -232,8 +272,33 @@ def _cmd_run(args) -> int:
         if name not in spec:
             check_parameters(args.notebook, {name: text}, spec=spec)  # raises the clear unknown-name error
         values[name] = parse_value(name, text, spec[name])
-    result = run_notebook(args.notebook, values, data_dirs=args.data, out=args.out)
-    return _report([result])
+    if not (args.tie or args.all_ties):
+        return _report([run_notebook(args.notebook, values, data_dirs=args.data, out=args.out)])
+    if "tie" not in spec:
+        raise ParameterError(f"{args.notebook} has no 'tie' parameter: --tie and --all-ties need one")
+    if args.all_ties:
+        from .bundle import load_bundle
+
+        ties = load_bundle(DATA_DIR, *args.data).tie_ids()
+    else:
+        ties = list(dict.fromkeys(args.tie))
+    executor = _dask_executor(args.scheduler) if args.scheduler else None
+    results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
+                        executor=executor)
+    code = _report(results)
+    print(f"summary: {Path(args.out or OUTPUTS_DIR).resolve() / resolve_notebook(args.notebook).stem / '_summary'}")
+    return code
+
+
+def _dask_executor(address: str) -> cf.Executor:
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise StudyError("--scheduler needs Dask: pip install 'studylib[dask]'") from None
+    try:
+        return Client(address, timeout=30).get_executor()
+    except OSError as exc:
+        raise StudyError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 def _cmd_study(args) -> int:
@@ -265,6 +330,9 @@ def add_run_commands(sub) -> None:
     p.add_argument("--data", action="append", default=[], metavar="DIR", help="extra bundle folder (repeatable)")
     p.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
     p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    p.add_argument("--tie", action="append", default=[], metavar="TIE", help="batch: one report per tie (repeatable)")
+    p.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
     p.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
