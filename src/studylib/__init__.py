@@ -23,8 +23,10 @@ _LAZY = {
     "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
     "study": ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
               "claim_check_markdown"],
-    "runner": ["run_notebook", "run_many", "run_study", "RunResult", "export_html"],
+    "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
+    "scaffold": ["new_pair"],
     "parameters": ["check_parameters", "notebook_parameters", "list_notebooks"],
+    "widgets": ["Explorer", "explore"],
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
