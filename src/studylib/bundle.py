@@ -123,6 +123,9 @@ def _read_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame
     text = _decode(path.read_bytes(), label, problems)
     if text is None:
         return None
+    fast = _read_simple_csv(text, label)
+    if fast is not None:
+        return fast
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -144,6 +147,31 @@ def _read_table(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame
     return _frame(header, records, lines, label, problems)
 
 
+def _read_simple_csv(text: str, label: str) -> pd.DataFrame | None:
+    """Fast path with pyarrow's CSV parser when every record is one physical line; ``None`` for the careful path.
+
+    The careful path (the csv module) handles quoted newlines, ragged rows and odd headers with exact line numbers.
+    """
+    try:  # pyarrow's parser is multi-threaded; only empty fields become missing ('NA', 'Nan' stay text)
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow")
+    except Exception:  # noqa: BLE001 - any parser complaint: the careful path reports it with its line
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    header = list(df.columns)
+    if (len(df) + 1 != lines or any(str(h).startswith("Unnamed:") or str(h) != str(h).strip() for h in header)
+            or len(set(header)) != len(header) or (len(header) == 1 and ";" in header[0])):
+        return None
+    df = df.fillna("")
+    line_no = np.arange(2, len(df) + 2, dtype=np.int64)
+    blank = (df == "").all(axis=1).to_numpy() if len(df) else np.zeros(0, dtype=bool)
+    df = df[~blank]
+    if any(pad in text for pad in (" ,", ", ", " \n", "\n ", "\t")) or text[:1] == " ":  # padding somewhere
+        df = df.apply(lambda col: col.str.strip())
+    df["_file"] = label
+    df["_line"] = line_no[~blank]
+    return df.reset_index(drop=True)
+
+
 def _frame(header, records, lines, label, problems, unit="line") -> pd.DataFrame | None:
     """Build the text DataFrame of one table, dropping blank records and flagging ragged ones."""
     if len(set(header)) != len(header):
@@ -160,8 +188,8 @@ def _frame(header, records, lines, label, problems, unit="line") -> pd.DataFrame
             continue
         keep_recs.append(rec)
         keep_lines.append(line)
-    df = pd.DataFrame(keep_recs, columns=header, dtype=object) if keep_recs else pd.DataFrame(columns=header, dtype=object)
-    df = df.astype(object).apply(lambda s: s.str.strip()) if len(df) else df
+    df = pd.DataFrame(keep_recs, columns=header, dtype="str") if keep_recs else pd.DataFrame(columns=header, dtype="str")
+    df = df.apply(lambda s: s.str.strip()) if len(df) else df
     df["_file"] = label
     df["_line"] = np.asarray(keep_lines, dtype=np.int64)
     return df
@@ -301,13 +329,13 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
 
 
 def _check_dates(chk: _Checker, s: pd.Series, present: np.ndarray, col: str) -> None:
-    parts = s.str.extract(DATE_RE)
-    shape_ok = parts[0].notna().to_numpy()
+    shape_ok = s.str.match(DATE_RE).to_numpy()
     chk.flag(present & ~shape_ok, col,
              lambda v: f"'{v}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD at the precision the source gives")
-    y = pd.to_numeric(parts[0], errors="coerce")
-    m = pd.to_numeric(parts[1], errors="coerce")
-    d = pd.to_numeric(parts[2], errors="coerce")
+    ok = pd.Series(present & shape_ok, index=s.index)
+    y = pd.to_numeric(s.str[:4].where(ok), errors="coerce")
+    m = pd.to_numeric(s.str[5:7].where(ok & (s.str.len() >= 7)), errors="coerce")
+    d = pd.to_numeric(s.str[8:10].where(ok & (s.str.len() == 10)), errors="coerce")
     chk.flag(((y < MIN_YEAR) | (y > MAX_YEAR)).to_numpy(), col,
              lambda v: f"year in '{v}' is outside {MIN_YEAR}–{MAX_YEAR}; is it a typo?")
     chk.flag(((m < 1) | (m > 12)).to_numpy(), col, lambda v: f"'{v}' has no month {v[5:7]} (months run 01–12)")
@@ -497,7 +525,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
         cols = list(cb.columns(table)) + ORIGIN_COLUMNS
         frames = _merge_layers(table, layers[table], cb, problems)
         tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-        tables[table] = tables[table].astype({c: object for c in tables[table].columns if c != "_line"})
+        tables[table] = tables[table].astype({c: "str" for c in tables[table].columns if c != "_line"})
     for table, df in tables.items():
         _check_values(table, df, cb, problems)
     _check_rows(tables, cb, problems)

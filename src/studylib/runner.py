@@ -102,8 +102,6 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
     notebook runs are returned as a failed :class:`RunResult`, never raised.
     """
-    import papermill as pm
-
     path = resolve_notebook(notebook)
     stem = path.stem
     parameters = dict(parameters or {})
@@ -121,9 +119,27 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     dest = root / stem / slug
     dest.parent.mkdir(parents=True, exist_ok=True)
     for leftover in dest.parent.glob(f".{slug}.partial-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # an earlier run that was killed mid-way
+        if not _alive(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)  # an earlier run that was killed mid-way
     staging = dest.parent / f".{slug}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
+    try:
+        status, error, seconds = _execute(path, stem, slug, parameters, data_dirs, staging, checked, bundle, kernel)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # interrupted (Ctrl-C): no half-written folder is left
+        raise
+    final = dest if status == "ok" else dest.parent / f"{slug}.failed"
+    _replace(staging, final)
+    if status == "ok":
+        shutil.rmtree(dest.parent / f"{slug}.failed", ignore_errors=True)
+    return RunResult(stem, slug, status, final, seconds, error, checked)
+
+
+def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list, staging: Path, checked: dict,
+             bundle, kernel: str | None) -> tuple[str, str, float]:
+    """Execute, export and stamp one run inside ``staging``; return (status, error, seconds)."""
+    import papermill as pm
+
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     executed = staging / f"{stem}.ipynb"
@@ -147,16 +163,30 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     write_manifest(
         staging / "manifest.json", notebook=stem, slug=slug, status=status, error=error,
         parameters={k: v for k, v in checked.items() if k != "output_dir"},
-        data_files={os.path.relpath(p, DATA_DIR.parent): h for p, h in sorted(bundle.files.items())},
+        data_files={_display_path(p): h for p, h in sorted(bundle.files.items())},
         start=started.isoformat(timespec="seconds"), end=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_seconds=round(seconds, 2),
         files=sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
     )
-    final = dest if status == "ok" else dest.parent / f"{slug}.failed"
-    _replace(staging, final)
-    if status == "ok":
-        shutil.rmtree(dest.parent / f"{slug}.failed", ignore_errors=True)
-    return RunResult(stem, slug, status, final, seconds, error, checked)
+    return status, error, seconds
+
+
+def _alive(staging: Path) -> bool:
+    """Whether the process named in a staging folder's name (``.<slug>.partial-<pid>-<id>``) still runs."""
+    try:
+        pid = int(staging.name.rsplit(".partial-", 1)[1].split("-")[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()  # our own leftovers are stale by definition
+
+
+def _display_path(path: str) -> str:
+    """A data file's path relative to the project when inside it, else absolute."""
+    rel = os.path.relpath(path, DATA_DIR.parent)
+    return path if rel.startswith("..") else rel
 
 
 def _replace(staging: Path, final: Path) -> None:

@@ -38,6 +38,15 @@ def md_code(text) -> str:
     return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
+MAX_CAVEATS = 40
+
+
+def _some(ids: list, limit: int = 30) -> str:
+    """Comma-separated escaped ids, at most ``limit`` of them and a count of the rest."""
+    text = ", ".join(md_escape(i) for i in ids[:limit])
+    return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
+
+
 def _cell(value) -> str:
     """Display text of one table cell: whole floats as integers, other floats to 3 decimals."""
     if isinstance(value, float):
@@ -94,9 +103,17 @@ class StudyRun:
         return fig
 
     @staticmethod
-    def show(data: pd.DataFrame):
-        """A table for the report: every text HTML-escaped, no index, whole numbers without decimals."""
-        return data.style.hide(axis="index").format(_cell, escape="html", na_rep="")
+    def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None):
+        """A table for the report: every text HTML-escaped, no index, whole numbers without decimals.
+
+        Long tables show their first ``max_rows`` rows and say where the rest is.
+        """
+        shown = data.head(max_rows)
+        styler = shown.style.hide(axis="index").format(_cell, escape="html", na_rep="")
+        if len(data) > max_rows:
+            where = f"tables/{name}.csv" if name else "the table's CSV file"
+            styler = styler.set_caption(f"First {max_rows} of {len(data):,} rows; every row is in {where}.")
+        return styler
 
     def save_table(self, data: pd.DataFrame, name: str):
         """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it styled for display."""
@@ -105,7 +122,7 @@ class StudyRun:
         clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
         clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
         self.tables.append(path)
-        return self.show(clean)
+        return self.show(clean, name=name)
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
@@ -130,7 +147,9 @@ class StudyRun:
             for t in ties.itertuples():
                 if str(t.status) in ("disputed", "unverified", "planned"):
                     out.append(f"- Tie {md_code(t.tie_id)} is **{t.status}**: {md_escape(t.note)}")
-        for a in activities.itertuples():
+        flagged = activities[(activities["certainty"].astype(str) == "disputed")
+                             | (activities["stage"].astype(str) != "implemented")]
+        for a in flagged.head(MAX_CAVEATS + 1).itertuples():
             if str(a.certainty) == "disputed":
                 out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **disputed**.")
             if str(a.stage) != "implemented":
@@ -139,7 +158,9 @@ class StudyRun:
         undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
         if undated:
             out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
-                       f"out of yearly counts (they still count in composition tables): {', '.join(map(md_escape, undated))}.")
+                       f"out of yearly counts (they still count in composition tables): {_some(undated)}.")
+        if len(out) > MAX_CAVEATS:
+            out = out[:MAX_CAVEATS] + [f"- … and {len(out) - MAX_CAVEATS:,} more (see tables/activities.csv)."]
         return "\n".join(out) or "- None of the rows shown is disputed, unverified, planned or undated."
 
     def method_section(self) -> str:

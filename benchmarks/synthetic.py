@@ -1,0 +1,52 @@
+"""Synthetic bundles for benchmarks and slow tests (never used by the study itself)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from studylib.paths import DATA_DIR
+
+SECTORS = ["education", "culture", "economy", "tourism", "sports", "technology", "governance", "civic"]
+TYPES = ["exchange_programme", "festival", "delegation", "forum", "training"]
+DIRECTIONS = ["a_to_b", "b_to_a", "mutual"]
+
+
+def synthetic_bundle(folder: Path, n_activities: int, *, standalone: bool = True, seed: int = 20261123) -> Path:
+    """``n_activities`` synthetic activities on the tie ``surabaya-busan``.
+
+    ``standalone`` also copies the study's other tables, so the folder is a complete bundle; otherwise the folder
+    holds only ``activities.csv`` and is meant to be layered over the study data.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if standalone:
+        for name in ("sources", "cities", "ties", "indicators"):
+            shutil.copy(DATA_DIR / f"{name}.csv", folder / f"{name}.csv")
+    rng = np.random.default_rng(seed)
+    years = rng.integers(1994, 2024, n_activities)
+    months = rng.integers(1, 13, n_activities)
+    annual = rng.random(n_activities) < 0.05
+    frame = pd.DataFrame({
+        "activity_id": np.char.add("syn-", np.arange(n_activities).astype(str)),
+        "tie_id": "surabaya-busan",
+        "actor": "surabaya",
+        "title": "Synthetic activity",
+        "sector": np.array(SECTORS)[rng.integers(0, len(SECTORS), n_activities)],
+        "activity_type": np.array(TYPES)[rng.integers(0, len(TYPES), n_activities)],
+        "start": [f"{y}-{m:02d}" for y, m in zip(years, months)],
+        "end": "",
+        "recurrence": np.where(annual, "annual", "once"),
+        "until": np.where(annual, np.minimum(years + 3, 2023).astype(str), ""),
+        "direction": np.array(DIRECTIONS)[rng.integers(0, 3, n_activities)],
+        "participants": np.where(rng.random(n_activities) < 0.3, rng.integers(1, 50, n_activities).astype(str), ""),
+        "participant_group": "",
+        "institution": "",
+        "source_id": "rakhmadi-surabaya-medan",
+        "locator": "synthetic",
+        "certainty": "reported",
+    })
+    frame.to_csv(folder / "activities.csv", index=False, lineterminator="\n")
+    return folder
