@@ -157,8 +157,9 @@ def _read_simple_csv(text: str, label: str) -> pd.DataFrame | None:
     except Exception:  # noqa: BLE001 - any parser complaint: the careful path reports it with its line
         return None
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    raw_header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
     header = list(df.columns)
-    if (len(df) + 1 != lines or any(str(h).startswith("Unnamed:") or str(h) != str(h).strip() for h in header)
+    if (len(df) + 1 != lines or header != raw_header or any(h != h.strip() for h in header)
             or len(set(header)) != len(header) or (len(header) == 1 and ";" in header[0])):
         return None
     df = df.fillna("")
