@@ -25,6 +25,7 @@ PALETTE = "colorblind"
 RC = {
     "svg.hashsalt": "studylib",  # stable ids inside SVG files
     "svg.fonttype": "path",
+    "text.parse_math": False,  # a '$' in a city or programme name is text, not TeX
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 10,

@@ -1,0 +1,155 @@
+"""Robustness: killed runs, byte-identical re-runs, hostile strings, data never evaluated, a million rows."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from studylib import expand_activities, load_bundle
+from studylib.cli import main
+from studylib.paths import PROJECT_ROOT
+from studylib.runner import run_notebook, run_study
+
+STUDYLIB = [sys.executable, "-m", "studylib"]
+HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _wait_for_staging(parent: Path, slug: str, proc, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if list(parent.glob(f".{slug}.partial-*")):
+            return
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.05)
+    raise AssertionError("the run never started")
+
+
+@pytest.fixture()
+def previous_run(tmp_path):
+    result = run_notebook("pair_profile", {"tie": "medan-gwangju"}, out=tmp_path)
+    assert result.ok
+    return tmp_path, result.output_dir, _tree(result.output_dir)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
+    out, dest, before = previous_run
+    proc = subprocess.Popen([*STUDYLIB, "run", "pair_profile", "-p", "tie", "medan-gwangju", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _wait_for_staging(dest.parent, "medan-gwangju", proc)
+    time.sleep(1.0)  # the kernel is running cells now
+    if sig == signal.SIGKILL:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert _tree(dest) == before, "the previous outputs must survive"
+    leftovers = list(dest.parent.glob(".*"))
+    if sig == signal.SIGINT:
+        assert not leftovers, "an interrupted run cleans its staging folder"
+    else:
+        assert all(".partial-" in p.name for p in leftovers), "a killed run's leftovers are clearly named"
+        again = run_notebook("pair_profile", {"tie": "medan-gwangju"}, out=out)
+        assert again.ok and not list(dest.parent.glob(".*")), "the next run cleans them"
+
+
+def test_two_runs_of_the_study_are_byte_identical(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        results = run_study(workers=2, out=out, progress=False)
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    pattern = re.compile(r"(tables/.+\.csv|figures/.+\.(png|svg))$")
+    one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
+    two = {k: v for k, v in _tree(second).items() if pattern.search(k)}
+    assert len(one) > 40 and one == two
+    for path in first.rglob("regression.csv"):
+        assert "Date:" not in path.read_text() and "Time:" not in path.read_text()
+
+
+def _hostile_bundle(folder: Path) -> Path:
+    folder.mkdir()
+    rows = {
+        "cities.csv": [["city_id", "name", "name_local", "country", "level", "parent_id", "lat", "lon"],
+                       ["nan", "Nan", "น่าน", "TH", "city", "", "", ""],
+                       ["evil", f"Evil {SCRIPT}", "مرحبا 🎉 서울", "XX", "city", "", "", ""]],
+        "sources.csv": [["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
+                        ["hostile-src", f'Citation with "quotes" and {SCRIPT}', "news", "news", "", "en"]],
+        "ties.csv": [["tie_id", "city_a", "city_b", "tie_type", "signed", "status", "source_id", "note"],
+                     ["nan-evil", "nan", "evil", "sister", "2001", "disputed", "hostile-src", f"Note {SCRIPT} \\ 'q'"]],
+        "activities.csv": [
+            ["activity_id", "tie_id", "actor", "title", "sector", "activity_type", "start", "end", "recurrence", "until",
+             "direction", "participants", "participant_group", "institution", "source_id", "locator", "certainty"],
+            ["h-1", "nan-evil", "nan", HOSTILE_TITLE, "culture", "festival", "2005", "", "once", "", "a_to_b", "3",
+             "artists", "Université \"Nan\"", "hostile-src", f"§ {SCRIPT}", "disputed"],
+            ["h-2", "nan-evil", "evil", "Second", "education", "exchange_programme", "2006", "", "annual", "2008",
+             "b_to_a", "", "", "", "hostile-src", "p. 2", "reported"],
+        ],
+    }
+    for name, data in rows.items():
+        with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(data)
+    return folder
+
+
+def test_hostile_strings_are_escaped_in_html_and_unchanged_in_csv(tmp_path):
+    folder = _hostile_bundle(tmp_path / "hostile")
+    result = run_notebook("pair_profile", {"tie": "nan-evil"}, data_dirs=[folder], out=tmp_path / "out")
+    assert result.ok, result.error
+    for page in ("report.html", "notebook.html"):
+        html = (result.output_dir / page).read_text(encoding="utf-8")
+        assert SCRIPT not in html, page
+        assert "alert(1)" in html and "&lt;script&gt;" in html  # shown, escaped
+        assert "Nan" in html
+    with open(result.output_dir / "tables" / "activities.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["activity_id"]: r for r in csv.DictReader(fh)}
+    assert rows["h-1"]["title"] == HOSTILE_TITLE
+    assert rows["h-1"]["locator"] == f"§ {SCRIPT}"
+    b = load_bundle(PROJECT_ROOT / "data", folder)
+    assert b.cities.set_index("city_id").at["nan", "name"] == "Nan"
+
+
+@pytest.mark.parametrize("value", [SCRIPT, "x'; import os; os.system('touch PWNED'); '", "nan"])
+def test_hostile_parameters_never_execute(tmp_path, capsys, value, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "pair_profile", "-p", "tie", value, "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "unknown tie id" in capsys.readouterr().err
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "out").exists()
+
+
+def test_data_files_are_never_evaluated():
+    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "src" / "studylib").glob("*.py"))
+    assert not re.search(r"\beval\(|\bexec\(|pickle|yaml\.load\(|yaml\.unsafe_load", source)
+
+
+@pytest.mark.slow
+def test_a_million_activities_validate_and_render(tmp_path):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from synthetic import synthetic_bundle
+
+    folder = synthetic_bundle(tmp_path / "big", 1_000_000, standalone=False)
+    bundle = load_bundle(PROJECT_ROOT / "data", folder)
+    assert len(bundle.activities) > 1_000_000
+    result = run_notebook("pair_profile", {}, data_dirs=[folder], out=tmp_path / "out")
+    assert result.ok, result.error
+    counts = pd.read_csv(result.output_dir / "tables" / "sector_counts.csv")
+    events = expand_activities(bundle.activities, end_year=2023)
+    assert counts["activities"].sum() == (events["tie_id"] == "surabaya-busan").sum()
+    assert (result.output_dir / "report.html").stat().st_size < 20_000_000
