@@ -12,6 +12,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
 import pandas as pd
 import seaborn as sns
 
@@ -103,17 +105,18 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
     order = sorted(counts[y].unique())
     fig, ax = plt.subplots(figsize=(9, max(2.5, 0.45 * len(order) + 1.8)))
     colours = dict(zip(order, sns.color_palette(PALETTE, len(order))))
-    for expanded, marker_face in ((False, None), (True, "none")):
+    for expanded in (False, True):
         part = counts[counts["expanded"] == expanded]
+        edge = [colours[k] for k in part[y]]
         ax.scatter(part["year"], part[y].map({k: i for i, k in enumerate(order)}), s=40 + 40 * part["events"],
-                   c=[colours[k] for k in part[y]] if marker_face is None else "none",
-                   edgecolors=[colours[k] for k in part[y]], linewidths=1.5,
-                   label="expanded (annual-programme assumption)" if expanded else "reported by a source")
+                   c="none" if expanded else edge, edgecolors=edge, linewidths=1.5)
     ax.set_yticks(range(len(order)), order)
     ax.set(xlabel="year", ylabel="")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    if len(counts):
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, fontsize=8, frameon=False)
+    key = [Line2D([], [], marker="o", linestyle="", color="0.35", markersize=7, label="reported by a source"),
+           Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none", markersize=7,
+                  label="expanded (annual-programme assumption)")]
+    ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
     return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
 
 
@@ -151,6 +154,8 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     ax.set(xlabel=label, ylabel="")
     if irr and "irr" in d.columns and len(d) and np.all(np.isfinite(lo)) and (lo > 0).all():
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     return _finish(fig, caption or "Model estimates with 95% confidence intervals.", title=title)
 
 

@@ -21,7 +21,7 @@ from .provenance import package_versions, git_state
 
 __all__ = ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
-ACTIVITY_COLUMNS = ["activity_id", "start", "title", "sector", "activity_type", "direction", "recurrence", "until",
+ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
 
 
@@ -52,7 +52,9 @@ def _cell(value) -> str:
     if isinstance(value, float):
         if value != value:
             return ""
-        return f"{value:.0f}" if value.is_integer() else f"{value:.3f}"
+        if value.is_integer():
+            return f"{value:.0f}"
+        return f"{value:.2g}" if abs(value) < 0.001 else f"{value:.3f}"
     return str(value)
 
 
@@ -76,6 +78,26 @@ class StudyRun:
         """Events under the run's expansion setting (see :func:`studylib.expand_activities`)."""
         return expand_activities(self.bundle.activities, end_year=self.end_year,
                                  expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
+
+    def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
+        """The coded activities as a compact reading table: when, what, who, and where in which source."""
+        a = activities
+        when = a["start"].where(a["start"] != "", "undated")
+        annual = a["recurrence"].astype(str) == "annual"
+        until = a["until"].astype("string").fillna("")
+        when = when.where(~annual, "annual from " + when + until.map(lambda u: f" to {u}" if u else ""))
+        when = when.where(a["end"] == "", when + " to " + a["end"])
+        qualifier = a["participants_qualifier"].astype(object).map({"at_least": "≥ ", "about": "≈ "}).fillna("")
+        people = (qualifier + a["participants"].astype("string").fillna("")).where(a["participants"].notna(), "")
+        out = pd.DataFrame({
+            "id": a["activity_id"], "when": when, "activity": a["title"], "sector": a["sector"].astype(str),
+            "type": a["activity_type"].astype(str), "direction": a["direction"].astype(str), "people": people,
+            "status": a["certainty"].astype(str) + (", " + a["stage"].astype(str)).where(a["stage"].astype(str) != "implemented", ""),
+            "source (locator)": a["source_id"] + " (" + a["locator"] + ")",
+        })
+        if "tie_id" in a.columns and a["tie_id"].nunique() > 1:
+            out.insert(0, "tie", a["tie_id"])
+        return out
 
     def activities(self, *, tie_ids=None, actor=None) -> pd.DataFrame:
         """Coded activities of some ties or of an actor, as a readable table with sources and locators."""
@@ -109,20 +131,21 @@ class StudyRun:
         Long tables show their first ``max_rows`` rows and say where the rest is.
         """
         shown = data.head(max_rows)
-        styler = shown.style.hide(axis="index").format(_cell, escape="html", na_rep="")
+        styler = (shown.style.hide(axis="index").format(_cell, escape="html", na_rep="")
+                  .set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]))
         if len(data) > max_rows:
             where = f"tables/{name}.csv" if name else "the table's CSV file"
             styler = styler.set_caption(f"First {max_rows} of {len(data):,} rows; every row is in {where}.")
         return styler
 
-    def save_table(self, data: pd.DataFrame, name: str):
-        """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it styled for display."""
+    def save_table(self, data: pd.DataFrame, name: str, *, view: pd.DataFrame | None = None):
+        """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it (or ``view``) styled for display."""
         path = self.output_dir / "tables" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
         clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
         self.tables.append(path)
-        return self.show(clean, name=name)
+        return self.show(clean if view is None else view, name=name)
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
