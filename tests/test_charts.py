@@ -81,3 +81,13 @@ def test_save_figure_is_byte_identical(study, tmp_path):
     assert digests[0] == digests[1]
     svg = (tmp_path / "one" / "heat.svg").read_text()
     assert "<dc:date>" not in svg
+
+
+def test_predicted_counts_chart_draws_observed_and_predicted():
+    data = pd.DataFrame({"year": [2010, 2011, 2012] * 2, "tie_id": ["a"] * 3 + ["b"] * 3,
+                         "activities": [1, 0, 2, 3, 1, 0], "predicted": [0.8, 1.0, 1.2, 2.0, 1.3, 0.9]})
+    fig = charts.predicted_counts_chart(data, caption="Sources: src1.")
+    ax = fig.axes[0]
+    assert len(ax.lines) >= 2 and len(ax.collections) >= 1  # one line per tie, observed points
+    assert "src1" in fig.caption
+    plt.close(fig)

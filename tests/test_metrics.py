@@ -109,3 +109,14 @@ def test_metric_bounds(sectors, directions):
     assert np.isnan(r["balance"]) or -1 <= r["balance"] <= 1
     shares_ = [r[k] for k in ("share_a_to_b", "share_b_to_a", "share_mutual")]
     assert all(np.isnan(s) for s in shares_) or sum(shares_) == pytest.approx(1)
+
+
+def test_every_metric_has_a_definition_in_the_codebook(tmp_path):
+    from studylib.metrics import METRIC_DEFINITIONS
+
+    b = load_bundle(write_bundle(tmp_path / "b"))
+    ev = expand_activities(b.activities, end_year=2016)
+    row = tie_metrics(ev, b.activities, unit="actor", unit_id="alpha", end_year=2016)
+    missing = [k for k in row if k != "actor" and k not in METRIC_DEFINITIONS]
+    assert not missing
+    assert all(v.strip() for v in METRIC_DEFINITIONS.values())

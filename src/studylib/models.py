@@ -78,6 +78,10 @@ class ModelResult:
         """Number of observations used in the fit (after rows with missing values were dropped)."""
         return int(self.result.nobs)
 
+    def predict(self, data: pd.DataFrame) -> pd.Series:
+        """Predicted means (expected counts for count models) for the rows of ``data``."""
+        return pd.Series(np.asarray(self.result.predict(data)), index=data.index, name="predicted")
+
     def tidy(self) -> pd.DataFrame:
         """One row per coefficient, with a 95% confidence interval.
 
