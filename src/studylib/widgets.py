@@ -1,0 +1,533 @@
+"""The interactive workbench: pick ties (or an actor), sectors, years and a chart, and see them update in place.
+
+:class:`Explorer` wraps a few ipywidgets 8 controls around the same functions the reports use
+(:func:`~studylib.expand_activities`, :func:`~studylib.activity_panel`, :func:`~studylib.shares`,
+:func:`~studylib.sector_counts`, :func:`~studylib.choose_count_family` and the charts in
+:mod:`studylib.charts`); there is no second code path. The selection logic is plain Python and testable without a
+browser: :meth:`Explorer.state` is the current selection, :meth:`Explorer.filtered_events` the events it shows,
+:meth:`Explorer.view` the chart, table and message it draws, and :meth:`Explorer.render` writes them into the
+``Output`` widget as ordinary display data (a PNG and an HTML table), replacing what was there.
+
+The widgets are the workbench; static reports stay the record. Displayed in a notebook, an explorer carries an
+HTML note as its fallback, so an exported report without widget state shows that note instead of blank space.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ModelError, ParameterError, StudyError
+from .paths import DATA_DIR
+
+__all__ = ["Explorer", "ExplorerView", "explore", "CHARTS"]
+
+#: The charts an explorer draws: key -> label shown in the chart menu.
+CHARTS = {
+    "timeline": "Timeline",
+    "shares": "Sector shares",
+    "heatmap": "Heatmap (by sector)",
+    "irr": "IRR plot (count model)",
+}
+UNITS = {"tie_id": "Ties", "actor": "Actor"}
+FALLBACK_HTML = ("<p><em>Interactive explorer (ipywidgets): open this notebook in JupyterLab "
+                 "(<code>make lab</code>) to use it. The static figure below is what reports carry.</em></p>")
+
+
+@dataclass
+class ExplorerView:
+    """What an explorer shows for one selection.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure or None
+        The chart, or None when there is nothing to draw (no events, or a model that cannot be estimated).
+    table : pandas.DataFrame
+        The small table shown under the chart.
+    message : str
+        A plain-language note shown above the chart: a summary of the selection, and the reason when a chart
+        cannot be drawn (e.g. the :class:`~studylib.ModelError` message of the count model).
+    """
+
+    figure: object
+    table: pd.DataFrame
+    message: str
+
+
+class Explorer:
+    """An ipywidgets workbench over one data bundle.
+
+    Parameters
+    ----------
+    bundle : Bundle, optional
+        The data; loaded from the study's ``data/`` plus ``data_dirs`` when not given.
+    data_dirs : sequence of path-like
+        Extra bundle folders layered over the study data (used only when ``bundle`` is None).
+    ties : sequence of str, optional
+        Tie ids selected first (default: every tie with dated events).
+    actor : str, optional
+        Select one actor (a city id) instead of ties.
+    sectors : sequence of str
+        Sectors selected first; empty means every sector.
+    years : (int, int), optional
+        First and last year shown (default: the whole range of the data up to ``end_year``).
+    chart : {"timeline", "shares", "heatmap", "irr"}
+        The chart shown first.
+    expand_annual : bool
+        Apply the annual-expansion rule (see :data:`studylib.EXPANSION_RULE`).
+    end_year : int, optional
+        Last year of the year slider and of the annual expansion (default: the latest year in the data).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown tie, actor, sector or chart, or years outside the data.
+
+    Attributes
+    ----------
+    bundle : Bundle
+        The data shown (:meth:`load_data` layers more folders over it).
+    end_year : int
+        Last year of the year slider and of the annual expansion.
+    output : ipywidgets.Output
+        Where :meth:`render` draws: a message, the chart (PNG) and the table (HTML).
+    widget : ipywidgets.VBox
+        The whole workbench, controls and output.
+    renders : int
+        How many times :meth:`render` has drawn (a redraw counter for tests).
+
+    Notes
+    -----
+    The controls are attributes (``by``, ``ties``, ``actor``, ``sectors``, ``years``, ``chart``, ``expand``,
+    ``data_folder``, ``load_button``), the drawing area is ``output`` and the whole layout is ``widget``. Every
+    change of a control calls :meth:`render`; use :meth:`set` to change several at once with a single redraw.
+    """
+
+    def __init__(self, bundle=None, *, data_dirs=(), ties=None, actor: str | None = None, sectors=(),
+                 years: tuple[int, int] | None = None, chart: str = "timeline", expand_annual: bool = True,
+                 end_year: int | None = None):
+        import ipywidgets as w
+
+        from .charts import set_study_theme
+
+        set_study_theme()
+        self.bundle = bundle if bundle is not None else self._load([DATA_DIR, *data_dirs])
+        self._end_year_option = end_year
+        self.end_year = self._latest_year()  #: last year of the slider and of the annual expansion
+        self._cache: dict[bool, pd.DataFrame] = {}
+        self._hold = 0
+        self.renders = 0
+        self.by = w.ToggleButtons(options=[(label, key) for key, label in UNITS.items()], value="tie_id",
+                                  description="Select by")
+        self.ties = w.SelectMultiple(description="Ties", rows=6)
+        self.actor = w.Dropdown(description="Actor")
+        self.sectors = w.SelectMultiple(description="Sectors", rows=6)
+        self.years = w.IntRangeSlider(description="Years", continuous_update=False, layout=w.Layout(width="640px"))
+        self.chart = w.Dropdown(options=[(label, key) for key, label in CHARTS.items()], value="timeline",
+                                description="Chart")
+        self.expand = w.Checkbox(value=bool(expand_annual), description="Expand annual programmes", indent=False)
+        self.data_folder = w.Text(placeholder="a bundle folder, e.g. /path/to/my/pair", description="Add data")
+        self.load_button = w.Button(description="Load", tooltip="layer this folder over the study data")
+        self.data_status = w.HTML()
+        self.output = w.Output()
+        for widget, name in [(self.by, "by"), (self.ties, "ties"), (self.actor, "actor"), (self.sectors, "sectors"),
+                             (self.years, "years"), (self.chart, "chart"), (self.expand, "expand"),
+                             (self.output, "explorer-output")]:
+            widget.add_class(f"studylib-{name}")
+        self._fill_options()
+        with self.hold():
+            self._set_values(ties=ties, actor=actor, sectors=sectors, years=years, chart=chart)
+        for widget in (self.by, self.ties, self.actor, self.sectors, self.years, self.chart, self.expand):
+            widget.observe(self._changed, names="value")
+        self.load_button.on_click(lambda _: self._load_clicked())
+        self.widget = w.VBox([
+            w.HBox([self.by, self.chart, self.expand]),
+            w.HBox([self.ties, self.actor, self.sectors]),
+            self.years,
+            w.HBox([self.data_folder, self.load_button, self.data_status]),
+            self.output,
+        ])
+        self._sync_enabled()
+        self.render()
+
+    # ------------------------------------------------------------------------------------------ data
+    @staticmethod
+    def _load(dirs):
+        from .bundle import load_bundle
+
+        return load_bundle(*dirs)
+
+    @property
+    def data_dirs(self) -> list[str]:
+        """The bundle folders layered over the study data (``--data`` folders and any loaded here)."""
+        return [str(d) for d in self.bundle.dirs if Path(d) != DATA_DIR]
+
+    def _latest_year(self) -> int:
+        """``end_year`` as given, else the latest start or 'until' year of an implemented activity."""
+        if self._end_year_option is not None:
+            return int(self._end_year_option)
+        acts = self.bundle.activities
+        if "stage" in acts.columns:
+            acts = acts[acts["stage"].astype(object).fillna("implemented") == "implemented"]
+        years = pd.concat([acts["start_year"], acts["until"]]).dropna()
+        return int(years.max()) if len(years) else pd.Timestamp.today().year
+
+    def events(self, *, expand_annual: bool | None = None) -> pd.DataFrame:
+        """All events of the bundle up to :attr:`end_year` (cached per expansion setting)."""
+        from .panel import expand_activities
+
+        expand = bool(self.expand.value if expand_annual is None else expand_annual)
+        if expand not in self._cache:
+            self._cache[expand] = expand_activities(self.bundle.activities, end_year=self.end_year,
+                                                    expand_annual=expand)
+        return self._cache[expand]
+
+    def labels(self) -> dict:
+        """Display names of ties and cities (e.g. 'Surabaya–Busan', 'Seoul')."""
+        out = {t: self.bundle.tie_label(t) for t in self.bundle.tie_ids()}
+        out.update(dict(zip(self.bundle.cities["city_id"], self.bundle.cities["name"])))
+        return out
+
+    def _fill_options(self) -> None:
+        labels = self.labels()
+        all_events = pd.concat([self.events(expand_annual=True), self.events(expand_annual=False)])
+        tie_ids = sorted({t for t in all_events["tie_id"].astype(str) if t})
+        actors = sorted({a for a in all_events["actor"].astype(str) if a})
+        sectors = [s for s in self.bundle.codebook.vocabulary("sector")
+                   if s in set(self.bundle.activities["sector"].astype(str))]
+        first = int(all_events["year"].min()) if len(all_events) else self.end_year
+        with self.hold():
+            self.ties.options = [(labels.get(t, t), t) for t in tie_ids]
+            self.actor.options = [(f"{labels.get(a, a)} ({a})", a) for a in actors]
+            self.sectors.options = sectors
+            self.years.min, self.years.max = -10**6, 10**6  # widen first so the new bounds never clash
+            self.years.min, self.years.max = first, max(first, self.end_year)
+            self.years.value = (self.years.min, self.years.max)
+
+    def load_data(self, *dirs) -> None:
+        """Layer more bundle folders over the data, reload, and redraw.
+
+        Ties still present stay selected; the sector filter resets to every sector.
+
+        Raises
+        ------
+        StudyError
+            When a folder does not exist; :class:`~studylib.ValidationError` lists every problem in the data.
+        """
+        self.bundle = self._load([*self.bundle.dirs, *dirs])
+        self._cache = {}
+        self.end_year = self._latest_year()
+        with self.hold():
+            self._fill_options()
+            self._set_values(ties=None, actor=None, sectors=(), years=None, chart=self.chart.value)
+        self.render()
+
+    def _load_clicked(self) -> None:
+        folder = self.data_folder.value.strip()
+        if not folder:
+            self.data_status.value = "<em>Type a folder first.</em>"
+            return
+        try:
+            self.load_data(folder)
+        except StudyError as exc:
+            self.data_status.value = f"<pre>{html.escape(str(exc))}</pre>"
+        else:
+            self.data_status.value = f"Loaded <code>{html.escape(folder)}</code>."
+
+    # ------------------------------------------------------------------------------------- selection
+    @contextmanager
+    def hold(self):
+        """Within this block control changes do not redraw (call :meth:`render` afterwards)."""
+        self._hold += 1
+        try:
+            yield self
+        finally:
+            self._hold -= 1
+
+    def _changed(self, change) -> None:
+        if change["owner"] is self.by:
+            self._sync_enabled()
+        if not self._hold:
+            self.render()
+
+    def _sync_enabled(self) -> None:
+        self.ties.disabled = self.by.value != "tie_id"
+        self.actor.disabled = self.by.value != "actor"
+
+    def _check(self, name: str, values, valid) -> list:
+        valid = list(valid)
+        unknown = [v for v in values if v not in valid]
+        if unknown:
+            raise ParameterError(f"unknown {name} {', '.join(map(repr, unknown))}. Valid: {', '.join(map(str, valid))}")
+        return list(values)
+
+    def _set_values(self, *, ties=None, actor=None, sectors=None, years=None, chart=None,
+                    expand_annual=None) -> None:
+        tie_options = [v for _, v in self.ties.options]
+        actor_options = [v for _, v in self.actor.options]
+        if isinstance(ties, str):
+            ties = [ties]
+        if isinstance(sectors, str):
+            sectors = [sectors]
+        new: list[tuple] = []
+        if ties is not None:
+            known = self.bundle.tie_ids()
+            self._check("tie id", ties, known)
+            without = [t for t in ties if t not in tie_options]
+            if without:
+                raise ParameterError(f"tie {', '.join(map(repr, without))} has no dated events to explore; "
+                                     f"ties with events: {', '.join(tie_options)}")
+            new += [(self.ties, tuple(ties)), (self.by, "tie_id")]
+        elif actor is None and not self.ties.value:
+            new.append((self.ties, tuple(tie_options)))
+        if actor is not None:
+            self._check("actor (city id)", [actor], actor_options)
+            new += [(self.actor, actor), (self.by, "actor")]
+        elif self.actor.value is None and actor_options:
+            new.append((self.actor, actor_options[0]))  # ready when the user switches to 'Actor'
+        if sectors is not None:
+            new.append((self.sectors, tuple(self._check("sector", sectors, self.sectors.options))))
+        if years is not None:
+            lo, hi = (int(y) for y in years)
+            if not (self.years.min <= lo <= hi <= self.years.max):
+                raise ParameterError(f"years must run from {self.years.min} to {self.years.max} (first <= last), "
+                                     f"not {lo}-{hi}")
+            new.append((self.years, (lo, hi)))
+        if chart is not None:
+            self._check("chart", [chart], CHARTS)
+            new.append((self.chart, chart))
+        if expand_annual is not None:
+            new.append((self.expand, bool(expand_annual)))
+        for widget, value in new:  # everything was checked first: a bad value changes nothing
+            widget.value = value
+        self._sync_enabled()
+
+    def set(self, *, ties=None, actor: str | None = None, sectors=None, years=None, chart: str | None = None,
+            expand_annual: bool | None = None) -> "Explorer":
+        """Change several controls at once and redraw once.
+
+        Parameters are as in :class:`Explorer`; None leaves a control as it is. Giving ``ties`` selects by ties,
+        giving ``actor`` selects by that actor; ``sectors=[]`` means every sector.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown tie, actor, sector or chart, or years outside the slider; nothing changes then.
+        """
+        with self.hold():
+            self._set_values(ties=ties, actor=actor, sectors=sectors, years=years, chart=chart,
+                             expand_annual=expand_annual)
+        self.render()
+        return self
+
+    def state(self) -> dict:
+        """The current selection as plain values.
+
+        Returns
+        -------
+        dict
+            ``by`` ("tie_id" or "actor"), ``ties`` (list), ``actor`` (str or None), ``sectors`` (list; empty
+            means every sector), ``years`` ((first, last)), ``chart``, ``expand_annual``, ``end_year`` and
+            ``data_dirs``.
+        """
+        return {
+            "by": self.by.value,
+            "ties": list(self.ties.value),
+            "actor": self.actor.value,
+            "sectors": list(self.sectors.value),
+            "years": tuple(int(y) for y in self.years.value),
+            "chart": self.chart.value,
+            "expand_annual": bool(self.expand.value),
+            "end_year": self.end_year,
+            "data_dirs": list(self.data_dirs),
+        }
+
+    def filtered_events(self) -> pd.DataFrame:
+        """The events the current selection shows: by ties or actor, sectors and years."""
+        s = self.state()
+        ev = self.events()
+        if s["by"] == "tie_id":
+            keep = ev["tie_id"].isin(s["ties"])
+        else:
+            keep = ev["actor"] == s["actor"]
+        if s["sectors"]:
+            keep &= ev["sector"].astype(str).isin(s["sectors"])
+        lo, hi = s["years"]
+        keep &= ev["year"].between(lo, hi)
+        out = ev[keep].reset_index(drop=True)
+        out.attrs.update(ev.attrs, end_year=hi)
+        return out
+
+    # ------------------------------------------------------------------------------------------- views
+    def _summary(self, events: pd.DataFrame) -> str:
+        s = self.state()
+        lo, hi = s["years"]
+        who = (", ".join(self.bundle.tie_label(t) for t in s["ties"]) or "no tie") if s["by"] == "tie_id" \
+            else self.labels().get(s["actor"], s["actor"])
+        expanded = int(events["expanded"].sum()) if len(events) else 0
+        n_acts = events["activity_id"].nunique() if len(events) else 0
+        acts = self.bundle.activities
+        chosen = acts["tie_id"].isin(s["ties"]) if s["by"] == "tie_id" else acts["actor"] == s["actor"]
+        if s["sectors"]:
+            chosen &= acts["sector"].astype(str).isin(s["sectors"])
+        undated = int((chosen & acts["start_year"].isna()).sum())
+        return (f"{who}; {', '.join(s['sectors']) or 'all sectors'}; {lo}–{hi}: {len(events)} "
+                f"event{'' if len(events) == 1 else 's'} from {n_acts} coded activit{'y' if n_acts == 1 else 'ies'}"
+                + (f", {expanded} of them added by the annual-expansion rule" if expanded else "") + "."
+                + (f" {undated} undated coded activit{'y is' if undated == 1 else 'ies are'} left out." if undated else ""))
+
+    def view(self) -> ExplorerView:
+        """The chart, table and message for the current selection (nothing is displayed).
+
+        Returns
+        -------
+        ExplorerView
+            ``figure`` is None when no event matches or the count model cannot be estimated; ``message`` then
+            says why in plain words.
+        """
+        from . import charts
+        from .metrics import sector_counts, shares
+
+        events = self.filtered_events()
+        summary = self._summary(events)
+        if events.empty:
+            return ExplorerView(None, pd.DataFrame(), summary + " Nothing to draw: widen the selection.")
+        s = self.state()
+        unit = s["by"]
+        labels = self.labels()
+        sources = self.bundle.sources
+        if s["chart"] == "timeline":
+            fig = charts.timeline(events, sources=sources, title="Events by year and sector")
+            return ExplorerView(fig, sector_counts(events), summary)
+        if s["chart"] == "shares":
+            table = shares(events, by="sector", within=unit)
+            fig = charts.sector_shares_chart(table, by=unit, labels=labels, caption_data=events, sources=sources)
+            return ExplorerView(fig, table, summary)
+        if s["chart"] == "heatmap":
+            fig = charts.sector_heatmap(events, row=unit, labels=labels, sources=sources,
+                                        title=f"Events by {'tie' if unit == 'tie_id' else 'actor'} and sector")
+            return ExplorerView(fig, shares(events, by="sector", within=unit), summary)
+        return self._irr_view(events, summary)
+
+    def model_formula(self, panel: pd.DataFrame) -> str:
+        """``activities ~ C(<unit>) + C(sector)``, keeping only the terms with two or more levels in ``panel``."""
+        unit = self.by.value
+        terms = [f"C({c})" for c in (unit, "sector") if panel[c].nunique() > 1]
+        return "activities ~ " + (" + ".join(terms) if terms else "1")
+
+    def _irr_view(self, events: pd.DataFrame, summary: str) -> ExplorerView:
+        from . import charts
+        from .models import choose_count_family
+        from .panel import activity_panel
+
+        unit = self.by.value
+        lo, hi = self.years.value
+        panel = activity_panel(events, by=[unit, "sector"], end_year=hi,
+                               ties=self.bundle.ties if unit == "tie_id" else None)
+        panel = panel[panel["year"] >= lo].reset_index(drop=True)
+        formula = self.model_formula(panel)
+        if formula.endswith("~ 1"):
+            return ExplorerView(None, pd.DataFrame(), f"{summary} The model {formula!r} was not estimated: choose "
+                                "two or more ties or sectors so there is something to compare.")
+        try:
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                fit = choose_count_family(panel, formula)
+        except ModelError as exc:
+            return ExplorerView(None, pd.DataFrame(), f"{summary} The model {formula!r} was not estimated. {exc}")
+        tidy = fit.tidy()
+        caption = charts.source_caption(events, sources=self.bundle.sources)
+        fig = charts.coefficient_plot(tidy, caption=caption, title=f"Incidence-rate ratios: {formula}")
+        notes = " ".join([fit.choice or "", *fit.warnings]).strip()
+        cols = [c for c in ("term", "irr", "irr_low", "irr_high", "p_value") if c in tidy.columns]
+        return ExplorerView(fig, tidy[cols], f"{summary} {fit.family} model, n = {fit.nobs}. {notes}".strip())
+
+    def figure(self):
+        """The current chart as a matplotlib Figure, for a static report (a note figure when there is no chart)."""
+        import matplotlib.pyplot as plt
+
+        v = self.view()
+        if v.figure is not None:
+            return v.figure
+        fig, ax = plt.subplots(figsize=(8, 1.6))
+        ax.axis("off")
+        ax.text(0, 0.5, "\n".join(textwrap.wrap(v.message, 110)), va="center", ha="left", fontsize=9,
+                transform=ax.transAxes)
+        return fig
+
+    def table(self) -> pd.DataFrame:
+        """The small table under the current chart."""
+        return self.view().table
+
+    def render(self) -> ExplorerView:
+        """Draw the current selection into :attr:`output`, replacing its previous contents.
+
+        The output holds an HTML message, the chart as a PNG image and the table as HTML (display data, so it
+        works with any matplotlib backend and is testable without a browser). A :class:`~studylib.StudyError`
+        is shown as its message instead of a chart.
+        """
+        import matplotlib.pyplot as plt
+
+        from .study import StudyRun
+
+        try:
+            v = self.view()
+        except StudyError as exc:
+            v = ExplorerView(None, pd.DataFrame(), f"Cannot show this selection: {exc}")
+        outputs = [_display_data({"text/html": f"<p>{html.escape(v.message)}</p>", "text/plain": v.message})]
+        if v.figure is not None:
+            buf = io.BytesIO()
+            v.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+            plt.close(v.figure)
+            png = base64.b64encode(buf.getvalue()).decode("ascii")
+            outputs.append(_display_data({"image/png": png, "text/plain": f"<Figure: {self.chart.value}>"}))
+        if not v.table.empty:
+            outputs.append(_display_data({"text/html": StudyRun.show(v.table).to_html(),
+                                          "text/plain": v.table.to_string(index=False)}))
+        self.output.outputs = tuple(outputs)
+        self.renders += 1
+        return v
+
+    # ------------------------------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/html"] = FALLBACK_HTML
+        data["text/plain"] = "Explorer (interactive: open the notebook in JupyterLab)"
+        return data
+
+    def __repr__(self) -> str:
+        s = self.state()
+        return f"Explorer(by={s['by']!r}, ties={s['ties']}, actor={s['actor']!r}, sectors={s['sectors']}, " \
+               f"years={s['years']}, chart={s['chart']!r})"
+
+
+def _display_data(data: dict) -> dict:
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def explore(bundle=None, *, data_dirs=(), **options) -> Explorer:
+    """Make an :class:`Explorer` (display it by leaving it as a cell's last expression).
+
+    Parameters
+    ----------
+    bundle : Bundle, optional
+        The data; loaded from the study's ``data/`` plus ``data_dirs`` when not given.
+    data_dirs : sequence of path-like
+        Extra bundle folders layered over the study data.
+    **options
+        The first selection: ``ties``, ``actor``, ``sectors``, ``years``, ``chart``, ``expand_annual``,
+        ``end_year`` (see :class:`Explorer`).
+
+    Returns
+    -------
+    Explorer
+    """
+    return Explorer(bundle, data_dirs=data_dirs, **options)

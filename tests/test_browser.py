@@ -1,0 +1,326 @@
+"""Tested as a person would: the workbench in JupyterLab and a rendered report, each in headless Chromium.
+
+Playwright for Python drives Debian's ``chromium`` (``executable_path`` from ``shutil.which``; no
+``playwright install``). Outside CI these tests skip, with the reason, when Chromium or Playwright is missing;
+under ``CI=true`` a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from studylib.paths import NOTEBOOKS_DIR
+
+pytestmark = pytest.mark.slow
+
+CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LAB_START_SECONDS = 90
+RUN_ALL_SECONDS = 180
+CHANGE_SECONDS = 60
+WIDGET_IMG = ".studylib-explorer-output img"
+ERROR_OUTPUT = '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]'
+ALL_CELLS_RAN = """() => {
+    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+        .map(e => e.textContent.trim());
+    return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+}"""
+NOTEBOOK_READY = """(cells) => {
+    // the notebook's own cells are shown (not the 1-cell placeholder) and its kernel is connected and idle;
+    // the toolbar's execution indicator says 'idle' before any kernel exists, so the status bar is read instead
+    const status = [...document.querySelectorAll('.jp-StatusBar-Item')].map(e => e.textContent).join(' ');
+    return document.querySelectorAll('.jp-Notebook .jp-Cell').length === cells
+        && /\\| Idle/.test(status) && !/No Kernel/.test(status);
+}"""
+IMG_CHANGED = """(old) => {
+    const img = document.querySelector('.studylib-explorer-output img');
+    return img !== null && img.complete && img.naturalWidth > 0 && img.src !== old;
+}"""
+
+
+def _missing() -> list[str]:
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the Python package 'playwright' (pip install 'playwright>=1.40')")
+    if shutil.which("chromium") is None:
+        missing.append("Debian's 'chromium' on PATH (apt-get install chromium)")
+    return missing
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = _missing()
+    if missing:
+        reason = "browser tests need " + " and ".join(missing)
+        if CI:
+            pytest.fail(f"{reason}; CI is set, so the browser tests must run", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+# ------------------------------------------------------------------------------------------- JupyterLab
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    log: Path
+    root: Path
+    cells: int
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _jupyter() -> str:
+    here = Path(sys.executable).parent / "jupyter"  # the venv's own jupyter, beside the test interpreter
+    return str(here) if here.exists() else shutil.which("jupyter") or "jupyter"
+
+
+def _workbench_copy(root: Path, out: Path) -> Path:
+    """A copy of explore.ipynb whose snapshot goes to ``out``: the project's notebook and outputs stay untouched."""
+    from studylib.runner import kernel_name
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "explore.ipynb", as_version=4)
+    params = next(c for c in nb.cells if c.cell_type == "code")
+    params.source, n = re.subn(r'^output_dir: str = "[^"]*"', f"output_dir: str = {str(out)!r}", params.source,
+                               flags=re.M)
+    assert n == 1, "explore.ipynb's parameters cell must set output_dir"
+    name = kernel_name()  # 'studylib' when make installed it, else this interpreter's python3
+    nb.metadata["kernelspec"] = {**nb.metadata["kernelspec"], "name": name}
+    path = root / "explore.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _lab_settings(folder: Path) -> Path:
+    """User settings for a hermetic Lab: render every cell (no windowing), no news or update checks."""
+    tracker = folder / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
+    notes = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notes.parent.mkdir(parents=True)
+    notes.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    return folder
+
+
+def _wait_for_status(url: str, token: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + LAB_START_SECONDS
+    request = urllib.request.Request(f"{url}/api/status", headers={"Authorization": f"token {token}"})
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"JupyterLab did not answer /api/status in {LAB_START_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()  # SIGTERM: the server shuts its kernels down
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def lab(browser, tmp_path):
+    root = tmp_path / "lab"
+    root.mkdir()
+    cells = len(nbformat.read(_workbench_copy(root, tmp_path / "snapshot"), as_version=4).cells)
+    env = {**os.environ,
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "lab-settings")),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces")}
+    from studylib.runner import kernel_name
+
+    log = tmp_path / "lab.log"
+    token = secrets.token_hex(16)
+    for attempt in range(3):  # the free port may be taken between choosing and binding it
+        port = _free_port()
+        cmd = [_jupyter(), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.port_retries=0", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.extension_manager=readonly", f"--MultiKernelManager.default_kernel_name={kernel_name()}"]
+        with open(log, "ab") as fh:
+            proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                    cwd=root)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_for_status(url, token, proc, log)
+            yield Lab(url, token, log, root, cells)
+            return
+        except RuntimeError:
+            if attempt == 2 or "already in use" not in log.read_text():
+                raise
+        finally:
+            _stop(proc)
+
+
+def _api(lab: Lab, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{lab.url}{path}", data=data, method="POST" if data else "GET",
+                                     headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def _start_session(lab: Lab, notebook: str) -> str:
+    """Start the notebook's session (and its kernel) through the REST API; return the kernel id.
+
+    Lab attaches to this session when the notebook opens, instead of racing to start (and replace) a kernel of
+    its own while "Run All" is already queued.
+    """
+    from studylib.runner import kernel_name
+
+    session = _api(lab, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
+                                          "kernel": {"name": kernel_name()}})
+    return session["kernel"]["id"]
+
+
+def _wait_for_kernel(lab: Lab, kernel_id: str) -> None:
+    """Until the server sees the page connected to the kernel and the kernel idle."""
+    deadline = time.monotonic() + LAB_START_SECONDS
+    while True:
+        kernel = _api(lab, f"/api/kernels/{kernel_id}")
+        if kernel["connections"] >= 1 and kernel["execution_state"] == "idle":
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel is not connected and idle after {LAB_START_SECONDS}s: {kernel}")
+        time.sleep(0.25)
+
+
+def _widget_src(page) -> str:
+    img = page.locator(WIDGET_IMG)
+    assert img.count() == 1, "the workbench output shows exactly one chart"
+    return img.get_attribute("src")
+
+
+def test_workbench_in_jupyterlab(browser, lab, tmp_path):
+    committed = hashlib.sha256((NOTEBOOKS_DIR / "explore.ipynb").read_bytes()).hexdigest()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    try:
+        kernel_id = _start_session(lab, "explore.ipynb")
+        page.goto(f"{lab.url}/lab/tree/explore.ipynb?token={lab.token}")
+        page.wait_for_function(NOTEBOOK_READY, arg=lab.cells, timeout=LAB_START_SECONDS * 1000)
+        _wait_for_kernel(lab, kernel_id)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_SECONDS * 1000)
+        page.wait_for_function(IMG_CHANGED, arg="", timeout=CHANGE_SECONDS * 1000)
+        first = _widget_src(page)
+        assert first.startswith("data:image/png;base64,")
+
+        # the tie: one tie instead of the two of the parameters (option values are the tie labels)
+        page.locator(".studylib-ties select").select_option(["Medan–Gwangju"])
+        page.wait_for_function(IMG_CHANGED, arg=first, timeout=CHANGE_SECONDS * 1000)
+        by_tie = _widget_src(page)
+        summary = page.locator(".studylib-explorer-output").inner_text()
+        assert "Medan–Gwangju" in summary and "Surabaya–Busan" not in summary
+
+        # the sector filter
+        page.locator(".studylib-sectors select").select_option(["education"])
+        page.wait_for_function(IMG_CHANGED, arg=by_tie, timeout=CHANGE_SECONDS * 1000)
+        by_sector = _widget_src(page)
+        assert len({first, by_tie, by_sector}) == 3, "each change draws a new chart"
+        assert "Medan–Gwangju; education" in page.locator(".studylib-explorer-output").inner_text()
+
+        page.locator(".studylib-by").evaluate("e => e.scrollIntoView({block: 'start'})")  # the workbench in view
+        page.screenshot(path=str(tmp_path / "explore.png"))
+        sessions = [x for x in _api(lab, "/api/sessions") if x["path"] == "explore.ipynb"]
+        assert [x["kernel"]["id"] for x in sessions] == [kernel_id], "the notebook ran on the kernel started for it"
+        errors = [t for t in page.locator(ERROR_OUTPUT).all_inner_texts() if "Traceback" in t or "Error" in t]
+        assert not errors, errors[0][-2000:]
+        assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
+        assert not page_errors, page_errors
+    except BaseException:
+        with contextlib.suppress(Exception):  # what the browser showed, for the failure report
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    server_log = lab.log.read_text(errors="replace")
+    # the kernel logs an exception raised in a widget callback to the server's output, not to a cell
+    assert "Traceback" not in server_log, server_log[-3000:]
+    assert (tmp_path / "explore.png").stat().st_size > 10_000
+    assert hashlib.sha256((NOTEBOOKS_DIR / "explore.ipynb").read_bytes()).hexdigest() == committed
+
+
+# ------------------------------------------------------------------------------------------ report.html
+
+
+def test_report_opens_offline_with_every_figure_drawn(browser, tmp_path):
+    from studylib.runner import run_notebook
+
+    result = run_notebook("pair_profile", {}, out=tmp_path / "out")
+    assert result.ok, result.error
+    report = result.output_dir / "report.html"
+
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    blocked: list[str] = []
+    console_errors: list[str] = []
+
+    def only_files(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    page.route("**/*", only_files)
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => ({src: e.src.slice(0, 60), complete: e.complete, width: e.naturalWidth}))")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    finally:
+        context.close()
+    assert len(images) >= 3, "pair_profile's report carries its figures"
+    not_drawn = [i for i in images if not (i["complete"] and i["width"] > 0)]
+    assert not not_drawn, not_drawn
+    assert not blocked, f"the report asked the network for {blocked}"
+    assert not console_errors, console_errors
