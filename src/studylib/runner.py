@@ -9,11 +9,14 @@ damages the previous outputs; a failed run is kept as ``<slug>.failed/`` for ins
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import os
 import shutil
 import sys
+import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,20 +58,39 @@ def kernel_name() -> str:
 def export_html(notebook_path: Path, directory: Path) -> list[Path]:
     """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook_path, as_version=4)
     nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
     written = []
-    for name, exclude_input in (("report.html", True), ("notebook.html", False)):
-        exporter = HTMLExporter(template_name="lab", exclude_input=exclude_input, exclude_input_prompt=exclude_input,
-                                exclude_output_prompt=exclude_input, mathjax_url="", require_js_url="",
-                                widget_renderer_url="", jupyter_widgets_base_url="")
+    for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
         body, _ = exporter.from_notebook_node(nb)
         path = directory / name
         path.write_text(_strip_external_scripts(body), encoding="utf-8")
         written.append(path)
     return written
+
+
+_LOCAL = threading.local()
+
+
+def _exporters() -> tuple:
+    """The two HTML exporters (report without code, notebook with code), built once per thread.
+
+    Building one compiles its Jinja templates (~0.1 s); a worker that renders many notebooks reuses them. They are
+    kept per thread because an exporter is not documented as safe to share between threads (Dask runs jobs in threads).
+    """
+    cached = getattr(_LOCAL, "exporters", None)
+    if cached is None:
+        from nbconvert import HTMLExporter
+
+        cached = tuple(
+            HTMLExporter(template_name="lab", exclude_input=exclude, exclude_input_prompt=exclude,
+                         exclude_output_prompt=exclude, mathjax_url="", require_js_url="", widget_renderer_url="",
+                         jupyter_widgets_base_url="")
+            for exclude in (True, False)
+        )
+        _LOCAL.exporters = cached
+    return cached
 
 
 def _strip_external_scripts(html_text: str) -> str:
@@ -82,6 +104,47 @@ def _data_files(data_dirs) -> dict[str, str]:
     from .bundle import load_bundle
 
     return load_bundle(DATA_DIR, *data_dirs).files
+
+
+_BUNDLES: dict = {}
+
+
+def _load_bundle_cached(data_dirs: list[str]):
+    """``load_bundle(DATA_DIR, *data_dirs)``, remembered in this process for as long as the files' bytes are the same.
+
+    A worker that runs many notebooks on the same data validates it once. The key is the SHA-256 of every table file
+    the bundle can read (and the year, which bounds valid dates), so any edit to the data is validated afresh; the
+    bundle is only read here (parameter checks and the manifest), never handed to user code.
+    """
+    from datetime import date
+
+    from .bundle import DataWarning, load_bundle
+    from .codebook import TABLES, load_codebook
+
+    codebook = load_codebook()
+    dirs = [Path(d).resolve() for d in (DATA_DIR, *data_dirs)]
+    key_parts = [str(date.today().year), str(id(codebook))]
+    for folder in dirs:
+        for table in TABLES:
+            for ext in (".csv", ".xlsx"):
+                path = folder / f"{table}{ext}"
+                try:
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                except (FileNotFoundError, NotADirectoryError):
+                    digest = "-"
+                except OSError:
+                    return load_bundle(*dirs)  # unreadable: let load_bundle report it
+                key_parts.append(f"{path}={digest}")
+    key = "\n".join(key_parts)
+    cached = _BUNDLES.get(key)
+    if cached is not None and cached[0] is codebook:
+        for message in cached[1].warnings:
+            warnings.warn(message, DataWarning, stacklevel=2)
+        return cached[1]
+    bundle = load_bundle(*dirs)
+    _BUNDLES.clear()  # keep one bundle: a million-row bundle should not pile up in a long-lived worker
+    _BUNDLES[key] = (codebook, bundle)
+    return bundle
 
 
 def _error_text(exc: BaseException) -> str:
@@ -109,9 +172,7 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     if clash:
         raise ParameterError(f"{', '.join(clash)} are set by the runner: use --data / --out instead")
     data_dirs = [str(Path(d).resolve()) for d in data_dirs]
-    from .bundle import load_bundle
-
-    bundle = load_bundle(DATA_DIR, *data_dirs)
+    bundle = _load_bundle_cached(data_dirs)
     checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""},
                                spec=notebook_parameters(path), bundle=bundle)
     slug = run_slug(checked)
@@ -148,7 +209,7 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
         pm.execute_notebook(
             str(path), str(executed), parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
             kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, cwd=str(staging),
-            request_save_on_cell_execute=False, shutdown_kernel="immediate",
+            request_save_on_cell_execute=False, shutdown_kernel="immediate", **_kernel_transport(),
         )
     except Exception as exc:  # noqa: BLE001 - any failure inside the kernel is a failed run, reported below
         status, error = "failed", _error_text(exc)
@@ -169,6 +230,31 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
         files=sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
     )
     return status, error, seconds
+
+
+MAX_IPC_PATH = 90  # a Unix socket path must stay under ~104 bytes; leave room for the '-<port>' suffix
+
+
+def _kernel_transport() -> dict:
+    """Talk to the kernel over Unix sockets in the user's private Jupyter runtime folder when possible.
+
+    Over TCP (the default) ipykernel 7 warns on every start that its traffic is unencrypted on localhost; IPC
+    sockets live in a folder only this user can open, so there is nothing to warn about. Falls back to TCP where
+    ZeroMQ has no IPC (Windows) or the folder's path is too long for a socket.
+    """
+    import zmq
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    if not zmq.has("ipc"):
+        return {}
+    runtime = Path(jupyter_runtime_dir())
+    ip = runtime / f"studylib-{uuid.uuid4().hex[:12]}-ipc"
+    if len(str(ip)) > MAX_IPC_PATH:
+        return {}
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(ip)}})}
 
 
 def _alive(staging: Path) -> bool:
@@ -198,6 +284,13 @@ def _replace(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _warm_worker() -> None:
+    """Process-pool initializer: import papermill and nbconvert and build the HTML exporters before the first job."""
+    import papermill  # noqa: F401
+
+    _exporters()
+
+
 def _run_job(job: tuple) -> RunResult:
     notebook, parameters, data_dirs, out = job
     try:
@@ -218,8 +311,8 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     workers = workers or os.cpu_count() or 1
     own = executor is None
     if own:
-        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs))) if workers > 1 and len(jobs) > 1 \
-            else cf.ThreadPoolExecutor(max_workers=1)
+        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker) \
+            if workers > 1 and len(jobs) > 1 else cf.ThreadPoolExecutor(max_workers=1)
     try:
         futures = {executor.submit(_run_job, job): i for i, job in enumerate(jobs)}
         results: list[RunResult | None] = [None] * len(jobs)

@@ -1,0 +1,438 @@
+"""Benchmarks of the study workbook: each case against a baseline measured in the same run (``make bench``).
+
+Cases (``--only`` takes their names, comma-separated):
+
+``study``     the whole default study (every notebook + HTML, ``run_study(workers=2)``) against the floor: as many
+              trivial notebooks that import the same libraries, run through the same runner code path (papermill
+              in-process, HTML export, the same process pool) — target ≤ 1.3×.
+``batch``     eight pair profiles with ``workers=2`` against ``workers=1`` — target ≥ 1.7× speed-up.
+``scale``     on a synthetic 1,000,000-activity bundle: panel + count model against a bare pandas groupby-count of
+              the same rows (≤ 3×), validation (``load_bundle``, ≤ 10 s) and peak memory (≤ 2 GB, in a subprocess).
+``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
+              plotting, modelling or notebook module imported on that path.
+
+Every figure is the median of ``--repeats`` runs (default 5) after a warm-up; the project's runs and the baseline's
+alternate so that a busy machine slows both alike. The exit status is 0 even when a target is missed: it is a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+CASES = ("study", "batch", "scale", "validate")
+
+# What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
+FLOOR_IMPORTS = (
+    "import pandas as pd",
+    "import seaborn as sns",
+    "import statsmodels.formula.api as smf",
+    "import studylib as sl",
+    "from IPython.display import Markdown, display",
+)
+# Modules that must stay off the `studylib validate` path (they cost seconds to import).
+HEAVY_MODULES = ("matplotlib", "seaborn", "statsmodels", "scipy", "papermill", "nbconvert", "nbformat", "jsonschema",
+                 "IPython", "ipykernel", "jupyter_client", "patsy")
+PANEL_FORMULA = "activities ~ C(sector) + C(year)"
+SCALE_ROWS = 1_000_000
+GIB = 1024 ** 3
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def median(values) -> float:
+    """Median of the measurements (raises on an empty list: a figure needs at least one run)."""
+    values = list(values)
+    if not values:
+        raise ValueError("no measurements")
+    return float(statistics.median(values))
+
+
+def ratio(figure: float, baseline: float) -> float:
+    """``figure / baseline`` (how many times the baseline the project's figure is)."""
+    if baseline <= 0:
+        raise ValueError(f"baseline must be positive, not {baseline!r}")
+    return figure / baseline
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def alternate(project, baseline, *, repeats: int, warmup: int = 1, warm_both: bool = True) -> tuple[list[float], list[float]]:
+    """Time ``project()`` and ``baseline()`` alternately after ``warmup`` unrecorded rounds; return both lists.
+
+    ``warm_both=False`` warms up with the project alone, for cases where both sides share every code path and a
+    round costs a minute.
+    """
+    for _ in range(warmup):
+        project()
+        if warm_both:
+            baseline()
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(timed(project))
+        b.append(timed(baseline))
+    return a, b
+
+
+@dataclass
+class Row:
+    """One line of the report: the project's figure, the baseline measured in the same run, their ratio."""
+
+    case: str
+    figure: float
+    baseline: float
+    unit: str
+    ratio: float
+    target: str  # shown as is, e.g. "<= 1.3x"
+    passed: bool
+    note: str = ""
+    runs: int = 0
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:g} {unit}"
+
+
+def format_table(rows: list[Row]) -> str:
+    """The compact report table (plain text, one line per row, notes underneath)."""
+    head = ("case", "project", "baseline", "ratio", "target", "")
+    body = [(r.case, _fmt(r.figure, r.unit), _fmt(r.baseline, r.unit), f"{r.ratio:.2f}x", r.target,
+             "PASS" if r.passed else "MISS  <--") for r in rows]
+    widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [line(head), line(["-" * w for w in widths[:-1]] + ["----"])]
+    out += [line(b) for b in body]
+    notes = [f"  {r.case}: {r.note}" for r in rows if r.note]
+    return "\n".join(out + ([""] + notes if notes else []))
+
+
+def _quiet_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+# ------------------------------------------------------------------------------------------- 1. the study
+
+
+def study_notebooks() -> list[str]:
+    """The notebooks ``run_study`` renders."""
+    from studylib.parameters import list_notebooks
+
+    return [nb for nb in list_notebooks() if nb != "explore"]
+
+
+def floor_notebook(path: Path) -> Path:
+    """Write a trivial notebook that the runner can run: a ``parameters`` cell and the study's imports, nothing else."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell('# Parameters\ndata_dirs: list = []  # extra data folders (runner parameter)\n'
+                      'output_dir: str = ""  # where outputs go (runner parameter)', metadata={"tags": ["parameters"]}),
+        new_code_cell("\n".join(FLOOR_IMPORTS)),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def floor_notebooks(folder: Path, n: int) -> list[Path]:
+    return [floor_notebook(folder / f"floor_{i}.ipynb") for i in range(n)]
+
+
+def _loaded_packages(code: str) -> set[str]:
+    """Third-party top-level packages loaded after running ``code`` in a fresh interpreter."""
+    code += ("\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules "
+             "if not m.startswith('_')} - set(sys.stdlib_module_names))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_quiet_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"import probe failed:\n{done.stderr[-2000:]}")
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def study_extra_imports(notebook: str = "pair_profile") -> list[str]:
+    """Packages a study notebook's opening cells load that the floor's imports do not (what the floor leaves out)."""
+    from studylib.paths import NOTEBOOKS_DIR
+
+    nb = json.loads((NOTEBOOKS_DIR / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    code = [("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"][:2]
+    with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
+        study = _loaded_packages("import matplotlib\nmatplotlib.use('agg')\n" + code[0]
+                                 + f"\noutput_dir = {tmp!r}\n" + code[1])
+    return sorted(study - _loaded_packages("\n".join(FLOOR_IMPORTS)))
+
+
+def _check(results, what: str) -> None:
+    failed = [f"{r.notebook}: {r.error}" for r in results if not r.ok]
+    if failed:
+        raise RuntimeError(f"{what} failed: " + "; ".join(failed))
+
+
+def bench_study(repeats: int, warmup: int, workers: int = 2) -> Row:
+    from studylib.runner import run_many, run_study
+
+    n = len(study_notebooks())
+    with tempfile.TemporaryDirectory(prefix="bench-study-") as tmp:
+        tmp = Path(tmp)
+        floors = floor_notebooks(tmp / "floor", n)
+        counter = iter(range(10 ** 6))
+
+        def project():
+            _check(run_study(workers=workers, out=tmp / f"s{next(counter)}", progress=False), "the study")
+
+        def baseline():
+            jobs = [(str(p), {}, [], tmp / f"f{next(counter)}") for p in floors]
+            _check(run_many(jobs, workers=workers, progress=False), "the floor")
+
+        a, b = alternate(project, baseline, repeats=repeats, warmup=warmup, warm_both=False)
+    fig, base = median(a), median(b)
+    r = ratio(fig, base)
+    extra = study_extra_imports()
+    shown = [m for m in ("papermill", "nbformat", "jsonschema", "rfc3987_syntax") if m in extra]
+    note = (f"floor = {n} notebooks importing {', '.join(i.split()[1] for i in FLOOR_IMPORTS[:4])}; "
+            f"{fig / n:.2f} s vs {base / n:.2f} s per notebook")
+    if extra:
+        note += (f"; a study kernel also loads {len(extra)} packages the floor does not"
+                 + (f" ({', '.join(shown)}, ...: open_study reads the parameters cell with papermill)" if shown else ""))
+    return Row(f"study ({n} notebooks + HTML, {workers} workers) vs floor", fig, base, "s", r, "<= 1.3x", r <= 1.3,
+               note, len(a))
+
+
+# ------------------------------------------------------------------------------------------- 2. the batch
+
+
+def bench_batch(repeats: int, warmup: int, n_ties: int = 8) -> Row:
+    from studylib import load_bundle
+    from studylib.runner import run_batch
+
+    ties = load_bundle().tie_ids()[:n_ties]
+    failed: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        tmp = Path(tmp)
+        counter = iter(range(10 ** 6))
+
+        def run(workers):
+            # a tie whose notebook fails is part of the batch (it never stops the others): count it, do not stop
+            for r in run_batch("pair_profile", ties, workers=workers, out=tmp / f"b{next(counter)}", progress=False):
+                if not r.ok:
+                    failed[r.parameters.get("tie", r.slug)] = r.error
+
+        a, b = alternate(lambda: run(2), lambda: run(1), repeats=repeats, warmup=warmup, warm_both=False)
+    fig, base = median(a), median(b)
+    speedup = ratio(base, fig)
+    note = f"ratio = speed-up (workers=1 time / workers=2 time), {os.cpu_count()} cores; ties: {', '.join(ties)}"
+    if failed:
+        first = next(iter(failed.values()))
+        note += f"; {len(failed)} of {len(ties)} ties fail inside the notebook ({first[:90]})"
+    return Row(f"batch of {len(ties)} pair profiles: workers=2 vs 1", fig, base, "s", speedup, ">= 1.7x speed-up",
+               speedup >= 1.7, note, len(a))
+
+
+# ------------------------------------------------------------------------------------ 3. a million activities
+
+
+def _scale_child(folder: str, repeats: int, warmup: int) -> dict:
+    """Runs in a subprocess: validation times, then panel + model against a groupby-count of the same rows."""
+    import warnings
+
+    import pandas as pd
+
+    import studylib as sl
+
+    warnings.simplefilter("ignore")
+    loads, reads = [], []
+    for i in range(warmup + repeats):
+        bundle = None  # noqa: F841 - let the previous bundle go before loading the next
+        t0 = time.perf_counter()
+        bundle = sl.load_bundle(folder)
+        t1 = time.perf_counter()
+        for name in ("sources", "cities", "ties", "activities", "indicators"):
+            pd.read_csv(Path(folder) / f"{name}.csv", dtype=str, keep_default_na=False)
+        if i >= warmup:
+            loads.append(t1 - t0)
+            reads.append(time.perf_counter() - t1)
+    acts, ties = bundle.activities, bundle.ties
+
+    def project():
+        panel = sl.activity_panel(acts, by=["tie_id", "sector"], end_year=2023, ties=ties)
+        sl.choose_count_family(panel, PANEL_FORMULA)
+
+    def baseline():
+        acts.groupby(["tie_id", "sector", "start_year"], observed=True).size()
+
+    a, b = alternate(project, baseline, repeats=repeats, warmup=max(warmup, 1))
+    return {"rows": len(acts), "load": loads, "read": reads, "panel": a, "groupby": b}
+
+
+def _memory_child(folder: str) -> dict:
+    """Runs in a subprocess: one validation, panel and model, as a study notebook does; this process's peak memory."""
+    import resource
+    import warnings
+
+    import studylib as sl
+
+    warnings.simplefilter("ignore")
+    bundle = sl.load_bundle(folder)
+    panel = sl.activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2023, ties=bundle.ties)
+    sl.choose_count_family(panel, PANEL_FORMULA)
+    return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _memory_floor_child(folder: str) -> dict:
+    """Runs in a subprocess: the peak memory of reading the activities with pandas and counting them."""
+    import resource
+
+    import pandas as pd
+
+    acts = pd.read_csv(Path(folder) / "activities.csv", dtype=str, keep_default_na=False)
+    acts.groupby(["tie_id", "sector", acts["start"].str[:4]]).size()
+    return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _child(mode: str, *args) -> dict:
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", mode, *map(str, args)],
+                          capture_output=True, text=True, env=_quiet_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child {mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_scale(repeats: int, warmup: int, rows: int = SCALE_ROWS) -> list[Row]:
+    from synthetic import synthetic_bundle
+
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        folder = synthetic_bundle(Path(tmp) / "bundle", rows)
+        res = _child("scale", folder, repeats, warmup)
+        memory = _child("memory", folder)
+        floor = _child("memory-floor", folder)
+    n = f"{res['rows']:,}"
+    panel, group = median(res["panel"]), median(res["groupby"])
+    load, read = median(res["load"]), median(res["read"])
+    peak, peak_floor = memory["peak_bytes"] / 2 ** 20, floor["peak_bytes"] / 2 ** 20
+    return [
+        Row(f"panel + count model, {n} activities vs groupby-count", panel, group, "s", ratio(panel, group), "<= 3x",
+            ratio(panel, group) <= 3,
+            f"activity_panel(by=tie_id, sector) + choose_count_family('{PANEL_FORMULA}') vs "
+            "activities.groupby([tie_id, sector, start_year]).size()", len(res["panel"])),
+        Row(f"validation (load_bundle), {n} activities vs read_csv", load, read, "s", ratio(load, read), "<= 10 s",
+            load <= 10, "baseline: pandas.read_csv(dtype=str) of the same five files", len(res["load"])),
+        Row("peak memory (load + panel + model) vs read_csv + count", peak, peak_floor, "MB", ratio(peak, peak_floor),
+            "<= 2048 MB", peak * 2 ** 20 <= 2 * GIB, "ru_maxrss of a fresh subprocess for each", 1),
+    ]
+
+
+# ----------------------------------------------------------------------------------- 4. validate start-up
+
+
+def validate_imports() -> list[str]:
+    """Heavy modules loaded by ``studylib validate`` (run in a subprocess exactly as ``python -m studylib``)."""
+    code = ("import runpy, sys\nsys.argv = ['studylib', 'validate']\n"
+            "try:\n    runpy.run_module('studylib', run_name='__main__', alter_sys=True)\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY_MODULES)!r})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_quiet_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"studylib validate failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def bench_validate(repeats: int, warmup: int) -> Row:
+    env = _quiet_env()
+
+    def run(args):
+        done = subprocess.run([sys.executable, *args], capture_output=True, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.decode()[-2000:]}")
+
+    a, b = alternate(lambda: run(["-m", "studylib", "validate"]), lambda: run(["-c", "import pandas"]),
+                     repeats=repeats, warmup=warmup)
+    heavy = validate_imports()
+    fig, base = median(a), median(b)
+    r = ratio(fig, base)
+    note = "heavy imports on this path: " + (", ".join(heavy) if heavy else "none") + f" (checked: {', '.join(HEAVY_MODULES)})"
+    return Row("studylib validate start-up vs import pandas", fig, base, "s", r, "<= 1.5x, no heavy imports",
+               r <= 1.5 and not heavy, note, len(a))
+
+
+# ------------------------------------------------------------------------------------------------- main
+
+
+def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
+    rows: list[Row] = []
+    for name in names:
+        t0 = time.perf_counter()
+        if name == "study":
+            got = [bench_study(repeats, warmup)]
+        elif name == "batch":
+            got = [bench_batch(repeats, warmup)]
+        elif name == "scale":
+            got = bench_scale(repeats, warmup)
+        elif name == "validate":
+            got = [bench_validate(repeats, warmup)]
+        else:
+            raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
+        rows += got
+        log(f"[{name}: {time.perf_counter() - t0:.0f} s]", file=sys.stderr)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(CASES), help=f"comma-separated cases ({', '.join(CASES)})")
+    parser.add_argument("--repeats", type=int, default=None, help="measured runs per side (default 5; 2 with --quick)")
+    parser.add_argument("--warmup", type=int, default=None, help="unrecorded runs first (default 1; 0 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and no warm-up (for tests)")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        mode, *rest = args.child
+        if mode == "scale":
+            out = _scale_child(rest[0], int(rest[1]), int(rest[2]))
+        elif mode == "memory":
+            out = _memory_child(rest[0])
+        elif mode == "memory-floor":
+            out = _memory_floor_child(rest[0])
+        else:
+            raise SystemExit(f"unknown child {mode!r}")
+        print(json.dumps(out))
+        return 0
+    repeats = args.repeats or (2 if args.quick else 5)
+    warmup = args.warmup if args.warmup is not None else (0 if args.quick else 1)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    print(f"studylib benchmarks: {repeats} measured run(s) after {warmup} warm-up, medians; "
+          f"{os.cpu_count()} cores; python {sys.version.split()[0]}", file=sys.stderr)
+    rows = run_cases(names, repeats=repeats, warmup=warmup)
+    print(format_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n", encoding="utf-8")
+    missed = [r.case for r in rows if not r.passed]
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} targets met" + (f"; MISS: {'; '.join(missed)}" if missed else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
