@@ -91,3 +91,27 @@ def test_predicted_counts_chart_draws_observed_and_predicted():
     assert len(ax.lines) >= 2 and len(ax.collections) >= 1  # one line per tie, observed points
     assert "src1" in fig.caption
     plt.close(fig)
+
+
+def test_every_chart_draws_a_said_empty_panel_for_no_rows(study):
+    b, ev = study
+    none = ev.iloc[0:0]
+    indicators = pd.DataFrame(columns=["entity_id", "indicator", "value", "target", "target_type", "unit", "source_id"])
+    figures = {
+        "heatmap": charts.sector_heatmap(none),
+        "timeline": charts.timeline(none),
+        "shares": charts.sector_shares_chart(shares(none, by="sector", within="tie_id"), caption_data=none),
+        "people": charts.people_chart(people_exchanged(none), caption_data=none),
+        "axes": charts.axis_balance_chart(axis_balance(none), caption_data=none),
+        "coefficients": charts.coefficient_plot(pd.DataFrame(columns=["term", "estimate", "conf_low", "conf_high"])),
+        "predicted": charts.predicted_counts_chart(pd.DataFrame(columns=["year", "tie_id", "activities", "predicted"])),
+        "summary": charts.summary_chart(pd.DataFrame(columns=["tie_id", "rate_per_year", "continuity", "sources"])),
+        "kpi": charts.kpi_chart(indicators),
+        "clusters": charts.cluster_dotplot(indicators),
+        "indicators": charts.indicator_chart(indicators),
+    }
+    for name, fig in figures.items():
+        body = [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert any(text.startswith("No ") for text in body), (name, body)
+        assert "Sources: none" in fig.caption, name
+        plt.close(fig)

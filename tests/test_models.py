@@ -119,6 +119,15 @@ def test_exposure_is_a_log_offset():
         fit_model(data.assign(e=0.0), "y ~ x", "poisson", exposure="e")
 
 
+@pytest.mark.parametrize("family", ["poisson", "negbin", "ols", "logit"])
+def test_no_rows_is_said_plainly(family):
+    empty = _counts().iloc[0:0]
+    with pytest.raises(ModelError, match="no rows"):
+        fit_model(empty, "y ~ x", family)
+    with pytest.raises(ModelError, match="no rows"):
+        choose_count_family(empty, "y ~ x")
+
+
 def test_summary_text_has_no_date_or_time_and_is_stable(dobson, longley_fit):
     for fit in (dobson, longley_fit):
         text = fit.summary_text()

@@ -10,6 +10,7 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
+from bundles import base_rows, write_bundle
 
 from studylib import expand_activities, load_bundle
 from studylib.parameters import list_notebooks, notebook_parameters
@@ -46,8 +47,18 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell(path):
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     jobs = [(nb, {}, [], out) for nb in STUDY] + [(nb, p, [], out) for nb, p in OTHER_PARAMETERS]
+    jobs.append(("pair_profile", {"tie": "alpha-beta"}, [str(_undated_bundle(tmp_path_factory.mktemp("undated")))], out))
     results = run_many(jobs, workers=2, progress=False)
     return out, results
+
+
+def _undated_bundle(folder):
+    """A tie with no signing date and no dated activity, like most of Gangnam-gu's partnerships."""
+    rows = base_rows()
+    rows["ties"][0]["signed"] = ""
+    for activity in rows["activities"]:
+        activity.update(start="", end="", recurrence="once", until="")
+    return write_bundle(folder, rows)
 
 
 def test_every_run_succeeds(rendered):
@@ -118,6 +129,18 @@ def test_other_parameters_change_the_result(rendered):
     assert not mg.equals(sb)
     m = json.loads((by_key[("pair_profile", "medan-gwangju")] / "manifest.json").read_text())
     assert m["parameters"]["expand_annual"] is False
+
+
+def test_a_tie_without_dated_events_renders_and_says_so(rendered):
+    _, results = rendered
+    r = next(r for r in results if r.slug == "alpha-beta")
+    assert r.ok, r.error
+    report = (r.output_dir / "report.html").read_text(encoding="utf-8")
+    assert "No dated events." in report
+    assert "No dated events to count" in (r.output_dir / "figures" / "sector_by_type.svg").read_text()  # SVG keeps text as comments
+    assert "no dated events in the window" in report
+    assert pd.read_csv(r.output_dir / "tables" / "regression.csv").empty
+    assert len(pd.read_csv(r.output_dir / "tables" / "activities.csv")) == 4
 
 
 def test_plain_papermill_runs_from_any_directory(tmp_path):

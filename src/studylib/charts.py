@@ -62,6 +62,14 @@ def _finish(fig, caption: str, *, title: str | None = None):
     return fig
 
 
+def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note: str = "", size=(7.5, 2.5)):
+    """A figure that says, in its body, that there is nothing to draw (instead of an empty or failing plot)."""
+    fig, ax = plt.subplots(figsize=size)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.3")
+    ax.set_axis_off()
+    return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
+
+
 def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
     """Write ``fig`` as ``<stem>.png`` and ``<stem>.svg`` with no timestamps or random ids; return the paths."""
     stem = Path(directory) / stem if directory is not None else Path(stem)
@@ -76,6 +84,8 @@ def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -
 def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "sector", labels: dict | None = None,
                    sources: pd.DataFrame | None = None, title: str | None = "Activities by tie and sector"):
     """Heatmap of event counts, ``row`` x ``col`` (e.g. tie x sector)."""
+    if data.empty:
+        return _no_data(data, "No dated events to count", sources=sources, title=title)
     table = pd.crosstab(data[row].astype(str), data[col].astype(str))
     if labels:
         table.index = [labels.get(i, i) for i in table.index]
@@ -88,6 +98,8 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
 def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None = "Ties compared: events per year and continuity"):
     """Two panels across ties: event rate per year in the window, and continuity (from a metrics table)."""
     d = data.sort_values(unit)
+    if d.empty:
+        return _no_data(pd.DataFrame(), "No ties to compare", title=title)
     fig, axes = plt.subplots(1, 2, figsize=(10, max(2.5, 0.4 * len(d) + 1.5)), sharey=True)
     sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h")
     sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h")
@@ -100,6 +112,8 @@ def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None
 def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, sources: pd.DataFrame | None = None,
              title: str | None = "Activities by year", note: str = ""):
     """Events by year and ``y``; events from the annual expansion rule are drawn hollow."""
+    if data.empty:
+        return _no_data(data, "No dated events to place on a timeline", sources=sources, title=title, note=note)
     counts = data.groupby([y, "year", "expanded"], observed=True).size().rename("events").reset_index()
     counts[y] = counts[y].astype(str)
     order = sorted(counts[y].unique())
@@ -127,6 +141,9 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
 
     ``caption_data`` holds the event rows behind the shares, whose sources the caption names.
     """
+    cap_rows = caption_data if caption_data is not None else data
+    if data.empty:
+        return _no_data(cap_rows, "No dated events to share out", sources=sources, title=title)
     d = data.copy()
     if labels:
         d[by] = d[by].map(lambda v: labels.get(v, v))
@@ -134,13 +151,15 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE)
     ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
     ax.tick_params(axis="x", rotation=30)
-    cap = source_caption(caption_data if caption_data is not None else data, sources=sources)
-    return _finish(fig, cap, title=title)
+    return _finish(fig, source_caption(cap_rows, sources=sources), title=title)
 
 
 def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "", title: str | None = None):
     """Estimates (or incidence-rate ratios) with 95% intervals from a ``ModelResult.tidy()`` table."""
     d = data[~data["term"].isin(["Intercept", "alpha"])].copy()  # alpha: NB2 dispersion, not an effect
+    if d.empty:
+        return _no_data(pd.DataFrame(), "No estimates to plot", title=title,
+                        note=caption or "Model estimates with 95% confidence intervals.")
     if irr and "irr" in d.columns:
         est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, "incidence-rate ratio (log scale)"
     else:
@@ -162,6 +181,9 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
 def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "tie_id", observed: str = "activities",
                            predicted: str = "predicted", caption: str = "", title: str | None = "Observed and predicted counts"):
     """Observed counts (points) and model predictions (lines) by ``x`` and ``hue``."""
+    if data.empty:
+        return _no_data(pd.DataFrame(), "No counts to plot", title=title,
+                        note=caption or "Points: observed; lines: model predictions.")
     fig, ax = plt.subplots(figsize=(9, 4))
     sns.lineplot(data=data, x=x, y=predicted, hue=hue, ax=ax, palette=PALETTE, errorbar=None)
     sns.scatterplot(data=data, x=x, y=observed, hue=hue, ax=ax, palette=PALETTE, legend=False, alpha=0.6)
@@ -192,6 +214,9 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
 def axis_balance_chart(data: pd.DataFrame, *, caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
                        title: str | None = "Balance across the four strategic axes"):
     """Shares of events per axis with the even split (25%) marked (from :func:`studylib.axis_balance`)."""
+    if data.empty or not data["share"].notna().any():
+        return _no_data(caption_data if caption_data is not None else data, "No coded events on any axis",
+                        sources=sources, title=title)
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0")
     ax.axhline(1 / len(data), color="0.3", linestyle="--", linewidth=1, label="even split")
@@ -205,6 +230,8 @@ def axis_balance_chart(data: pd.DataFrame, *, caption_data: pd.DataFrame | None 
 def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title: str | None = "KPIs against their targets"):
     """Indicator values against their targets (indicator rows with a ``target``)."""
     d = data[data["target"].notna()].copy()
+    if d.empty:
+        return _no_data(d, "No indicators with a target", sources=sources, title=title)
     fig, ax = plt.subplots(figsize=(7.5, max(2.2, 0.6 * len(d) + 1.4)))
     ypos = np.arange(len(d))
     ax.scatter(d["target"], ypos, marker="|", s=300, color="0.2", label="target")
@@ -222,6 +249,8 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
 def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "",
                     title: str | None = "Seed 000's topic clusters (reported, uncorroborated)"):
     """Dot plot of the cluster table: one row per cluster, one colour per measure."""
+    if data.empty:
+        return _no_data(data, "No cluster values", sources=sources, title=title, note=note)
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
     sns.stripplot(data=data, x="value", y="entity_id", hue="indicator", ax=ax, size=9, jitter=False, palette=PALETTE)
     ax.set(xlabel="reported value", ylabel="")
@@ -231,6 +260,8 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
 def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", sources: pd.DataFrame | None = None,
                     title: str | None = None, note: str = ""):
     """Horizontal bars of indicator values, labelled with their unit."""
+    if data.empty:
+        return _no_data(data, "No indicator values", sources=sources, title=title, note=note)
     d = data.copy()
     d["label"] = d[label].astype(str) + " (" + d["unit"].astype(str) + ")"
     fig, ax = plt.subplots(figsize=(8, max(2.2, 0.45 * len(d) + 1.4)))

@@ -338,6 +338,9 @@ def _check_arguments(data, formula, family, robust, groups, exposure, offset) ->
         raise ModelError(f"The formula must be a string like 'y ~ x1 + x2', not {formula!r}.")
     if family not in FAMILIES:
         raise ModelError(f"Unknown model family {family!r}; use one of {', '.join(FAMILIES)}.")
+    if data.empty:
+        raise ModelError("The data have no rows (for a yearly panel: no dated events in the window), so there "
+                         "is nothing to estimate.")
     if robust not in (None, *HC_TYPES, "cluster"):
         raise ModelError(f"Unknown robust standard errors {robust!r}; use None, HC0, HC1, HC2, HC3 or 'cluster'.")
     if robust in HC_TYPES[1:] and family != "ols":

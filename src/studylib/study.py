@@ -79,6 +79,16 @@ class StudyRun:
         return expand_activities(self.bundle.activities, end_year=self.end_year,
                                  expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
 
+    @staticmethod
+    def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
+        """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise)."""
+        if len(events):
+            return ""
+        undated = int((activities["start"].astype(str) == "").sum())
+        return (f"**No dated events.** None of the {len(activities)} coded activities here has a date the yearly "
+                f"analysis can use ({undated} undated, the others planned or proposed); the charts and the model "
+                "below are empty. The activities are listed under Data.")
+
     def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
         """The coded activities as a compact reading table: when, what, who, and where in which source."""
         a = activities
