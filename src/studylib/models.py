@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.families import Poisson
 import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.tools.sm_exceptions import (
@@ -373,7 +373,7 @@ def _build_model(frame, formula, family, exposure, offset):
         if family == "ols":
             return smf.ols(formula, frame, **kwargs)
         if family == "poisson":
-            return smf.glm(formula, frame, family=sm.families.Poisson(), **kwargs)
+            return smf.glm(formula, frame, family=Poisson(), **kwargs)
         if family == "negbin":
             return smf.negativebinomial(formula, frame, loglike_method="nb2", **kwargs)
         return smf.logit(formula, frame, **kwargs)

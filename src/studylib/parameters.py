@@ -6,14 +6,18 @@ papermill runs), so an unknown tie id fails fast with the list of valid ones.
 
 from __future__ import annotations
 
+import ast
+import io
+import json
 import re
+import tokenize
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import ParameterError
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug"]
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
 ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
@@ -40,20 +44,68 @@ def resolve_notebook(name: str | Path) -> Path:
 
 @lru_cache(maxsize=32)
 def _inspect(path: str, mtime: float) -> dict:
-    import papermill as pm
-
-    return pm.inspect_notebook(path)
+    with open(path, encoding="utf-8") as fh:
+        cells = json.load(fh).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            return parameters_in("".join(source) if isinstance(source, list) else source)
+    return {}
 
 
 def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
-    """Parameters declared in a notebook's ``parameters`` cell: name -> {default, inferred_type_name, help}."""
+    """Parameters declared in a notebook's ``parameters`` cell: name -> {name, default, inferred_type_name, help}."""
     path = resolve_notebook(notebook)
     return _inspect(str(path), path.stat().st_mtime)
 
 
-def _default_value(spec: dict):
-    import ast
+def parameters_in(source: str) -> dict[str, dict]:
+    """The parameters a ``parameters`` cell declares, as :func:`papermill.inspect_notebook` reports them.
 
+    One entry per top-level assignment: ``name``, ``inferred_type_name`` (the annotation, or a ``# type:``
+    comment, else ``'None'``), ``default`` (the value's source text) and ``help`` (the comment ending the
+    statement). Reading the cell with :mod:`ast` keeps papermill, and the ~1.5 s its import costs, out of every
+    kernel: :func:`studylib.open_study` checks parameters there.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines = source.splitlines()
+    comments = _comments(source)
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, annotation = node.target.id, ast.get_source_segment(source, node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, annotation = node.targets[0].id, None
+        else:
+            continue
+        default = ast.get_source_segment(source, node.value)
+        if "\n" in default:
+            default = ast.unparse(node.value)
+        comment = comments.get(node.end_lineno, "") if node.end_lineno <= len(lines) else ""
+        typed = re.match(r"type:\s*(\S*)\s*(.*)", comment)
+        if typed:
+            annotation, comment = annotation or typed.group(1), typed.group(2)
+        found[name] = {"name": name, "inferred_type_name": (annotation or "None").strip("'\""),
+                       "default": default, "help": comment}
+    return found
+
+
+def _comments(source: str) -> dict[int, str]:
+    """Line number -> the text of the comment on that line (without '#')."""
+    out = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string[1:].strip()
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - ast.parse accepted the source
+        pass
+    return out
+
+
+def _default_value(spec: dict):
     try:
         return ast.literal_eval(spec["default"])
     except (ValueError, SyntaxError):
