@@ -94,6 +94,20 @@ def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
         assert "open_study" in notebook and re.search(r'class="[^"]*jp-InputArea-editor', notebook)
 
 
+def test_notebooks_show_exactly_the_saved_figures(rendered):
+    import base64
+
+    _, results = rendered
+    for r in results:
+        nb = nbformat.read(r.output_dir / f"{r.notebook}.ipynb", as_version=4)
+        shown = [base64.b64decode(o["data"]["image/png"]) for c in nb.cells if c.cell_type == "code"
+                 for o in c.outputs if "image/png" in o.get("data", {})]
+        saved = {p.read_bytes() for p in (r.output_dir / "figures").glob("*.png")}
+        assert shown and set(shown) == saved, r.slug  # each figure drawn once per file, none again for the screen
+        report = (r.output_dir / "report.html").read_text(encoding="utf-8")
+        assert "No description has been provided for this image" not in report  # captions are the alt text
+
+
 def test_manifest_records_provenance(rendered):
     _, results = rendered
     for r in results:

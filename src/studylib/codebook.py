@@ -59,6 +59,11 @@ class Codebook:
 
 @lru_cache(maxsize=4)
 def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
-    """Load the codebook YAML (safely: no Python objects are ever constructed)."""
+    """Load the codebook YAML (safely: no Python objects are ever constructed; libyaml's parser when present)."""
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same result, ~10x faster: every kernel reads it
     with open(path, encoding="utf-8") as fh:
-        return Codebook(yaml.safe_load(fh))
+        loader = safe_loader(fh)
+        try:
+            return Codebook(loader.get_single_data())
+        finally:
+            loader.dispose()

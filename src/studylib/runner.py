@@ -71,6 +71,7 @@ def export_html(notebook_path: Path, directory: Path) -> list[Path]:
 
 
 _LOCAL = threading.local()
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
 
 
 def _exporters() -> tuple:
@@ -84,7 +85,7 @@ def _exporters() -> tuple:
         from nbconvert import HTMLExporter
 
         cached = tuple(
-            HTMLExporter(template_name="lab", exclude_input=exclude, exclude_input_prompt=exclude,
+            HTMLExporter(template_name="studylib_lab", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=exclude, exclude_input_prompt=exclude,
                          exclude_output_prompt=exclude, mathjax_url="", require_js_url="", widget_renderer_url="",
                          jupyter_widgets_base_url="")
             for exclude in (True, False)

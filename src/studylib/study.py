@@ -128,11 +128,29 @@ class StudyRun:
 
     # --------------------------------------------------------------------------------------- outputs
     def save_figure(self, fig, stem: str):
-        """Save ``fig`` under ``figures/`` (PNG + SVG) and return it for display."""
+        """Save ``fig`` under ``figures/`` (PNG + SVG) and show it.
+
+        In a notebook the saved PNG itself is shown (at the figure's on-screen size, with its caption as alt text)
+        and the figure is closed, so it is drawn once per file rather than again for the screen, and the report
+        embeds exactly the file in ``figures/``; nothing is returned. Outside IPython ``fig`` is returned.
+        """
         from .charts import save_figure
 
-        self.figures += save_figure(fig, stem, directory=self.output_dir / "figures")
-        return fig
+        paths = save_figure(fig, stem, directory=self.output_dir / "figures")
+        self.figures += paths
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+            return fig
+        if get_ipython() is None:
+            return fig
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        alt = ". ".join(t for t in (fig.get_suptitle(), getattr(fig, "caption", "")) if t) or stem
+        display(Image(filename=str(paths[0]), width=round(fig.get_figwidth() * fig.dpi), alt=alt))
+        plt.close(fig)
+        return None
 
     @staticmethod
     def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None):
