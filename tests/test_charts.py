@@ -115,3 +115,26 @@ def test_every_chart_draws_a_said_empty_panel_for_no_rows(study):
         assert any(text.startswith("No ") for text in body), (name, body)
         assert "Sources: none" in fig.caption, name
         plt.close(fig)
+
+
+def test_indicators_in_different_units_get_their_own_panels():
+    ind = pd.DataFrame({"indicator": ["kiosks", "routes", "share_online"], "value": [5371.0, 5.0, 0.62],
+                        "unit": ["count", "count", "percent"], "source_id": ["s1", "s1", "s2"]})
+    fig = charts.indicator_chart(ind)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["count", "percent"]
+    assert [len(ax.patches) for ax in fig.axes] == [2, 1]
+    assert fig.axes[0].get_xlim() != fig.axes[1].get_xlim()  # each unit on its own scale
+    assert "s1" in fig.caption and "s2" in fig.caption
+    plt.close(fig)
+
+
+def test_axis_balance_groups_share_one_scale_and_report_each_distance(study):
+    from studylib.metrics import axis_balance_by_stage
+
+    _, ev = study
+    table = axis_balance_by_stage(ev.assign(stage="implemented"))
+    fig = charts.axis_balance_chart(table, hue="portfolio", caption_data=ev)
+    assert len(fig.axes) == 1
+    expected = 0.5 * (table.loc[table["portfolio"] == "implemented", "share"] - 0.25).abs().sum()
+    assert f"implemented {expected:.2f}" in fig.caption
+    plt.close(fig)

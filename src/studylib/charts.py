@@ -211,19 +211,29 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
     return _finish(fig, cap, title=title)
 
 
-def axis_balance_chart(data: pd.DataFrame, *, caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
-                       title: str | None = "Balance across the four strategic axes"):
-    """Shares of events per axis with the even split (25%) marked (from :func:`studylib.axis_balance`)."""
+def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_data: pd.DataFrame | None = None,
+                       sources: pd.DataFrame | None = None, title: str | None = "Balance across the four strategic axes"):
+    """Shares of events per axis with the even split marked (from :func:`studylib.axis_balance`).
+
+    With ``hue`` (e.g. ``'portfolio'`` in :func:`studylib.axis_balance_by_stage`'s table) the groups' bars stand
+    side by side on one scale, and the caption gives each group's distance from an even split.
+    """
     if data.empty or not data["share"].notna().any():
         return _no_data(caption_data if caption_data is not None else data, "No coded events on any axis",
                         sources=sources, title=title)
-    fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0")
-    ax.axhline(1 / len(data), color="0.3", linestyle="--", linewidth=1, label="even split")
+    n_axes = data["axis"].nunique()
+    fig, ax = plt.subplots(figsize=(7.5 if hue else 6.5, 3.6))
+    if hue:
+        sns.barplot(data=data, x="axis", y="share", hue=hue, ax=ax, palette=PALETTE)
+    else:
+        sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0")
+    ax.axhline(1 / n_axes, color="0.3", linestyle="--", linewidth=1, label="even split")
     ax.set(xlabel="", ylabel="share of coded events", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize=8)
-    cap = source_caption(caption_data if caption_data is not None else data, sources=sources,
-                         note=f"Distance from an even split: {data.attrs.get('distance', float('nan')):.2f}.")
+    groups = data.groupby(hue, sort=False)["share"] if hue else [("", data["share"])]
+    distances = [(name, 0.5 * (share - 1 / n_axes).abs().sum()) for name, share in groups if share.notna().any()]
+    note = "Distance from an even split: " + "; ".join(f"{name} {d:.2f}" if name else f"{d:.2f}" for name, d in distances) + "."
+    cap = source_caption(caption_data if caption_data is not None else data, sources=sources, note=note)
     return _finish(fig, cap, title=title)
 
 
@@ -257,17 +267,27 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
 
 
-def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", sources: pd.DataFrame | None = None,
-                    title: str | None = None, note: str = ""):
-    """Horizontal bars of indicator values, labelled with their unit."""
+def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "unit",
+                    sources: pd.DataFrame | None = None, title: str | None = None, note: str = ""):
+    """Horizontal bars of indicator values, one panel per ``by`` value (unit), each panel on its own scale.
+
+    Values in different units are never drawn against one axis; each bar is labelled with its value.
+    """
     if data.empty:
         return _no_data(data, "No indicator values", sources=sources, title=title, note=note)
-    d = data.copy()
-    d["label"] = d[label].astype(str) + " (" + d["unit"].astype(str) + ")"
-    fig, ax = plt.subplots(figsize=(8, max(2.2, 0.45 * len(d) + 1.4)))
-    sns.barplot(data=d, x="value", y="label", ax=ax, color="C0", orient="h")
-    for p, v in zip(ax.patches, d["value"]):
-        ax.annotate(f"{v:g}", (p.get_width(), p.get_y() + p.get_height() / 2), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=8)
-    ax.set(xlabel="value", ylabel="")
-    return _finish(fig, source_caption(d, sources=sources, note=note), title=title)
+    groups = list(data.groupby(data[by].astype(str), sort=True))
+    sizes = [len(part) for _, part in groups]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 0.42 * sum(sizes) + 0.75 * len(groups) + 1.2),
+                             height_ratios=sizes, squeeze=False)
+    for ax, (unit, part) in zip(axes[:, 0], groups):
+        ypos = np.arange(len(part))
+        bars = ax.barh(ypos, part["value"].to_numpy(dtype=float), color="C0", height=0.7)
+        ax.set_yticks(ypos, part[label].astype(str))
+        ax.invert_yaxis()
+        for bar, v in zip(bars, part["value"]):
+            ax.annotate(f"{v:g}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=8)
+        ax.set_title(unit, loc="left", fontsize=9, fontweight="normal")
+        ax.margins(x=0.12)
+        ax.set(xlabel="", ylabel="")
+    return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
