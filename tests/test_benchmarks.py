@@ -17,9 +17,8 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 import run as bench  # noqa: E402
 
 ANALYSIS_LIBRARIES = {"pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "scipy", "patsy"}
-# What the study notebooks reach through studylib while they analyse and plot (studylib.parameters is not here: it
-# imports papermill to read a notebook's parameters cell, a cost the study pays and the floor rightly does not).
-ANALYSIS_MODULES = ("study", "charts", "models", "panel", "metrics", "select", "bundle")
+# What the study notebooks reach through studylib while they analyse and plot (and check their parameters).
+ANALYSIS_MODULES = ("study", "charts", "models", "panel", "metrics", "select", "bundle", "parameters", "codebook")
 
 
 def _imports(source: str) -> set[str]:
