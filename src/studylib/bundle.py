@@ -87,15 +87,6 @@ class Bundle:
         row = ties.loc[tie_id]
         return f"{self.city_name(row['city_a'])}–{self.city_name(row['city_b'])}"
 
-    def source_label(self, source_ids) -> str:
-        """Citations of ``source_ids`` as a short semicolon-separated string (reliability in brackets)."""
-        src = self.tables["sources"].set_index("source_id")
-        parts = []
-        for sid in sorted(set(source_ids)):
-            if sid in src.index:
-                parts.append(f"{sid} [{src.at[sid, 'reliability']}]")
-        return "; ".join(parts)
-
 
 # ----------------------------------------------------------------------------------------------- reading
 
@@ -258,10 +249,6 @@ def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame 
     header = [_xlsx_text(v).strip() for v in rows[0][:width]]
     records = [[_xlsx_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
     return _frame(header, records, list(range(2, len(rows) + 1)), sheet_label, problems)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -------------------------------------------------------------------------------------------- validation

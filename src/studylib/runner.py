@@ -85,9 +85,9 @@ def _exporters() -> tuple:
         from nbconvert import HTMLExporter
 
         cached = tuple(
-            HTMLExporter(template_name="studylib_lab", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=exclude, exclude_input_prompt=exclude,
-                         exclude_output_prompt=exclude, mathjax_url="", require_js_url="", widget_renderer_url="",
-                         jupyter_widgets_base_url="")
+            HTMLExporter(template_name="studylib_lab", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                         exclude_input=exclude, exclude_input_prompt=exclude, exclude_output_prompt=exclude,
+                         mathjax_url="", require_js_url="", widget_renderer_url="", jupyter_widgets_base_url="")
             for exclude in (True, False)
         )
         _LOCAL.exporters = cached
@@ -99,12 +99,6 @@ def _strip_external_scripts(html_text: str) -> str:
     import re
 
     return re.sub(r"<script[^>]*\ssrc=[^>]*>\s*</script>", "", html_text, flags=re.IGNORECASE)
-
-
-def _data_files(data_dirs) -> dict[str, str]:
-    from .bundle import load_bundle
-
-    return load_bundle(DATA_DIR, *data_dirs).files
 
 
 _BUNDLES: dict = {}

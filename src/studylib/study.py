@@ -263,10 +263,6 @@ class StudyRun:
             return ModelReport(None, str(exc), formula)
         return ModelReport(result, "", formula)
 
-    def explain(self, exc: ModelError) -> str:
-        """Markdown for a model that could not be estimated honestly."""
-        return f"**The model was not estimated.** {md_escape(exc)}"
-
 
 class ModelReport:
     """A fitted model, or the reason it was not fitted; renders either as Markdown for the report."""
