@@ -278,6 +278,15 @@ class _EventSource:
         return self.data[column].iloc[rows].reset_index(drop=True)
 
 
+def _window_grid(windows: pd.DataFrame, by: list, inner: list) -> pd.DataFrame | None:
+    """Every (unit, inner levels..., year) cell of the units' observation windows, row-major; None if no window."""
+    unit = by[0]
+    frames = [pd.MultiIndex.from_product([[getattr(w, unit)], *inner, np.arange(w.first_year, w.last_year + 1)],
+                                         names=[*by, "year"]).to_frame(index=False)
+              for w in windows.itertuples(index=False)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def _counted_panel(data, *, by, end_year, ties, expand_annual, levels) -> pd.DataFrame | None:
     """The panel by counting events straight into the grid's rows (``np.bincount``), without a groupby and merge.
 
@@ -332,14 +341,9 @@ def _counted_panel(data, *, by, end_year, ties, expand_annual, levels) -> pd.Dat
         else:
             seen = np.flatnonzero(np.bincount(event_codes[c], minlength=len(values[c])))
             inner.append(sorted({str(values[c][k]) for k in seen}))
-    frames = []
-    for w in windows.itertuples(index=False):
-        years = np.arange(w.first_year, w.last_year + 1)
-        grid = pd.MultiIndex.from_product([[getattr(w, unit)], *inner, years], names=[*by, "year"])
-        frames.append(grid.to_frame(index=False))
-    if not frames:
+    grid = _window_grid(windows, by, inner)
+    if grid is None:
         return pd.DataFrame(columns=cols)
-    grid = pd.concat(frames, ignore_index=True)
     # the grid row of each event: its unit's block, then the inner levels (row-major), then the year
     cells = int(np.prod([len(levels_c) for levels_c in inner])) if inner else 1
     first = windows["first_year"].to_numpy(dtype=np.int64)
@@ -389,15 +393,10 @@ def _grouped_panel(data, *, by, end_year, ties, expand_annual, levels) -> pd.Dat
     windows = observation_windows(events, key=unit, end_year=end_year, ties=ties)
     levels = levels or {}
     inner = [sorted(map(str, levels.get(c, events[c].astype(str).unique()))) for c in by[1:]]
-    frames = []
-    for w in windows.itertuples(index=False):
-        years = np.arange(w.first_year, w.last_year + 1)
-        grid = pd.MultiIndex.from_product([[getattr(w, unit)], *inner, years], names=[*by, "year"])
-        frames.append(grid.to_frame(index=False))
-    cols = [*by, "year", "activities", "expanded", "participants", "participants_known"]
-    if not frames:
+    cols = [*by, "year", *PANEL_COLUMNS]
+    grid = _window_grid(windows, by, inner)
+    if grid is None:
         return pd.DataFrame(columns=cols)
-    grid = pd.concat(frames, ignore_index=True)
     ev = events.assign(**{c: events[c].astype(str) for c in by})
     agg = ev.groupby([*by, "year"], observed=True).agg(
         activities=("year", "size"),
