@@ -198,17 +198,16 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
 
     ``caption_data`` holds the event rows behind the counts, whose sources the caption names.
     """
+    cap_rows = caption_data if caption_data is not None else data
+    note = "Counts given as 'at least' are lower bounds."
+    if data.empty:
+        return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note)
     fig, ax = plt.subplots(figsize=(9, 3.8))
-    if len(data):
-        d = data.assign(**{hue: data[hue].astype(str)})
-        sns.barplot(data=d, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
-        ax.tick_params(axis="x", rotation=90)
-    else:
-        ax.text(0.5, 0.5, "No participant counts in the sources", ha="center", va="center", transform=ax.transAxes)
+    d = data.assign(**{hue: data[hue].astype(str)})
+    sns.barplot(data=d, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
+    ax.tick_params(axis="x", rotation=90)
     ax.set(ylabel="people (lower bound)")
-    cap = source_caption(caption_data if caption_data is not None else data, sources=sources,
-                         note="Counts given as 'at least' are lower bounds.")
-    return _finish(fig, cap, title=title)
+    return _finish(fig, source_caption(cap_rows, sources=sources, note=note), title=title)
 
 
 def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_data: pd.DataFrame | None = None,
