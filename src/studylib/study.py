@@ -95,7 +95,8 @@ class StudyRun:
         when = a["start"].where(a["start"] != "", "undated")
         annual = a["recurrence"].astype(str) == "annual"
         until = a["until"].astype("string").fillna("")
-        when = when.where(~annual, "annual from " + when + until.map(lambda u: f" to {u}" if u else ""))
+        since = ("from " + a["start"]).where(a["start"] != "", "start undated")
+        when = when.where(~annual, "annual, " + since + until.map(lambda u: f" to {u}" if u else ""))
         when = when.where(a["end"] == "", when + " to " + a["end"])
         qualifier = a["participants_qualifier"].astype(object).map({"at_least": "≥ ", "about": "≈ "}).fillna("")
         people = (qualifier + a["participants"].astype("string").fillna("")).where(a["participants"].notna(), "")
