@@ -21,7 +21,7 @@ _LAZY = {
                 "axis_balance_by_stage"],
     "select": ["ties_of", "city_indicators", "tension_years"],
     "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
-    "study": ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
+    "study": ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
               "claim_check_markdown"],
     "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
     "scaffold": ["new_pair"],

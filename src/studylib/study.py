@@ -19,7 +19,7 @@ from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .provenance import package_versions, git_state
 
-__all__ = ["StudyRun", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
+__all__ = ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
 ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
@@ -47,15 +47,58 @@ def _some(ids: list, limit: int = 30) -> str:
     return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
 
 
-def _cell(value) -> str:
-    """Display text of one table cell: whole floats as integers, other floats to 3 decimals."""
+NUMERICAL_ZERO = 1e-9  # below this an estimate is round-off (e.g. 1e-16 for an effect that is zero in theory)
+P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
+
+
+def _cell(value, *, p_value: bool = False) -> str:
+    """Display text of one table cell: whole floats as integers, other floats to 3 decimals.
+
+    Values below 0.001 keep two significant digits, so a small real value is not shown as zero; round-off noise
+    below ``NUMERICAL_ZERO`` reads as ``0.000``, except in p-value columns, where a tiny p is a result.
+    """
     if isinstance(value, float):
         if value != value:
             return ""
         if value.is_integer():
             return f"{value:.0f}"
+        if abs(value) < NUMERICAL_ZERO and not p_value:
+            return "0.000"
         return f"{value:.2g}" if abs(value) < 0.001 else f"{value:.3f}"
     return str(value)
+
+
+TABLE_CLASS = "studylib-table"
+# Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
+TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
+               "{text-align: left !important; vertical-align: top !important;}</style>")
+
+
+class Table:
+    """A table as a report shows it (what :meth:`StudyRun.show` returns): text HTML-escaped, no index, numbers
+    formatted for reading; ``caption`` says where the rows not shown are.
+
+    In a notebook it displays as HTML; :meth:`to_html` gives the same HTML, ``data`` the rows shown.
+    """
+
+    def __init__(self, data: pd.DataFrame, *, caption: str = ""):
+        self.data = data
+        self.caption = caption
+
+    def to_html(self) -> str:
+        text = pd.DataFrame({col: [_cell(v, p_value=str(col).lower() in P_VALUE_COLUMNS) for v in self.data[col]]
+                             for col in self.data.columns}, columns=self.data.columns, dtype=object)
+        table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
+                             justify="left")
+        caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
+        return f"{TABLE_STYLE}\n{caption}{table}"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        rows, cols = self.data.shape
+        return f"<Table: {rows} rows x {cols} columns{'; ' + self.caption if self.caption else ''}>"
 
 
 class StudyRun:
@@ -154,18 +197,16 @@ class StudyRun:
         return None
 
     @staticmethod
-    def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None):
+    def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None) -> Table:
         """A table for the report: every text HTML-escaped, no index, whole numbers without decimals.
 
         Long tables show their first ``max_rows`` rows and say where the rest is.
         """
-        shown = data.head(max_rows)
-        styler = (shown.style.hide(axis="index").format(_cell, escape="html", na_rep="")
-                  .set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]))
+        caption = ""
         if len(data) > max_rows:
             where = f"tables/{name}.csv" if name else "the table's CSV file"
-            styler = styler.set_caption(f"First {max_rows} of {len(data):,} rows; every row is in {where}.")
-        return styler
+            caption = f"First {max_rows} of {len(data):,} rows; every row is in {where}."
+        return Table(data.head(max_rows), caption=caption)
 
     def save_table(self, data: pd.DataFrame, name: str, *, view: pd.DataFrame | None = None):
         """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it (or ``view``) styled for display."""
