@@ -207,3 +207,53 @@ def test_identical_repeat_is_dropped_and_override_replaces(tmp_path):
 def test_missing_folder_is_a_study_error(tmp_path):
     with pytest.raises(studylib.StudyError, match="no such data folder"):
         load_bundle(tmp_path / "nope")
+
+
+def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tmp_path):
+    from studylib.bundle import HANDOVER_DIR, hand_over, handed_over
+
+    base = write_bundle(tmp_path / "b")
+    layer = tmp_path / "mine"
+    layer.mkdir()
+    bundle = load_bundle(base, layer)
+    run = tmp_path / "run"
+    run.mkdir()
+    assert handed_over(run, base, layer) is None  # nothing handed over yet
+    assert hand_over(bundle, run) == run / HANDOVER_DIR
+    got = handed_over(run, base, layer)
+    assert got is not None and got.files == bundle.files and got.dirs == bundle.dirs
+    for name, table in bundle.tables.items():
+        pd.testing.assert_frame_equal(got.tables[name], table)  # values and types, categories included
+    assert handed_over(run, base) is None  # other folders: validate afresh
+    (layer / "cities.csv").write_text((base / "cities.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    assert handed_over(run, base, layer) is None  # a table added to a layer
+    (layer / "cities.csv").unlink()
+    assert handed_over(run, base, layer) is not None
+    acts = base / "activities.csv"
+    original = acts.read_bytes()
+    acts.write_bytes(original.replace(b"2010", b"2011", 1))
+    assert handed_over(run, base, layer) is None  # an edited table
+    acts.write_bytes(original)
+    assert handed_over(run, base, layer) is not None
+    (run / HANDOVER_DIR / "validated.json").write_text("{not json", encoding="utf-8")
+    assert handed_over(run, base, layer) is None  # a damaged record: validate afresh
+
+
+def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkeypatch):
+    import studylib.study
+    from studylib.bundle import hand_over
+
+    folder = write_bundle(tmp_path / "b")
+    out = tmp_path / "run"
+    out.mkdir()
+    hand_over(load_bundle(studylib.DATA_DIR, folder), out)
+
+    def validate_again(*dirs, **kw):
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(studylib.study, "load_bundle", validate_again)
+    run = studylib.open_study("pair_profile", tie="alpha-beta", data_dirs=[folder], output_dir=str(out))
+    assert "alpha-beta" in run.bundle.tie_ids()
+    (folder / "ties.csv").write_bytes((folder / "ties.csv").read_bytes() + b"\n")
+    with pytest.raises(AssertionError, match="validated again"):
+        studylib.open_study("pair_profile", tie="alpha-beta", data_dirs=[folder], output_dir=str(out))

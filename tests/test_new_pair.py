@@ -135,6 +135,7 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 
+    from studylib.bundle import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
     from studylib.runner import run_notebook
 
@@ -154,6 +155,7 @@ def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
     assert (good.output_dir / "tables" / "sector_counts.csv").read_bytes() == before
     assert not list((tmp_path / "out" / "pair_profile").glob(".*"))
+    assert not (bad.output_dir / HANDOVER_DIR).exists() and not (good.output_dir / HANDOVER_DIR).exists()
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import pytest
 from bundles import base_rows, write_bundle
 
 from studylib import expand_activities, load_bundle
+from studylib.bundle import HANDOVER_DIR
 from studylib.parameters import list_notebooks, notebook_parameters
 from studylib.paths import NOTEBOOKS_DIR
 from studylib.runner import run_many
@@ -78,6 +79,8 @@ def test_run_folders_hold_every_output(rendered):
         assert all(p.stat().st_size > 1000 for p in pngs)
         assert list((d / "tables").glob("*.csv"))
         assert not list(d.parent.glob(".*partial*")), "no staging folder may be left behind"
+        assert not (d / HANDOVER_DIR).exists()
+        assert not [f for f in json.loads((d / "manifest.json").read_text())["files"] if HANDOVER_DIR in f]
 
 
 def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
@@ -171,3 +174,20 @@ def test_help_notebook_describes_parameters():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     assert "tie: str" in done.stdout and "tie id" in done.stdout
+
+
+def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from studylib.runner import run_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell('data_dirs: list = []\noutput_dir: str = ""', metadata={"tags": ["parameters"]}),
+        new_code_cell("import studylib\nfrom studylib.bundle import handed_over\n"
+                      "assert handed_over(output_dir, studylib.DATA_DIR, *data_dirs) is not None, 'not handed over'"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    result = run_notebook(tmp_path / "probe.ipynb", data_dirs=[write_bundle(tmp_path / "b")], out=tmp_path / "out")
+    assert result.ok, result.error
+    assert not (result.output_dir / HANDOVER_DIR).exists()

@@ -10,7 +10,9 @@ import csv
 import difflib
 import hashlib
 import io
+import json
 import re
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,9 +23,9 @@ import pandas as pd
 
 from .codebook import TABLES, Codebook, load_codebook
 from .errors import Problem, StudyError, ValidationError
-from .paths import DATA_DIR
+from .paths import CODEBOOK_PATH, DATA_DIR
 
-__all__ = ["Bundle", "load_bundle", "validate_bundle", "DataWarning"]
+__all__ = ["Bundle", "load_bundle", "validate_bundle", "DataWarning", "table_files", "is_current", "hand_over", "handed_over", "remove_handover"]
 
 DATE_RE = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -541,8 +543,12 @@ def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems
     return merged
 
 
+def _folders(dirs) -> list[Path]:
+    return [Path(d).expanduser().resolve() for d in dirs] if dirs else [DATA_DIR]
+
+
 def _resolve_dirs(dirs) -> list[Path]:
-    out = [Path(d).expanduser().resolve() for d in dirs] if dirs else [DATA_DIR]
+    out = _folders(dirs)
     for d in out:
         if not d.is_dir():
             raise StudyError(f"{d}: no such data folder")
@@ -624,3 +630,88 @@ def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
         warnings.warn(w, DataWarning, stacklevel=2)
     typed = {t: _typed(t, df, cb) for t, df in tables.items()}
     return Bundle(tables=typed, dirs=_resolve_dirs(dirs), files=hashes, warnings=warns, codebook=cb)
+
+
+# ------------------------------------------------------------------------------------ validated once per run
+
+HANDOVER_DIR = ".studylib-validated"  # in a run's output folder while its notebook runs
+
+
+def table_files(*dirs) -> dict[str, str] | None:
+    """SHA-256 of every table file the bundle folders hold now, by path: what :attr:`Bundle.files` records when the
+    same folders load. Missing folders add nothing (loading reports them); ``None`` if a file cannot be read."""
+    found = {}
+    for folder in _folders(dirs):
+        for table in TABLES:
+            for ext in (".csv", ".xlsx"):
+                path = folder / f"{table}{ext}"
+                try:
+                    found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError:
+                    return None
+    return found
+
+
+def _key(dirs: list, files: dict) -> dict:
+    """What a validation depends on: the folders, every table file's SHA-256, the codebook's and the latest valid year."""
+    return {"dirs": [str(d) for d in dirs], "files": files, "max_year": MAX_YEAR,
+            "codebook": hashlib.sha256(Path(CODEBOOK_PATH).read_bytes()).hexdigest()}
+
+
+def _current_key(dirs) -> dict | None:
+    files = table_files(*dirs)
+    return None if files is None else _key(_folders(dirs), files)
+
+
+def is_current(bundle: Bundle, *dirs) -> bool:
+    """Whether ``bundle`` was validated from exactly the table files ``dirs`` hold now (same folders, same bytes,
+    same codebook and latest valid year): if so, validating them again would give the same bundle."""
+    key = _current_key(dirs)
+    return key is not None and key == _key(bundle.dirs, bundle.files)
+
+
+def hand_over(bundle: Bundle, folder: str | Path) -> Path:
+    """Leave a validated bundle in a run's output folder for the notebook kernel the runner starts next.
+
+    The runner has just validated these bytes; the kernel takes the bundle over (see :func:`handed_over`) instead of
+    validating them again, and the runner deletes the folder written here when the notebook has run. The tables
+    are Arrow files (types kept exactly; reading them runs no code), beside a JSON record of what was validated.
+    """
+    path = Path(folder) / HANDOVER_DIR
+    path.mkdir()
+    for name, table in bundle.tables.items():
+        table.to_feather(path / f"{name}.arrow")
+    record = {**_key(bundle.dirs, bundle.files), "warnings": bundle.warnings}
+    (path / "validated.json").write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+def handed_over(folder: str | Path, *dirs) -> Bundle | None:
+    """The bundle the runner left in ``folder``, if it was validated from exactly the files ``dirs`` hold now.
+
+    Every table file is hashed again and compared with the hashes of the bytes that were validated, together with
+    the folders, the codebook and the year; any difference (an edit, a new file in a layer, other folders) returns
+    ``None``, and the caller validates afresh. The bundle's warnings are issued again, as loading would.
+    """
+    path = Path(folder) / HANDOVER_DIR
+    try:
+        record = json.loads((path / "validated.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    warns = record.pop("warnings", None)
+    if not isinstance(warns, list) or record != _current_key(dirs):
+        return None
+    try:
+        tables = {name: pd.read_feather(path / f"{name}.arrow") for name in TABLES}
+    except (OSError, ValueError):
+        return None
+    for w in warns:
+        warnings.warn(w, DataWarning, stacklevel=3)
+    return Bundle(tables=tables, dirs=_folders(dirs), files=record["files"], warnings=warns, codebook=load_codebook())
+
+
+def remove_handover(folder: str | Path) -> None:
+    """Delete what :func:`hand_over` left in ``folder`` (if anything)."""
+    shutil.rmtree(Path(folder) / HANDOVER_DIR, ignore_errors=True)

@@ -9,7 +9,6 @@ damages the previous outputs; a failed run is kept as ``<slug>.failed/`` for ins
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import os
 import shutil
 import sys
@@ -101,44 +100,26 @@ def _strip_external_scripts(html_text: str) -> str:
     return re.sub(r"<script[^>]*\ssrc=[^>]*>\s*</script>", "", html_text, flags=re.IGNORECASE)
 
 
-_BUNDLES: dict = {}
+_LAST_BUNDLE: list = []  # [Bundle]: what this process validated last
 
 
 def _load_bundle_cached(data_dirs: list[str]):
     """``load_bundle(DATA_DIR, *data_dirs)``, remembered in this process for as long as the files' bytes are the same.
 
-    A worker that runs many notebooks on the same data validates it once. The key is the SHA-256 of every table file
-    the bundle can read (and the year, which bounds valid dates), so any edit to the data is validated afresh; the
-    bundle is only read here (parameter checks and the manifest), never handed to user code.
+    A worker that runs many notebooks on the same data validates it once: the bundle is reused while every table
+    file has the SHA-256 of the bytes that were validated (see :func:`studylib.bundle.is_current`). One bundle is
+    kept, so a million-row bundle does not pile up in a long-lived worker.
     """
-    from datetime import date
+    from .bundle import DataWarning, is_current, load_bundle
 
-    from .bundle import DataWarning, load_bundle
-    from .codebook import TABLES, load_codebook
-
-    codebook = load_codebook()
-    dirs = [Path(d).resolve() for d in (DATA_DIR, *data_dirs)]
-    key_parts = [str(date.today().year), str(id(codebook))]
-    for folder in dirs:
-        for table in TABLES:
-            for ext in (".csv", ".xlsx"):
-                path = folder / f"{table}{ext}"
-                try:
-                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                except (FileNotFoundError, NotADirectoryError):
-                    digest = "-"
-                except OSError:
-                    return load_bundle(*dirs)  # unreadable: let load_bundle report it
-                key_parts.append(f"{path}={digest}")
-    key = "\n".join(key_parts)
-    cached = _BUNDLES.get(key)
-    if cached is not None and cached[0] is codebook:
-        for message in cached[1].warnings:
+    dirs = [DATA_DIR, *data_dirs]
+    if _LAST_BUNDLE and is_current(_LAST_BUNDLE[0], *dirs):
+        for message in _LAST_BUNDLE[0].warnings:
             warnings.warn(message, DataWarning, stacklevel=2)
-        return cached[1]
+        return _LAST_BUNDLE[0]
+    _LAST_BUNDLE.clear()
     bundle = load_bundle(*dirs)
-    _BUNDLES.clear()  # keep one bundle: a million-row bundle should not pile up in a long-lived worker
-    _BUNDLES[key] = (codebook, bundle)
+    _LAST_BUNDLE.append(bundle)
     return bundle
 
 
@@ -196,10 +177,16 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
     """Execute, export and stamp one run inside ``staging``; return (status, error, seconds)."""
     import papermill as pm
 
+    from .bundle import hand_over, remove_handover
+
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     executed = staging / f"{stem}.ipynb"
     status, error = "ok", ""
+    try:
+        hand_over(bundle, staging)  # the kernel's open_study takes it over instead of validating again
+    except Exception:  # noqa: BLE001 - only a saving: without it the kernel validates the data itself
+        remove_handover(staging)
     try:
         pm.execute_notebook(
             str(path), str(executed), parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
@@ -208,6 +195,8 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
         )
     except Exception as exc:  # noqa: BLE001 - any failure inside the kernel is a failed run, reported below
         status, error = "failed", _error_text(exc)
+    finally:
+        remove_handover(staging)
     if status == "ok":
         try:
             export_html(executed, staging)

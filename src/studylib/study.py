@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bundle import Bundle, load_bundle
+from .bundle import Bundle, handed_over, load_bundle
 from .errors import ModelError
 from .panel import EXPANSION_RULE, expand_activities
 from .parameters import check_parameters, run_slug
@@ -353,7 +353,8 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     """
     from .charts import set_study_theme
 
-    bundle = load_bundle(DATA_DIR, *data_dirs)
+    # Run by the runner, the data were validated a moment ago: take its bundle over if the files are unchanged
+    bundle = (handed_over(output_dir, DATA_DIR, *data_dirs) if output_dir else None) or load_bundle(DATA_DIR, *data_dirs)
     values = {**params, "data_dirs": list(map(str, data_dirs)), "output_dir": output_dir}
     checked = check_parameters(notebook, values, bundle=bundle)
     out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked)
