@@ -176,18 +176,36 @@ def test_help_notebook_describes_parameters():
     assert "tie: str" in done.stdout and "tie id" in done.stdout
 
 
-def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
+def _probe(folder, code: str):
+    """A two-cell notebook the runner can run: the runner's parameters, then ``code``."""
     from nbformat.v4 import new_code_cell, new_notebook
-
-    from studylib.runner import run_notebook
 
     nb = new_notebook(cells=[
         new_code_cell('data_dirs: list = []\noutput_dir: str = ""', metadata={"tags": ["parameters"]}),
-        new_code_cell("import studylib\nfrom studylib.bundle import handed_over\n"
-                      "assert handed_over(output_dir, studylib.DATA_DIR, *data_dirs) is not None, 'not handed over'"),
+        new_code_cell(code),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "probe.ipynb")
-    result = run_notebook(tmp_path / "probe.ipynb", data_dirs=[write_bundle(tmp_path / "b")], out=tmp_path / "out")
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "probe.ipynb")
+    return folder / "probe.ipynb"
+
+
+def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
+    from studylib.runner import run_notebook
+
+    probe = _probe(tmp_path, "import studylib\nfrom studylib.bundle import handed_over\n"
+                             "assert handed_over(output_dir, studylib.DATA_DIR, *data_dirs) is not None, 'not handed over'")
+    result = run_notebook(probe, data_dirs=[write_bundle(tmp_path / "b")], out=tmp_path / "out")
     assert result.ok, result.error
     assert not (result.output_dir / HANDOVER_DIR).exists()
+
+
+def test_parallel_kernels_get_one_blas_thread_each_unless_the_user_chose(tmp_path, monkeypatch):
+    check = "import os\nassert os.environ.get('OPENBLAS_NUM_THREADS') == {!r}, os.environ.get('OPENBLAS_NUM_THREADS')"
+    probe = _probe(tmp_path / "nb", check.format("1"))
+    results = run_many([(probe, {}, [], tmp_path / f"out{i}") for i in range(2)], workers=2, progress=False)
+    assert [r.error for r in results] == ["", ""]
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    probe = _probe(tmp_path / "nb3", check.format("3"))
+    results = run_many([(probe, {}, [], tmp_path / f"own{i}") for i in range(2)], workers=2, progress=False)
+    assert [r.error for r in results] == ["", ""]

@@ -268,8 +268,16 @@ def _replace(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+# One thread each for the linear-algebra libraries of kernels that run side by side, one per core: the study's models
+# are small, and threads of several kernels competing for the same cores cost CPU time (OpenBLAS's threads spin).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
 def _warm_worker() -> None:
-    """Process-pool initializer: import papermill and nbconvert and build the HTML exporters before the first job."""
+    """Process-pool initializer: one BLAS thread per kernel (unless the user set it), papermill and nbconvert imported
+    and the HTML exporters built before the first job."""
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")  # a worker's kernels inherit its environment
     import papermill  # noqa: F401
 
     _exporters()
