@@ -138,3 +138,17 @@ def test_axis_balance_groups_share_one_scale_and_report_each_distance(study):
     expected = 0.5 * (table.loc[table["portfolio"] == "implemented", "share"] - 0.25).abs().sum()
     assert f"implemented {expected:.2f}" in fig.caption
     plt.close(fig)
+
+
+def test_bars_of_single_values_carry_no_interval(study):
+    # a share, a rate or a continuity is one value per bar, not a sample mean: no (bootstrapped) error bar
+    _, ev = study
+    metrics = pd.DataFrame({"tie_id": ["alpha-beta", "gamma-delta"], "rate_per_year": [1.5, 0.5],
+                            "continuity": [0.4, 0.2], "sources": ["src1", "src1"]})
+    figs = [charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev),
+            charts.axis_balance_chart(axis_balance(ev), caption_data=ev),
+            charts.summary_chart(metrics)]
+    for fig in figs:
+        for ax in fig.axes:
+            assert [line.get_label() for line in ax.lines if line.get_label() != "even split"] == []
+        plt.close(fig)

@@ -101,8 +101,8 @@ def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None
     if d.empty:
         return _no_data(pd.DataFrame(), "No ties to compare", title=title)
     fig, axes = plt.subplots(1, 2, figsize=(10, max(2.5, 0.4 * len(d) + 1.5)), sharey=True)
-    sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h")
-    sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h")
+    sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h", errorbar=None)
+    sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h", errorbar=None)
     axes[0].set(xlabel="events per year in the window", ylabel="")
     axes[1].set(xlabel="share of years with activity", xlim=(0, 1), ylabel="")
     ids = sorted({i.strip() for v in d.get("sources", pd.Series(dtype=str)).dropna() for i in str(v).split(";") if i.strip()})
@@ -148,7 +148,7 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     if labels:
         d[by] = d[by].map(lambda v: labels.get(v, v))
     fig, ax = plt.subplots(figsize=(9, 4))
-    sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE)
+    sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE, errorbar=None)
     ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
     ax.tick_params(axis="x", rotation=30)
     return _finish(fig, source_caption(cap_rows, sources=sources), title=title)
@@ -223,9 +223,9 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
     n_axes = data["axis"].nunique()
     fig, ax = plt.subplots(figsize=(7.5 if hue else 6.5, 3.6))
     if hue:
-        sns.barplot(data=data, x="axis", y="share", hue=hue, ax=ax, palette=PALETTE)
+        sns.barplot(data=data, x="axis", y="share", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
     else:
-        sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0")
+        sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0", errorbar=None)
     ax.axhline(1 / n_axes, color="0.3", linestyle="--", linewidth=1, label="even split")
     ax.set(xlabel="", ylabel="share of coded events", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize=8)
