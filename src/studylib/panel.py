@@ -99,21 +99,25 @@ class _Expansion:
         start = (data["start_year"] if every else data["start_year"].iloc[dated]).astype("int64").to_numpy()
         rec_codes, rec_values = _codes(data["recurrence"])
         annual = _lookup(rec_values, lambda v: bool(v == "annual"), False)[rec_codes if every else rec_codes[dated]]
-        annual = annual.astype(bool) & expand_annual
-        until = (data["until"] if every else data["until"].iloc[dated]).astype("Float64").fillna(end_year)
-        last = np.where(annual, np.minimum(until.to_numpy(dtype=float), end_year), start).astype("int64")
+        annual = np.flatnonzero(annual.astype(bool) & expand_annual)
+        last = start.copy()
+        if len(annual):  # only annual programmes run past their start year: read 'until' for those rows alone
+            until = data["until"].iloc[dated[annual]].astype("Float64").fillna(end_year).to_numpy(dtype=float)
+            last[annual] = np.minimum(until, end_year).astype("int64")
         reps = np.maximum(last - start + 1, 0)
         if (reps == 1).all():  # nothing to expand: one event per dated activity, in its start year
-            idx, offset = np.arange(len(dated)), np.zeros(len(dated), dtype=np.int64)
+            idx, year, expanded = np.arange(len(dated)), start, np.zeros(len(dated), dtype=bool)
         else:
             idx = np.repeat(np.arange(len(dated)), reps)
-            offset = np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps)
-        year = start[idx] + offset
+            first_event = np.cumsum(reps) - reps  # each activity's first event (its start year)
+            year = np.repeat(start - first_event, reps) + np.arange(len(idx))
+            expanded = np.ones(len(idx), dtype=bool)
+            expanded[first_event[reps > 0]] = False
         inside = year <= end_year
         if inside.all():
-            self.rows, self.year, self.expanded = dated[idx], year, offset > 0
+            self.rows, self.year, self.expanded = dated[idx], year, expanded
         else:
-            self.rows, self.year, self.expanded = dated[idx[inside]], year[inside], offset[inside] > 0
+            self.rows, self.year, self.expanded = dated[idx[inside]], year[inside], expanded[inside]
         undated = np.flatnonzero(keep & ~has_start)
         self.undated = sorted(data["activity_id"].iloc[undated]) if len(undated) else []
 
@@ -344,34 +348,35 @@ def _counted_panel(data, *, by, end_year, ties, expand_annual, levels) -> pd.Dat
     grid = _window_grid(windows, by, inner)
     if grid is None:
         return pd.DataFrame(columns=cols)
-    # the grid row of each event: its unit's block, then the inner levels (row-major), then the year
+    # The grid row of each event: its unit's block, then the inner levels (row-major), then the year. Every window
+    # opens at or before its unit's first event (observation_windows takes the earlier of that and the signing year)
+    # and closes at end_year, so an event is inside its window unless it is later than end_year.
     cells = int(np.prod([len(levels_c) for levels_c in inner])) if inner else 1
     first = windows["first_year"].to_numpy(dtype=np.int64)
     spans = windows["last_year"].to_numpy(dtype=np.int64) - first + 1
     starts = np.concatenate([[0], np.cumsum(spans * cells)[:-1]]).astype(np.int64)
+    # row of year 0 of each (window, cell) block, so that an event's row is block_row[window, cell] + year
+    block_row = (starts[:, None] + np.arange(cells)[None, :] * spans[:, None] - first[:, None]).ravel()
     window_of = {str(v): i for i, v in enumerate(windows[unit])}
     w = _lookup(values[unit], lambda v: window_of.get(str(v), -1), -1)[unit_codes]
-    ok = w >= 0
-    w = np.where(ok, w, 0)
-    first, span = first[w], spans[w]
-    since = year - first
-    ok &= (since >= 0) & (since < span)
-    cell = None
+    ok = (w >= 0) & (year <= end_year)
+    block = w
     for c, levels_c in zip(by[1:], inner):
         where = {s: i for i, s in enumerate(levels_c)}
         position = _lookup(values[c], lambda v: where.get(str(v), -1), -1)[event_codes[c]]
         ok &= position >= 0
-        cell = position if cell is None else cell * len(levels_c) + position
-    pos = starts[w] + since if cell is None else starts[w] + cell * span + since
+        block = block * len(levels_c) + position
     if not ok.all():
-        pos, rows, expanded = pos[ok], rows[ok], expanded[ok]
+        block, year, rows, expanded = block[ok], year[ok], rows[ok], expanded[ok]
+    pos = block_row[block] + year
     n = len(grid)
     participants = src.data["participants"]
     known = participants.notna().to_numpy(dtype=bool)[rows]
     people = participants.to_numpy(dtype=np.int64, na_value=0)[rows]
     grid["activities"] = np.bincount(pos, minlength=n).astype(np.int64)
     grid["expanded"] = np.bincount(pos[expanded], minlength=n).astype(np.int64)
-    if np.abs(people).sum() < 2 ** 53:
+    largest = max(int(people.max(initial=0)), -int(people.min(initial=0)))
+    if largest * len(people) < 2 ** 53:  # every partial sum is exact in a float's 53 bits
         grid["participants"] = np.rint(np.bincount(pos, weights=people.astype(np.float64), minlength=n)).astype(np.int64)
     else:  # pragma: no cover - sums beyond float precision
         total = np.zeros(n, dtype=np.int64)
