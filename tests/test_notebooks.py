@@ -97,6 +97,17 @@ def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
         assert "open_study" in notebook and re.search(r'class="[^"]*jp-InputArea-editor', notebook)
 
 
+def test_report_tables_leave_missing_values_blank(rendered):
+    _, results = rendered
+    seen = 0
+    for r in results:
+        report = (r.output_dir / "report.html").read_text(encoding="utf-8")
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", report, flags=re.S)
+        seen += len(cells)
+        assert not {c.strip() for c in cells} & {"&lt;NA&gt;", "nan", "NaN", "None", "NaT"}, r.slug
+    assert seen > 100  # the reports do hold tables
+
+
 def test_notebooks_show_exactly_the_saved_figures(rendered):
     import base64
 

@@ -62,3 +62,12 @@ def test_show_is_html_in_a_notebook_and_light():
     assert table._repr_html_() == table.to_html()
     assert " id=" not in table.to_html()  # no per-cell ids and classes: a report stays small
     assert "40 rows" in repr(table)
+
+
+def test_show_leaves_every_kind_of_missing_value_blank():
+    data = pd.DataFrame({"year": pd.array([2020, None], dtype="Int64"), "note": ["x", None],
+                         "text": pd.array(["a", None], dtype="string"), "when": [pd.Timestamp("2020-01-01"), pd.NaT],
+                         "x": [1.5, 2.5], "x ": [3.5, 4.5]})
+    data.columns = ["year", "note", "text", "when", "x", "x"]  # a repeated name keeps both columns
+    found = re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data), flags=re.S)
+    assert found == ["2020", "x", "a", "2020-01-01 00:00:00", "1.500", "3.500", "", "", "", "", "2.500", "4.500"]

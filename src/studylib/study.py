@@ -52,11 +52,13 @@ P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
 
 
 def _cell(value, *, p_value: bool = False) -> str:
-    """Display text of one table cell: whole floats as integers, other floats to 3 decimals.
+    """Display text of one table cell: missing values blank, whole floats as integers, other floats to 3 decimals.
 
     Values below 0.001 keep two significant digits, so a small real value is not shown as zero; round-off noise
     below ``NUMERICAL_ZERO`` reads as ``0.000``, except in p-value columns, where a tiny p is a result.
     """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
     if isinstance(value, float):
         if value != value:
             return ""
@@ -86,8 +88,9 @@ class Table:
         self.caption = caption
 
     def to_html(self) -> str:
-        text = pd.DataFrame({col: [_cell(v, p_value=str(col).lower() in P_VALUE_COLUMNS) for v in self.data[col]]
-                             for col in self.data.columns}, columns=self.data.columns, dtype=object)
+        text = pd.DataFrame({j: [_cell(v, p_value=str(col).lower() in P_VALUE_COLUMNS) for v in self.data.iloc[:, j]]
+                             for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
+        text.columns = self.data.columns  # by position: a repeated column name keeps every column
         table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
                              justify="left")
         caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
