@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import re
 import subprocess
@@ -220,3 +221,28 @@ def test_parallel_kernels_get_one_blas_thread_each_unless_the_user_chose(tmp_pat
     probe = _probe(tmp_path / "nb3", check.format("3"))
     results = run_many([(probe, {}, [], tmp_path / f"own{i}") for i in range(2)], workers=2, progress=False)
     assert [r.error for r in results] == ["", ""]
+
+
+class _RecordingExecutor(cf.ThreadPoolExecutor):
+    """One worker thread that notes which task runs when."""
+
+    def __init__(self):
+        super().__init__(max_workers=1)
+        self.ran = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        def noted():
+            self.ran.append(fn.__name__)
+            return fn(*args, **kwargs)
+        return super().submit(noted)
+
+
+def test_notebooks_are_rendered_after_those_still_waiting_to_run(tmp_path):
+    probe = _probe(tmp_path / "nb", "x = 1")
+    jobs = [(probe, {}, [], tmp_path / "a"), (probe, {}, [], tmp_path / "a"), (probe, {}, [], tmp_path / "b")]
+    with _RecordingExecutor() as executor:
+        results = run_many(jobs, executor=executor, progress=False)
+    assert executor.ran == ["_run_job"] * 3 + ["_render"] * 3  # an idle worker renders while others still run
+    assert [r.ok for r in results] == [True, True, True]  # the same run twice: neither removes the other's folder
+    assert [r.output_dir for r in results] == [tmp_path / "a" / "probe" / "default"] * 2 + [tmp_path / "b" / "probe" / "default"]
+    assert not list((tmp_path / "a" / "probe").glob(".*"))

@@ -141,6 +141,27 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
     notebook runs are returned as a failed :class:`RunResult`, never raised.
     """
+    return _render(_start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=kernel))
+
+
+@dataclass
+class _Executed:
+    """A notebook that has run in its staging folder and waits to be rendered and moved into place."""
+
+    stem: str
+    slug: str
+    staging: Path
+    dest: Path
+    status: str
+    error: str
+    seconds: float
+    started: datetime
+    checked: dict
+    data_files: dict
+
+
+def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
+    """Check the parameters, then execute the notebook in a fresh staging folder beside its destination."""
     path = resolve_notebook(notebook)
     stem = path.stem
     parameters = dict(parameters or {})
@@ -161,27 +182,21 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     staging = dest.parent / f".{slug}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        status, error, seconds = _execute(path, stem, slug, parameters, data_dirs, staging, checked, bundle, kernel)
+        return _execute(path, parameters, data_dirs, staging, dest, checked, bundle, kernel)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # interrupted (Ctrl-C): no half-written folder is left
         raise
-    final = dest if status == "ok" else dest.parent / f"{slug}.failed"
-    _replace(staging, final)
-    if status == "ok":
-        shutil.rmtree(dest.parent / f"{slug}.failed", ignore_errors=True)
-    return RunResult(stem, slug, status, final, seconds, error, checked)
 
 
-def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list, staging: Path, checked: dict,
-             bundle, kernel: str | None) -> tuple[str, str, float]:
-    """Execute, export and stamp one run inside ``staging``; return (status, error, seconds)."""
+def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest: Path, checked: dict, bundle,
+             kernel: str | None) -> _Executed:
+    """Execute the notebook into ``staging`` (the kernel takes over the runner's validated data)."""
     import papermill as pm
 
     from .bundle import hand_over, remove_handover
 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    executed = staging / f"{stem}.ipynb"
     status, error = "ok", ""
     try:
         hand_over(bundle, staging)  # the kernel's open_study takes it over instead of validating again
@@ -189,7 +204,8 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
         remove_handover(staging)
     try:
         pm.execute_notebook(
-            str(path), str(executed), parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
+            str(path), str(staging / f"{path.stem}.ipynb"),
+            parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
             kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, cwd=str(staging),
             request_save_on_cell_execute=False, shutdown_kernel="immediate", **_kernel_transport(),
         )
@@ -197,23 +213,38 @@ def _execute(path: Path, stem: str, slug: str, parameters: dict, data_dirs: list
         status, error = "failed", _error_text(exc)
     finally:
         remove_handover(staging)
-    if status == "ok":
-        try:
-            export_html(executed, staging)
-        except Exception as exc:  # noqa: BLE001
-            status, error = "failed", f"HTML export failed: {exc}"
-    seconds = time.perf_counter() - t0
+    return _Executed(path.stem, dest.name, staging, dest, status, error, time.perf_counter() - t0, started, checked,
+                     {_display_path(p): h for p, h in sorted(bundle.files.items())})
+
+
+def _render(run: _Executed) -> RunResult:
+    """Export the HTML, stamp the manifest and move the staging folder into place (``<slug>.failed`` on failure)."""
     from .provenance import write_manifest
 
-    write_manifest(
-        staging / "manifest.json", notebook=stem, slug=slug, status=status, error=error,
-        parameters={k: v for k, v in checked.items() if k != "output_dir"},
-        data_files={_display_path(p): h for p, h in sorted(bundle.files.items())},
-        start=started.isoformat(timespec="seconds"), end=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        duration_seconds=round(seconds, 2),
-        files=sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
-    )
-    return status, error, seconds
+    try:
+        t0 = time.perf_counter()
+        status, error = run.status, run.error
+        if status == "ok":
+            try:
+                export_html(run.staging / f"{run.stem}.ipynb", run.staging)
+            except Exception as exc:  # noqa: BLE001
+                status, error = "failed", f"HTML export failed: {exc}"
+        seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
+        write_manifest(
+            run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
+            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
+            start=run.started.isoformat(timespec="seconds"),
+            end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
+            files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
+        )
+    except BaseException:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        raise
+    final = run.dest if status == "ok" else run.dest.parent / f"{run.slug}.failed"
+    _replace(run.staging, final)
+    if status == "ok":
+        shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
+    return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked)
 
 
 MAX_IPC_PATH = 90  # a Unix socket path must stay under ~104 bytes; leave room for the '-<port>' suffix
@@ -248,9 +279,9 @@ def _alive(staging: Path) -> bool:
         os.kill(pid, 0)
     except (ValueError, IndexError, ProcessLookupError):
         return False
-    except PermissionError:
-        return True
-    return pid != os.getpid()  # our own leftovers are stale by definition
+    except PermissionError:  # it runs, as another user
+        pass
+    return True  # our own process too: one of its runs may be waiting to be rendered
 
 
 def _display_path(path: str) -> str:
@@ -283,10 +314,11 @@ def _warm_worker() -> None:
     _exporters()
 
 
-def _run_job(job: tuple) -> RunResult:
+def _run_job(job: tuple) -> _Executed | RunResult:
+    """Execute one job's notebook (rendered later by :func:`_render`), or the failed result of bad parameters."""
     notebook, parameters, data_dirs, out = job
     try:
-        return run_notebook(notebook, parameters, data_dirs=data_dirs, out=out)
+        return _start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=None)
     except StudyError as exc:
         return RunResult(Path(str(notebook)).stem, run_slug(parameters), "failed", Path(), 0.0, str(exc), parameters)
 
@@ -296,7 +328,9 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     """Run ``(notebook, parameters, data_dirs, out)`` jobs in parallel; one failure never stops the others.
 
     ``executor`` may be any :class:`concurrent.futures.Executor`; by default a process pool of ``workers``
-    (default: the number of cores). Results come back in the order of ``jobs``.
+    (default: the number of cores). Results come back in the order of ``jobs``. Each notebook is rendered (HTML,
+    manifest) as a task of its own, queued behind the notebooks still to run: at the end of a run, when fewer
+    notebooks than workers are left, an otherwise idle worker renders the earlier ones.
     """
     from tqdm.auto import tqdm
 
@@ -306,12 +340,19 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
         executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker) \
             if workers > 1 and len(jobs) > 1 else cf.ThreadPoolExecutor(max_workers=1)
     try:
-        futures = {executor.submit(_run_job, job): i for i, job in enumerate(jobs)}
+        pending = {executor.submit(_run_job, job): i for i, job in enumerate(jobs)}
         results: list[RunResult | None] = [None] * len(jobs)
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
-        for fut in cf.as_completed(futures):
-            results[futures[fut]] = fut.result()
-            bar.update(1)
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                i = pending.pop(fut)
+                outcome = fut.result()
+                if isinstance(outcome, _Executed):
+                    pending[executor.submit(_render, outcome)] = i
+                else:
+                    results[i] = outcome
+                    bar.update(1)
         bar.close()
     finally:
         if own:
