@@ -547,6 +547,11 @@ def _folders(dirs) -> list[Path]:
     return [Path(d).expanduser().resolve() for d in dirs] if dirs else [DATA_DIR]
 
 
+def _table_paths(folder: Path, table: str) -> list[Path]:
+    """Where a bundle folder may hold ``table``: as CSV or as an Excel workbook."""
+    return [folder / f"{table}{ext}" for ext in (".csv", ".xlsx")]
+
+
 def _resolve_dirs(dirs) -> list[Path]:
     out = _folders(dirs)
     for d in out:
@@ -568,7 +573,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
     layers: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     for i, folder in enumerate(paths):
         for table in TABLES:
-            found = [folder / f"{table}{ext}" for ext in (".csv", ".xlsx") if (folder / f"{table}{ext}").exists()]
+            found = [path for path in _table_paths(folder, table) if path.exists()]
             label_of = (lambda p: p.name) if i == 0 else (lambda p, f=folder: f"{f.name}/{p.name}")
             if len(found) > 1:
                 problems.append(Problem(label_of(found[0]), 1, "", f"both {table}.csv and {table}.xlsx exist; keep one"))
@@ -643,8 +648,7 @@ def table_files(*dirs) -> dict[str, str] | None:
     found = {}
     for folder in _folders(dirs):
         for table in TABLES:
-            for ext in (".csv", ".xlsx"):
-                path = folder / f"{table}{ext}"
+            for path in _table_paths(folder, table):
                 try:
                     found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
                 except (FileNotFoundError, NotADirectoryError):
