@@ -149,7 +149,6 @@ class _Executed:
     """A notebook that has run in its staging folder and waits to be rendered and moved into place."""
 
     stem: str
-    slug: str
     staging: Path
     dest: Path
     status: str
@@ -158,6 +157,10 @@ class _Executed:
     started: datetime
     checked: dict
     data_files: dict
+
+    @property
+    def slug(self) -> str:
+        return self.dest.name
 
 
 def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
@@ -213,7 +216,7 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
         status, error = "failed", _error_text(exc)
     finally:
         remove_handover(staging)
-    return _Executed(path.stem, dest.name, staging, dest, status, error, time.perf_counter() - t0, started, checked,
+    return _Executed(path.stem, staging, dest, status, error, time.perf_counter() - t0, started, checked,
                      {_display_path(p): h for p, h in sorted(bundle.files.items())})
 
 
