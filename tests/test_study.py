@@ -36,16 +36,43 @@ def test_show_escapes_text_and_leaves_out_the_index():
     assert "idx-x" not in page
 
 
+def _cells(data, **kw) -> pd.DataFrame:
+    found = [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data, **kw), flags=re.S)]
+    return pd.DataFrame(np.array(found).reshape(len(data), -1), columns=data.columns)
+
+
 def test_show_formats_numbers_for_reading():
     data = pd.DataFrame({"term": ["a", "b", "c", "d"],
                          "estimate": [3.0, 0.123456, 1.04553e-16, -2e-17],
                          "std_error": [float("nan"), 0.0004, 1.0, 2.5],
                          "p_value": [0.00001234, 0.5, 1.0, 1e-20]})
-    found = [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data), flags=re.S)]
-    cells = pd.DataFrame(np.array(found).reshape(len(data), -1), columns=data.columns)
-    assert cells["estimate"].tolist() == ["3", "0.123", "0.000", "0.000"]  # round-off noise reads as zero, unsigned
-    assert cells["std_error"].tolist() == ["", "0.0004", "1", "2.500"]  # a small real value keeps its digits
-    assert cells["p_value"].tolist() == ["1.2e-05", "0.500", "1", "1e-20"]  # p-values are never rounded to zero
+    cells = _cells(data)
+    assert cells["estimate"].tolist() == ["3.000", "0.123", "0.000", "0.000"]  # round-off noise reads as zero, unsigned
+    assert cells["std_error"].tolist() == ["", "0.0004", "1.0", "2.5"]  # a small real value keeps its digits
+    assert cells["p_value"].tolist() == ["1.2e-05", "0.500", "1.000", "1e-20"]  # p-values: 3 decimals, never zero
+
+
+def test_show_gives_each_column_one_number_of_decimals():
+    data = pd.DataFrame({"irr": [1.0, 1.000000000000002, 0.85123],  # an IRR of exactly 1 beside round-off above it
+                         "irr_high": [float("inf"), 2.5, 1.25],  # an interval that overflowed
+                         "percent": [99.9, 12.5, 40.0],  # coded from a source to one decimal
+                         "count": [3.0, 12.0, float("nan")],  # whole numbers stored as floats
+                         "mixed": ["n/a", 2.25, 7]})  # text beside numbers: only the floats are formatted
+    cells = _cells(data)
+    assert cells["irr"].tolist() == ["1.000", "1.000", "0.851"]
+    assert cells["irr_high"].tolist() == ["inf", "2.50", "1.25"]
+    assert cells["percent"].tolist() == ["99.9", "12.5", "40.0"]
+    assert cells["count"].tolist() == ["3", "12", ""]
+    assert cells["mixed"].tolist() == ["n/a", "2.25", "7"]
+
+
+def test_show_keeps_each_coded_value_at_its_own_precision_in_mixed_units():
+    data = pd.DataFrame({"indicator": ["participants", "coverage"], "value": [4404.0, 99.9], "unit": ["people", "%"],
+                         "target": [5000.0, 99.95]})
+    assert _cells(data)["value"].tolist() == ["4404.0", "99.9"]  # one column, one number of decimals
+    cells = _cells(data, own_decimals=["value", "target"])
+    assert cells["value"].tolist() == ["4404", "99.9"]
+    assert cells["target"].tolist() == ["5000", "99.95"]
 
 
 def test_show_says_where_the_rest_of_a_long_table_is():
@@ -67,7 +94,7 @@ def test_show_is_html_in_a_notebook_and_light():
 def test_show_leaves_every_kind_of_missing_value_blank():
     data = pd.DataFrame({"year": pd.array([2020, None], dtype="Int64"), "note": ["x", None],
                          "text": pd.array(["a", None], dtype="string"), "when": [pd.Timestamp("2020-01-01"), pd.NaT],
-                         "x": [1.5, 2.5], "x ": [3.5, 4.5]})
+                         "x": [1.5, 2.25], "x ": [3.5, 4.5]})
     data.columns = ["year", "note", "text", "when", "x", "x"]  # a repeated name keeps both columns
     found = re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data), flags=re.S)
-    assert found == ["2020", "x", "a", "2020-01-01 00:00:00", "1.500", "3.500", "", "", "", "", "2.500", "4.500"]
+    assert found == ["2020", "x", "a", "2020-01-01 00:00:00", "1.50", "3.5", "", "", "", "", "2.25", "4.5"]

@@ -10,6 +10,7 @@ import html
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .bundle import Bundle, handed_over, load_bundle
@@ -49,25 +50,52 @@ def _some(ids: list, limit: int = 30) -> str:
 
 NUMERICAL_ZERO = 1e-9  # below this an estimate is round-off (e.g. 1e-16 for an effect that is zero in theory)
 P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
+MAX_DECIMALS = 3
 
 
-def _cell(value, *, p_value: bool = False) -> str:
-    """Display text of one table cell: missing values blank, whole floats as integers, other floats to 3 decimals.
+def _is_float(value) -> bool:
+    return isinstance(value, (float, np.floating)) and value == value  # NaN is missing, not a number
+
+
+def _tiny(value: float, *, p_value: bool) -> bool:
+    """A real value too small to show at ``MAX_DECIMALS`` decimals (shown with two significant digits instead)."""
+    return 0 < abs(value) < 10 ** -MAX_DECIMALS and (p_value or abs(value) >= NUMERICAL_ZERO)
+
+
+def _decimals(values: list, *, p_value: bool) -> int:
+    """Decimals for a column's floats: p-values 3; otherwise as many as its most precise value needs, at most 3.
+
+    A column of whole numbers reads as integers, a percentage coded as 99.9 keeps one decimal, and an estimate of
+    exactly 1 beside 0.851 reads 1.000.
+    """
+    if p_value:
+        return MAX_DECIMALS
+    shown = [f"{v:.{MAX_DECIMALS}f}".rstrip("0") for v in values if np.isfinite(v) and not _tiny(v, p_value=False)]
+    return max((len(t) - t.index(".") - 1 for t in shown), default=0)
+
+
+def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -> list[str]:
+    """Display text of one table column: missing values blank, every float of the column to the same decimals
+    (``own_decimals``: each float to the decimals it needs, for values in mixed units, e.g. 4404 people and 99.9 %).
 
     Values below 0.001 keep two significant digits, so a small real value is not shown as zero; round-off noise
-    below ``NUMERICAL_ZERO`` reads as ``0.000``, except in p-value columns, where a tiny p is a result.
+    below ``NUMERICAL_ZERO`` reads as zero, except in p-value columns, where a tiny p is a result.
     """
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return f"{value:.0f}"
-        if abs(value) < NUMERICAL_ZERO and not p_value:
-            return "0.000"
-        return f"{value:.2g}" if abs(value) < 0.001 else f"{value:.3f}"
-    return str(value)
+    values = list(values)
+    decimals = _decimals([v for v in values if _is_float(v)], p_value=p_value)
+    out = []
+    for value in values:
+        if own_decimals and _is_float(value):
+            decimals = _decimals([value], p_value=p_value)
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
+            out.append("")
+        elif not _is_float(value):
+            out.append(str(value))
+        elif _tiny(value, p_value=p_value):
+            out.append(f"{value:.2g}")
+        else:
+            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{decimals}f}")
+    return out
 
 
 TABLE_CLASS = "studylib-table"
@@ -80,15 +108,20 @@ class Table:
     """A table as a report shows it (what :meth:`StudyRun.show` returns): text HTML-escaped, no index, numbers
     formatted for reading; ``caption`` says where the rows not shown are.
 
-    In a notebook it displays as HTML; :meth:`to_html` gives the same HTML, ``data`` the rows shown.
+    Each column's numbers have one number of decimals (as many as its most precise value needs, at most 3), except
+    the ``own_decimals`` columns, whose numbers each keep their own (values coded in mixed units, e.g. an indicator's
+    ``value`` beside its ``unit``). In a notebook it displays as HTML; :meth:`to_html` gives the same HTML, ``data``
+    the rows shown.
     """
 
-    def __init__(self, data: pd.DataFrame, *, caption: str = ""):
+    def __init__(self, data: pd.DataFrame, *, caption: str = "", own_decimals=()):
         self.data = data
         self.caption = caption
+        self.own_decimals = set(own_decimals)
 
     def to_html(self) -> str:
-        text = pd.DataFrame({j: [_cell(v, p_value=str(col).lower() in P_VALUE_COLUMNS) for v in self.data.iloc[:, j]]
+        text = pd.DataFrame({j: _column_text(self.data.iloc[:, j], p_value=str(col).lower() in P_VALUE_COLUMNS,
+                                             own_decimals=col in self.own_decimals)
                              for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
         text.columns = self.data.columns  # by position: a repeated column name keeps every column
         table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
@@ -200,25 +233,27 @@ class StudyRun:
         return None
 
     @staticmethod
-    def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None) -> Table:
-        """A table for the report: every text HTML-escaped, no index, whole numbers without decimals.
+    def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None, own_decimals=()) -> Table:
+        """A table for the report: every text HTML-escaped, no index, one number of decimals per column.
 
-        Long tables show their first ``max_rows`` rows and say where the rest is.
+        Long tables show their first ``max_rows`` rows and say where the rest is. ``own_decimals`` names columns of
+        values coded in mixed units, whose numbers each keep their own decimals (see :class:`Table`).
         """
         caption = ""
         if len(data) > max_rows:
             where = f"tables/{name}.csv" if name else "the table's CSV file"
             caption = f"First {max_rows} of {len(data):,} rows; every row is in {where}."
-        return Table(data.head(max_rows), caption=caption)
+        return Table(data.head(max_rows), caption=caption, own_decimals=own_decimals)
 
-    def save_table(self, data: pd.DataFrame, name: str, *, view: pd.DataFrame | None = None):
-        """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it (or ``view``) styled for display."""
+    def save_table(self, data: pd.DataFrame, name: str, *, view: pd.DataFrame | None = None, own_decimals=()):
+        """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it (or ``view``) as a :class:`Table`
+        (``own_decimals``: see :meth:`show`)."""
         path = self.output_dir / "tables" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
         clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
         self.tables.append(path)
-        return self.show(clean if view is None else view, name=name)
+        return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
