@@ -128,6 +128,20 @@ def test_indicators_in_different_units_get_their_own_panels():
     plt.close(fig)
 
 
+def test_indicator_labels_sit_outside_the_end_of_negative_bars_too():
+    ind = pd.DataFrame({"indicator": ["transfer_time_change", "routes"], "value": [-10.0, 4.0], "unit": ["minutes"] * 2,
+                        "source_id": ["s1", "s1"]})
+    fig = charts.indicator_chart(ind)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    for bar, label in zip(ax.patches, ax.texts):
+        box = label.get_window_extent().transformed(ax.transData.inverted())
+        end = bar.get_x() + bar.get_width()  # where the bar ends: left of zero for a negative value
+        assert (box.x0 >= end) if end >= 0 else (box.x1 <= end), (label.get_text(), box, end)
+        assert ax.get_xlim()[0] <= box.x0 and box.x1 <= ax.get_xlim()[1]  # inside the panel
+    plt.close(fig)
+
+
 def test_axis_balance_groups_share_one_scale_and_report_each_distance(study):
     from studylib.metrics import axis_balance_by_stage
 

@@ -283,9 +283,9 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
         bars = ax.barh(ypos, part["value"].to_numpy(dtype=float), color="C0", height=0.7)
         ax.set_yticks(ypos, part[label].astype(str))
         ax.invert_yaxis()
-        for bar, v in zip(bars, part["value"]):
-            ax.annotate(f"{v:g}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=8)
+        for bar, v in zip(bars, part["value"]):  # each label just past its bar's end: right of it, or left if negative
+            ax.annotate(f"{v:g}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
+                        textcoords="offset points", ha="right" if v < 0 else "left", va="center", fontsize=8)
         ax.set_title(unit, loc="left", fontsize=9, fontweight="normal")
         ax.margins(x=0.12)
         ax.set(xlabel="", ylabel="")
