@@ -83,6 +83,19 @@ def test_save_figure_is_byte_identical(study, tmp_path):
     assert "<dc:date>" not in svg
 
 
+def test_saving_a_chart_draws_it_once_per_file(study, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    b, ev = study
+    fig = charts.timeline(ev, sources=b.sources)  # laid out by tight_layout, like every chart
+    draws = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(type(renderer).__name__) or draw(self, renderer))
+    charts.save_figure(fig, "timeline", directory=tmp_path)
+    plt.close(fig)
+    assert draws == ["RendererAgg", "MixedModeRenderer"]  # one pass per file: no layout pass before each
+
+
 def test_predicted_counts_chart_draws_observed_and_predicted():
     data = pd.DataFrame({"year": [2010, 2011, 2012] * 2, "tie_id": ["a"] * 3 + ["b"] * 3,
                          "activities": [1, 0, 2, 3, 1, 0], "predicted": [0.8, 1.0, 1.2, 2.0, 1.3, 0.9]})

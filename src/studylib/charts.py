@@ -58,6 +58,9 @@ def _finish(fig, caption: str, *, title: str | None = None):
     fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7.5, color="0.3")
     lines = wrapped.count("\n") + 1
     fig.tight_layout(rect=(0, 0.02 + 0.025 * lines, 1, 0.97 if title else 1))
+    # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig lays the whole figure
+    # out again before drawing each file; the layout is final here, so drop it (the files come out the same)
+    fig.set_layout_engine(None)
     fig.caption = caption
     return fig
 
