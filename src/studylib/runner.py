@@ -266,25 +266,44 @@ def _kernel_transport() -> dict:
     if not zmq.has("ipc"):
         return {}
     runtime = Path(jupyter_runtime_dir())
-    ip = runtime / f"studylib-{uuid.uuid4().hex[:12]}-ipc"
+    ip = runtime / f"studylib-{os.getpid()}-{uuid.uuid4().hex[:8]}-ipc"  # the pid: whose sockets these are
     if len(str(ip)) > MAX_IPC_PATH:
         return {}
     runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _remove_dead_sockets(runtime)
     from traitlets.config import Config
 
     return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(ip)}})}
+
+
+def _remove_dead_sockets(runtime: Path) -> None:
+    """Delete the IPC socket files of runs whose process is gone (killed: it could not clean up after its kernels)."""
+    for path in runtime.glob("studylib-*-*-ipc-*"):
+        try:
+            pid = int(path.name.split("-")[1])
+        except ValueError:
+            continue
+        if not _pid_alive(pid):
+            path.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        pass
+    return True
 
 
 def _alive(staging: Path) -> bool:
     """Whether the process named in a staging folder's name (``.<slug>.partial-<pid>-<id>``) still runs."""
     try:
         pid = int(staging.name.rsplit(".partial-", 1)[1].split("-")[0])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
+    except (ValueError, IndexError):
         return False
-    except PermissionError:  # it runs, as another user
-        pass
-    return True  # our own process too: one of its runs may be waiting to be rendered
+    return _pid_alive(pid)  # our own process too: one of its runs may be waiting to be rendered
 
 
 def _display_path(path: str) -> str:
