@@ -96,6 +96,23 @@ def test_saving_a_chart_draws_it_once_per_file(study, tmp_path, monkeypatch):
     assert draws == ["RendererAgg", "MixedModeRenderer"]  # one pass per file: no layout pass before each
 
 
+def test_captions_say_how_many_events_rest_on_the_annual_expansion(study):
+    b, ev = study
+    assert ev["expanded"].any() and not ev["expanded"].all()  # the fixture has both kinds
+    n, total = int(ev["expanded"].sum()), len(ev)
+    with_rows = [charts.sector_heatmap(ev, sources=b.sources),
+                 charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev),
+                 charts.timeline(ev)]
+    for fig in with_rows:
+        assert f"{n} of {total} events come from expanding annual programmes" in fig.caption, fig.caption
+        plt.close(fig)
+    reported = ev[~ev["expanded"]]
+    fig = charts.sector_heatmap(reported, sources=b.sources)
+    assert "expanding" not in fig.caption  # nothing to flag when no count rests on the assumption
+    plt.close(fig)
+    assert "expanding" not in charts.source_caption(pd.DataFrame({"source_id": ["s1"]}))
+
+
 def test_predicted_counts_chart_draws_observed_and_predicted():
     data = pd.DataFrame({"year": [2010, 2011, 2012] * 2, "tie_id": ["a"] * 3 + ["b"] * 3,
                          "activities": [1, 0, 2, 3, 1, 0], "predicted": [0.8, 1.0, 1.2, 2.0, 1.3, 0.9]})

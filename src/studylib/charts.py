@@ -42,13 +42,23 @@ def set_study_theme() -> None:
 
 
 def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "") -> str:
-    """'Sources: id [reliability]; ...' for the rows in ``data`` (plus an optional note)."""
+    """'Sources: id [reliability]; ...' for the rows in ``data``, then how many of them are events added by the
+    annual-programme expansion (if any: those counts rest on an assumption), then an optional note."""
     ids = sorted({s for s in data.get("source_id", pd.Series(dtype=str)).dropna().astype(str) if s})
     if sources is not None:
         rel = sources.set_index("source_id")["reliability"].astype(str)
         ids = [f"{i} [{rel.get(i, '?')}]" for i in ids]
     text = "Sources: " + ("; ".join(ids) if ids else "none")
-    return f"{text}. {note}".strip() if note else text + "."
+    notes = " ".join(t for t in (_expansion_note(data), note) if t)
+    return f"{text}. {notes}" if notes else text + "."
+
+
+def _expansion_note(data: pd.DataFrame) -> str:
+    expanded = int(data["expanded"].fillna(False).astype(bool).sum()) if "expanded" in data.columns else 0
+    if not expanded:
+        return ""
+    return (f"{expanded:,} of {len(data):,} events come from expanding annual programmes to one event a year "
+            "(an assumption: see Method).")
 
 
 def _finish(fig, caption: str, *, title: str | None = None):
