@@ -82,11 +82,9 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
     below ``NUMERICAL_ZERO`` reads as zero, except in p-value columns, where a tiny p is a result.
     """
     values = list(values)
-    decimals = _decimals([v for v in values if _is_float(v)], p_value=p_value)
+    column = _decimals([v for v in values if _is_float(v)], p_value=p_value)
     out = []
     for value in values:
-        if own_decimals and _is_float(value):
-            decimals = _decimals([value], p_value=p_value)
         if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
             out.append("")
         elif not _is_float(value):
@@ -94,7 +92,8 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
         elif _tiny(value, p_value=p_value):
             out.append(f"{value:.2g}")
         else:
-            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{decimals}f}")
+            places = _decimals([value], p_value=p_value) if own_decimals else column
+            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{places}f}")
     return out
 
 
