@@ -670,10 +670,14 @@ def _current_key(dirs) -> dict | None:
 
 
 def is_current(bundle: Bundle, *dirs) -> bool:
-    """Whether ``bundle`` was validated from exactly the table files ``dirs`` hold now (same folders, same bytes,
-    same codebook and latest valid year): if so, validating them again would give the same bundle."""
-    key = _current_key(dirs)
-    return key is not None and key == _key(bundle.dirs, bundle.files)
+    """Whether ``bundle`` was validated in this process from exactly the table files ``dirs`` hold now (same folders,
+    same bytes): if so, validating them again would give the same bundle.
+
+    The codebook (loaded once per process) and the latest valid year (fixed when this module loads) are the ones
+    the bundle was validated with; across processes :func:`handed_over` compares them too.
+    """
+    files = table_files(*dirs)
+    return files is not None and files == bundle.files and _folders(dirs) == list(bundle.dirs)
 
 
 def hand_over(bundle: Bundle, folder: str | Path) -> Path:
