@@ -113,6 +113,18 @@ def test_captions_say_how_many_events_rest_on_the_annual_expansion(study):
     assert "expanding" not in charts.source_caption(pd.DataFrame({"source_id": ["s1"]}))
 
 
+def test_cluster_dotplot_keeps_its_legend_off_the_points():
+    ind = pd.DataFrame({"entity_id": ["c1", "c1", "c2", "c2"], "indicator": ["centrality", "trust_index"] * 2,
+                        "value": [0.8, 0.9, 0.75, 0.85], "unit": ["index"] * 4, "source_id": ["s1"] * 4})
+    fig = charts.cluster_dotplot(ind)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert not legend.overlaps(ax.get_window_extent()), "the legend must not cover the plotted values"
+    assert fig.get_window_extent().contains(legend.x1 - 1, legend.y0 + 1)  # and it stays inside the figure
+    plt.close(fig)
+
+
 def test_predicted_counts_chart_draws_observed_and_predicted():
     data = pd.DataFrame({"year": [2010, 2011, 2012] * 2, "tie_id": ["a"] * 3 + ["b"] * 3,
                          "activities": [1, 0, 2, 3, 1, 0], "predicted": [0.8, 1.0, 1.2, 2.0, 1.3, 0.9]})

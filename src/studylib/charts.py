@@ -273,9 +273,10 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     """Dot plot of the cluster table: one row per cluster, one colour per measure."""
     if data.empty:
         return _no_data(data, "No cluster values", sources=sources, title=title, note=note)
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.2))  # room for the legend beside the panel
     sns.stripplot(data=data, x="value", y="entity_id", hue="indicator", ax=ax, size=9, jitter=False, palette=PALETTE)
     ax.set(xlabel="reported value", ylabel="")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside the panel, off the points
     return _finish(fig, source_caption(data, sources=sources, note=note), title=title)
 
 
