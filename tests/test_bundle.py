@@ -106,7 +106,7 @@ def test_missing_column_is_an_error_and_unknown_column_a_warning(tmp_path):
     rows = base_rows()
     for r in rows["activities"]:
         r["mood"] = "happy"
-    with pytest.warns(studylib.bundle.DataWarning, match="column 'mood': unknown column"):
+    with pytest.warns(studylib.DataWarning, match="column 'mood': unknown column"):
         load_bundle(write_bundle(tmp_path / "c", rows))
 
 
@@ -210,7 +210,7 @@ def test_missing_folder_is_a_study_error(tmp_path):
 
 
 def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tmp_path):
-    from studylib.bundle import HANDOVER_DIR, hand_over, handed_over
+    from studylib.handover import HANDOVER_DIR, hand_over, handed_over
 
     base = write_bundle(tmp_path / "b")
     layer = tmp_path / "mine"
@@ -241,7 +241,7 @@ def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tm
 
 def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkeypatch):
     import studylib.study
-    from studylib.bundle import hand_over
+    from studylib.handover import hand_over
 
     folder = write_bundle(tmp_path / "b")
     out = tmp_path / "run"

@@ -135,7 +135,7 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 
-    from studylib.bundle import HANDOVER_DIR
+    from studylib.handover import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
     from studylib.runner import run_notebook
 

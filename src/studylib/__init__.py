@@ -6,9 +6,10 @@ at once; the plotting, modelling and running names load on first use so that ``s
 
 from importlib import import_module
 
-from .bundle import Bundle, load_bundle, validate_bundle
+from .bundle import Bundle, ValidationResult, load_bundle, validate_bundle
 from .codebook import load_codebook
-from .errors import ModelError, ParameterError, RunError, StudyError, ValidationError
+from .errors import (DataWarning, FitWarning, ModelError, ParameterError, RunError, StudyError, StudyWarning,
+                     ValidationError)
 from .paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
 
 __version__ = "0.1.0"
@@ -20,7 +21,7 @@ _LAZY = {
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
                 "axis_balance_by_stage"],
     "select": ["ties_of", "city_indicators", "tension_years"],
-    "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
+    "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest"],
     "study": ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
               "claim_check_markdown"],
     "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
@@ -31,8 +32,9 @@ _LAZY = {
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
-    "Bundle", "load_bundle", "validate_bundle", "load_codebook",
+    "Bundle", "ValidationResult", "load_bundle", "validate_bundle", "load_codebook",
     "StudyError", "ValidationError", "ParameterError", "ModelError", "RunError",
+    "StudyWarning", "DataWarning", "FitWarning",
     "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT", "charts", "axis_mapping_table",
     *_WHERE,
 ]

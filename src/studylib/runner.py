@@ -107,10 +107,12 @@ def _load_bundle_cached(data_dirs: list[str]):
     """``load_bundle(DATA_DIR, *data_dirs)``, remembered in this process for as long as the files' bytes are the same.
 
     A worker that runs many notebooks on the same data validates it once: the bundle is reused while every table
-    file has the SHA-256 of the bytes that were validated (see :func:`studylib.bundle.is_current`). One bundle is
+    file has the SHA-256 of the bytes that were validated (see :func:`studylib.handover.is_current`). One bundle is
     kept, so a million-row bundle does not pile up in a long-lived worker.
     """
-    from .bundle import DataWarning, is_current, load_bundle
+    from .bundle import load_bundle
+    from .errors import DataWarning
+    from .handover import is_current
 
     dirs = [DATA_DIR, *data_dirs]
     if _LAST_BUNDLE and is_current(_LAST_BUNDLE[0], *dirs):
@@ -196,7 +198,7 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
     """Execute the notebook into ``staging`` (the kernel takes over the runner's validated data)."""
     import papermill as pm
 
-    from .bundle import hand_over, remove_handover
+    from .handover import hand_over, remove_handover
 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()

@@ -9,10 +9,9 @@ from pathlib import Path
 from .codebook import TABLES, load_codebook
 from .errors import StudyError
 from .paths import DATA_DIR
+from .validate import SLUG_RE
 
 __all__ = ["new_pair", "bundle_readme", "next_commands", "EXAMPLE_ROWS"]
-
-SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 #: One filled-in example per table, shown in the folder's README (not written into the tables).
 EXAMPLE_ROWS = {
@@ -66,7 +65,7 @@ def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: 
         The new folder.
     """
     for c in (city_a, city_b):
-        if not SLUG.match(c):
+        if not re.match(SLUG_RE, c):
             raise StudyError(f"'{c}' is not a city id: use lower-case ASCII letters and digits joined by '_' (e.g. new_york)")
     if city_a == city_b:
         raise StudyError("a tie needs two different cities")

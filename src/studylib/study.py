@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bundle import Bundle, handed_over, load_bundle
+from .bundle import Bundle, load_bundle
 from .errors import ModelError
+from .handover import handed_over
 from .panel import EXPANSION_RULE, expand_activities
 from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
