@@ -81,7 +81,7 @@ def test_floor_notebook_imports_what_the_study_notebooks_import(tmp_path):
 
 
 def test_floor_notebook_runs_through_the_runner(tmp_path):
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     result = run_notebook(bench.floor_notebook(tmp_path / "nb" / "floor_0.ipynb"), out=tmp_path / "out")
     assert result.ok, result.error

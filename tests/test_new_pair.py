@@ -13,7 +13,7 @@ import pytest
 
 from studylib import StudyError, load_bundle
 from studylib.paths import DATA_DIR, PROJECT_ROOT
-from studylib.runner import run_batch
+from studylib.batch import run_batch
 from studylib.scaffold import new_pair
 
 STUDYLIB = [sys.executable, "-m", "studylib"]
@@ -137,7 +137,7 @@ def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
 
     from studylib.handover import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     copy = tmp_path / "nb" / "pair_profile.ipynb"
     copy.parent.mkdir()

@@ -17,7 +17,7 @@ from studylib import expand_activities, load_bundle
 from studylib.handover import HANDOVER_DIR
 from studylib.parameters import list_notebooks, notebook_parameters
 from studylib.paths import NOTEBOOKS_DIR
-from studylib.runner import run_many
+from studylib.batch import run_many
 
 STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
 OTHER_PARAMETERS = [
@@ -203,7 +203,7 @@ def _probe(folder, code: str):
 
 
 def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     probe = _probe(tmp_path, "import studylib\nfrom studylib.handover import handed_over\n"
                              "assert handed_over(output_dir, studylib.DATA_DIR, *data_dirs) is not None, 'not handed over'")

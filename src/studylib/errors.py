@@ -47,7 +47,11 @@ class ModelError(StudyError):
 
 
 class RunError(StudyError):
-    """A notebook run failed."""
+    """The notebooks cannot be run as asked (e.g. the Dask scheduler named is out of reach).
+
+    A notebook that fails while it runs is not raised: it is a failed :class:`~studylib.RunResult`, kept for
+    inspection, so that one failure never stops a batch.
+    """
 
 
 class StudyWarning(UserWarning):
