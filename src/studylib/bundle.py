@@ -508,11 +508,13 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
 TRUE_WORDS = {"yes", "true", "1", "y"}
 
 
-def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems: list[Problem]) -> list[pd.DataFrame]:
+def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems: list[Problem],
+                  replace: bool = False) -> list[pd.DataFrame]:
     """Layer later folders over earlier ones by key.
 
     A later row with an id already present is dropped when it repeats the earlier row exactly, replaces it when
-    its ``override`` column says yes, and is an error otherwise (the message says how to override).
+    its ``override`` column says yes (or ``replace`` is set), and is an error otherwise (the message says how to
+    override).
     """
     key = cb.key(table)
     if not key or len(frames) < 2:
@@ -527,6 +529,7 @@ def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems
         seen = earlier.drop_duplicates(key, keep="last").set_index(key)
         clash = layer[key].isin(seen.index)
         wants = layer.get("override", pd.Series("", index=layer.index)).fillna("").str.lower().isin(TRUE_WORDS)
+        wants |= replace
         same = pd.Series(False, index=layer.index)
         for i in layer.index[clash]:
             cols = [c for c in contract if c in layer.columns and c in seen.columns]
@@ -560,10 +563,12 @@ def _resolve_dirs(dirs) -> list[Path]:
     return out
 
 
-def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str], dict[str, str]]:
+def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str], dict[str, str]]:
     """Read and check bundle folders; return raw tables, problems, warnings and file hashes.
 
     The first folder must hold all five tables; later folders (a researcher's own rows) may hold any of them.
+    With ``replace``, a later folder's rows replace earlier rows with the same id as if marked ``override``
+    (a second coder's coding of the same activities).
     """
     cb = codebook or load_codebook()
     paths = _resolve_dirs(dirs)
@@ -598,7 +603,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
     tables = {}
     for table in TABLES:
         cols = list(cb.columns(table)) + ORIGIN_COLUMNS
-        frames = _merge_layers(table, layers[table], cb, problems)
+        frames = _merge_layers(table, layers[table], cb, problems, replace)
         tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
         as_text = {c: "str" for c in tables[table].columns if c != "_line" and tables[table][c].dtype != "str"}
         if as_text:  # columns already of the text dtype need no copy
@@ -609,13 +614,15 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
     return tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns, hashes
 
 
-def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
+def load_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> Bundle:
     """Load, validate and type one or more bundle folders (default: the study's ``data/``).
 
     Parameters
     ----------
     *dirs : path-like
         Bundle folders, layered in order: the default data first, then a researcher's folder.
+    replace : bool
+        Later folders' rows replace earlier rows with the same id without an ``override`` column.
 
     Returns
     -------
@@ -628,7 +635,7 @@ def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
         With every problem found, each naming file, line and column.
     """
     cb = codebook or load_codebook()
-    tables, problems, warns, hashes = validate_bundle(*dirs, codebook=cb)
+    tables, problems, warns, hashes = validate_bundle(*dirs, codebook=cb, replace=replace)
     if problems:
         raise ValidationError(problems)
     for w in warns:
