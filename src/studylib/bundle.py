@@ -138,11 +138,13 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
 TRUE_WORDS = {"yes", "true", "1", "y"}
 
 
-def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems: list[Problem]) -> list[pd.DataFrame]:
+def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems: list[Problem],
+                  replace: bool = False) -> list[pd.DataFrame]:
     """Layer later folders over earlier ones by key.
 
     A later row with an id already present is dropped when it repeats the earlier row exactly, replaces it when
-    its ``override`` column says yes, and is an error otherwise (the message says how to override).
+    its ``override`` column says yes (or ``replace`` is set), and is an error otherwise (the message says how to
+    override).
     """
     key = cb.key(table)
     if not key or len(frames) < 2:
@@ -157,6 +159,7 @@ def _merge_layers(table: str, frames: list[pd.DataFrame], cb: Codebook, problems
         seen = earlier.drop_duplicates(key, keep="last").set_index(key)
         clash = layer[key].isin(seen.index)
         wants = layer.get("override", pd.Series("", index=layer.index)).fillna("").str.lower().isin(TRUE_WORDS)
+        wants |= replace
         same = pd.Series(False, index=layer.index)
         for i in layer.index[clash]:
             cols = [c for c in contract if c in layer.columns and c in seen.columns]
@@ -212,10 +215,12 @@ class ValidationResult:
     files: dict[str, str]
 
 
-def validate_bundle(*dirs, codebook: Codebook | None = None) -> ValidationResult:
+def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> ValidationResult:
     """Read and check bundle folders; return raw tables, problems, warnings and file hashes.
 
     The first folder must hold all five tables; later folders (a researcher's own rows) may hold any of them.
+    With ``replace``, a later folder's rows replace earlier rows with the same id as if marked ``override``
+    (a second coder's coding of the same activities).
     """
     cb = codebook or load_codebook()
     paths = _resolve_dirs(dirs)
@@ -250,7 +255,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> ValidationResult
     tables = {}
     for table in TABLES:
         cols = list(cb.columns(table)) + ORIGIN_COLUMNS
-        frames = _merge_layers(table, layers[table], cb, problems)
+        frames = _merge_layers(table, layers[table], cb, problems, replace)
         tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
         as_text = {c: "str" for c in tables[table].columns if c != "_line" and tables[table][c].dtype != "str"}
         if as_text:  # columns already of the text dtype need no copy
@@ -260,13 +265,15 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> ValidationResult
                             hashes)
 
 
-def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
+def load_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> Bundle:
     """Load, validate and type one or more bundle folders (default: the study's ``data/``).
 
     Parameters
     ----------
     *dirs : path-like
         Bundle folders, layered in order: the default data first, then a researcher's folder.
+    replace : bool
+        Later folders' rows replace earlier rows with the same id without an ``override`` column.
 
     Returns
     -------
@@ -279,7 +286,7 @@ def load_bundle(*dirs, codebook: Codebook | None = None) -> Bundle:
         With every problem found, each naming file, line and column.
     """
     cb = codebook or load_codebook()
-    found = validate_bundle(*dirs, codebook=cb)
+    found = validate_bundle(*dirs, codebook=cb, replace=replace)
     if found.problems:
         raise ValidationError(found.problems)
     for w in found.warnings:

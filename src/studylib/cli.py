@@ -128,6 +128,44 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_agreement(args) -> int:
+    import pandas as pd
+
+    from .agreement import agreement_table, disagreements, load_codings
+
+    variables = [v.strip() for v in args.variables.split(",") if v.strip()]
+    ordinal = [v.strip() for v in args.ordinal.split(",") if v.strip()]
+    if args.resamples < 1:
+        raise StudyError(f"--resamples must be a positive number, not {args.resamples}")
+    codings = load_codings(*args.folders)
+    try:
+        table = agreement_table(codings, variables, ordinal=ordinal, resamples=args.resamples, seed=args.seed)
+    except ValueError as exc:  # an unknown variable is a user's slip here, not a programming error
+        raise StudyError(str(exc)) from None
+    coders = ", ".join(codings)
+    print(f"Agreement of {len(codings)} coders ({coders}); alpha interval: bootstrap over units, "
+          f"{args.resamples} resamples, seed {args.seed}")
+    shown = table.drop(columns=["resamples", "seed"] + ([] if len(codings) == 2 else ["kappa"]))
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
+    differ = disagreements(codings, variables)
+    if len(differ):
+        print(f"\n{len(differ)} disagreements to adjudicate:")
+        with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+            print(differ.to_string(index=False))
+    else:
+        print("\nNo disagreements.")
+    if args.out:
+        out = Path(args.out).expanduser()
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(out, index=False)
+        except OSError as exc:
+            raise StudyError(f"{out}: cannot write ({exc.strerror})") from None
+        print(f"Wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)
+    a = sub.add_parser("agreement", help="inter-coder agreement (Krippendorff's alpha, Cohen's kappa) of codings")
+    a.add_argument("folders", nargs="+", metavar="DIR",
+                   help="two or more coders' folders, each with an activities.csv (data/ may be one of them)")
+    a.add_argument("--variables", default="sector,activity_type,direction,stage,actor_type",
+                   help="comma-separated activity columns to compare (default: %(default)s)")
+    a.add_argument("--ordinal", default="", metavar="VARS",
+                   help="variables whose vocabulary is ordered (codebook order); the others are nominal")
+    a.add_argument("--out", default=None, metavar="FILE", help="write the per-variable table as CSV")
+    a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
+    a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
+    a.set_defaults(func=_cmd_agreement)
     return parser
 
 
