@@ -247,7 +247,10 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
 def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd.DataFrame | None = None,
                  sources: pd.DataFrame | None = None,
                  title: str | None = "People exchanged per year (as counted by the sources)", ax=None):
-    """Participants per year by ``hue`` (direction); counts given as 'at least' are lower bounds.
+    """Participants per year by ``hue`` (direction), as the sources count them.
+
+    Counts a source gives as 'at least' are lower bounds, and events without a count add nothing: the bars are
+    lower bounds too.
 
     Parameters
     ----------
@@ -262,8 +265,8 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
 
     {returns_ax}
     """
-    cap_rows = caption_data if caption_data is not None else data
     note = "Counts given as 'at least' are lower bounds."
+    cap_rows = caption_data if caption_data is not None else data
     if data.empty:
         return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.8))
@@ -362,6 +365,10 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     {ax}
 
     {returns_ax}
+
+    See Also
+    --------
+    indicator_chart : indicator values in different units, one panel (and scale) per unit.
     """
     if data.empty:
         return _no_data(data, "No cluster values", sources=sources, title=title, note=note, ax=ax)
