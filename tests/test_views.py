@@ -77,6 +77,7 @@ def test_explorer_shell_shows_the_pure_view(data):
     assert s == Selection(years=ex.state()["years"], ties=TIES, chart="shares", actor=s.actor)
     v = explorer_view(bundle, events, s)
     pd.testing.assert_frame_equal(ex.view().table, v.table)
+    assert ex.labels() == sl.display_labels(bundle) and ex.labels()["surabaya-busan"] == bundle.tie_label("surabaya-busan")
     plt.close("all")
 
 
@@ -92,3 +93,22 @@ def test_model_formula_keeps_terms_with_two_levels():
     panel = pd.DataFrame({"tie_id": ["a", "b"], "sector": ["x", "x"]})
     assert model_formula(panel, unit="tie_id") == "activities ~ C(tie_id)"
     assert model_formula(panel.assign(tie_id="a"), unit="tie_id") == "activities ~ 1"
+
+
+def test_check_choices_names_what_is_wrong_and_lists_what_is_valid():
+    from studylib.views import check_choices
+
+    offer = dict(known_ties=["a-b", "c-d", "e-f"], tie_options=["a-b", "c-d"], actor_options=["a"],
+                 sector_options=["culture", "education"], year_bounds=(2000, 2020))
+    assert check_choices(ties="a-b", sectors="culture", years=(2001, 2002), chart="irr", **offer) == \
+        {"ties": ("a-b",), "actor": None, "sectors": ("culture",), "years": (2001, 2002), "chart": "irr"}
+    with pytest.raises(sl.ParameterError, match=r"unknown tie id 'x-y'\. Valid: a-b, c-d, e-f"):
+        check_choices(ties=["x-y"], **offer)
+    with pytest.raises(sl.ParameterError, match=r"'e-f' has no dated events to explore; ties with events: a-b, c-d"):
+        check_choices(ties=["e-f"], **offer)
+    with pytest.raises(sl.ParameterError, match=r"unknown sector 'sport'"):
+        check_choices(sectors=["sport"], **offer)
+    with pytest.raises(sl.ParameterError, match=r"years must run from 2000 to 2020"):
+        check_choices(years=(1999, 2005), **offer)
+    with pytest.raises(sl.ParameterError, match=r"unknown chart 'pie'"):
+        check_choices(chart="pie", **offer)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import ModelError
+from .errors import ModelError, ParameterError
 from .panel import at_stages
 from .select import display_labels
 
 __all__ = ["Selection", "ExplorerView", "CHARTS", "explorer_view", "select_events", "selection_summary",
-           "model_formula", "latest_year"]
+           "model_formula", "latest_year", "check_choices"]
 
 #: The charts an explorer draws: key -> label shown in the chart menu.
 CHARTS = {
@@ -76,6 +76,69 @@ class ExplorerView:
     figure: object
     table: pd.DataFrame
     message: str
+
+
+def _known(name: str, values, valid) -> tuple:
+    valid = list(valid)
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise ParameterError(f"unknown {name} {', '.join(map(repr, unknown))}. Valid: {', '.join(map(str, valid))}")
+    return tuple(values)
+
+
+def check_choices(*, ties=None, actor=None, sectors=None, years=None, chart=None, known_ties=(), tie_options=(),
+                  actor_options=(), sector_options=(), year_bounds=None) -> dict:
+    """Check an explorer's requested choices against what the data offer, before anything changes.
+
+    Parameters
+    ----------
+    ties, actor, sectors, years, chart
+        The choices asked for (None: not asked; a single tie or sector may be a string).
+    known_ties : sequence of str
+        Every tie id in the data.
+    tie_options, actor_options, sector_options : sequence of str
+        The ties and actors with dated events, and the sectors, an explorer offers.
+    year_bounds : (int, int)
+        The first and last year it offers.
+
+    Returns
+    -------
+    dict
+        ``ties`` (tuple), ``actor``, ``sectors`` (tuple), ``years`` ((int, int)) and ``chart``; None where not asked.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown tie, a tie without dated events, an unknown actor, sector or chart, or years outside the
+        bounds; the message lists the valid values.
+    """
+    if isinstance(ties, str):
+        ties = [ties]
+    if isinstance(sectors, str):
+        sectors = [sectors]
+    out = {"ties": None, "actor": None, "sectors": None, "years": None, "chart": None}
+    if ties is not None:
+        _known("tie id", ties, known_ties)
+        without = [t for t in ties if t not in tie_options]
+        if without:
+            raise ParameterError(f"tie {', '.join(map(repr, without))} has no dated events to explore; "
+                                 f"ties with events: {', '.join(tie_options)}")
+        out["ties"] = tuple(ties)
+    if actor is not None:
+        _known("actor (city id)", [actor], actor_options)
+        out["actor"] = actor
+    if sectors is not None:
+        out["sectors"] = _known("sector", sectors, sector_options)
+    if years is not None:
+        lo, hi = (int(y) for y in years)
+        first, last = year_bounds
+        if not (first <= lo <= hi <= last):
+            raise ParameterError(f"years must run from {first} to {last} (first <= last), not {lo}-{hi}")
+        out["years"] = (lo, hi)
+    if chart is not None:
+        _known("chart", [chart], CHARTS)
+        out["chart"] = chart
+    return out
 
 
 def latest_year(activities: pd.DataFrame, *, end_year: int | None = None) -> int:

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ParameterError, StudyError
+from .errors import StudyError
 from .paths import DATA_DIR
 from .select import display_labels
 from .tables import report_table
-from .views import CHARTS, ExplorerView, Selection, explorer_view, latest_year, model_formula, select_events
+from .views import (CHARTS, ExplorerView, Selection, check_choices, explorer_view, latest_year, model_formula,
+                    select_events)
 
 __all__ = ["Explorer", "ExplorerView", "explore", "CHARTS"]
 
@@ -223,48 +224,28 @@ class Explorer:
         self.ties.disabled = self.by.value != "tie_id"
         self.actor.disabled = self.by.value != "actor"
 
-    def _check(self, name: str, values, valid) -> list:
-        valid = list(valid)
-        unknown = [v for v in values if v not in valid]
-        if unknown:
-            raise ParameterError(f"unknown {name} {', '.join(map(repr, unknown))}. Valid: {', '.join(map(str, valid))}")
-        return list(values)
-
     def _set_values(self, *, ties=None, actor=None, sectors=None, years=None, chart=None,
                     expand_annual=None) -> None:
         tie_options = [v for _, v in self.ties.options]
         actor_options = [v for _, v in self.actor.options]
-        if isinstance(ties, str):
-            ties = [ties]
-        if isinstance(sectors, str):
-            sectors = [sectors]
+        c = check_choices(ties=ties, actor=actor, sectors=sectors, years=years, chart=chart,
+                          known_ties=self.bundle.tie_ids(), tie_options=tie_options, actor_options=actor_options,
+                          sector_options=self.sectors.options, year_bounds=(self.years.min, self.years.max))
         new: list[tuple] = []
-        if ties is not None:
-            known = self.bundle.tie_ids()
-            self._check("tie id", ties, known)
-            without = [t for t in ties if t not in tie_options]
-            if without:
-                raise ParameterError(f"tie {', '.join(map(repr, without))} has no dated events to explore; "
-                                     f"ties with events: {', '.join(tie_options)}")
-            new += [(self.ties, tuple(ties)), (self.by, "tie_id")]
+        if c["ties"] is not None:
+            new += [(self.ties, c["ties"]), (self.by, "tie_id")]
         elif actor is None and not self.ties.value:
             new.append((self.ties, tuple(tie_options)))
-        if actor is not None:
-            self._check("actor (city id)", [actor], actor_options)
-            new += [(self.actor, actor), (self.by, "actor")]
+        if c["actor"] is not None:
+            new += [(self.actor, c["actor"]), (self.by, "actor")]
         elif self.actor.value is None and actor_options:
             new.append((self.actor, actor_options[0]))  # ready when the user switches to 'Actor'
-        if sectors is not None:
-            new.append((self.sectors, tuple(self._check("sector", sectors, self.sectors.options))))
-        if years is not None:
-            lo, hi = (int(y) for y in years)
-            if not (self.years.min <= lo <= hi <= self.years.max):
-                raise ParameterError(f"years must run from {self.years.min} to {self.years.max} (first <= last), "
-                                     f"not {lo}-{hi}")
-            new.append((self.years, (lo, hi)))
-        if chart is not None:
-            self._check("chart", [chart], CHARTS)
-            new.append((self.chart, chart))
+        if c["sectors"] is not None:
+            new.append((self.sectors, c["sectors"]))
+        if c["years"] is not None:
+            new.append((self.years, c["years"]))
+        if c["chart"] is not None:
+            new.append((self.chart, c["chart"]))
         if expand_annual is not None:
             new.append((self.expand, bool(expand_annual)))
         for widget, value in new:  # everything was checked first: a bad value changes nothing
