@@ -52,7 +52,8 @@ _DOCS = {
 
 def _document(func):
     """Fill the shared parameter descriptions into ``func``'s docstring."""
-    func.__doc__ = func.__doc__.format(**_DOCS)
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = func.__doc__.format(**_DOCS)
     return func
 
 
