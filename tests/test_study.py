@@ -98,3 +98,30 @@ def test_show_leaves_every_kind_of_missing_value_blank():
     data.columns = ["year", "note", "text", "when", "x", "x"]  # a repeated name keeps both columns
     found = re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data), flags=re.S)
     assert found == ["2020", "x", "a", "2020-01-01 00:00:00", "1.50", "3.5", "", "", "", "", "2.25", "4.5"]
+
+
+def test_the_table_formatter_lives_in_tables_and_stays_reachable():
+    from studylib import tables
+
+    assert sl.Table is tables.Table and sl.md_escape is tables.md_escape
+    data = pd.DataFrame({"x": [1.5, 2.25]})
+    assert tables.report_table(data).to_html() == sl.StudyRun.show(data).to_html()
+
+
+def test_save_figure_returns_the_saved_paths_for_a_figure_or_an_axes(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = sl.open_study("pair_profile", tie="surabaya-busan", output_dir=str(tmp_path / "out"))
+    events = run.events()
+    for stem, chart in (("figure", sl.charts.summary_chart(pd.DataFrame({"tie_id": ["t"], "rate_per_year": [1.0],
+                                                                          "continuity": [0.5], "sources": ["s"]}))),
+                        ("axes", sl.charts.timeline(events, sources=run.bundle.sources))):
+        paths = run.save_figure(chart, stem)
+        assert paths == [tmp_path / "out" / "figures" / f"{stem}.png", tmp_path / "out" / "figures" / f"{stem}.svg"]
+        assert all(p.stat().st_size > 1000 for p in paths)
+        plt.close(chart.figure)
+    assert run.figures == [p for stem in ("figure", "axes") for p in (tmp_path / "out" / "figures" / f"{stem}.png",
+                                                                       tmp_path / "out" / "figures" / f"{stem}.svg")]

@@ -15,15 +15,15 @@ from .paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
 __version__ = "0.1.0"
 
 _LAZY = {
-    "panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "EXPANSION_RULE"],
+    "panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "window_opens", "EXPANSION_RULE"],
     "metrics": ["METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity",
                 "institutionalisation", "continuity", "people_exchanged", "axis_balance", "tie_metrics",
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
-                "axis_balance_by_stage"],
-    "select": ["ties_of", "city_indicators", "tension_years"],
+                "axis_balance_by_stage", "metric_definitions"],
+    "select": ["ties_of", "city_indicators", "tension_years", "display_labels"],
     "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest"],
-    "study": ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
-              "claim_check_markdown"],
+    "study": ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"],
+    "tables": ["Table", "md_escape"],
     "execute": ["run_notebook"],
     "batch": ["run_many", "run_batch", "run_study"],
     "render": ["RunResult", "export_html"],
