@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import warnings
 
 import pytest
@@ -57,7 +58,11 @@ def test_every_module_declares_all_and_defines_what_it_lists():
         defined |= {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
         defined |= {(a.asname or a.name) for node in tree.body if isinstance(node, ast.ImportFrom) for a in node.names}
         listed = ast.literal_eval(declared[0].value)
-        assert set(listed) <= defined, f"{path.name} lists undefined {set(listed) - defined}"
+        missing = set(listed) - defined
+        if missing and "__getattr__" in defined:  # names the module serves on first use must really be served
+            module = importlib.import_module(f"studylib.{path.stem}")
+            missing = {name for name in missing if not hasattr(module, name)}
+        assert not missing, f"{path.name} lists undefined {missing}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in studylib.__all__:
