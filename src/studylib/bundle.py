@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import TABLES, Codebook, load_codebook
+from . import dates
 from .errors import Problem, StudyError, ValidationError
 from .paths import CODEBOOK_PATH, DATA_DIR
 
@@ -33,6 +34,7 @@ SLUG_RE = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
 MIN_YEAR = 1800
 MAX_YEAR = date.today().year + 10  # planned programmes are allowed; a far-future year is a typo
 ORIGIN_COLUMNS = ["_file", "_line"]
+DATE_PRECISIONS = ["year", "month", "day", "uncertain", "unknown"]
 
 
 class DataWarning(UserWarning):
@@ -44,7 +46,9 @@ class Bundle:
     """Validated, typed study tables.
 
     Each table is a DataFrame; ``_file`` and ``_line`` say where every row came from. Date columns keep
-    the text as coded plus ``<col>_year`` and ``<col>_precision`` (year, month, day or unknown).
+    the text as coded plus ``<col>_year`` (plain dates only), ``<col>_precision`` (year, month, day, uncertain for an
+    EDTF interval / approximate date, or unknown when empty) and ``<col>_earliest`` / ``<col>_latest`` (the years
+    the date allows, see :func:`studylib.dates.year_window`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -389,8 +393,10 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
 
 def _check_dates(chk: _Checker, s: pd.Series, present: np.ndarray, col: str) -> None:
     shape_ok = s.str.match(DATE_RE).to_numpy()
-    chk.flag(present & ~shape_ok, col,
-             lambda v: f"'{v}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD at the precision the source gives")
+    other = present & ~shape_ok
+    if other.any():  # EDTF uncertain dates and malformed text: checked one by one (they are few) in dates.py
+        said = {v: dates.date_problem(v, min_year=MIN_YEAR, max_year=MAX_YEAR) for v in set(s[other])}
+        chk.flag(other & s.map(lambda v: said.get(v) is not None).to_numpy(dtype=bool), col, lambda v: said[v])
     ok = present & shape_ok
     length = s.str.len().to_numpy()
     y = _digits(s, ok, 0, 4)
@@ -459,13 +465,24 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
         valid_u = start.str.match(DATE_RE) & until.str.match(r"^\d{4}$")
         before_u = valid_u & (until < start.str[:4])
         chk.flag(before_u.to_numpy(), "until", lambda v: f"until {v} is before the start year")
-    ind = tables["indicators"]
-    if {"entity_id", "entity_type"} <= set(ind.columns):
+        loose = (start.str.contains(r"[/~?%]") | end.str.contains(r"[/~?%]")).to_numpy(dtype=bool)
+        for i in np.flatnonzero(loose):  # uncertain dates (EDTF): compare what they allow (dates.py)
+            if dates.end_before_start(start.iat[i], end.iat[i]):
+                chk.flag(np.arange(len(acts)) == i, "end", lambda v: f"end '{v}' is before the earliest start")
+            first = dates.earliest_year(start.iat[i])
+            if first is not None and until.iat[i].isdigit() and int(until.iat[i]) < first:
+                chk.flag(np.arange(len(acts)) == i, "until", lambda v: f"until {v} is before the earliest start year")
+    for ind in (tables["indicators"], tables["findings"]):  # both describe entities by id and type
+        if not {"entity_id", "entity_type"} <= set(ind.columns):
+            continue
         for etype, ref in (("city", ("cities", "city_id")), ("tie", ("ties", "tie_id"))):
             known = set(tables[ref[0]][ref[1]]) if ref[1] in tables[ref[0]].columns else set()
             bad = (ind["entity_type"] == etype) & ~ind["entity_id"].isin(known)
             _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
                                          lambda v, r=ref: f"'{v}' is not a {r[1]} in {r[0]}.csv")
+        bad = (ind["entity_type"] == "country") & ~ind["entity_id"].str.match(r"^[A-Z]{2}$")
+        _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
+                                     lambda v: f"'{v}' is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KR)")
 
 
 # ------------------------------------------------------------------------------------------------ typing
@@ -490,15 +507,19 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
         elif kind == "date":
             s = s.fillna("").astype(str)
             df[col] = s
-            df[f"{col}_year"] = _digits(s, (s != "").to_numpy(dtype=bool), 0, 4).astype("Int64")
+            plain = (s != "").to_numpy(dtype=bool) & s.str.match(DATE_RE).to_numpy(dtype=bool)
+            df[f"{col}_year"] = _digits(s, plain, 0, 4).astype("Int64")  # uncertain (EDTF) dates: no single year
             df[f"{col}_precision"] = pd.Categorical(
-                np.select([s.str.len() == 10, s.str.len() == 7, s.str.len() == 4], ["day", "month", "year"], "unknown"),
-                categories=["year", "month", "day", "unknown"],
+                np.select([plain & (s.str.len() == 10), plain & (s.str.len() == 7), plain & (s.str.len() == 4),
+                           s != ""], ["day", "month", "year", "uncertain"], "unknown"),
+                categories=DATE_PRECISIONS,
             )
+            df[f"{col}_earliest"], df[f"{col}_latest"] = dates.window_columns(s)
         else:
             df[col] = s.fillna("").astype(str)
     if table == "activities":
         df["stage"] = df["stage"].fillna("implemented")
+        df["actor_type"] = df["actor_type"].fillna("unspecified")
     return df.reset_index(drop=True)
 
 
@@ -563,7 +584,8 @@ def _resolve_dirs(dirs) -> list[Path]:
 def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str], dict[str, str]]:
     """Read and check bundle folders; return raw tables, problems, warnings and file hashes.
 
-    The first folder must hold all five tables; later folders (a researcher's own rows) may hold any of them.
+    The first folder must hold every table the codebook requires (all but ``findings``); later folders (a researcher's
+    own rows) may hold any of them.
     """
     cb = codebook or load_codebook()
     paths = _resolve_dirs(dirs)
@@ -579,7 +601,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
                 problems.append(Problem(label_of(found[0]), 1, "", f"both {table}.csv and {table}.xlsx exist; keep one"))
                 continue
             if not found:
-                if i == 0:
+                if i == 0 and cb.table_required(table):
                     problems.append(Problem(f"{table}.csv", 0, "", f"the table is missing from {folder}"))
                 continue
             path = found[0]
@@ -592,7 +614,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
             label = df["_file"].iat[0] if len(df) else label_of(path)
             if not _check_columns(table, df, cb, label, problems, warns):
                 continue
-            if len(df) == 0 and i == 0 and table != "indicators":
+            if len(df) == 0 and i == 0 and table != "indicators" and cb.table_required(table):
                 problems.append(Problem(label, 1, "", "the table has a header but no rows"))
             layers[table].append(df)
     tables = {}
@@ -715,9 +737,18 @@ def handed_over(folder: str | Path, *dirs) -> Bundle | None:
         tables = {name: pd.read_feather(path / f"{name}.arrow") for name in TABLES}
     except (OSError, ValueError):
         return None
+    cb = load_codebook()
+    for name, table in tables.items():
+        if table.empty:  # Arrow keeps no categories for an empty table (e.g. no findings): give them back
+            for col, spec in cb.all_columns(name).items():
+                if col in table.columns and spec["type"] in ("vocab", "date"):
+                    cats = cb.vocabulary(spec["vocab"]) if spec["type"] == "vocab" else DATE_PRECISIONS
+                    target = col if spec["type"] == "vocab" else f"{col}_precision"
+                    if target in table.columns:
+                        table[target] = pd.Categorical.from_codes(np.zeros(0, dtype=np.int64), categories=cats)
     for w in warns:
         warnings.warn(w, DataWarning, stacklevel=3)
-    return Bundle(tables=tables, dirs=_folders(dirs), files=record["files"], warnings=warns, codebook=load_codebook())
+    return Bundle(tables=tables, dirs=_folders(dirs), files=record["files"], warnings=warns, codebook=cb)
 
 
 def remove_handover(folder: str | Path) -> None:
