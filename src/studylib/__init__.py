@@ -20,6 +20,8 @@ _LAZY = {
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
                 "axis_balance_by_stage"],
     "select": ["ties_of", "city_indicators", "tension_years"],
+    "compose": ["composition"],
+    "dates": ["year_window", "parse_date", "is_uncertain"],
     "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
     "study": ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
               "claim_check_markdown"],

@@ -27,15 +27,19 @@ EXAMPLE_ROWS = {
                    "title": "Student exchange", "sector": "education", "activity_type": "exchange_programme",
                    "start": "2010-07", "end": "", "recurrence": "annual", "until": "2015", "direction": "a_to_b",
                    "participants": "20", "participant_group": "students", "institution": "",
-                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported"},
+                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported",
+                   "actor_type": "government"},
     "indicators": {"entity_id": "bandung", "entity_type": "city", "indicator": "sister_cities", "value": "12",
                    "unit": "count", "year": "2020", "target": "", "source_id": "smith-2024", "locator": "Table 2"},
+    "findings": {"finding_id": "bsw-f01", "entity_id": "bandung-suwon", "entity_type": "tie", "kind": "challenge",
+                 "theme": "language_difference", "statement": "Language differences hamper communication.",
+                 "source_id": "smith-2024", "locator": "Section 5"},
 }
 
 
 def _header(table: str) -> list[str]:
     cb = load_codebook()
-    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "note", "target_type", "certainty")]
+    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "actor_type", "note", "target_type", "value_kind", "certainty")]
     return list(cb.columns(table)) + [c for c in optional if c not in cb.columns(table)]
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .bundle import Bundle, handed_over, load_bundle
+from .dates import is_uncertain
 from .errors import ModelError
 from .panel import EXPANSION_RULE, expand_activities
 from .parameters import check_parameters, run_slug
@@ -22,7 +23,7 @@ from .provenance import package_versions, git_state
 
 __all__ = ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
-ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
+ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
 
 
@@ -162,9 +163,10 @@ class StudyRun:
         """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise)."""
         if len(events):
             return ""
-        undated = int((activities["start"].astype(str) == "").sum())
+        start = activities["start"].astype(str)
+        undated = int(((start == "") | start.map(is_uncertain)).sum())
         return (f"**No dated events.** None of the {len(activities)} coded activities here has a date the yearly "
-                f"analysis can use ({undated} undated, the others planned or proposed); the charts and the model "
+                f"analysis can use ({undated} undated or only uncertainly dated, the others agreed, planned or proposed); the charts and the model "
                 "below are empty. The activities are listed under Data.")
 
     def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
@@ -258,7 +260,9 @@ class StudyRun:
     def sources_section(self, *frames: pd.DataFrame) -> str:
         """Markdown: the sources the rows of ``frames`` cite, with type, reliability and caveats."""
         src = self.bundle.sources.set_index("source_id")
-        cited = pd.concat([f["source_id"] for f in frames]) if frames else pd.Series(dtype=str)
+        cited = pd.concat([f[c] for f in frames for c in ("source_id", "date_source_id") if c in f.columns]
+                          ) if frames else pd.Series(dtype=str)
+        cited = cited[cited.astype(str) != ""]
         lines = []
         for sid, n in cited.value_counts().sort_index().items():
             if sid not in src.index:
@@ -285,6 +289,11 @@ class StudyRun:
             if str(a.stage) != "implemented":
                 out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
                            "it is left out of yearly counts.")
+        loose = activities[activities["start"].astype(str).map(is_uncertain)]
+        if len(loose):
+            out.append(f"- {len(loose)} coded activities have only an **uncertain date** (EDTF: interval, open end or approximate) "
+                       "and are left out of yearly counts like undated ones (they count in composition tables): "
+                       + ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples()) + ".")
         undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
         if undated:
             out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
@@ -302,7 +311,10 @@ class StudyRun:
                 f"`end_year = {self.end_year}`): {rule}\n\n"
                 "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
                 "Years in the window without events count as zeros.\n\n"
-                "**Stage**: only activities the sources report as implemented enter yearly counts; planned and proposed "
+                "**Uncertain dates**: an activity the sources date only loosely (an EDTF interval such as `2007/2023`, an "
+                "open end or an approximate year) is known only within that window and is left out of yearly counts, "
+                "like an undated one.\n\n"
+                "**Stage**: only activities the sources report as implemented enter yearly counts; agreed, planned and proposed "
                 "ones are shown separately.")
 
     def provenance_section(self) -> str:
@@ -430,7 +442,7 @@ def claim_check_markdown(activities: pd.DataFrame) -> str:
 
     lines = []
     for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
-                        ("whole portfolio (incl. planned and proposed)", activities)):
+                        ("whole portfolio (incl. agreed, planned and proposed)", activities)):
         b = axis_balance(part).set_index("axis")
         if b["events"].sum() == 0:
             lines.append(f"- {label}: no activity maps to an axis.")
