@@ -52,7 +52,7 @@ def _known_cities() -> dict[str, dict]:
 def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: bool = False) -> Path:
     """Create a bundle folder for the tie ``<city_a>-<city_b>``.
 
-    The folder holds the five tables with their headers, a row for each city (copied from the study data when it
+    The folder holds the six tables with their headers, a row for each city (copied from the study data when it
     already knows the city, else a row to fill), one tie row to fill, and a README explaining every column.
 
     Parameters
