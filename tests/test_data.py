@@ -151,3 +151,13 @@ def test_seed_frameworks_and_obstacles_are_coded(bundle):
         assert ("seoul-scg-report", theme) in themes
     for theme in ("language_culture_difference", "political_tension", "low_citizen_participation"):
         assert ("nugraha-seoul-tokyo", theme) in themes
+
+
+def test_city_indicators_can_add_the_countrys_national_figures(bundle):
+    from studylib.select import city_indicators
+
+    own = city_indicators(bundle.indicators, city="seoul")
+    assert "KR" not in set(own["entity_id"])  # national figures are not Seoul's
+    with_national = city_indicators(bundle.indicators, city="seoul", cities=bundle.cities)
+    assert len(with_national) == len(own) + 2
+    assert set(with_national["entity_id"]) - set(own["entity_id"]) == {"KR"}

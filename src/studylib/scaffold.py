@@ -126,7 +126,9 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
         "This folder is layered on top of the study's own data (which is never edited). Fill the tables, one row",
         "per fact, each citing a `source_id` from `sources.csv` and a `locator` (a section heading or a short quoted",
         "phrase) so every number in the reports can be traced. Never invent a date or number: write dates at the",
-        "precision the source gives (`2010`, `2010-07`, `2010-07-15`) and leave unknown values empty.",
+        "precision the source gives (`2010`, `2010-07`, `2010-07-15`), a loosely bounded one in EDTF (`2007/2023`,",
+        "`../2008`, `2008/..`, `2011~`), and leave unknown values empty. Fill `actor_type` (who organises or carries",
+        "out each activity, as the source names it) and `stage` (implemented, agreed, planned, proposed).",
         "",
     ]
     if known_cities:

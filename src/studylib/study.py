@@ -291,7 +291,7 @@ class StudyRun:
                            "it is left out of yearly counts.")
         loose = activities[activities["start"].astype(str).map(is_uncertain)]
         if len(loose):
-            out.append(f"- {len(loose)} coded activities have only an **uncertain date** (EDTF: interval, open end or approximate) "
+            out.append(f"- {len(loose)} coded {'activity has' if len(loose) == 1 else 'activities have'} only an **uncertain date** (EDTF: interval, open end or approximate) "
                        "and are left out of yearly counts like undated ones (they count in composition tables): "
                        + ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples()) + ".")
         undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
