@@ -66,7 +66,9 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert scaffold.returncode == 0, scaffold.stderr
     assert f"studylib validate --data {folder}" in scaffold.stdout
     assert {p.name for p in folder.iterdir()} == {"sources.csv", "cities.csv", "ties.csv", "activities.csv",
-                                                  "indicators.csv", "README.md"}
+                                                  "indicators.csv", "findings.csv", "README.md"}
+    header = (folder / "activities.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "actor_type" in header and "stage" in header  # the codebook's coding columns come with the scaffold
     assert "participant_group" in (folder / "README.md").read_text()
     _fill(folder)
     check = subprocess.run([*STUDYLIB, "validate", "--data", str(folder)], capture_output=True, text=True, timeout=120)

@@ -21,6 +21,8 @@ _LAZY = {
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
                 "axis_balance_by_stage", "metric_definitions"],
     "select": ["ties_of", "city_indicators", "tension_years", "display_labels"],
+    "compose": ["composition"],
+    "dates": ["year_window", "parse_date", "is_uncertain"],
     "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest"],
     "study": ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"],
     "tables": ["Table", "md_escape"],

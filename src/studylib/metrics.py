@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
-from .panel import window_opens
+from .dates import is_uncertain
 
 __all__ = [
     "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
@@ -160,14 +160,15 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int((acts["start"].fillna("") == "").sum()),
+        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).sum()),  # incl. EDTF
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
         "evenness": shannon_evenness(ev, codebook=codebook),
         "hhi": hhi(ev),
         **reciprocity(ev),
-        **institutionalisation(acts),
+        # a tie is institutionalised only by rows the source ties to the partner (no partner named: direction none)
+        **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
     }
@@ -236,6 +237,6 @@ def axis_balance_by_stage(activities: pd.DataFrame, *, include_plans: bool = Tru
     implemented = activities[activities["stage"].astype(str) == "implemented"]
     parts = [axis_balance(implemented, codebook=codebook).assign(portfolio="implemented")]
     if include_plans:
-        parts.append(axis_balance(activities, codebook=codebook).assign(portfolio="incl. planned and proposed"))
+        parts.append(axis_balance(activities, codebook=codebook).assign(portfolio="incl. agreed, planned and proposed"))
     out = pd.concat(parts, ignore_index=True)
     return out[["portfolio", "axis", "events", "share"]].rename(columns={"events": "activities"})

@@ -24,7 +24,7 @@ from .tables import Table, md_code, md_escape, report_table
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
 __all__ = ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
-ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
+ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
 
 
@@ -228,7 +228,7 @@ def claim_check_markdown(activities: pd.DataFrame) -> str:
 
     lines = []
     for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
-                        ("whole portfolio (incl. planned and proposed)", activities)):
+                        ("whole portfolio (incl. agreed, planned and proposed)", activities)):
         b = axis_balance(part).set_index("axis")
         if b["events"].sum() == 0:
             lines.append(f"- {label}: no activity maps to an axis.")
