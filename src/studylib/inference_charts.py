@@ -1,0 +1,68 @@
+"""Charts of the activity-level inference: shares with their intervals, and the sensitivity grid."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .charts import PALETTE, _finish, _no_data, source_caption
+
+__all__ = ["share_interval_chart", "sensitivity_chart"]
+
+
+def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "tie_id", labels: dict | None = None,
+                         caption_data: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
+                         title: str | None = "Shares of coded activities", level_label: str = "95% Jeffreys interval"):
+    """Shares of coded activities per category of ``by`` (one marker per ``hue`` group) with their intervals.
+
+    ``data`` comes from :func:`studylib.share_intervals` (columns ``by, hue, share, conf_low, conf_high``);
+    ``caption_data`` holds the activity rows behind it, whose sources the caption names.
+    """
+    cap_rows = caption_data if caption_data is not None else data
+    if data.empty:
+        return _no_data(cap_rows, "No coded activities to share out", sources=sources, title=title)
+    d = data.copy()
+    groups = list(dict.fromkeys(d[hue])) if hue in d.columns else [None]
+    cats = list(dict.fromkeys(d[by]))
+    colours = sns.color_palette(PALETTE, len(groups))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.7 / max(len(groups), 1)
+    for i, g in enumerate(groups):
+        part = d if g is None else d[d[hue] == g]
+        x = np.array([cats.index(c) for c in part[by]]) - 0.35 + width * (i + 0.5)
+        err = np.vstack([part["share"] - part["conf_low"], part["conf_high"] - part["share"]])
+        name = (labels or {}).get(g, g) if g is not None else None
+        ax.errorbar(x, part["share"], yerr=err, fmt="o", color=colours[i], capsize=3,
+                    label=f"{name} (n = {int(part['total'].iloc[0])})" if name is not None else None)
+    ax.set_xticks(range(len(cats)), cats, rotation=30)
+    ax.set(xlabel="", ylabel="share of coded activities", ylim=(0, 1))
+    if groups != [None]:
+        ax.legend(frameon=False, fontsize=8)
+    note = f"Points: shares of coded activities (dated or not); bars: {level_label}."
+    return _finish(fig, source_caption(cap_rows, sources=sources, note=note), title=title)
+
+
+def sensitivity_chart(data: pd.DataFrame, *, quantity: str, null: float | None = 1.0, caption: str = "",
+                      title: str | None = None):
+    """One quantity's estimate (with its interval where it has one) under each variant of the assumptions."""
+    d = data[data["quantity"] == quantity]
+    d = d[np.isfinite(d["estimate"].astype(float))]
+    if d.empty:
+        return _no_data(pd.DataFrame(), f"{quantity}: not estimated in any variant", title=title, note=caption)
+    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.4 * len(d) + 1.5)))
+    y = np.arange(len(d))[::-1]
+    est = d["estimate"].to_numpy(dtype=float)
+    lo = d["conf_low"].to_numpy(dtype=float)
+    hi = d["conf_high"].to_numpy(dtype=float)
+    has = np.isfinite(lo) & np.isfinite(hi)
+    ax.errorbar(est[has], y[has], xerr=np.vstack([est[has] - lo[has], hi[has] - est[has]]), fmt="o", color="0.2",
+                capsize=3)
+    ax.plot(est[~has], y[~has], "o", color="0.2")
+    if null is not None:
+        ax.axvline(null, color="0.6", lw=1, ls="--")
+    ax.set_yticks(y, d["variant"])
+    ax.set(xlabel=quantity, ylabel="")
+    return _finish(fig, caption or "Estimates with 95% intervals under each variant of the coding assumptions.",
+                   title=title)
