@@ -42,12 +42,19 @@ def _two_ties(folder):
     return write_bundle(folder, rows)
 
 
+def _dated_a5(folder):
+    """An alternative coding: a layered folder whose override row dates the undated a5 to 2008."""
+    row = {**_act("a5", "Trade mission", "economy", "delegation", "2008"), "stage": "implemented", "override": "yes"}
+    return write_bundle(folder, {"activities": [row]})
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     data = _two_ties(tmp_path_factory.mktemp("two_ties"))
+    variant = _dated_a5(tmp_path_factory.mktemp("variants") / "a5-dated-2008")
     out = tmp_path_factory.mktemp("out")
     jobs = [("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, [str(data)], out),
-            ("pair_profile", {"tie": "alpha-beta"}, [str(data)], out)]
+            ("pair_profile", {"tie": "alpha-beta", "variant_dirs": [str(variant)]}, [str(data)], out)]
     results = {r.notebook: r for r in run_many(jobs, workers=2, progress=False)}
     assert all(r.ok for r in results.values()), {k: r.error for k, r in results.items()}
     return results
@@ -77,6 +84,17 @@ def test_a_trend_made_by_the_expansion_is_marked_not_robust_beside_the_estimate(
     model_at, verdict_at = text.index("Count model of activity over time"), text.index("rests on an assumption")
     assert model_at < verdict_at < text.index("Limitations")
     assert "people_per_year" not in set(pd.read_csv(d / "tables" / "metrics.csv").columns)
+
+
+def test_a_variant_folder_is_a_row_of_the_sensitivity_table_with_its_files_recorded(reports):
+    d = reports["pair_profile"].output_dir
+    sens = pd.read_csv(d / "tables" / "sensitivity.csv").set_index(["quantity", "variant"])
+    main = sens.xs("trend", level="quantity").iloc[0]
+    coded = sens.loc[("trend", "coding: a5-dated-2008")]
+    assert (main["n_activities"], coded["n_activities"]) == (4, 5)  # dated in this coding, a5 enters the yearly counts
+    assert ("balance", "coding: a5-dated-2008") in sens.index
+    text = re.sub(r"<[^>]+>", " ", (d / "report.html").read_text(encoding="utf-8"))
+    assert re.search(r"a5-dated-2008\s*\|?\s*activities\.csv", text.replace("</td>", "|"))
 
 
 def test_compare_pairs_reports_n_as_activities_and_cells(reports):

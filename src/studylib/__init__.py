@@ -25,7 +25,7 @@ _LAZY = {
     "inference": ["composition_table", "composition_test", "share_intervals", "jeffreys_interval", "even_split_test",
                   "contrast_test", "frame_origin", "model_units", "possible_years", "impute_undated",
                   "assumption_variants", "sensitivity_grid", "trend_quantity", "metric_quantity", "lr_quantity",
-                  "covariate_quantity", "variant_activities", "mark_robust", "CompositionTest", "Variant"],
+                  "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust", "CompositionTest", "Variant"],
     "inference_charts": ["share_interval_chart", "sensitivity_chart"],
     "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
     "scaffold": ["new_pair"],

@@ -29,7 +29,8 @@ __all__ = [
     "DEFAULT_SEED", "DEFAULT_RESAMPLES", "CompositionTest", "composition_table", "composition_test",
     "share_intervals", "jeffreys_interval", "even_split_test", "contrast_test", "frame_origin", "model_units",
     "possible_years", "impute_undated", "Variant", "assumption_variants", "sensitivity_grid", "trend_quantity",
-    "metric_quantity", "lr_quantity", "covariate_quantity", "variant_activities", "mark_robust", "SENSITIVITY_COLUMNS",
+    "metric_quantity", "lr_quantity", "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
+    "SENSITIVITY_COLUMNS",
 ]
 
 DEFAULT_SEED = 20261130
@@ -512,11 +513,10 @@ def mark_robust(table: pd.DataFrame) -> pd.DataFrame:
     return table[SENSITIVITY_COLUMNS + rest].reset_index(drop=True)
 
 
-def variant_activities(variant_dirs, *, data_dirs=()) -> dict[str, pd.DataFrame]:
-    """The activities of each alternative coding: the study data, ``data_dirs``, then one variant folder (whose
-    ``override`` rows replace the study's), keyed by the folder's name. A relative folder is taken from the
-    project root. Each folder is validated like any bundle (a problem raises :class:`~studylib.ValidationError`).
-    """
+def variant_bundles(variant_dirs, *, data_dirs=()) -> dict:
+    """Each alternative coding as a validated bundle: the study data, ``data_dirs``, then one variant folder (whose
+    ``override`` rows replace the study's), keyed by the folder's name. A relative folder is taken from the project
+    root. Each is validated like any bundle (a problem raises :class:`~studylib.ValidationError`)."""
     from .bundle import load_bundle
     from .paths import DATA_DIR, PROJECT_ROOT
 
@@ -524,8 +524,28 @@ def variant_activities(variant_dirs, *, data_dirs=()) -> dict[str, pd.DataFrame]
     for folder in variant_dirs:
         path = Path(folder)
         path = path if path.is_absolute() else PROJECT_ROOT / path
-        out[path.name] = load_bundle(DATA_DIR, *data_dirs, path).activities
+        if not path.is_dir():
+            raise ValueError(f"The variant folder '{folder}' does not exist (looked for {path}).")
+        if path.name in out:
+            raise ValueError(f"Two variant folders are named '{path.name}'; give each alternative coding its own name.")
+        out[path.name] = load_bundle(DATA_DIR, *data_dirs, path)
     return out
+
+
+def variant_activities(variant_dirs, *, data_dirs=()) -> dict[str, pd.DataFrame]:
+    """The activities of each alternative coding (see :func:`variant_bundles`), keyed by the folder's name."""
+    return {name: b.activities for name, b in variant_bundles(variant_dirs, data_dirs=data_dirs).items()}
+
+
+def variant_provenance(bundles: dict) -> pd.DataFrame:
+    """The files each variant folder adds (``variant, file, sha256``), for a report's provenance."""
+    rows = []
+    for name, bundle in bundles.items():
+        folder = Path(bundle.dirs[-1])
+        for path, digest in sorted(bundle.files.items()):
+            if Path(path).parent == folder:
+                rows.append({"variant": name, "file": Path(path).name, "sha256": digest})
+    return pd.DataFrame(rows, columns=["variant", "file", "sha256"])
 
 
 def trend_quantity(tie_id: str, *, ties: pd.DataFrame | None = None, threshold: float = 1.5) -> Callable:
