@@ -9,8 +9,10 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
+from scipy import stats
 from bundles import _act, base_rows, write_bundle
 
+import studylib as sl
 from studylib.paths import NOTEBOOKS_DIR
 from studylib.runner import run_many
 
@@ -54,7 +56,8 @@ def reports(tmp_path_factory):
     variant = _dated_a5(tmp_path_factory.mktemp("variants") / "a5-dated-2008")
     out = tmp_path_factory.mktemp("out")
     jobs = [("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, [str(data)], out),
-            ("pair_profile", {"tie": "alpha-beta", "variant_dirs": [str(variant)]}, [str(data)], out)]
+            ("pair_profile", {"tie": "alpha-beta", "variant_dirs": [str(variant)]}, [str(data)], out),
+            ("gangnam_axes", {}, [], out)]
     results = {r.notebook: r for r in run_many(jobs, workers=2, progress=False)}
     assert all(r.ok for r in results.values()), {k: r.error for k, r in results.items()}
     return results
@@ -127,3 +130,26 @@ def test_a_formula_naming_a_missing_column_fails_the_run(tmp_path):
                         capture_output=True, text=True, timeout=600)
     assert pm.returncode != 0
     assert "years_since_begin" in pm.stderr and "ValueError" in pm.stderr
+
+
+def test_gangnam_claim_is_tested_on_implemented_activities_with_and_without_pooling(reports):
+    d = reports["gangnam_axes"].output_dir
+    sens = pd.read_csv(d / "tables" / "sensitivity.csv")
+    b = sl.load_bundle()
+    coded = sl.add_frames(b.activities.query("actor == 'gangnam'"))
+    implemented = coded[(coded["stage"].astype(str) == "implemented") & coded["axis"].notna()]
+    set_in_row = sl.frame_origin(b.activities.loc[implemented.index]) == "row"
+    assert set_in_row.any()  # the study data hold the circular case the issue describes
+    pooled = sens[sens["quantity"] == "culture + inclusion share vs industry + data"].set_index("variant")
+    unpooled = sens[sens["quantity"] == "culture + inclusion share vs industry"].set_index("variant")
+    assert pooled.loc["implemented activities", "n_activities"] == len(implemented)  # no planned or proposed rows
+    assert unpooled.loc["implemented activities", "n_activities"] == (~implemented["axis"].isin(["data"])).sum()
+    assert pooled.loc["implemented activities", "p_value"] == pytest.approx(
+        stats.binomtest(int(implemented["axis"].isin(["culture", "inclusion"]).sum()), len(implemented), 0.5).pvalue)
+    without = pooled.loc["implemented, without rows that set their own axis", "n_activities"]
+    assert without == len(implemented) - set_in_row.sum()
+    assert "even split over the four axes (distance)" in set(sens["quantity"])
+    text = re.sub(r"<[^>]+>", " ", (d / "report.html").read_text(encoding="utf-8"))
+    for activity_id in implemented.loc[set_in_row, "activity_id"]:
+        assert activity_id in text[text.index("Testing seed 000"):]
+    assert "95% interval" in text
