@@ -26,7 +26,7 @@ _LAZY = {
                   "contrast_test", "frame_origin", "model_units", "possible_years", "impute_undated",
                   "assumption_variants", "sensitivity_grid", "trend_quantity", "metric_quantity", "lr_quantity",
                   "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust", "CompositionTest", "Variant"],
-    "inference_charts": ["share_interval_chart", "sensitivity_chart"],
+    "inference_charts": ["share_interval_chart"],
     "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
     "scaffold": ["new_pair"],
     "parameters": ["check_parameters", "notebook_parameters", "list_notebooks"],

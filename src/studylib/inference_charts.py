@@ -1,4 +1,4 @@
-"""Charts of the activity-level inference: shares with their intervals, and the sensitivity grid."""
+"""Charts of the activity-level inference: shares of coded activities with their intervals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import seaborn as sns
 
 from .charts import PALETTE, _finish, _no_data, source_caption
 
-__all__ = ["share_interval_chart", "sensitivity_chart"]
+__all__ = ["share_interval_chart"]
 
 
 def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "tie_id", labels: dict | None = None,
@@ -42,27 +42,3 @@ def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "
         ax.legend(frameon=False, fontsize=8)
     note = f"Points: shares of coded activities (dated or not); bars: {level_label}."
     return _finish(fig, source_caption(cap_rows, sources=sources, note=note), title=title)
-
-
-def sensitivity_chart(data: pd.DataFrame, *, quantity: str, null: float | None = 1.0, caption: str = "",
-                      title: str | None = None):
-    """One quantity's estimate (with its interval where it has one) under each variant of the assumptions."""
-    d = data[data["quantity"] == quantity]
-    d = d[np.isfinite(d["estimate"].astype(float))]
-    if d.empty:
-        return _no_data(pd.DataFrame(), f"{quantity}: not estimated in any variant", title=title, note=caption)
-    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.4 * len(d) + 1.5)))
-    y = np.arange(len(d))[::-1]
-    est = d["estimate"].to_numpy(dtype=float)
-    lo = d["conf_low"].to_numpy(dtype=float)
-    hi = d["conf_high"].to_numpy(dtype=float)
-    has = np.isfinite(lo) & np.isfinite(hi)
-    ax.errorbar(est[has], y[has], xerr=np.vstack([est[has] - lo[has], hi[has] - est[has]]), fmt="o", color="0.2",
-                capsize=3)
-    ax.plot(est[~has], y[~has], "o", color="0.2")
-    if null is not None:
-        ax.axvline(null, color="0.6", lw=1, ls="--")
-    ax.set_yticks(y, d["variant"])
-    ax.set(xlabel=quantity, ylabel="")
-    return _finish(fig, caption or "Estimates with 95% intervals under each variant of the coding assumptions.",
-                   title=title)
