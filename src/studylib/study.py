@@ -22,7 +22,7 @@ from .select import display_labels
 from .tables import Table, md_code, md_escape, report_table
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
-__all__ = ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
+__all__ = ["StudyRun", "ModelReport", "open_study"]
 
 ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
@@ -124,10 +124,12 @@ class StudyRun:
         return sections.tie_section(self.bundle, tie_id)
 
     def count_model(self, data: pd.DataFrame, formula: str, *, family: str = "auto", **options) -> "ModelReport":
-        """Fit a count model, or record in plain words why it cannot be estimated honestly.
+        """Fit a count model, or record in plain words why the data cannot support it.
 
         ``family='auto'`` fits Poisson and switches to negative binomial when over-dispersed
-        (see :func:`studylib.choose_count_family`).
+        (see :func:`studylib.choose_count_family`). Only a :class:`~studylib.ModelError` (too few rows, no
+        variation, separation...) becomes report text; misuse of the API (a formula naming a missing column, an
+        unknown family, a wrong argument) raises ``ValueError`` / ``TypeError`` and fails the run.
         """
         from .models import choose_count_family, fit_model
 
@@ -196,46 +198,3 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     out.mkdir(parents=True, exist_ok=True)
     set_study_theme()
     return StudyRun(notebook, checked, bundle, out)
-
-
-def lr_test_markdown(restricted: ModelReport, full: ModelReport) -> str:
-    """Markdown for the likelihood-ratio test of two nested model reports (or why it cannot be run)."""
-    from .models import lr_test
-
-    if not (restricted.fitted and full.fitted):
-        return "**The likelihood-ratio test was not run**: one of the two models could not be estimated (see above)."
-    try:
-        t = lr_test(restricted.result, full.result)
-    except ModelError as exc:
-        return f"**The likelihood-ratio test was not run.** {md_escape(exc)}"
-    verdict = "differs" if t.p_value < 0.05 else "is not shown to differ"
-    return (f"Likelihood-ratio test of the interaction: LR = {t.lr_stat:.3f} on {t.df_diff:g} df, "
-            f"p = {t.p_value:.4f}. At the 5% level the sector mix **{verdict}** between the ties.")
-
-
-def tension_markdown(tension: pd.DataFrame, *, tie: str) -> str:
-    """Markdown listing the coded tension episodes of a tie, or saying there are none."""
-    if tension.empty:
-        return (f"**No dated tension episodes are coded for {md_code(tie)}.** The sources mention political "
-                "tension without dating any episode, and none is added from outside the sources.")
-    rows = "\n".join(f"- {int(r.year)}: {md_code(r.source_id)} — {md_escape(r.locator)}" for r in tension.itertuples())
-    return f"Coded tension episodes:\n{rows}"
-
-
-def claim_check_markdown(activities: pd.DataFrame) -> str:
-    """Markdown comparing culture + inclusion with industry + data shares, implemented and in the whole portfolio."""
-    from .metrics import axis_balance
-
-    lines = []
-    for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
-                        ("whole portfolio (incl. agreed, planned and proposed)", activities)):
-        b = axis_balance(part).set_index("axis")
-        if b["events"].sum() == 0:
-            lines.append(f"- {label}: no activity maps to an axis.")
-            continue
-        soft = b.loc[["culture", "inclusion"], "share"].sum()
-        hard = b.loc[["industry", "data"], "share"].sum()
-        lines.append(f"- {label} ({int(b['events'].sum())} activities): culture + inclusion {soft:.0%}, "
-                     f"industry + data {hard:.0%} — the claim is **{'consistent' if soft < hard else 'not borne out'}** "
-                     "with this share.")
-    return "\n".join(lines) + "\n\nThese are shares of *coded* activities; with so few rows they describe the record, not Gangnam's diplomacy."
