@@ -24,6 +24,7 @@ import pandas as pd
 from .codebook import TABLES, Codebook, load_codebook
 from .errors import Problem, StudyError, ValidationError
 from .paths import CODEBOOK_PATH, DATA_DIR
+from .sources import check_locators
 
 __all__ = ["Bundle", "load_bundle", "validate_bundle", "DataWarning", "table_files", "is_current", "hand_over", "handed_over", "remove_handover"]
 
@@ -606,6 +607,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None) -> tuple[dict[str, 
     for table, df in tables.items():
         _check_values(table, df, cb, problems)
     _check_rows(tables, cb, problems)
+    check_locators(tables, paths, problems)  # locators against archived source texts (sources.py)
     return tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns, hashes
 
 

@@ -31,6 +31,9 @@ def _cmd_validate(args) -> int:
         loc = "" if row.with_locator != row.with_locator else f", {row.with_locator:.0%} with a locator"
         cited = "" if row.sources_cited != row.sources_cited else f", {int(row.sources_cited)} sources cited"
         print(f"  {row.table:<11} {row.rows:>6} rows{loc}{cited}")
+    from .sources import count_locators  # archived sources: the locators checked, the rows not checked
+
+    print(f"  locators    {count_locators(bundle.tables, bundle.dirs)}")
     print("OK: no problems found.")
     return 0
 
@@ -43,6 +46,15 @@ def _cmd_new_pair(args) -> int:
     print(f"Created {folder} for the tie {tie_id}: fill its tables (see {folder / 'README.md'}), then run:")
     for cmd in next_commands(tie_id, folder):
         print(f"  {cmd}")
+    return 0
+
+
+def _cmd_archive_source(args) -> int:
+    from .sources import archive_source
+
+    path = archive_source(args.folder, args.source_id, args.file, replace=args.replace)
+    print(f"Archived the text of {args.file} as {path}; its SHA-256 is in sources.csv (original_sha256). "
+          f"Check the locators with: studylib validate --data {args.folder}")
     return 0
 
 
@@ -61,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--into", default=None, metavar="DIR", help="folder to create (default: data/local/<a>-<b>/)")
     n.add_argument("--xlsx", action="store_true", help="write spreadsheet (.xlsx) tables instead of CSV")
     n.set_defaults(func=_cmd_new_pair)
+    a = sub.add_parser("archive-source", help="archive a source's text (PDF, HTML or UTF-8 .txt) in a bundle folder")
+    a.add_argument("folder", help="your bundle folder (its sources.csv must hold the source's row)")
+    a.add_argument("source_id", help="the source's id in sources.csv")
+    a.add_argument("file", help="the original file: .pdf (text extracted with pypdf), .html or .txt")
+    a.add_argument("--replace", action="store_true", help="replace a text already archived for this source")
+    a.set_defaults(func=_cmd_archive_source)
     try:
         from .runner import add_run_commands
     except ImportError:  # pragma: no cover - runner not present yet

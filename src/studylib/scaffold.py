@@ -27,7 +27,7 @@ EXAMPLE_ROWS = {
                    "title": "Student exchange", "sector": "education", "activity_type": "exchange_programme",
                    "start": "2010-07", "end": "", "recurrence": "annual", "until": "2015", "direction": "a_to_b",
                    "participants": "20", "participant_group": "students", "institution": "",
-                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported"},
+                   "source_id": "smith-2024", "locator": "every July since 2010", "certainty": "reported"},
     "indicators": {"entity_id": "bandung", "entity_type": "city", "indicator": "sister_cities", "value": "12",
                    "unit": "count", "year": "2020", "target": "", "source_id": "smith-2024", "locator": "Table 2"},
 }
