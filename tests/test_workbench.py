@@ -88,6 +88,7 @@ def test_a_bad_row_writes_nothing(session):
              ({"activity_id": "mg-001"}, "'mg-001' is already in activities.csv"),
              ({"activity_id": "mgx-002", "locator": "Talent Hob"}, "column 'locator': 'Talent Hob' not found"),
              ({"activity_id": "mgx-002", "sector": "educaton"}, "did you mean 'education'"),
+             ({"activity_id": "mgx-002", "sector": ""}, "column 'sector': a value is required"),
              ({"activity_id": "mgx-002", "tie_id": "medan-nowhere"}, "is not a tie_id in ties.csv")]
     for values, fragment in cases:
         with pytest.raises(ValidationError) as exc:

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ParameterError, StudyError
-from .parameters import (RUNNER_PARAMETERS, check_parameters, list_notebooks, notebook_parameters, parse_value,
-                         resolve_notebook, run_slug)
+from .parameters import (RUNNER_PARAMETERS, WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks,
+                         notebook_parameters, parse_value, resolve_notebook, run_slug)
 from .paths import DATA_DIR, OUTPUTS_DIR
 
 __all__ = ["RunResult", "run_notebook", "run_many", "run_batch", "write_summary", "run_study", "export_html", "kernel_name", "add_run_commands"]
@@ -424,7 +424,7 @@ def write_summary(results: list[RunResult], directory: Path) -> Path:
 
 def run_study(*, workers: int | None = None, out=None, progress: bool = True) -> list[RunResult]:
     """Render every study notebook with its default parameters."""
-    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb != "explore"]
+    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
     return run_many(jobs, workers=workers, progress=progress)
 
 

@@ -390,8 +390,7 @@ class CodingWorkbench:
             choices = session.choices(col)
             label = col + (" *" if spec.get("required") else "")
             if choices is not None:
-                options = ([] if spec.get("required") and spec["type"] == "vocab" else [("", "")]) + \
-                          [(c, c) for c in choices]
+                options = [("", "")] + [(c, c) for c in choices]  # no default: a required one must be chosen
                 widget = w.Dropdown(options=options, description=label)
             elif col in ("locator", "note", "title"):
                 widget = w.Textarea(description=label, layout=w.Layout(width="60%", height="60px" if col != "title" else "34px"))
