@@ -140,6 +140,7 @@ def test_the_widget_fills_the_locator_from_a_match_and_refuses_a_bad_date(tmp_pa
     assert "studylib-match" in bench.text.value and 'class="studylib-coded"' in bench.text.value
     bench.matches.value = 0
     assert bench.fields["locator"].value == "Talent Hub"
+    assert ">Talent Hub</mark> kepada generasi muda" in bench.context.value
     for col, value in _row(activity_id="mgx-009", start="2022-13").items():
         if col in bench.fields and col != "locator":
             bench.fields[col].value = value
@@ -151,3 +152,10 @@ def test_the_widget_fills_the_locator_from_a_match_and_refuses_a_bad_date(tmp_pa
     assert [r["locator"] for r in bench.session.own_rows()] == ["Talent Hub"]
     assert 'class="studylib-coded studylib-match studylib-locator"' in bench.text.value  # coded, found, the locator
     assert 'title="coded: mgx-009; search match; the locator">Talent Hub<' in bench.text.value
+    bench.new_row()
+    assert bench.fields["sector"].value == "" and bench.editing is None
+    bench.open("mgx-009")  # an existing row: opened, edited, saved in place
+    assert bench.fields["title"].value == "Talent Hub programme presented to young people"
+    bench.fields["title"].value = "Talent Hub presented"
+    assert bench.save(), bench.status.value
+    assert [(r["activity_id"], r["title"]) for r in bench.session.own_rows()] == [("mgx-009", "Talent Hub presented")]

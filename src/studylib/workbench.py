@@ -326,6 +326,7 @@ def _records(text: str) -> tuple[list[str], list[tuple[dict, tuple[int, int]]]]:
 
 TEXT_STYLE = ("white-space: pre-wrap; max-height: 420px; overflow-y: auto; border: 1px solid #ccc; padding: 8px; "
               "font-family: Georgia, serif; line-height: 1.5")
+CONTEXT_STYLE = "white-space: pre-wrap; padding: 4px 8px; border-left: 3px solid #86efac; font-family: Georgia, serif"
 MARKS = {"coded": "background: #dbeafe", "match": "background: #fef08a", "locator": "background: #86efac"}
 
 
@@ -380,6 +381,7 @@ class CodingWorkbench:
         self.source = w.Dropdown(options=sources, value=source or sources[0], description="Source")
         self.query = w.Text(placeholder="a word or phrase of the source", description="Search")
         self.matches = w.Select(options=[], rows=5, description="Matches", layout=w.Layout(width="95%"))
+        self.context = w.HTML()  # the picked match in its paragraph: the long text does not scroll to it
         self.text = w.HTML()
         self.fields: dict[str, w.Widget] = {}
         self.checks: dict[str, w.HTML] = {}
@@ -410,7 +412,7 @@ class CodingWorkbench:
         self.open_button = w.Button(description="Open")
         self.status = w.HTML()
         for widget, name in [(self.source, "source"), (self.query, "search"), (self.matches, "matches"),
-                             (self.text, "text"), (self.save_button, "save"), (self.new_button, "new"),
+                             (self.context, "context"), (self.text, "text"), (self.save_button, "save"), (self.new_button, "new"),
                              (self.open_row, "rows"), (self.open_button, "open"), (self.status, "status")]:
             widget.add_class(f"studylib-coding-{name}")
         self.source.observe(lambda _: self._source_changed(), names="value")
@@ -422,7 +424,7 @@ class CodingWorkbench:
         where = w.HTML(f"Saving into <code>{html.escape(str(session.file))}</code>; reading "
                        + ", ".join(f"<code>{html.escape(str(d))}</code>" for d in session.layers))
         self.widget = w.VBox([
-            where, w.HBox([self.source, self.query]), self.matches, self.text,
+            where, w.HBox([self.source, self.query]), self.matches, self.context, self.text,
             w.HTML("<b>Activity</b> (fields from the codebook; * required; hover a name for its meaning). In the "
                    "text: <mark style='" + MARKS["coded"] + "'>already coded</mark> "
                    "<mark style='" + MARKS["match"] + "'>search match</mark> "
@@ -451,8 +453,18 @@ class CodingWorkbench:
 
     def _match_picked(self) -> None:
         if self.matches.value is None or self._filling:
+            self.context.value = ""
             return
-        self.fields["locator"].value = self._passages[self.matches.value].locator
+        passage = self._passages[self.matches.value]
+        text = self.session.text(self.source.value)
+        start = max(0, text.rfind("\n\n", 0, passage.start), passage.start - 400)
+        end = min(len(text), passage.end + 400)
+        stop = text.find("\n\n", passage.end)
+        end = end if stop < 0 else min(end, stop)
+        self.context.value = (f'<div style="{CONTEXT_STYLE}">…{html.escape(text[start:passage.start])}'
+                              f'<mark style="{MARKS["locator"]}">{html.escape(passage.text)}</mark>'
+                              f"{html.escape(text[passage.end:end])}…</div>")
+        self.fields["locator"].value = passage.locator
 
     def _draw(self) -> None:
         source = self.source.value
@@ -500,10 +512,16 @@ class CodingWorkbench:
         row = self.session.row(activity_id)
         if row.get("source_id") in self.session.sources():
             self.source.value = row["source_id"]
+        unknown = []
         for col, widget in self.fields.items():
-            widget.value = row.get(col, "")
+            value = row.get(col, "")
+            if hasattr(widget, "options") and value not in [v for _, v in widget.options]:
+                unknown.append(f"{col} '{value}'")  # e.g. a vocabulary slip made in the CSV: chosen again here
+                value = ""
+            widget.value = value
         self.editing = activity_id
-        self.status.value = f"Editing <code>{html.escape(activity_id)}</code>: saving replaces it."
+        self.status.value = f"Editing <code>{html.escape(activity_id)}</code>: saving replaces it." + (
+            f" Not among the choices, left empty: {html.escape(', '.join(unknown))}." if unknown else "")
 
     def _fill_rows(self) -> None:
         self.open_row.options = [("", "")] + [(f"{r.get('activity_id', '')} — {r.get('title', '')[:40]}",
