@@ -124,6 +124,10 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
         "phrase) so every number in the reports can be traced. Never invent a date or number: write dates at the",
         "precision the source gives (`2010`, `2010-07`, `2010-07-15`) and leave unknown values empty.",
         "",
+        "Archive each source's text (`studylib archive-source <this folder> SOURCE_ID FILE`, for a PDF, HTML or text",
+        "file) and code it in `notebooks/code_sources.ipynb`; `studylib validate` then checks that every locator",
+        "occurs verbatim in its source's text (differences of whitespace and line breaks aside).",
+        "",
     ]
     if known_cities:
         lines += [f"The study data already knows {', '.join(f'`{c}`' for c in known_cities)}: its row is copied into",
