@@ -138,9 +138,9 @@ def _quiet_env() -> dict:
 
 def study_notebooks() -> list[str]:
     """The notebooks ``run_study`` renders."""
-    from studylib.parameters import list_notebooks
+    from studylib.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
 
-    return [nb for nb in list_notebooks() if nb != "explore"]
+    return [nb for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
 
 
 def floor_notebook(path: Path) -> Path:

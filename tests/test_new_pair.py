@@ -58,7 +58,7 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme.split("## Re-running the study for a new city pair")[1].split("\n## ")[0]
     commands = re.findall(r"^studylib .+$", section, re.M)
-    assert [c.split()[1] for c in commands] == ["new-pair", "validate", "run"]
+    assert [c.split()[1] for c in commands] == ["new-pair", "archive-source", "validate", "run"]
     before = _hashes()
     folder = tmp_path / "bandung-suwon"
     scaffold = subprocess.run([*STUDYLIB, "new-pair", "bandung", "suwon", "--into", str(folder)],
@@ -71,8 +71,16 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert "actor_type" in header and "stage" in header  # the codebook's coding columns come with the scaffold
     assert "participant_group" in (folder / "README.md").read_text()
     _fill(folder)
+    original = tmp_path / "test-src.html"
+    original.write_text("<html><body><p>p. 1: agreed in 1997.</p><p>p. 2: students.</p><p>p. 3: dance.</p></body></html>",
+                        encoding="utf-8")
+    archived = subprocess.run([*STUDYLIB, "archive-source", str(folder), "test-src", str(original)],
+                              capture_output=True, text=True, timeout=120)
+    assert archived.returncode == 0, archived.stderr
+    assert (folder / "sources" / "test-src.txt").exists()
     check = subprocess.run([*STUDYLIB, "validate", "--data", str(folder)], capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stderr
+    assert "locators found in archived source texts" in check.stdout and "test-src" not in check.stdout  # checked
     out = tmp_path / "out"
     run = subprocess.run([*STUDYLIB, "run", "pair_profile", "--data", str(folder), "-p", "tie", "bandung-suwon",
                           "--out", str(out)], capture_output=True, text=True, timeout=600)

@@ -38,6 +38,8 @@ _LAZY = {
     "scaffold": ["new_pair"],
     "parameters": ["check_parameters", "notebook_parameters", "list_notebooks"],
     "widgets": ["Explorer", "explore"],
+    "sources": ["archive_source"],
+    "workbench": ["CodingSession", "CodingWorkbench", "code_sources"],
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 

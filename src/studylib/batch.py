@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import StudyError
 from .execute import _Executed, _start
 from .kernel import BLAS_THREAD_VARIABLES
-from .parameters import list_notebooks, resolve_notebook, run_slug
+from .parameters import WORKBENCH_NOTEBOOKS, list_notebooks, resolve_notebook, run_slug
 from .paths import OUTPUTS_DIR
 from .render import RunResult, _exporters, _render
 
@@ -116,5 +116,5 @@ def write_summary(results: list[RunResult], directory: Path) -> Path:
 
 def run_study(*, workers: int | None = None, out=None, progress: bool = True) -> list[RunResult]:
     """Render every study notebook with its default parameters."""
-    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb != "explore"]
+    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
     return run_many(jobs, workers=workers, progress=progress)

@@ -21,6 +21,7 @@ from .errors import DataWarning, Problem, StudyError, ValidationError
 from .paths import DATA_DIR
 from .read import ORIGIN_COLUMNS, read_table
 from .validate import DATE_RE, _digits, _numbers, check_columns, check_tables
+from .sources import check_locators
 
 DATE_PRECISIONS = ["year", "month", "day", "uncertain", "unknown"]  # of a date column's <col>_precision
 
@@ -272,6 +273,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
         if as_text:  # columns already of the text dtype need no copy
             tables[table] = tables[table].astype(as_text)
     check_tables(tables, cb, problems)
+    check_locators(tables, paths, problems)  # locators against archived source texts (sources.py)
     return ValidationResult(tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns,
                             hashes)
 

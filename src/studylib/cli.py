@@ -40,6 +40,9 @@ def _cmd_validate(args) -> int:
         loc = "" if row.with_locator != row.with_locator else f", {row.with_locator:.0%} with a locator"
         cited = "" if row.sources_cited != row.sources_cited else f", {int(row.sources_cited)} sources cited"
         print(f"  {row.table:<11} {row.rows:>6} rows{loc}{cited}")
+    from .sources import count_locators  # archived sources: the locators checked, the rows not checked
+
+    print(f"  locators    {count_locators(bundle.tables, bundle.dirs)}")
     print("OK: no problems found.")
     return 0
 
@@ -166,6 +169,15 @@ def _cmd_agreement(args) -> int:
     return 0
 
 
+def _cmd_archive_source(args) -> int:
+    from .sources import archive_source
+
+    path = archive_source(args.folder, args.source_id, args.file, replace=args.replace)
+    print(f"Archived the text of {args.file} as {path}; its SHA-256 is in sources.csv (original_sha256). "
+          f"Check the locators with: studylib validate --data {args.folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
     a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
     a.set_defaults(func=_cmd_agreement)
+    a = sub.add_parser("archive-source", help="archive a source's text (PDF, HTML or UTF-8 .txt) in a bundle folder")
+    a.add_argument("folder", help="your bundle folder (its sources.csv must hold the source's row)")
+    a.add_argument("source_id", help="the source's id in sources.csv")
+    a.add_argument("file", help="the original file: .pdf (text extracted with pypdf), .html or .txt")
+    a.add_argument("--replace", action="store_true", help="replace a text already archived for this source")
+    a.set_defaults(func=_cmd_archive_source)
     return parser
 
 

@@ -17,13 +17,17 @@ from pathlib import Path
 from .errors import ParameterError
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug"]
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
 ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
 #: Parameters every study notebook has; the runner fills them.
 RUNNER_PARAMETERS = ("data_dirs", "output_dir")
 YEAR_RANGE = (1950, 2100)
+
+
+#: Notebooks that are interactive workbenches, not reports: ``studylib study`` does not render them.
+WORKBENCH_NOTEBOOKS = ("explore", "code_sources")
 
 
 def list_notebooks() -> list[str]:

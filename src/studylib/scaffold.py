@@ -26,7 +26,7 @@ EXAMPLE_ROWS = {
                    "title": "Student exchange", "sector": "education", "activity_type": "exchange_programme",
                    "start": "2010-07", "end": "", "recurrence": "annual", "until": "2015", "direction": "a_to_b",
                    "participants": "20", "participant_group": "students", "institution": "",
-                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported",
+                   "source_id": "smith-2024", "locator": "every July since 2010", "certainty": "reported",
                    "actor_type": "government"},
     "indicators": {"entity_id": "bandung", "entity_type": "city", "indicator": "sister_cities", "value": "12",
                    "unit": "count", "year": "2020", "target": "", "source_id": "smith-2024", "locator": "Table 2"},
@@ -128,6 +128,10 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
         "precision the source gives (`2010`, `2010-07`, `2010-07-15`), a loosely bounded one in EDTF (`2007/2023`,",
         "`../2008`, `2008/..`, `2011~`), and leave unknown values empty. Fill `actor_type` (who organises or carries",
         "out each activity, as the source names it) and `stage` (implemented, agreed, planned, proposed).",
+        "",
+        "Archive each source's text (`studylib archive-source <this folder> SOURCE_ID FILE`, for a PDF, HTML or text",
+        "file) and code it in `notebooks/code_sources.ipynb`; `studylib validate` then checks that every locator",
+        "occurs verbatim in its source's text (differences of whitespace and line breaks aside).",
         "",
     ]
     if known_cities:
