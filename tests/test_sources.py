@@ -33,7 +33,7 @@ def _archived(folder, locator="letter of intent in 1997", text=TEXT):
 
 
 def _problems(*folders):
-    return [str(p) for p in validate_bundle(*folders)[1]]
+    return [str(p) for p in validate_bundle(*folders).problems]
 
 
 def test_locator_not_in_the_text_fails_validate_with_exit_2_and_its_location(tmp_path):

@@ -114,7 +114,8 @@ class CodingSession:
         if (self.save_to / f"{TABLE}.xlsx").exists():
             raise StudyError(f"{self.save_to / (TABLE + '.xlsx')}: the workbench writes CSV; convert this folder's "
                              "activities to activities.csv first")
-        self.tables, self.problems, _, _ = validate_bundle(*self.layers, codebook=self.codebook)
+        found = validate_bundle(*self.layers, codebook=self.codebook)
+        self.tables, self.problems = found.tables, found.problems
         self._archive = archived_sources(*self.layers)
         self._texts: dict[str, str] = {}
 
@@ -210,7 +211,7 @@ class CodingSession:
                 cols = header if table == TABLE else list(self.codebook.columns(table))
                 rows = [[value if c == column else "" for c in cols]] if table == TABLE else []
                 _write_csv(Path(tmp) / f"{table}.csv", cols, rows)
-            problems = validate_bundle(tmp, codebook=self.codebook)[1]
+            problems = validate_bundle(tmp, codebook=self.codebook).problems
         found = [p.message for p in problems if p.file == f"{TABLE}.csv" and p.line == 2 and p.column == column
                  and not (p.message == "a value is required" and value.strip())]
         return found[0] if found else None
@@ -268,7 +269,7 @@ class CodingSession:
                     (copy / SOURCES_FOLDER).symlink_to(self.save_to / SOURCES_FOLDER, target_is_directory=True)
             (copy / self.file.name).write_bytes(data)
             under = self.layers[:-1] if self.save_to.is_dir() else self.layers
-            problems = validate_bundle(*under, copy, codebook=self.codebook)[1]
+            problems = validate_bundle(*under, copy, codebook=self.codebook).problems
         label = f"{copy.name}/{self.file.name}"
         return [p for p in problems if p.file == label and p.line == line]
 
