@@ -68,3 +68,19 @@ def test_regression_table_keeps_a_model_that_was_not_estimated():
         regression_table([object()], caption="c", label="l")
     with pytest.raises(ValueError):
         regression_table([], caption="c", label="l")
+
+
+def test_own_decimals_columns_keep_each_value_s_decimals(tmp_path):
+    from studylib.latex import write_latex, write_regression_table
+
+    data = pd.DataFrame({"value": [4404.0, 99.9], "unit": ["people", "%"]})
+    assert r"4404.0 & people" in to_latex(data, caption="c", label="l")
+    assert r"4404 & people" in to_latex(data, caption="c", label="l", own_decimals=["value"])
+    path = write_latex(data, tmp_path / "t.tex", caption="c", label="l", own_decimals=["value"])
+    assert r"99.9 & \%" in path.read_text(encoding="utf-8")
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"x": rng.normal(size=50)})
+    df["y"] = rng.poisson(2.0, size=50)
+    out = write_regression_table([fit_model(df, "y ~ x", "poisson")], tmp_path / "m" / "models.tex", caption="c",
+                                 label="l")
+    assert r"\toprule" in out.read_text(encoding="utf-8")

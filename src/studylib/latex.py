@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["escape", "to_latex", "write_latex", "regression_table", "LONG_TABLE_ROWS"]
+__all__ = ["escape", "to_latex", "write_latex", "regression_table", "write_regression_table", "LONG_TABLE_ROWS"]
 
 LONG_TABLE_ROWS = 40  # more rows than this: a longtable, which breaks across pages
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -27,16 +27,17 @@ def _is_number(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _column_text(column: pd.Series, decimals: int | None) -> list[str]:
+def _column_text(column: pd.Series, decimals: int | None, own: bool = False) -> list[str]:
     """A column as text: ``decimals`` places when given, else the report's own rule (see :class:`studylib.Table`)."""
     if decimals is None or not _is_number(column):
         from .study import P_VALUE_COLUMNS, _column_text as report_text
 
-        return report_text(column, p_value=str(column.name).lower() in P_VALUE_COLUMNS)
+        return report_text(column, p_value=str(column.name).lower() in P_VALUE_COLUMNS, own_decimals=own)
     return ["" if pd.isna(v) else f"{v:.{decimals}f}" for v in column]
 
 
-def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | dict | None = None) -> str:
+def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | dict | None = None,
+             own_decimals=()) -> str:
     """A booktabs LaTeX table of ``data`` (no index): caption, label, escaped text, right-aligned numbers.
 
     Parameters
@@ -50,6 +51,8 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
     decimals : int or dict, optional
         Decimals of the numeric columns (one number, or per column name); by default each column gets the
         decimals the report shows (as many as its most precise value needs, at most 3).
+    own_decimals : sequence of str
+        Columns of values in mixed units whose numbers each keep their own decimals (as in the report).
 
     Returns
     -------
@@ -59,7 +62,7 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"to_latex needs a DataFrame, not {type(data).__name__}")
     per_column = decimals if isinstance(decimals, dict) else {c: decimals for c in data.columns}
-    text = pd.DataFrame({j: _column_text(data.iloc[:, j], per_column.get(col))
+    text = pd.DataFrame({j: _column_text(data.iloc[:, j], per_column.get(col), col in set(own_decimals))
                          for j, col in enumerate(data.columns)}, index=range(len(data)), dtype=object)
     text.columns = [str(c) for c in data.columns]
     align = "".join("r" if _is_number(data.iloc[:, j]) else "l" for j in range(data.shape[1]))
@@ -70,10 +73,19 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
                            position=None if long else "htbp", position_float=None if long else "centering")
 
 
-def write_latex(data: pd.DataFrame, path: Path, *, caption: str, label: str, decimals=None) -> Path:
+def write_latex(data: pd.DataFrame, path: Path, *, caption: str, label: str, decimals=None, own_decimals=()) -> Path:
     """Write :func:`to_latex` of ``data`` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(to_latex(data, caption=caption, label=label, decimals=decimals), encoding="utf-8")
+    path.write_text(to_latex(data, caption=caption, label=label, decimals=decimals, own_decimals=own_decimals),
+                    encoding="utf-8")
+    return path
+
+
+def write_regression_table(models, path: Path, *, caption: str, label: str, **options) -> Path:
+    """Write :func:`regression_table` of ``models`` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(regression_table(models, caption=caption, label=label, **options), encoding="utf-8")
     return path
 
 
