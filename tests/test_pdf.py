@@ -63,9 +63,9 @@ def test_a_new_pair_with_hangul_gets_a_pdf_with_the_text_and_a_cjk_font(tmp_path
     assert result.pdf_note == ""
     pdf = result.output_dir / "report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    flat = "".join(text.split())  # table cells wrap inside words
+    flat = "".join(text.split())  # table cells wrap inside words; -raw keeps a cell's lines together
     assert all("".join(t.split()) in flat for t in (HANGUL, KANA_KANJI, INDONESIAN))
     assert "Page 1 of" in text  # the print footer
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
