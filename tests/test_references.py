@@ -63,3 +63,16 @@ def test_write_references_lists_what_the_tables_cite(tmp_path):
     assert "@misc{web," in written[0].read_text() and "@misc{art," not in written[0].read_text()
     assert [i["id"] for i in json.loads(written[1].read_text())] == ["web"]
     assert write_references(tmp_path / "none", None) == []
+
+
+def test_hostile_text_cannot_break_a_bibtex_entry():
+    hostile = pd.DataFrame([{"source_id": "h", "citation": "} @misc{evil, note={x", "source_type": "news",
+                             "reliability": "news", "url_or_doi": "https://e.org/a}b{c", "language": "en", "note": ""}])
+    bib = to_bibtex(hostile)
+    assert bib.count("@misc{") == 1 and "url = {https://e.org/a%7Db%7Bc}" in bib
+    body = bib.split("@misc{h,")[1]
+    depth = 0
+    for ch in body.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= -1
+    assert depth == -1  # only the entry's own closing brace is left unbalanced

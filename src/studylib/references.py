@@ -69,6 +69,11 @@ def _address(url_or_doi: str) -> tuple[str, str]:
     return "", text
 
 
+def _verbatim(address: str) -> str:
+    """An address for a verbatim BibTeX field: braces (which would end the field) percent-encoded."""
+    return address.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+
+
 def to_bibtex(sources: pd.DataFrame, ids=None) -> str:
     """BibTeX entries (UTF-8; for biblatex/biber or any UTF-8 BibTeX) of the sources ``ids`` (all when None).
 
@@ -83,9 +88,9 @@ def to_bibtex(sources: pd.DataFrame, ids=None) -> str:
         doi, url = _address(row.url_or_doi)
         fields = [("note", _bib_text(row.citation))]
         if doi:
-            fields.append(("doi", doi))  # verbatim: biblatex and natbib styles print DOIs and URLs literally
+            fields.append(("doi", _verbatim(doi)))  # verbatim: biblatex and natbib styles print these literally
         if url:
-            fields.append(("url", url))
+            fields.append(("url", _verbatim(url)))
         if getattr(row, "language", ""):
             fields.append(("langid", LANGUAGES.get(row.language, row.language)))
         fields.append(("keywords", f"{row.source_type}, {row.reliability}"))
