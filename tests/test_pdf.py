@@ -3,9 +3,9 @@ browser still succeeds and says once how to get one."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,16 +21,10 @@ KANA_KANJI = "東京 とうきょう"
 INDONESIAN = "Kunjungan pelajar ke Suwon"
 
 
-def _append(path, rows):
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh))
-    with open(path, "a", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
-        w.writerows([{h: r.get(h, "") for h in header} for r in rows])
-
-
 def new_pair_with_cjk(folder):
     """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
+    from test_new_pair import _append
+
     from studylib.scaffold import new_pair
 
     new_pair("bandung", "suwon", into=folder)
@@ -95,7 +89,7 @@ def test_without_a_browser_the_run_keeps_its_html_and_says_how_to_get_one(tmp_pa
 def test_the_missing_browser_is_said_once_per_batch(capsys):
     from studylib.cli import _report
 
-    results = [RunResult("pair_profile", f"t{i}", "ok", __import__("pathlib").Path("."), 1.0, pdf_note=NO_BROWSER)
+    results = [RunResult("pair_profile", f"t{i}", "ok", Path("."), 1.0, pdf_note=NO_BROWSER)
                for i in range(3)]
     assert _report(results) == 0
     assert capsys.readouterr().out.count(NO_BROWSER) == 1
