@@ -75,3 +75,36 @@ def test_package_refuses_a_name_that_is_not_a_zip(tmp_path):
 
     with pytest.raises(StudyError, match="zip"):
         build_package(tmp_path / "pkg.tar", outputs=tmp_path, notebooks=[], progress=False)
+
+
+def test_missing_and_stale_runs_are_rendered_first(tmp_path, monkeypatch):
+    """The runs to render: a study notebook without its default run, and a run whose code or data changed."""
+    from studylib import package
+    from studylib.provenance import git_state
+    from studylib.render import RunResult
+
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    stale = tmp_path / "out" / "pair_profile" / "bandung-suwon"
+    stale.mkdir(parents=True)
+    params = {"tie": "bandung-suwon", "end_year": 2023, "expand_annual": True, "data_dirs": [str(layer)]}
+    (stale / "manifest.json").write_text(json.dumps({"notebook": "pair_profile", "status": "ok", "parameters": params,
+                                                     "git": {"commit": "0" * 40}, "data_files": {}}))
+    current = tmp_path / "out" / "seoul_tokyo_culture" / "seoul-tokyo"
+    current.mkdir(parents=True)
+    (current / "manifest.json").write_text(json.dumps({"notebook": "seoul_tokyo_culture", "status": "ok",
+                                                       "parameters": {}, "git": {"commit": git_state()[0]},
+                                                       "data_files": {}}))
+    jobs = []
+
+    def fake_run_many(batch, **options):
+        jobs.extend(batch)
+        return [RunResult(nb, "x", "ok", tmp_path, 0.0) for nb, *_ in batch]
+
+    monkeypatch.setattr("studylib.batch.run_many", fake_run_many)
+    done = package._render_missing(tmp_path / "out", notebooks=["pair_profile", "seoul_tokyo_culture"], workers=1,
+                                   progress=False)
+    out = str(tmp_path / "out")
+    assert ("pair_profile", {}, [], out) in jobs  # its default run (surabaya-busan) is missing
+    assert ("pair_profile", {k: v for k, v in params.items() if k != "data_dirs"}, [str(layer)], out) in jobs
+    assert len(jobs) == 2 and any("rendered at commit 000000000000" in line for line in done)

@@ -101,13 +101,14 @@ def find_runs(outputs: Path) -> list[_Run]:
 def _render_missing(outputs: Path, *, notebooks, workers, progress) -> list[str]:
     """Render the study's default runs that are missing, and every run that is stale; return what was done."""
     from .batch import run_many
-    from .parameters import list_notebooks
+    from .parameters import check_parameters, list_notebooks, run_slug
 
     out = None if Path(outputs).resolve() == OUTPUTS_DIR.resolve() else str(outputs)
     have = {(r.notebook, r.folder.name): r for r in find_runs(outputs)}
     jobs, done = [], []
     for nb in [nb for nb in list_notebooks() if nb != "explore"] if notebooks is None else notebooks:
-        if not any(key[0] == nb for key in have):
+        default_slug = run_slug(check_parameters(nb, {"data_dirs": [], "output_dir": ""}))
+        if (nb, default_slug) not in have:
             jobs.append((nb, {}, [], out))
             done.append(f"{nb}: not rendered yet")
     for run in have.values():
