@@ -15,6 +15,7 @@ def test_lock_file_pins_exact_versions():
     lines = [line for line in lock_file().splitlines() if not line.startswith("#")]
     assert any(re.fullmatch(r"pandas==\d+\.\d+.*", line) for line in lines)
     assert all("==" in line for line in lines)
+    assert not any(line.lower().startswith("studylib==") for line in lines)  # installed from the package itself
 
 
 def test_a_run_whose_data_changed_is_stale(tmp_path):

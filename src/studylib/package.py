@@ -50,7 +50,7 @@ def lock_file() -> str:
     seen = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
-        if name and name.lower() not in seen:
+        if name and name.lower() not in seen and name.lower() != "studylib":  # the project itself: pip install -e .
             seen[name.lower()] = f"{name}=={dist.version}"
     lines = sorted(seen.values(), key=str.lower)
     return (f"# Exact package versions of the environment that rendered this package (Python "
@@ -201,11 +201,18 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
                     zf.writestr(f"replication/{name}", content)
                 else:
                     zf.write(content, f"replication/{name}")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a package is for sharing
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _bibliography(runs: list[_Run]) -> str:
