@@ -271,6 +271,10 @@ def _readme(runs, run_paths, layers, rendered) -> str:
         for r in runs)
     listing = "\n".join(f"| {kind} | {name} | {nb} | `{path}` |" for kind, name, nb, path in _outputs_list(runs, run_paths))
     refreshed = ("\n".join(f"- {line}" for line in rendered)) or "- none (every run was current)"
+    dirty = [f"{r.notebook}/{r.folder.name}" for r in runs if r.manifest.get("git", {}).get("dirty")]
+    if dirty:
+        refreshed += ("\n\n**Note:** rendered from a checkout with uncommitted changes (so the commit above does not "
+                      f"hold the exact code): {', '.join(dirty)}.")
     return f"""# Replication package: paradiplomacy comparative study workbook
 
 Written by `studylib package` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from git commit

@@ -5,7 +5,8 @@ table rows never cut by a page break, tables wrapped to the page width. Chromium
 including the CJK font it falls back to for Hangul, Kana and Kanji.
 
 The Chromium command line is used rather than a browser driver: it adds no Python dependency, and a report costs one
-browser start (about 1 CPU-second) beside the notebook's own run (about 5 CPU-seconds). Without a Chromium the run
+browser start and print (measured 1.6-1.8 CPU-seconds; a Playwright browser kept open per worker measured 1.0-1.4 per
+page) beside the notebook's own run (about 5 CPU-seconds). Without a Chromium the run
 still succeeds, without a PDF; :data:`NO_BROWSER` says how to get one.
 """
 
