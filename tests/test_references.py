@@ -49,6 +49,9 @@ def test_reference_lists_say_when_a_source_has_no_address():
     md = reference_list_markdown(SOURCES)
     lines = md.splitlines()
     assert len(lines) == 3 and lines[0].startswith("- Lee, K.")  # sorted by citation
+    quoted = pd.concat([SOURCES, pd.DataFrame([{**SOURCES.iloc[0].to_dict(), "source_id": "q",
+                                                 "citation": "'Kota cerdas' (report)."}])])
+    assert [line.split("`")[1] for line in reference_list_markdown(quoted).splitlines()] == ["q", "art", "grey", "web"]
     assert "<https://doi.org/10.1234/abc_1>" in md and NO_ADDRESS in md and "\\&" not in md
     page = reference_list_html(SOURCES, ["web"])
     assert '<a href="https://example.org/x">' in page and "서울특별시" in page and "Lee" not in page

@@ -56,8 +56,12 @@ def _rows(sources: pd.DataFrame, ids=None) -> pd.DataFrame:
     """The rows of ``sources`` for ``ids`` (all when None), sorted by citation as a reference list is."""
     rows = sources if ids is None else sources[sources["source_id"].isin(list(ids))]
     rows = rows.fillna("").astype(str)
-    return rows.iloc[sorted(range(len(rows)), key=lambda i: (rows["citation"].iloc[i].casefold(),
+    # by the citation's first word, as a reference list is ordered: a leading quote or bracket does not count
+    return rows.iloc[sorted(range(len(rows)), key=lambda i: (rows["citation"].iloc[i].lstrip(_LEADING).casefold(),
                                                               rows["source_id"].iloc[i]))]
+
+
+_LEADING = "'\"‘’“”([{ "
 
 
 def _address(url_or_doi: str) -> tuple[str, str]:
