@@ -136,7 +136,7 @@ def _entries(sources: pd.DataFrame, ids):
 
 def reference_list_markdown(sources: pd.DataFrame, ids=None) -> str:
     """A Markdown "References" list: each source's coded citation, its address (or that none is known), its key."""
-    from .study import md_escape
+    from .tables import md_escape
 
     lines = []
     for row, link, shown in _entries(sources, ids):
