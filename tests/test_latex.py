@@ -84,3 +84,18 @@ def test_own_decimals_columns_keep_each_value_s_decimals(tmp_path):
     out = write_regression_table([fit_model(df, "y ~ x", "poisson")], tmp_path / "m" / "models.tex", caption="c",
                                  label="l")
     assert r"\toprule" in out.read_text(encoding="utf-8")
+
+
+def test_regression_table_never_prints_negative_zero():
+    class Tiny:  # a fitted model whose slope rounds to zero from below
+        family = "ols"
+
+        def tidy(self):
+            return pd.DataFrame({"term": ["Intercept", "x"], "estimate": [1.0, -1e-9], "std_error": [0.1, -0.0],
+                                 "conf_low": [0.8, -0.2], "conf_high": [1.2, 0.2]})
+
+        def glance(self):
+            return pd.DataFrame([{"n": 10, "loglik": -1.0, "aic": 6.0, "deviance": np.nan}])
+
+    tex = regression_table([Tiny()], caption="c", label="l")
+    assert r"x & 0.000 \\" in tex and "(0.000)" in tex and "-0.000" not in tex

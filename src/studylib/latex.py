@@ -98,6 +98,16 @@ def _fit(model):
     raise TypeError(f"regression_table needs ModelResult or ModelReport objects, not {type(model).__name__}")
 
 
+class _Fixed:
+    """``decimals`` places, with a value that rounds to zero shown as 0 (never -0.000)."""
+
+    def __init__(self, decimals: int):
+        self.decimals = decimals
+
+    def format(self, value: float) -> str:
+        return f"{round(float(value), self.decimals) + 0.0:.{self.decimals}f}"
+
+
 def regression_table(models, *, caption: str, label: str, names=None, interval: bool = False,
                      decimals: int = 3) -> str:
     """Several models side by side, as papers print them: one column per model, a row per term.
@@ -128,7 +138,7 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
         raise ValueError(f"{len(names)} names for {len(models)} models")
     tidies = [f.tidy().set_index("term") if f is not None else None for f in fits]
     terms = list(dict.fromkeys(t for tidy in tidies if tidy is not None for t in tidy.index))
-    fmt = f"{{:.{decimals}f}}"
+    fmt = _Fixed(decimals)
     lines = []
     for term in terms:
         top, below = [escape(term)], [""]
