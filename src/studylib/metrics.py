@@ -11,6 +11,7 @@ import pandas as pd
 
 from .codebook import load_codebook
 from .dates import is_uncertain
+from .panel import window_opens
 
 __all__ = [
     "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
