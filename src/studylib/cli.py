@@ -1,4 +1,4 @@
-"""The ``studylib`` command line: validate data, scaffold a new pair, list and run the study notebooks.
+"""The ``studylib`` command line: validate data, scaffold a new pair, list and run the study notebooks, package them.
 
 Every subcommand is defined here. Each command imports what it runs (bundle, execute, batch) when it runs, so that
 ``studylib validate`` starts without the notebook machinery. User errors exit with status 2 and a message, never a
@@ -67,6 +67,8 @@ def _report(results: list[RunResult]) -> int:
             print(f"FAILED  {r.notebook:<24} {r.slug:<36} {r.error}{where}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} rendered, {failed} failed")
+    for note in dict.fromkeys(r.pdf_note for r in results if r.ok and r.pdf_note):
+        print(note)  # once per batch, not once per notebook
     return 1 if failed else 0
 
 
@@ -178,6 +180,14 @@ def _cmd_archive_source(args) -> int:
     return 0
 
 
+def _cmd_package(args) -> int:
+    from .package import build_package
+
+    path = build_package(args.out, workers=args.jobs)
+    print(f"Wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("file", help="the original file: .pdf (text extracted with pypdf), .html or .txt")
     a.add_argument("--replace", action="store_true", help="replace a text already archived for this source")
     a.set_defaults(func=_cmd_archive_source)
+    k = sub.add_parser("package", help="write the replication package (zip), rendering missing or stale runs first")
+    k.add_argument("--out", default=None, metavar="FILE.zip",
+                   help="the zip to write (default: outputs/replication-package.zip)")
+    k.add_argument("--jobs", type=int, default=None, help="parallel notebooks when rendering (default: number of cores)")
+    k.set_defaults(func=_cmd_package)
     return parser
 
 

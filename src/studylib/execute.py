@@ -52,6 +52,7 @@ class _Executed:
     started: datetime
     checked: dict
     data_files: dict
+    sources: object = None  # the bundle's sources table: references.bib lists those the saved tables cite
 
     @property
     def slug(self) -> str:
@@ -112,7 +113,7 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
     finally:
         remove_handover(staging)
     return _Executed(path.stem, staging, dest, status, error, time.perf_counter() - t0, started, checked,
-                     {_display_path(p): h for p, h in sorted(bundle.files.items())})
+                     {_display_path(p): h for p, h in sorted(bundle.files.items())}, bundle.sources)
 
 
 _LAST_BUNDLE: list = []  # [Bundle]: what this process validated last
