@@ -19,6 +19,8 @@ from .panel import expand_activities
 from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
+from .latex import write_latex, write_regression_table
+from .references import cited_source_ids, reference_list_markdown
 from .tables import Table, md_code, md_escape, report_table
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
@@ -38,6 +40,7 @@ class StudyRun:
         self.output_dir = output_dir
         self.figures: list[Path] = []
         self.tables: list[Path] = []
+        self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -97,6 +100,8 @@ class StudyRun:
         (``own_decimals``: see :meth:`show`)."""
         path = self.output_dir / "tables" / f"{name}.csv"
         clean = write_table(data, path)
+        write_latex(clean, path.with_suffix(".tex"), caption=name.replace("_", " "), label=f"tab:{self.notebook}-{name}",
+                    own_decimals=own_decimals)
         self.tables.append(path)
         return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
 
@@ -116,8 +121,10 @@ class StudyRun:
                                        end_year=self.end_year)
 
     def provenance_section(self) -> str:
-        """Markdown: data files (SHA-256), parameters, package versions and git state of this run."""
-        return sections.provenance_section(self.bundle.files, self.params)
+        """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the
+        references: every source the run's saved tables cite."""
+        refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"))
+        return sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
 
     def tie_section(self, tie_id: str) -> str:
         """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
@@ -139,8 +146,13 @@ class StudyRun:
             else:
                 result = fit_model(data, formula, family, **options)
         except ModelError as exc:
-            return ModelReport(None, str(exc), formula)
-        return ModelReport(result, "", formula)
+            report = ModelReport(None, str(exc), formula)
+        else:
+            report = ModelReport(result, "", formula)
+        self.models.append(report)
+        write_regression_table(self.models, self.output_dir / "tables" / "models.tex",
+                               caption=f"Count models ({self.notebook})", label=f"tab:{self.notebook}-models")
+        return report
 
 
 class ModelReport:
