@@ -53,6 +53,7 @@ def _fill(folder):
     _append(folder / "activities.csv", acts)
 
 
+@pytest.mark.slow
 def test_readme_steps_for_a_new_pair(tmp_path):
     """Follows README 'Re-running the study for a new city pair' literally: scaffold, fill, validate, run."""
     readme = (PROJECT_ROOT / "README.md").read_text()
@@ -124,6 +125,7 @@ def batch(tmp_path_factory):
     return out, results
 
 
+@pytest.mark.slow
 def test_batch_keeps_going_and_summarises(batch):
     out, results = batch
     assert [r.ok for r in results] == [True, False, True]
@@ -142,6 +144,7 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
     assert "FAILED" in done.stdout and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 
