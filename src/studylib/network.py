@@ -300,8 +300,8 @@ def _read_pairs_csv(path: Path) -> Network:
     wanted = [c for c in (*PAIR_COLUMNS, *COORD_COLUMNS) if c in names]
     usecols = [header[names.index(c)] for c in wanted]
     try:
-        df = pd.read_csv(path, usecols=usecols, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                         skipinitialspace=True)
+        # every column is read (not usecols), so a row with more fields than the header fails instead of being cut
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)[usecols]
     except UnicodeDecodeError as exc:
         raise NetworkFileError([Problem(label, _line_of_byte(path, exc.start), "", "not UTF-8 text: save the file as UTF-8")]) from None
     except pd.errors.ParserError as exc:
@@ -333,8 +333,9 @@ def _read_pairs_csv(path: Path) -> Network:
         raise NetworkFileError(sorted(problems))
 
     # A city is its name key + its country (code when resolved, else the country's own key): resolved per distinct value
-    both_names = pd.concat([df["city1"], df["city2"]], ignore_index=True)
-    both_countries = pd.concat([df["country1"], df["country2"]], ignore_index=True).str.strip()
+    # Both ends of every row, interleaved (row 1 city1, row 1 city2, row 2 city1, ...): the first spelling in file order names a city
+    both_names = pd.Series(np.column_stack([df["city1"], df["city2"]]).ravel())
+    both_countries = pd.Series(np.column_stack([df["country1"], df["country2"]]).ravel()).str.strip()
     country, country_display, ckey, raw_country, unresolved = _country_columns(both_countries)
     name_codes, name_uniques = pd.factorize(both_names, sort=False)
     keys = np.array([name_key(u) for u in name_uniques], dtype=object)
@@ -348,8 +349,8 @@ def _read_pairs_csv(path: Path) -> Network:
     lat = np.full(n_nodes, np.nan)
     lon = np.full(n_nodes, np.nan)
     if "lat1" in coords and "lng1" in coords and "lat2" in coords and "lng2" in coords:
-        lat_all = np.concatenate([coords["lat1"], coords["lat2"]])
-        lon_all = np.concatenate([coords["lng1"], coords["lng2"]])
+        lat_all = np.column_stack([coords["lat1"], coords["lat2"]]).ravel()
+        lon_all = np.column_stack([coords["lng1"], coords["lng2"]]).ravel()
         ok = np.flatnonzero(~(np.isnan(lat_all) | np.isnan(lon_all)))
         nodes, first = np.unique(node_of[ok], return_index=True)  # each node's first non-missing coordinates
         lat[nodes], lon[nodes] = lat_all[ok[first]], lon_all[ok[first]]
@@ -360,7 +361,7 @@ def _read_pairs_csv(path: Path) -> Network:
         "lat": lat, "lon": lon, "population": np.full(n_nodes, np.nan),
         "key": key_uniques[key_codes[first_pos]],
     })
-    u, v = node_of[:n_rows], node_of[n_rows:]
+    u, v = node_of[0::2], node_of[1::2]
     report = {"rows_read": n_rows, "spelling_variants_merged": int(n_spellings - n_nodes),
               "unresolved_countries": unresolved,
               "cities_with_unresolved_country": int((cities["country"] == "").sum())}
@@ -416,15 +417,14 @@ def _read_graph(path: Path) -> Network:
             for i in bad[:MAX_PROBLEMS]:
                 problems.append(Problem(label, _xml_line(path, f'id="{nodes[i]}"'), target,
                                         f"node '{nodes[i]}': {values[i]!r} is not a valid {target}"))
-            cols[target] = num.to_numpy(float)
+            cols[target] = num.to_numpy(float, copy=True)
         else:
             cols[target] = values
     if problems:
         raise NetworkFileError(sorted(problems))
     raw_country = pd.Series([str(c) if c is not None else "" for c in cols["country"]], dtype=object)
     country, country_display, _, _, unresolved = _country_columns(raw_country)
-    population = cols["population"]
-    population[population <= 0] = np.nan
+    population = np.where(cols["population"] > 0, cols["population"], np.nan)  # 0 or less: not a population
     names = [str(x) if x is not None else str(n) for n, x in zip(nodes, cols["name"])]
     cities = pd.DataFrame({"node_id": [str(n) for n in nodes], "name": names, "country": country,
                            "country_name": country_display, "lat": cols["lat"], "lon": cols["lon"],
