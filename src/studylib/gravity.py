@@ -26,6 +26,7 @@ __all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel",
 
 #: The model's terms, in the order of the design matrix (after the intercept).
 TERMS = ("log_pop_larger", "log_pop_smaller", "log_distance_km", "same_country", "same_region")
+MAX_CASES = 100_000  # larger networks: a random sample of this many ties are the cases (still a case-control design)
 MIN_DISTANCE_KM = 1.0  # log distance is taken of at least 1 km (two items with the same coordinates)
 
 
@@ -77,11 +78,13 @@ def pair_covariates(net: Network, u, v) -> pd.DataFrame:
     u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
     logpop = np.log(c["population"].to_numpy(float))
     lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
-    country, region = c["country"].to_numpy(object), c["region"].to_numpy(object)
+    # integer codes: comparing millions of pairs of strings is slow ('' -> -1, unknown)
+    country = pd.factorize(c["country"].replace("", None))[0]
+    region = pd.factorize(c["region"].replace("", None))[0]
     pu, pv = logpop[u], logpop[v]
     dist = great_circle_km(lat[u], lon[u], lat[v], lon[v])
-    known_country = (country[u] != "") & (country[v] != "")
-    known_region = (region[u] != "") & (region[v] != "")
+    known_country = (country[u] >= 0) & (country[v] >= 0)
+    known_region = (region[u] >= 0) & (region[v] >= 0)
     return pd.DataFrame({
         "log_pop_larger": np.fmax(pu, pv), "log_pop_smaller": np.fmin(pu, pv),
         "log_distance_km": np.log(np.fmax(dist, MIN_DISTANCE_KM)),
@@ -107,6 +110,7 @@ class TieModel:
     controls_per_tie: int
     reason: str = ""
     dropped_cities: int = 0
+    ties_in_network: int = 0  # ties among the cities kept; more than n_ties when the cases were sampled
 
     @property
     def fitted(self) -> bool:
@@ -129,7 +133,9 @@ class TieModel:
         out["n"], out["n_ties"], out["n_controls"] = self.n, self.n_ties, self.n_controls
         out["note"] = ""
         out.loc[0, "note"] = (f"King-Zeng prior correction: tau = {self.tau:.3g} (ties among all pairs), "
-                              f"ybar = {self.ybar:.3g} (ties in the sample); seed {self.seed}")
+                              f"ybar = {self.ybar:.3g} (ties in the sample); seed {self.seed}"
+                              + (f"; cases: a random {self.n_ties:,} of the {self.ties_in_network:,} ties"
+                                 if self.ties_in_network > self.n_ties else ""))
         return out[cols]
 
     def predict(self, net: Network, u, v) -> np.ndarray:
@@ -141,12 +147,15 @@ class TieModel:
         return 1 / (1 + np.exp(-eta))
 
 
-def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 20010401, terms=TERMS) -> TieModel:
+def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 20010401, terms=TERMS,
+                  max_cases: int = MAX_CASES) -> TieModel:
     """Fit the case-control tie-formation logit on ``net`` (see the module docstring).
 
     Cities without population, coordinates or a resolved country are left out (they cannot enter the model), and
     with them their ties;
-    ``tau`` is computed among the cities kept. A model that cannot be estimated (too few ties, no variation,
+    ``tau`` is computed among the cities kept. A network with more than ``max_cases`` ties contributes a random
+    ``max_cases`` of them as cases: the prior correction corrects for sampling on the outcome at any known rates, and
+    100,000 cases estimate a handful of coefficients precisely. A model that cannot be estimated (too few ties, no variation,
     separation) comes back with ``reason`` set, never raised.
     """
     import statsmodels.api as sm
@@ -177,7 +186,11 @@ def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 200104
     if len(u) < 10 * (len(terms) + 1) or possible <= len(u):
         return TieModel(**empty, reason=f"only {len(u)} ties among {m} cities with the covariates: too few to estimate "
                                         f"{len(terms) + 1} coefficients")
-    n_controls = min(controls_per_tie * len(u), possible - len(u))
+    all_ties = len(u)
+    if len(u) > max_cases:
+        pick = np.sort(np.random.default_rng([seed, 1]).choice(len(u), max_cases, replace=False))
+        u, v = u[pick], v[pick]
+    n_controls = min(controls_per_tie * len(u), possible - all_ties)
     cu, cv = sample_non_ties(net, n_controls, seed=seed, nodes=nodes)
     x = pair_covariates(net, np.concatenate([u, cu]), np.concatenate([v, cv]))[list(terms)]
     y = np.concatenate([np.ones(len(u)), np.zeros(len(cu))])
@@ -197,12 +210,12 @@ def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 200104
         return TieModel(**{**empty, "n": int(len(y))}, reason=f"the logit could not be estimated: {exc}")
     n_ties = int(y.sum())
     ybar = n_ties / len(y)
-    tau = len(u) / possible
+    tau = all_ties / possible
     params = result.params.copy()
     params["const"] = prior_correction(params["const"], tau, ybar)
     return TieModel(terms=terms, params=params, result=result, n=int(len(y)), n_ties=n_ties,
                     n_controls=int(len(y) - n_ties), n_cities=m, tau=tau, ybar=ybar, seed=seed,
-                    controls_per_tie=controls_per_tie, dropped_cities=int(len(c) - m))
+                    controls_per_tie=controls_per_tie, dropped_cities=int(len(c) - m), ties_in_network=all_ties)
 
 
 def ranks(model: TieModel, net: Network, focal: pd.DataFrame) -> pd.DataFrame:
