@@ -297,3 +297,13 @@ def test_notebook_on_a_pairs_file(tmp_path):
     assert (tables / "country_pairs.csv").exists() and (tables / "network_disagreement.csv").exists()
     report = (result.output_dir / "report.html").read_text(encoding="utf-8")
     assert "no populations" in report and "No dates" in report
+
+
+def test_bad_node_attribute_is_located(tmp_path):
+    g = _graph()
+    g.nodes["Q1490"]["lat"] = "north"
+    path = tmp_path / "net.graphml"
+    nx.write_graphml(g, path)
+    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if 'id="Q1490"' in text)
+    with pytest.raises(nw.NetworkFileError, match=rf"net\.graphml:{line}: column 'lat': node 'Q1490': 'north' is not a valid lat"):
+        nw.read_network(path)
