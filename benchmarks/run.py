@@ -197,7 +197,7 @@ def _check(results, what: str) -> None:
 
 
 def bench_study(repeats: int, warmup: int, workers: int = 2) -> Row:
-    from studylib.runner import run_many, run_study
+    from studylib.batch import run_many, run_study
 
     n = len(study_notebooks())
     with tempfile.TemporaryDirectory(prefix="bench-study-") as tmp:
@@ -229,7 +229,7 @@ def bench_study(repeats: int, warmup: int, workers: int = 2) -> Row:
 
 def bench_batch(repeats: int, warmup: int, n_ties: int = 8) -> Row:
     from studylib import load_bundle
-    from studylib.runner import run_batch
+    from studylib.batch import run_batch
 
     ties = load_bundle().tie_ids()[:n_ties]
     failed: dict[str, str] = {}

@@ -18,7 +18,8 @@ import run as bench  # noqa: E402
 
 ANALYSIS_LIBRARIES = {"pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "scipy", "patsy"}
 # What the study notebooks reach through studylib while they analyse and plot (and check their parameters).
-ANALYSIS_MODULES = ("study", "charts", "models", "panel", "metrics", "select", "bundle", "parameters", "codebook")
+ANALYSIS_MODULES = ("study", "charts", "models", "panel", "metrics", "select", "bundle", "read", "read_arrow", "validate",
+                    "handover", "parameters", "codebook")
 
 
 def _imports(source: str) -> set[str]:
@@ -80,7 +81,7 @@ def test_floor_notebook_imports_what_the_study_notebooks_import(tmp_path):
 
 
 def test_floor_notebook_runs_through_the_runner(tmp_path):
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     result = run_notebook(bench.floor_notebook(tmp_path / "nb" / "floor_0.ipynb"), out=tmp_path / "out")
     assert result.ok, result.error

@@ -109,7 +109,7 @@ def _jupyter() -> str:
 
 def _workbench_copy(root: Path, out: Path) -> Path:
     """A copy of explore.ipynb whose snapshot goes to ``out``: the project's notebook and outputs stay untouched."""
-    from studylib.runner import kernel_name
+    from studylib.kernel import kernel_name
 
     nb = nbformat.read(NOTEBOOKS_DIR / "explore.ipynb", as_version=4)
     params = next(c for c in nb.cells if c.cell_type == "code")
@@ -170,7 +170,7 @@ def lab(browser, tmp_path):
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "lab-settings")),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces")}
-    from studylib.runner import kernel_name
+    from studylib.kernel import kernel_name
 
     log = tmp_path / "lab.log"
     token = secrets.token_hex(16)
@@ -209,7 +209,7 @@ def _start_session(lab: Lab, notebook: str) -> str:
     Lab attaches to this session when the notebook opens, instead of racing to start (and replace) a kernel of
     its own while "Run All" is already queued.
     """
-    from studylib.runner import kernel_name
+    from studylib.kernel import kernel_name
 
     session = _api(lab, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
                                           "kernel": {"name": kernel_name()}})
@@ -290,7 +290,7 @@ def test_workbench_in_jupyterlab(browser, lab, tmp_path):
 
 
 def test_report_opens_offline_with_every_figure_drawn(browser, tmp_path):
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     result = run_notebook("pair_profile", {}, out=tmp_path / "out")
     assert result.ok, result.error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import pandas as pd
 import pytest
 from bundles import base_rows, write_bundle
@@ -106,7 +108,7 @@ def test_missing_column_is_an_error_and_unknown_column_a_warning(tmp_path):
     rows = base_rows()
     for r in rows["activities"]:
         r["mood"] = "happy"
-    with pytest.warns(studylib.bundle.DataWarning, match="column 'mood': unknown column"):
+    with pytest.warns(studylib.DataWarning, match="column 'mood': unknown column"):
         load_bundle(write_bundle(tmp_path / "c", rows))
 
 
@@ -210,7 +212,7 @@ def test_missing_folder_is_a_study_error(tmp_path):
 
 
 def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tmp_path):
-    from studylib.bundle import HANDOVER_DIR, hand_over, handed_over
+    from studylib.handover import HANDOVER_DIR, hand_over, handed_over
 
     base = write_bundle(tmp_path / "b")
     layer = tmp_path / "mine"
@@ -241,7 +243,7 @@ def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tm
 
 def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkeypatch):
     import studylib.study
-    from studylib.bundle import hand_over
+    from studylib.handover import hand_over
 
     folder = write_bundle(tmp_path / "b")
     out = tmp_path / "run"
@@ -257,3 +259,30 @@ def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkey
     (folder / "ties.csv").write_bytes((folder / "ties.csv").read_bytes() + b"\n")
     with pytest.raises(AssertionError, match="validated again"):
         studylib.open_study("pair_profile", tie="alpha-beta", data_dirs=[folder], output_dir=str(out))
+
+
+def test_validate_bundle_returns_a_named_result_and_raises_nothing(tmp_path):
+    from studylib import ValidationResult, validate_bundle
+
+    rows = base_rows()
+    rows["activities"][1]["sector"] = "educaton"
+    for r in rows["activities"]:
+        r["mood"] = "happy"
+    found = validate_bundle(write_bundle(tmp_path / "b", rows))
+    assert isinstance(found, ValidationResult)
+    assert [(p.file, p.line, p.column) for p in found.problems] == [("activities.csv", 3, "sector")]
+    assert found.warnings == ["activities.csv:1: column 'mood': unknown column, ignored"]
+    assert sorted(found.tables) == sorted(studylib.codebook.TABLES)
+    assert found.tables["activities"]["sector"].tolist()[1] == "educaton"  # text as read, not typed
+    assert len(found.files) == 5 and all(len(h) == 64 for h in found.files.values())
+
+
+def test_every_table_is_a_declared_property_of_a_bundle(tmp_path):
+    b = load_bundle(write_bundle(tmp_path / "b"))
+    for table in studylib.codebook.TABLES:
+        assert table in vars(studylib.Bundle), table  # declared: typed, and an editor completes it
+        assert typing.get_type_hints(type(vars(studylib.Bundle)[table]).__get__)["return"] is pd.DataFrame
+        assert getattr(b, table) is b.tables[table]
+    assert "__getattr__" not in vars(studylib.Bundle)
+    with pytest.raises(AttributeError):
+        b.activites  # noqa: B018 - a misspelt table is an error, not a table

@@ -1,4 +1,5 @@
-"""Charts: each returns a figure with a data-built source caption; saved files are byte-identical."""
+"""Charts: each draws into an Axes (its own figure's unless given one) with a data-built source caption; saved files
+are byte-identical."""
 
 from __future__ import annotations
 
@@ -34,17 +35,17 @@ def _check(fig, *expected):
 
 def test_event_charts_name_their_sources(study):
     b, ev = study
-    _check(charts.sector_heatmap(ev, sources=b.sources), "src1 [peer_reviewed]")
-    _check(charts.timeline(ev, sources=b.sources), "src1")
+    _check(charts.sector_heatmap(ev, sources=b.sources).figure, "src1 [peer_reviewed]")
+    _check(charts.timeline(ev, sources=b.sources).figure, "src1")
     sh = shares(ev, by="sector", within="tie_id")
-    _check(charts.sector_shares_chart(sh, caption_data=ev, sources=b.sources), "src1 [peer_reviewed]")
-    _check(charts.people_chart(people_exchanged(ev), caption_data=ev), "src1")
-    _check(charts.axis_balance_chart(axis_balance(ev), caption_data=ev), "src1", "Distance from an even split")
+    _check(charts.sector_shares_chart(sh, caption_data=ev, sources=b.sources).figure, "src1 [peer_reviewed]")
+    _check(charts.people_chart(people_exchanged(ev), caption_data=ev).figure, "src1")
+    _check(charts.axis_balance_chart(axis_balance(ev), caption_data=ev).figure, "src1", "Distance from an even split")
 
 
 def test_timeline_marks_expanded_events(study):
     _, ev = study
-    fig = charts.timeline(ev)
+    fig = charts.timeline(ev).figure
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "expanded (annual-programme assumption)" in labels
     plt.close(fig)
@@ -55,15 +56,15 @@ def test_indicator_charts(study):
     ind = pd.DataFrame({"entity_id": ["c1", "c1"], "indicator": ["trust_index", "centrality"], "value": [0.91, float("nan")],
                         "target": [0.9, 0.95], "target_type": ["at_least", "at_least"], "unit": ["index", "index"],
                         "source_id": ["src1", "src1"]})
-    _check(charts.kpi_chart(ind), "src1")
-    _check(charts.cluster_dotplot(ind.dropna(subset=["value"])), "src1")
-    _check(charts.indicator_chart(ind.dropna(subset=["value"])), "src1")
+    _check(charts.kpi_chart(ind).figure, "src1")
+    _check(charts.cluster_dotplot(ind.dropna(subset=["value"])).figure, "src1")
+    _check(charts.indicator_chart(ind.dropna(subset=["value"])).figure, "src1")
 
 
 def test_coefficient_plot_uses_irr():
     tidy = pd.DataFrame({"term": ["Intercept", "x"], "estimate": [0.1, 0.5], "conf_low": [0.0, 0.2], "conf_high": [0.2, 0.8],
                          "irr": [1.1, 1.65], "irr_low": [1.0, 1.2], "irr_high": [1.2, 2.2]})
-    fig = charts.coefficient_plot(tidy)
+    fig = charts.coefficient_plot(tidy).figure
     assert fig.axes[0].get_xscale() == "log"
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["x"]
     plt.close(fig)
@@ -73,7 +74,7 @@ def test_save_figure_is_byte_identical(study, tmp_path):
     b, ev = study
     digests = []
     for run in ("one", "two"):
-        fig = charts.sector_heatmap(ev, sources=b.sources)
+        fig = charts.sector_heatmap(ev, sources=b.sources).figure
         paths = charts.save_figure(fig, "heat", directory=tmp_path / run)
         plt.close(fig)
         assert [p.suffix for p in paths] == [".png", ".svg"]
@@ -87,7 +88,7 @@ def test_saving_a_chart_draws_it_once_per_file(study, tmp_path, monkeypatch):
     from matplotlib.figure import Figure
 
     b, ev = study
-    fig = charts.timeline(ev, sources=b.sources)  # laid out by tight_layout, like every chart
+    fig = charts.timeline(ev, sources=b.sources).figure  # laid out by tight_layout, like every chart
     draws = []
     draw = Figure.draw
     monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(type(renderer).__name__) or draw(self, renderer))
@@ -100,14 +101,14 @@ def test_captions_say_how_many_events_rest_on_the_annual_expansion(study):
     b, ev = study
     assert ev["expanded"].any() and not ev["expanded"].all()  # the fixture has both kinds
     n, total = int(ev["expanded"].sum()), len(ev)
-    with_rows = [charts.sector_heatmap(ev, sources=b.sources),
-                 charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev),
-                 charts.timeline(ev)]
+    with_rows = [charts.sector_heatmap(ev, sources=b.sources).figure,
+                 charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev).figure,
+                 charts.timeline(ev).figure]
     for fig in with_rows:
         assert f"{n} of {total} events come from expanding annual programmes" in fig.caption, fig.caption
         plt.close(fig)
     reported = ev[~ev["expanded"]]
-    fig = charts.sector_heatmap(reported, sources=b.sources)
+    fig = charts.sector_heatmap(reported, sources=b.sources).figure
     assert "expanding" not in fig.caption  # nothing to flag when no count rests on the assumption
     plt.close(fig)
     assert "expanding" not in charts.source_caption(pd.DataFrame({"source_id": ["s1"]}))
@@ -116,7 +117,7 @@ def test_captions_say_how_many_events_rest_on_the_annual_expansion(study):
 def test_cluster_dotplot_keeps_its_legend_off_the_points():
     ind = pd.DataFrame({"entity_id": ["c1", "c1", "c2", "c2"], "indicator": ["centrality", "trust_index"] * 2,
                         "value": [0.8, 0.9, 0.75, 0.85], "unit": ["index"] * 4, "source_id": ["s1"] * 4})
-    fig = charts.cluster_dotplot(ind)
+    fig = charts.cluster_dotplot(ind).figure
     fig.canvas.draw()
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent()
@@ -128,7 +129,7 @@ def test_cluster_dotplot_keeps_its_legend_off_the_points():
 def test_predicted_counts_chart_draws_observed_and_predicted():
     data = pd.DataFrame({"year": [2010, 2011, 2012] * 2, "tie_id": ["a"] * 3 + ["b"] * 3,
                          "activities": [1, 0, 2, 3, 1, 0], "predicted": [0.8, 1.0, 1.2, 2.0, 1.3, 0.9]})
-    fig = charts.predicted_counts_chart(data, caption="Sources: src1.")
+    fig = charts.predicted_counts_chart(data, caption="Sources: src1.").figure
     ax = fig.axes[0]
     assert len(ax.lines) >= 2 and len(ax.collections) >= 1  # one line per tie, observed points
     assert "src1" in fig.caption
@@ -140,17 +141,17 @@ def test_every_chart_draws_a_said_empty_panel_for_no_rows(study):
     none = ev.iloc[0:0]
     indicators = pd.DataFrame(columns=["entity_id", "indicator", "value", "target", "target_type", "unit", "source_id"])
     figures = {
-        "heatmap": charts.sector_heatmap(none),
-        "timeline": charts.timeline(none),
-        "shares": charts.sector_shares_chart(shares(none, by="sector", within="tie_id"), caption_data=none),
-        "people": charts.people_chart(people_exchanged(none), caption_data=none),
-        "axes": charts.axis_balance_chart(axis_balance(none), caption_data=none),
-        "coefficients": charts.coefficient_plot(pd.DataFrame(columns=["term", "estimate", "conf_low", "conf_high"])),
-        "predicted": charts.predicted_counts_chart(pd.DataFrame(columns=["year", "tie_id", "activities", "predicted"])),
-        "summary": charts.summary_chart(pd.DataFrame(columns=["tie_id", "rate_per_year", "continuity", "sources"])),
-        "kpi": charts.kpi_chart(indicators),
-        "clusters": charts.cluster_dotplot(indicators),
-        "indicators": charts.indicator_chart(indicators),
+        "heatmap": charts.sector_heatmap(none).figure,
+        "timeline": charts.timeline(none).figure,
+        "shares": charts.sector_shares_chart(shares(none, by="sector", within="tie_id"), caption_data=none).figure,
+        "people": charts.people_chart(people_exchanged(none), caption_data=none).figure,
+        "axes": charts.axis_balance_chart(axis_balance(none), caption_data=none).figure,
+        "coefficients": charts.coefficient_plot(pd.DataFrame(columns=["term", "estimate", "conf_low", "conf_high"])).figure,
+        "predicted": charts.predicted_counts_chart(pd.DataFrame(columns=["year", "tie_id", "activities", "predicted"])).figure,
+        "summary": charts.summary_chart(pd.DataFrame(columns=["tie_id", "rate_per_year", "continuity", "sources"])).figure,
+        "kpi": charts.kpi_chart(indicators).figure,
+        "clusters": charts.cluster_dotplot(indicators).figure,
+        "indicators": charts.indicator_chart(indicators).figure,
     }
     for name, fig in figures.items():
         body = [t.get_text() for ax in fig.axes for t in ax.texts]
@@ -162,7 +163,7 @@ def test_every_chart_draws_a_said_empty_panel_for_no_rows(study):
 def test_indicators_in_different_units_get_their_own_panels():
     ind = pd.DataFrame({"indicator": ["kiosks", "routes", "share_online"], "value": [5371.0, 5.0, 0.62],
                         "unit": ["count", "count", "percent"], "source_id": ["s1", "s1", "s2"]})
-    fig = charts.indicator_chart(ind)
+    fig = charts.indicator_chart(ind).figure
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["count", "percent"]
     assert [len(ax.patches) for ax in fig.axes] == [2, 1]
     assert fig.axes[0].get_xlim() != fig.axes[1].get_xlim()  # each unit on its own scale
@@ -173,7 +174,7 @@ def test_indicators_in_different_units_get_their_own_panels():
 def test_indicator_labels_sit_outside_the_end_of_negative_bars_too():
     ind = pd.DataFrame({"indicator": ["transfer_time_change", "routes"], "value": [-10.0, 4.0], "unit": ["minutes"] * 2,
                         "source_id": ["s1", "s1"]})
-    fig = charts.indicator_chart(ind)
+    fig = charts.indicator_chart(ind).figure
     fig.canvas.draw()
     ax = fig.axes[0]
     for bar, label in zip(ax.patches, ax.texts):
@@ -189,7 +190,7 @@ def test_axis_balance_groups_share_one_scale_and_report_each_distance(study):
 
     _, ev = study
     table = axis_balance_by_stage(ev.assign(stage="implemented"))
-    fig = charts.axis_balance_chart(table, hue="portfolio", caption_data=ev)
+    fig = charts.axis_balance_chart(table, hue="portfolio", caption_data=ev).figure
     assert len(fig.axes) == 1
     expected = 0.5 * (table.loc[table["portfolio"] == "implemented", "share"] - 0.25).abs().sum()
     assert f"implemented {expected:.2f}" in fig.caption
@@ -201,10 +202,87 @@ def test_bars_of_single_values_carry_no_interval(study):
     _, ev = study
     metrics = pd.DataFrame({"tie_id": ["alpha-beta", "gamma-delta"], "rate_per_year": [1.5, 0.5],
                             "continuity": [0.4, 0.2], "sources": ["src1", "src1"]})
-    figs = [charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev),
-            charts.axis_balance_chart(axis_balance(ev), caption_data=ev),
-            charts.summary_chart(metrics)]
+    figs = [charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev).figure,
+            charts.axis_balance_chart(axis_balance(ev), caption_data=ev).figure,
+            charts.summary_chart(metrics).figure]
     for fig in figs:
         for ax in fig.axes:
             assert [line.get_label() for line in ax.lines if line.get_label() != "even split"] == []
         plt.close(fig)
+
+
+def _single_panel_charts(b, ev):
+    ind = pd.DataFrame({"entity_id": ["c1", "c1"], "indicator": ["trust_index", "centrality"], "value": [0.91, 0.5],
+                        "target": [0.9, 0.95], "target_type": ["at_least", "at_least"], "unit": ["index", "index"],
+                        "source_id": ["src1", "src1"]})
+    tidy = pd.DataFrame({"term": ["Intercept", "x"], "estimate": [0.1, 0.5], "conf_low": [0.0, 0.2], "conf_high": [0.2, 0.8],
+                         "irr": [1.1, 1.65], "irr_low": [1.0, 1.2], "irr_high": [1.2, 2.2]})
+    counts = pd.DataFrame({"year": [2010, 2011] * 2, "tie_id": ["a", "a", "b", "b"], "activities": [1, 0, 2, 3],
+                           "predicted": [0.8, 1.0, 1.2, 2.0]})
+    return {
+        "heatmap": lambda **kw: charts.sector_heatmap(ev, sources=b.sources, **kw),
+        "timeline": lambda **kw: charts.timeline(ev, **kw),
+        "shares": lambda **kw: charts.sector_shares_chart(shares(ev, by="sector", within="tie_id"), caption_data=ev, **kw),
+        "coefficients": lambda **kw: charts.coefficient_plot(tidy, **kw),
+        "predicted": lambda **kw: charts.predicted_counts_chart(counts, **kw),
+        "people": lambda **kw: charts.people_chart(people_exchanged(ev), caption_data=ev, **kw),
+        "axes": lambda **kw: charts.axis_balance_chart(axis_balance(ev), caption_data=ev, **kw),
+        "kpi": lambda **kw: charts.kpi_chart(ind, **kw),
+        "clusters": lambda **kw: charts.cluster_dotplot(ind, **kw),
+        "empty timeline": lambda **kw: charts.timeline(ev.iloc[0:0], **kw),
+    }
+
+
+def test_single_panel_charts_draw_into_a_given_axes_and_return_it(study):
+    b, ev = study
+    for name, draw in _single_panel_charts(b, ev).items():
+        fig, (left, right) = plt.subplots(1, 2)
+        out = draw(ax=right, title="Composed")
+        assert out is right, name
+        assert right.has_data() or right.texts, name  # something was drawn there ...
+        assert not left.has_data() and not left.texts, name  # ... and nowhere else
+        assert right.get_title(loc="left") == "Composed", name
+        assert len(fig.axes) == 2 and not fig.texts, name  # no second figure-level caption in the caller's figure
+        plt.close(fig)
+
+
+def test_single_panel_charts_without_ax_return_the_axes_of_their_own_captioned_figure(study):
+    b, ev = study
+    for name, draw in _single_panel_charts(b, ev).items():
+        before = len(plt.get_fignums())
+        ax = draw()
+        assert isinstance(ax, plt.Axes), name
+        assert len(plt.get_fignums()) == before + 1 and ax.figure.axes == [ax], name  # a new figure of its own
+        assert ax.figure.caption and ax.figure.texts[-1].get_text().startswith(ax.figure.caption[:40]), name
+        plt.close(ax.figure)
+
+
+def test_timeline_colours_by_hue(study):
+    _, ev = study
+    plain = charts.timeline(ev)
+    coloured = charts.timeline(ev, hue="direction")
+    directions = sorted(ev["direction"].astype(str).unique())
+    assert len(directions) > 1  # the fixture has more than one direction
+    legend = coloured.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == directions
+    assert legend.get_title().get_text() == "direction"
+    colours = {tuple(c) for col in coloured.collections for c in col.get_edgecolors()}
+    assert len(colours) == len(directions)  # one colour per direction, whatever the sector
+    plain_colours = {tuple(c) for col in plain.collections for c in col.get_edgecolors()}
+    assert len(plain_colours) == ev["sector"].astype(str).nunique()  # without hue: one colour per row
+    # the key to hollow (expanded) markers stays, as a separate legend
+    texts = [t.get_text() for a in coloured.artists if hasattr(a, "get_texts") for t in a.get_texts()]
+    assert "expanded (annual-programme assumption)" in texts
+    # every event is still counted: the circles' areas add up to the same counts as without hue
+    sizes = lambda ax: sum((s - 40) / 40 for col in ax.collections for s in col.get_sizes())  # noqa: E731
+    assert sizes(coloured) == pytest.approx(sizes(plain)) == len(ev)
+    plt.close(plain.figure)
+    plt.close(coloured.figure)
+
+
+def test_chart_docstrings_have_their_shared_parameters_filled_in():
+    for name in charts.__all__:
+        doc = getattr(charts, name).__doc__
+        assert "{" not in doc and "}" not in doc, name
+    assert "ax : matplotlib.axes.Axes, optional" in charts.timeline.__doc__
+    assert "hue : str, optional" in charts.timeline.__doc__

@@ -10,11 +10,11 @@ import pytest
 from scipy import stats
 from statsmodels.datasets import longley
 
-from studylib import ModelError
-from studylib.models import ModelWarning, choose_count_family, fit_model, lr_test, overdispersion
+from studylib import FitWarning, ModelError
+from studylib.models import choose_count_family, fit_model, lr_test, overdispersion
 
-# Most tests use small data on purpose; the few-observations ModelWarning is tested on its own.
-pytestmark = pytest.mark.filterwarnings("ignore::studylib.models.ModelWarning")
+# Most tests use small data on purpose; the few-observations FitWarning is tested on its own.
+pytestmark = pytest.mark.filterwarnings("ignore::studylib.FitWarning")
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 GLANCE = ["n", "df_model", "df_resid", "loglik", "aic", "deviance", "pearson_chi2_df", "r2"]
@@ -222,7 +222,7 @@ def test_non_convergence_raises():
 def test_small_n_warns_and_records():
     rng = np.random.default_rng(3)
     data = pd.DataFrame({"y": rng.normal(size=15), "x": rng.normal(size=15)})
-    with pytest.warns(ModelWarning, match="15 observations for 2 parameters"):
+    with pytest.warns(FitWarning, match="15 observations for 2 parameters"):
         fit = fit_model(data, "y ~ x")
     assert any("15 observations" in w for w in fit.warnings)
     big = pd.DataFrame({"y": rng.normal(size=40), "x": rng.normal(size=40)})
@@ -232,7 +232,7 @@ def test_small_n_warns_and_records():
 def test_level_with_only_zero_counts_is_flagged():
     data = _counts(n=120).assign(sector=lambda d: np.repeat(list("abcd"), 30))
     data.loc[data["sector"] == "a", "y"] = 0
-    with pytest.warns(ModelWarning, match="30 observations have a fitted mean of almost zero"):
+    with pytest.warns(FitWarning, match="30 observations have a fitted mean of almost zero"):
         fit_model(data, "y ~ C(sector)", "poisson")
     assert fit_model(_counts(n=120), "y ~ x", "poisson").warnings == []
 
@@ -240,7 +240,7 @@ def test_level_with_only_zero_counts_is_flagged():
 def test_dropped_missing_rows_are_reported():
     data = _counts()
     data.loc[:4, "x"] = np.nan
-    with pytest.warns(ModelWarning, match="5 rows with missing values were dropped"):
+    with pytest.warns(FitWarning, match="5 rows with missing values were dropped"):
         fit = fit_model(data, "y ~ x", "poisson")
     assert fit.nobs == len(data) - 5
 

@@ -274,7 +274,7 @@ def test_sampled_controls_are_untied_distinct_pairs(snapshot):
 
 
 def test_notebook_on_a_pairs_file(tmp_path):
-    from studylib.runner import run_notebook
+    from studylib import run_notebook
 
     rows = list(ROWS)
     rng = np.random.default_rng(0)  # enough further ties for the model

@@ -13,7 +13,7 @@ import pytest
 
 from studylib import StudyError, load_bundle
 from studylib.paths import DATA_DIR, PROJECT_ROOT
-from studylib.runner import run_batch
+from studylib.batch import run_batch
 from studylib.scaffold import new_pair
 
 STUDYLIB = [sys.executable, "-m", "studylib"]
@@ -66,7 +66,9 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert scaffold.returncode == 0, scaffold.stderr
     assert f"studylib validate --data {folder}" in scaffold.stdout
     assert {p.name for p in folder.iterdir()} == {"sources.csv", "cities.csv", "ties.csv", "activities.csv",
-                                                  "indicators.csv", "README.md"}
+                                                  "indicators.csv", "findings.csv", "README.md"}
+    header = (folder / "activities.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "actor_type" in header and "stage" in header  # the codebook's coding columns come with the scaffold
     assert "participant_group" in (folder / "README.md").read_text()
     _fill(folder)
     check = subprocess.run([*STUDYLIB, "validate", "--data", str(folder)], capture_output=True, text=True, timeout=120)
@@ -135,9 +137,9 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 
-    from studylib.bundle import HANDOVER_DIR
+    from studylib.handover import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     copy = tmp_path / "nb" / "pair_profile.ipynb"
     copy.parent.mkdir()

@@ -135,3 +135,26 @@ def test_counting_path_gives_exactly_the_groupby_panel(tmp_path_factory, acts, e
         assert fast is not None  # the counting path applies here: compare it, not its fallback, with the reference
         slow = _grouped_panel(data, by=by, end_year=end_year, ties=b.ties, expand_annual=True, levels=None)
         pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("signed", [2013, 2008, None])
+def test_one_window_rule_for_the_panel_and_the_metrics(bundle, signed):
+    """observation_windows (the panel's zeros) and window_start (the metrics' continuity) open a tie's window in the
+    same year: the earlier of its signing year and its first event (window_opens)."""
+    from studylib.metrics import window_start
+    from studylib.panel import observation_windows, window_opens
+
+    ties = bundle.ties.copy()
+    ties["signed_year"] = pd.array([signed] * len(ties), dtype="Int64")
+    events = expand_activities(bundle.activities, end_year=2014)
+    tie = str(events["tie_id"].iloc[0])
+    first_event = int(events.loc[events["tie_id"] == tie, "year"].min())
+    expected = first_event if signed is None else min(first_event, signed)
+    windows = observation_windows(events, key="tie_id", end_year=2014, ties=ties).set_index("tie_id")
+    assert windows.loc[tie, "first_year"] == expected
+    assert window_start(events, ties, tie) == expected
+    assert window_opens(events, key="tie_id", ties=ties).loc[tie] == expected
+    # a tie without events: the panel has no window for it, the metrics open it at its signing year (or nowhere)
+    none = events.iloc[0:0]
+    assert window_start(none, ties, tie) == signed
+    assert tie not in set(observation_windows(none, key="tie_id", end_year=2014, ties=ties)["tie_id"])

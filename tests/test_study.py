@@ -98,3 +98,48 @@ def test_show_leaves_every_kind_of_missing_value_blank():
     data.columns = ["year", "note", "text", "when", "x", "x"]  # a repeated name keeps both columns
     found = re.findall(r"<td[^>]*>(.*?)</td>", _table_html(data), flags=re.S)
     assert found == ["2020", "x", "a", "2020-01-01 00:00:00", "1.50", "3.5", "", "", "", "", "2.25", "4.5"]
+
+
+def test_the_table_formatter_lives_in_tables_and_stays_reachable():
+    from studylib import tables
+
+    assert sl.Table is tables.Table and sl.md_escape is tables.md_escape
+    data = pd.DataFrame({"x": [1.5, 2.25]})
+    assert tables.report_table(data).to_html() == sl.StudyRun.show(data).to_html()
+
+
+def test_save_figure_returns_the_saved_paths_for_a_figure_or_an_axes(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = sl.open_study("pair_profile", tie="surabaya-busan", output_dir=str(tmp_path / "out"))
+    events = run.events()
+    for stem, chart in (("figure", sl.charts.summary_chart(pd.DataFrame({"tie_id": ["t"], "rate_per_year": [1.0],
+                                                                          "continuity": [0.5], "sources": ["s"]}))),
+                        ("axes", sl.charts.timeline(events, sources=run.bundle.sources))):
+        paths = run.save_figure(chart, stem)
+        assert paths == [tmp_path / "out" / "figures" / f"{stem}.png", tmp_path / "out" / "figures" / f"{stem}.svg"]
+        assert all(p.stat().st_size > 1000 for p in paths)
+        plt.close(chart.figure)
+    assert run.figures == [p for stem in ("figure", "axes") for p in (tmp_path / "out" / "figures" / f"{stem}.png",
+                                                                       tmp_path / "out" / "figures" / f"{stem}.svg")]
+
+
+def test_caveats_name_agreed_and_uncertainly_dated_rows_and_sources_include_date_sources(tmp_path):
+    rows = base_rows()
+    rows["sources"].append({**rows["sources"][0], "source_id": "src2", "citation": "Date source"})
+    rows["activities"][1].update(start="2011/2013", until="", stage="implemented", date_source_id="")
+    rows["activities"][3].update(stage="agreed", date_source_id="src2")
+    for act in rows["activities"]:
+        act.setdefault("stage", "implemented")
+        act.setdefault("date_source_id", "")
+    run = sl.open_study("pair_profile", tie="alpha-beta", data_dirs=[write_bundle(tmp_path / "b", rows)],
+                        output_dir=str(tmp_path / "out"))
+    acts = run.bundle.activities
+    caveats = run.caveats_section(acts)
+    assert "**agreed**" in caveats and "a4" in caveats
+    assert "uncertain date" in caveats and "a2" in caveats and "2011/2013" in caveats
+    assert "`src2`" in run.sources_section(acts)
+    assert "agreed, planned and proposed" in run.method_section()

@@ -237,7 +237,7 @@ def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_wid
     """No browser: the notebook runs to the end; the report carries the static figure and a note, not widget space."""
     import re
 
-    from studylib.runner import run_notebook
+    from studylib.execute import run_notebook
 
     result = run_notebook("explore", {"ties": ["medan-gwangju"], "chart": "irr"}, out=tmp_path)
     assert result.ok, result.error

@@ -6,24 +6,29 @@ at once; the plotting, modelling and running names load on first use so that ``s
 
 from importlib import import_module
 
-from .bundle import Bundle, load_bundle, validate_bundle
+from .bundle import Bundle, ValidationResult, load_bundle, validate_bundle
 from .codebook import load_codebook
-from .errors import ModelError, ParameterError, RunError, StudyError, ValidationError
+from .errors import (DataWarning, FitWarning, ModelError, ParameterError, RunError, StudyError, StudyWarning,
+                     ValidationError)
 from .paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "EXPANSION_RULE"],
+    "panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "window_opens", "EXPANSION_RULE"],
     "metrics": ["METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity",
                 "institutionalisation", "continuity", "people_exchanged", "axis_balance", "tie_metrics",
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
-                "axis_balance_by_stage"],
-    "select": ["ties_of", "city_indicators", "tension_years"],
-    "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest", "ModelWarning"],
-    "study": ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown",
-              "claim_check_markdown"],
-    "runner": ["run_notebook", "run_many", "run_batch", "run_study", "RunResult", "export_html"],
+                "axis_balance_by_stage", "metric_definitions"],
+    "select": ["ties_of", "city_indicators", "tension_years", "display_labels"],
+    "compose": ["composition"],
+    "dates": ["year_window", "parse_date", "is_uncertain"],
+    "models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest"],
+    "study": ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"],
+    "tables": ["Table", "md_escape"],
+    "execute": ["run_notebook"],
+    "batch": ["run_many", "run_batch", "run_study"],
+    "render": ["RunResult", "export_html"],
     "scaffold": ["new_pair"],
     "parameters": ["check_parameters", "notebook_parameters", "list_notebooks"],
     "widgets": ["Explorer", "explore"],
@@ -31,8 +36,9 @@ _LAZY = {
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
-    "Bundle", "load_bundle", "validate_bundle", "load_codebook",
+    "Bundle", "ValidationResult", "load_bundle", "validate_bundle", "load_codebook",
     "StudyError", "ValidationError", "ParameterError", "ModelError", "RunError",
+    "StudyWarning", "DataWarning", "FitWarning",
     "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT", "charts", "axis_mapping_table",
     *_WHERE,
 ]

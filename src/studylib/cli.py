@@ -1,6 +1,8 @@
-"""The ``studylib`` command line: validate data, list and run the study notebooks.
+"""The ``studylib`` command line: validate data, scaffold a new pair, list and run the study notebooks.
 
-User errors exit with status 2 and a message, never a traceback.
+Every subcommand is defined here. Each command imports what it runs (bundle, execute, batch) when it runs, so that
+``studylib validate`` starts without the notebook machinery. User errors exit with status 2 and a message, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -8,16 +10,23 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import StudyError, ValidationError
+from .errors import ParameterError, RunError, StudyError, ValidationError
+from .parameters import check_parameters, list_notebooks, notebook_parameters, parse_value, resolve_notebook
+from .paths import DATA_DIR, OUTPUTS_DIR
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    from .render import RunResult
 
 __all__ = ["main"]
 
 
 def _cmd_validate(args) -> int:
     from .bundle import load_bundle
-
-    from .paths import DATA_DIR
 
     dirs = args.data if args.standalone else [DATA_DIR, *args.data]
     with warnings.catch_warnings(record=True) as caught:
@@ -46,6 +55,117 @@ def _cmd_new_pair(args) -> int:
     return 0
 
 
+def _report(results: list[RunResult]) -> int:
+    for r in results:
+        if r.ok:
+            print(f"ok      {r.notebook:<24} {r.slug:<36} {r.seconds:5.1f}s  {r.output_dir}")
+        else:
+            where = f"  (kept: {r.output_dir})" if str(r.output_dir) not in ("", ".") else ""
+            print(f"FAILED  {r.notebook:<24} {r.slug:<36} {r.error}{where}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} rendered, {failed} failed")
+    return 1 if failed else 0
+
+
+def _cmd_run(args) -> int:
+    from .batch import run_batch
+    from .execute import run_notebook
+
+    spec = notebook_parameters(args.notebook)
+    values = {}
+    for name, text in args.param:
+        if name not in spec:
+            check_parameters(args.notebook, {name: text}, spec=spec)  # raises the clear unknown-name error
+        values[name] = parse_value(name, text, spec[name])
+    if not (args.tie or args.all_ties):
+        return _report([run_notebook(args.notebook, values, data_dirs=args.data, out=args.out)])
+    if "tie" not in spec:
+        raise ParameterError(f"{args.notebook} has no 'tie' parameter: --tie and --all-ties need one")
+    if args.all_ties:
+        from .bundle import load_bundle
+
+        ties = load_bundle(DATA_DIR, *args.data).tie_ids()
+    else:
+        ties = list(dict.fromkeys(args.tie))
+    executor = _dask_executor(args.scheduler) if args.scheduler else None
+    results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
+                        executor=executor)
+    code = _report(results)
+    print(f"summary: {Path(args.out or OUTPUTS_DIR).resolve() / resolve_notebook(args.notebook).stem / '_summary'}")
+    return code
+
+
+def _dask_executor(address: str) -> concurrent.futures.Executor:
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RunError("--scheduler needs Dask: pip install 'studylib[dask]'") from None
+    try:
+        return Client(address, timeout=30).get_executor()
+    except OSError as exc:
+        raise RunError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def _cmd_study(args) -> int:
+    from .batch import run_study
+    from .bundle import load_bundle
+
+    load_bundle()  # fail fast, before any kernel, if the data are invalid
+    return _report(run_study(workers=args.jobs, out=args.out))
+
+
+def _cmd_list(args) -> int:
+    from .bundle import load_bundle
+
+    for nb in list_notebooks():
+        print(nb)
+        for name, spec in notebook_parameters(nb).items():
+            print(f"    {name:<14} {spec['inferred_type_name']:<10} default {spec['default']:<40} {spec['help']}")
+    bundle = load_bundle()
+    print("\nTie ids:")
+    for t in bundle.ties.itertuples():
+        print(f"    {t.tie_id:<32} {bundle.tie_label(t.tie_id):<34} {t.tie_type}, {t.status}")
+    return 0
+
+
+def _cmd_agreement(args) -> int:
+    import pandas as pd
+
+    from .agreement import agreement_table, disagreements, load_codings
+
+    variables = [v.strip() for v in args.variables.split(",") if v.strip()]
+    ordinal = [v.strip() for v in args.ordinal.split(",") if v.strip()]
+    if args.resamples < 1:
+        raise StudyError(f"--resamples must be a positive number, not {args.resamples}")
+    codings = load_codings(*args.folders)
+    try:
+        table = agreement_table(codings, variables, ordinal=ordinal, resamples=args.resamples, seed=args.seed)
+    except ValueError as exc:  # an unknown variable is a user's slip here, not a programming error
+        raise StudyError(str(exc)) from None
+    coders = ", ".join(codings)
+    print(f"Agreement of {len(codings)} coders ({coders}); alpha interval: bootstrap over units, "
+          f"{args.resamples} resamples, seed {args.seed}")
+    shown = table.drop(columns=["resamples", "seed"] + ([] if len(codings) == 2 else ["kappa"]))
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
+    differ = disagreements(codings, variables)
+    if len(differ):
+        print(f"\n{len(differ)} disagreements to adjudicate:")
+        with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+            print(differ.to_string(index=False))
+    else:
+        print("\nNo disagreements.")
+    if args.out:
+        out = Path(args.out).expanduser()
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(out, index=False)
+        except OSError as exc:
+            raise StudyError(f"{out}: cannot write ({exc.strerror})") from None
+        print(f"Wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,12 +181,33 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--into", default=None, metavar="DIR", help="folder to create (default: data/local/<a>-<b>/)")
     n.add_argument("--xlsx", action="store_true", help="write spreadsheet (.xlsx) tables instead of CSV")
     n.set_defaults(func=_cmd_new_pair)
-    try:
-        from .runner import add_run_commands
-    except ImportError:  # pragma: no cover - runner not present yet
-        pass
-    else:
-        add_run_commands(sub)
+    r = sub.add_parser("run", help="run one notebook with parameters")
+    r.add_argument("notebook", help="notebook stem (e.g. pair_profile) or path")
+    r.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    r.add_argument("--data", action="append", default=[], metavar="DIR", help="extra bundle folder (repeatable)")
+    r.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    r.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    r.add_argument("--tie", action="append", default=[], metavar="TIE", help="batch: one report per tie (repeatable)")
+    r.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
+    r.set_defaults(func=_cmd_run)
+    s = sub.add_parser("study", help="render every study notebook with its defaults")
+    s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    s.set_defaults(func=_cmd_study)
+    ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
+    ls.set_defaults(func=_cmd_list)
+    a = sub.add_parser("agreement", help="inter-coder agreement (Krippendorff's alpha, Cohen's kappa) of codings")
+    a.add_argument("folders", nargs="+", metavar="DIR",
+                   help="two or more coders' folders, each with an activities.csv (data/ may be one of them)")
+    a.add_argument("--variables", default="sector,activity_type,direction,stage,actor_type",
+                   help="comma-separated activity columns to compare (default: %(default)s)")
+    a.add_argument("--ordinal", default="", metavar="VARS",
+                   help="variables whose vocabulary is ordered (codebook order); the others are nominal")
+    a.add_argument("--out", default=None, metavar="FILE", help="write the per-variable table as CSV")
+    a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
+    a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
+    a.set_defaults(func=_cmd_agreement)
     return parser
 
 

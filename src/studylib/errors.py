@@ -1,10 +1,12 @@
-"""The project's exceptions: every user-facing error derives from :class:`StudyError`."""
+"""The project's exceptions and warnings: every user-facing error derives from :class:`StudyError`, every warning
+from :class:`StudyWarning`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["StudyError", "ValidationError", "ParameterError", "ModelError", "RunError", "Problem"]
+__all__ = ["StudyError", "ValidationError", "ParameterError", "ModelError", "RunError", "Problem", "StudyWarning",
+           "DataWarning", "FitWarning"]
 
 
 class StudyError(Exception):
@@ -45,4 +47,20 @@ class ModelError(StudyError):
 
 
 class RunError(StudyError):
-    """A notebook run failed."""
+    """The notebooks cannot be run as asked (e.g. the Dask scheduler named is out of reach).
+
+    A notebook that fails while it runs is not raised: it is a failed :class:`~studylib.RunResult`, kept for
+    inspection, so that one failure never stops a batch.
+    """
+
+
+class StudyWarning(UserWarning):
+    """Base class of every warning the workbook issues: worth a reader's attention, not an error."""
+
+
+class DataWarning(StudyWarning):
+    """Something in a bundle worth knowing that is not an error (e.g. an unknown column)."""
+
+
+class FitWarning(StudyWarning):
+    """A model was fitted but a reader should know something about it (e.g. few observations)."""

@@ -10,16 +10,27 @@ import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
+from .dates import is_uncertain
 
 __all__ = [
     "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
     "continuity", "people_exchanged", "axis_balance", "tie_metrics", "compare_metrics", "window_start",
+    "metric_definitions", "metrics_long", "common_levels", "culture_profile", "axis_balance_by_stage",
 ]
 
 INSTITUTIONAL_TYPES = {"agreement": "agreements", "office": "offices", "naming": "named_places", "research": "academic_ties"}
 
-#: One-line definition of every metric, from the codebook (printed beside the values in reports).
-METRIC_DEFINITIONS: dict[str, str] = load_codebook().spec["metrics"]
+
+
+def __getattr__(name):
+    if name == "METRIC_DEFINITIONS":  # read from the codebook on first use, not when the module is imported
+        return metric_definitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def metric_definitions(codebook=None) -> dict[str, str]:
+    """One-line definition of every metric, from ``codebook`` (default: the study's; ``Bundle.codebook``)."""
+    return (codebook or load_codebook()).spec["metrics"]
 
 
 def shares(events: pd.DataFrame, *, by: str = "sector", within: str | None = None) -> pd.DataFrame:
@@ -57,12 +68,15 @@ def _sector_shares(events: pd.DataFrame) -> np.ndarray:
     return counts / counts.sum()
 
 
-def shannon_evenness(events: pd.DataFrame) -> float:
-    """Shannon evenness H / ln(K) of sector shares, K = codebook sectors less 'general'; NaN with no events."""
+def shannon_evenness(events: pd.DataFrame, *, codebook=None) -> float:
+    """Shannon evenness H / ln(K) of sector shares, K = codebook sectors less 'general'; NaN with no events.
+
+    ``codebook``: the codebook whose sectors count (``Bundle.codebook``; default: the study's).
+    """
     p = _sector_shares(events)
     if p.size == 0:
         return float("nan")
-    k = len(load_codebook().vocabulary("sector")) - 1
+    k = len((codebook or load_codebook()).vocabulary("sector")) - 1
     return float(-(p * np.log(p)).sum() / np.log(k))
 
 
@@ -113,13 +127,14 @@ def people_exchanged(events: pd.DataFrame, *, by=("tie_id", "direction")) -> pd.
     return out
 
 
-def axis_balance(events: pd.DataFrame) -> pd.DataFrame:
+def axis_balance(events: pd.DataFrame, *, codebook=None) -> pd.DataFrame:
     """Shares of events across Gangnam's four axes and the distance from an even split.
 
     Returns one row per axis (``axis, events, share``) with ``attrs['distance']`` (total-variation distance from
-    25% each). Events whose sector maps to no axis ('general') are left out.
+    25% each). Events whose sector maps to no axis ('general') are left out. ``codebook``: the codebook whose axes
+    count (``Bundle.codebook``; default: the study's).
     """
-    axes = load_codebook().vocabulary("axis")
+    axes = (codebook or load_codebook()).vocabulary("axis")
     counts = events["axis"].astype(object).value_counts().reindex(axes, fill_value=0)
     total = counts.sum()
     share = counts / total if total else counts.astype(float) * np.nan
@@ -129,8 +144,11 @@ def axis_balance(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, unit_id: str, end_year: int,
-                first_year: int | None = None) -> dict:
-    """All metrics for one tie (``unit='tie_id'``) or actor (``unit='actor'``) as a flat dict."""
+                first_year: int | None = None, codebook=None) -> dict:
+    """All metrics for one tie (``unit='tie_id'``) or actor (``unit='actor'``) as a flat dict.
+
+    ``codebook``: the codebook of the data (``Bundle.codebook``; default: the study's).
+    """
     ev = events[events[unit].astype(str) == unit_id]
     acts = activities[activities[unit].astype(str) == unit_id]
     if first_year is None:
@@ -142,45 +160,56 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int((acts["start"].fillna("") == "").sum()),
+        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).sum()),  # incl. EDTF
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
-        "evenness": shannon_evenness(ev),
+        "evenness": shannon_evenness(ev, codebook=codebook),
         "hhi": hhi(ev),
         **reciprocity(ev),
-        **institutionalisation(acts),
+        # a tie is institutionalised only by rows the source ties to the partner (no partner named: direction none)
+        **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
     }
     if unit == "actor":
-        row["axis_distance"] = axis_balance(ev).attrs["distance"]
+        row["axis_distance"] = axis_balance(ev, codebook=codebook).attrs["distance"]
     return row
 
 
-def compare_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, ties: pd.DataFrame, tie_ids, end_year: int) -> pd.DataFrame:
-    """Metrics of several ties side by side (one row per tie), windows opening at each tie's signing year."""
+def compare_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, ties: pd.DataFrame, tie_ids, end_year: int,
+                    codebook=None) -> pd.DataFrame:
+    """Metrics of several ties side by side (one row per tie), windows opening at each tie's signing year.
+
+    ``codebook``: the codebook of the data (``Bundle.codebook``; default: the study's).
+    """
     rows = [
         tie_metrics(events, activities, unit="tie_id", unit_id=tie, end_year=end_year,
-                    first_year=window_start(events, ties, tie))
+                    first_year=window_start(events, ties, tie), codebook=codebook)
         for tie in tie_ids
     ]
     return pd.DataFrame(rows)
 
 
 def window_start(events: pd.DataFrame, ties: pd.DataFrame, tie_id: str) -> int | None:
-    """First year of a tie's window: its signing year or its first event, whichever is earlier (None if neither)."""
-    years = events.loc[events["tie_id"].astype(str) == tie_id, "year"]
-    signed = ties.loc[ties["tie_id"] == tie_id, "signed_year"].dropna()
-    candidates = [int(y) for y in (*years.tolist(), *signed.tolist())]
-    return min(candidates) if candidates else None
+    """First year of a tie's window: its signing year or its first event, whichever is earlier (None if neither).
+
+    The rule is :func:`studylib.panel.window_opens`'s, which also opens the panel's windows.
+    """
+    mine = events.loc[events["tie_id"].astype(str) == tie_id, ["year"]].assign(tie_id=tie_id)
+    first = window_opens(mine, key="tie_id", ties=ties, units=[tie_id]).iloc[0]
+    return None if pd.isna(first) else int(first)
 
 
-def metrics_long(data: pd.DataFrame, *, unit: str = "tie_id") -> pd.DataFrame:
-    """Metrics table turned for reading: one row per metric, one column per tie, plus its definition."""
+def metrics_long(data: pd.DataFrame, *, unit: str = "tie_id", codebook=None) -> pd.DataFrame:
+    """Metrics table turned for reading: one row per metric, one column per tie, plus its definition.
+
+    ``codebook``: where the definitions come from (``Bundle.codebook``; default: the study's).
+    """
+    definitions = metric_definitions(codebook)
     wide = data.set_index(unit).T
     wide.columns.name = None
-    wide.insert(len(wide.columns), "definition", [METRIC_DEFINITIONS.get(m, "") for m in wide.index])
+    wide.insert(len(wide.columns), "definition", [definitions.get(m, "") for m in wide.index])
     return wide.rename_axis("metric").reset_index()
 
 
@@ -203,10 +232,11 @@ def culture_profile(activities: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["activities", "sector"], ascending=[False, True]).reset_index(drop=True)
 
 
-def axis_balance_by_stage(activities: pd.DataFrame, *, include_plans: bool = True) -> pd.DataFrame:
+def axis_balance_by_stage(activities: pd.DataFrame, *, include_plans: bool = True, codebook=None) -> pd.DataFrame:
     """Axis shares of implemented activities and (optionally) of the whole portfolio incl. plans."""
-    parts = [axis_balance(activities[activities["stage"].astype(str) == "implemented"]).assign(portfolio="implemented")]
+    implemented = activities[activities["stage"].astype(str) == "implemented"]
+    parts = [axis_balance(implemented, codebook=codebook).assign(portfolio="implemented")]
     if include_plans:
-        parts.append(axis_balance(activities).assign(portfolio="incl. planned and proposed"))
+        parts.append(axis_balance(activities, codebook=codebook).assign(portfolio="incl. agreed, planned and proposed"))
     out = pd.concat(parts, ignore_index=True)
     return out[["portfolio", "axis", "events", "share"]].rename(columns={"events": "activities"})

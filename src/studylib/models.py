@@ -24,10 +24,10 @@ from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning, HessianInversionWarning, PerfectSeparationError, PerfectSeparationWarning,
 )
 
-from .errors import ModelError
+from .errors import FitWarning, ModelError
 
 __all__ = [
-    "FAMILIES", "ModelWarning", "ModelResult", "LRTest", "fit_model", "choose_count_family", "overdispersion",
+    "FAMILIES", "ModelResult", "LRTest", "fit_model", "choose_count_family", "overdispersion",
     "lr_test",
 ]
 
@@ -40,10 +40,6 @@ FAMILY_NAMES = {"ols": "OLS", "poisson": "Poisson", "negbin": "negative binomial
 # Formulas see the data's columns and numpy as ``np`` -- never the local variables of this module.
 FORMULA_ENV = {"np": np}
 _MISSING_NAME = re.compile(r"name '([^']+)' is not defined|`([^`]+)` is not present")
-
-
-class ModelWarning(UserWarning):
-    """A model was fitted but a reader should know something about it (e.g. few observations)."""
 
 
 @dataclass(repr=False, eq=False)
@@ -213,7 +209,7 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
 
     Warns
     -----
-    ModelWarning
+    FitWarning
         When rows were dropped for missing values, there are fewer than 10 observations per parameter, there
         are fewer than 20 clusters, or a count model fits some observations as surely zero (a level with only
         zero counts); the same sentences are kept in ``ModelResult.warnings``.
@@ -239,7 +235,7 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
     if family in COUNT_FAMILIES:
         notes += _zero_cells(result)
     for note in notes:
-        warnings.warn(note, ModelWarning, stacklevel=2)
+        warnings.warn(note, FitWarning, stacklevel=2)
     return ModelResult(family=family, formula=formula, result=result, warnings=notes)
 
 

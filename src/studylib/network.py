@@ -678,36 +678,35 @@ def compare_partners(first: tuple[Network, pd.DataFrame], second: tuple[Network,
 # ------------------------------------------------------------------------------------------------- charts
 
 
-def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = "", title: str | None = None):
-    """Horizontal bars of ties per country pair: the ``top`` pairs plus the highlighted ones (drawn in colour)."""
-    import matplotlib.pyplot as plt
+def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = "", title: str | None = None, ax=None):
+    """Horizontal bars of ties per country pair: the ``top`` pairs plus the highlighted ones (drawn in colour).
 
-    from .charts import _finish
+    Returns the Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
+    """
+    from .figures import _axes, _finish
 
     show = pd.concat([pairs.head(top), pairs[pairs["highlighted"]]]).drop_duplicates(["country_a", "country_b"])
     show = show.sort_values("ties")
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(show) + 1.6))
-    colors = np.where(show["highlighted"], "C1", "0.6")
-    ax.barh(show["pair"], show["ties"], color=colors)
+    ax, own = _axes(ax, (7.5, 0.28 * len(show) + 1.6))
+    ax.barh(show["pair"], show["ties"], color=np.where(show["highlighted"], "C1", "0.6"))
     for y, (n, rate) in enumerate(zip(show["ties"], show["ties_per_1000_pairs"])):
         ax.text(n, y, f" {n:,}" + (f"  ({rate:.2f} per 1,000 city pairs)" if rate == rate else ""), va="center", fontsize=7.5)
     ax.set_xlabel("ties in the network")
     ax.set_ylabel("")
     ax.margins(x=0.35)
-    return _finish(fig, caption, title=title)
+    return _finish(ax, caption, title=title, own=own)
 
 
-def ties_map(net: Network, nodes, *, labels: dict | None = None, caption: str = "", title: str | None = None):
+def ties_map(net: Network, nodes, *, labels: dict | None = None, caption: str = "", title: str | None = None, ax=None):
     """The given nodes' ties drawn as straight lines on longitude/latitude axes over every city as a grey dot.
 
-    No base map is drawn (nothing is downloaded): the network's own cities outline the inhabited world.
+    No base map is drawn (nothing is downloaded): the network's own cities outline the inhabited world. Returns the
+    Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
     """
-    import matplotlib.pyplot as plt
-
-    from .charts import _finish
+    from .figures import _axes, _finish
 
     c = net.cities
-    fig, ax = plt.subplots(figsize=(9, 5.6))
+    ax, own = _axes(ax, (9, 5.6))
     ax.scatter(c["lon"], c["lat"], s=1, color="0.75", linewidths=0)
     lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
     for i, node in enumerate(nodes):
@@ -725,7 +724,7 @@ def ties_map(net: Network, nodes, *, labels: dict | None = None, caption: str = 
     ax.set_aspect("equal")
     if len(nodes):
         ax.legend(loc="lower left", fontsize=7.5, title="city (partners)", title_fontsize=7.5)
-    return _finish(fig, caption, title=title)
+    return _finish(ax, caption, title=title, own=own)
 
 
 def network_credit(net: Network) -> str:

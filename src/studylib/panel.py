@@ -16,7 +16,8 @@ import pandas as pd
 from .codebook import load_codebook
 from .errors import ParameterError
 
-__all__ = ["add_frames", "expand_activities", "activity_panel", "observation_windows", "EXPANSION_RULE"]
+__all__ = ["add_frames", "expand_activities", "activity_panel", "observation_windows", "window_opens", "at_stages",
+           "EXPANSION_RULE"]
 
 EXPANSION_RULE = (
     "Annual programmes are expanded to one event per year from their start year to the last year the source "
@@ -88,11 +89,7 @@ class _Expansion:
         self.end_year, self.expand_annual = end_year, expand_annual
         data["sector"]  # noqa: B018 - the frames need it: fail here, as add_frames does, when it is missing
         self._frames: dict[str, np.ndarray] = {}
-        keep = np.ones(len(data), dtype=bool)
-        if "stage" in data.columns:
-            stage_codes, stage_values = _codes(data["stage"])
-            wanted = list(stages)
-            keep = _lookup(stage_values, lambda v: v in wanted, "implemented" in wanted)[stage_codes].astype(bool)
+        keep = at_stages(data, stages=stages)
         has_start = data["start_year"].notna().to_numpy(dtype=bool)
         dated = np.flatnonzero(keep & has_start)
         every = len(dated) == len(data)
@@ -161,6 +158,18 @@ class _Expansion:
         return events
 
 
+def at_stages(data: pd.DataFrame, *, stages=IMPLEMENTED) -> np.ndarray:
+    """Which activities are at one of ``stages`` (a boolean array); a missing stage counts as implemented.
+
+    The stage filter of :func:`expand_activities`: by default only what the sources report as implemented.
+    """
+    if "stage" not in data.columns:
+        return np.ones(len(data), dtype=bool)
+    stage_codes, stage_values = _codes(data["stage"])
+    wanted = list(stages)
+    return _lookup(stage_values, lambda v: v in wanted, "implemented" in wanted)[stage_codes].astype(bool)
+
+
 def expand_activities(data: pd.DataFrame, *, end_year: int, expand_annual: bool = True,
                       stages=IMPLEMENTED) -> pd.DataFrame:
     """One row per event: once-activities in their start year, annual ones in every year they ran.
@@ -191,13 +200,27 @@ def observation_windows(events: pd.DataFrame, *, key: str, end_year: int, ties: 
     The window opens at the tie's signing year or its first event, whichever is earlier (for ``key='tie_id'``
     with ``ties`` given), otherwise at the first event; it closes at ``end_year``.
     """
-    first = events.groupby(key, observed=True)["year"].min()
-    if key == "tie_id" and ties is not None:
-        signed = ties.set_index("tie_id")["signed_year"].astype("Float64")
-        first = pd.concat([first.astype("Float64"), signed.reindex(first.index)], axis=1).min(axis=1)
+    first = window_opens(events, key=key, ties=ties)
     out = pd.DataFrame({"first_year": first.astype("int64"), "last_year": int(end_year)})
     out = out[out["first_year"] <= out["last_year"]]
     return out.rename_axis(key).reset_index()
+
+
+def window_opens(events: pd.DataFrame, *, key: str, ties: pd.DataFrame | None = None, units=None) -> pd.Series:
+    """First year of each unit's observation window: the one rule behind :func:`observation_windows` and
+    :func:`studylib.window_start`.
+
+    A window opens at the unit's first event or, for ``key='tie_id'`` with ``ties`` given, at the tie's signing
+    year when that is earlier. ``units`` lists the units wanted (default: those with events); a unit with neither
+    an event nor a signing year gets a missing value.
+    """
+    first = events.groupby(key, observed=True)["year"].min()
+    if units is not None:
+        first = first.set_axis(first.index.astype(object)).reindex(list(units))
+    if key == "tie_id" and ties is not None:
+        signed = ties.set_index("tie_id")["signed_year"].astype("Float64")
+        first = pd.concat([first.astype("Float64"), signed.reindex(first.index)], axis=1).min(axis=1)
+    return first
 
 
 PANEL_COLUMNS = ["activities", "expanded", "participants", "participants_known"]

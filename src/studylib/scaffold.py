@@ -9,10 +9,9 @@ from pathlib import Path
 from .codebook import TABLES, load_codebook
 from .errors import StudyError
 from .paths import DATA_DIR
+from .validate import SLUG_RE
 
 __all__ = ["new_pair", "bundle_readme", "next_commands", "EXAMPLE_ROWS"]
-
-SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 #: One filled-in example per table, shown in the folder's README (not written into the tables).
 EXAMPLE_ROWS = {
@@ -27,15 +26,19 @@ EXAMPLE_ROWS = {
                    "title": "Student exchange", "sector": "education", "activity_type": "exchange_programme",
                    "start": "2010-07", "end": "", "recurrence": "annual", "until": "2015", "direction": "a_to_b",
                    "participants": "20", "participant_group": "students", "institution": "",
-                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported"},
+                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported",
+                   "actor_type": "government"},
     "indicators": {"entity_id": "bandung", "entity_type": "city", "indicator": "sister_cities", "value": "12",
                    "unit": "count", "year": "2020", "target": "", "source_id": "smith-2024", "locator": "Table 2"},
+    "findings": {"finding_id": "bsw-f01", "entity_id": "bandung-suwon", "entity_type": "tie", "kind": "challenge",
+                 "theme": "language_difference", "statement": "Language differences hamper communication.",
+                 "source_id": "smith-2024", "locator": "Section 5"},
 }
 
 
 def _header(table: str) -> list[str]:
     cb = load_codebook()
-    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "note", "target_type", "certainty")]
+    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "actor_type", "note", "target_type", "value_kind", "certainty")]
     return list(cb.columns(table)) + [c for c in optional if c not in cb.columns(table)]
 
 
@@ -48,7 +51,7 @@ def _known_cities() -> dict[str, dict]:
 def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: bool = False) -> Path:
     """Create a bundle folder for the tie ``<city_a>-<city_b>``.
 
-    The folder holds the five tables with their headers, a row for each city (copied from the study data when it
+    The folder holds the six tables with their headers, a row for each city (copied from the study data when it
     already knows the city, else a row to fill), one tie row to fill, and a README explaining every column.
 
     Parameters
@@ -66,7 +69,7 @@ def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: 
         The new folder.
     """
     for c in (city_a, city_b):
-        if not SLUG.match(c):
+        if not re.match(SLUG_RE, c):
             raise StudyError(f"'{c}' is not a city id: use lower-case ASCII letters and digits joined by '_' (e.g. new_york)")
     if city_a == city_b:
         raise StudyError("a tie needs two different cities")
@@ -122,7 +125,9 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
         "This folder is layered on top of the study's own data (which is never edited). Fill the tables, one row",
         "per fact, each citing a `source_id` from `sources.csv` and a `locator` (a section heading or a short quoted",
         "phrase) so every number in the reports can be traced. Never invent a date or number: write dates at the",
-        "precision the source gives (`2010`, `2010-07`, `2010-07-15`) and leave unknown values empty.",
+        "precision the source gives (`2010`, `2010-07`, `2010-07-15`), a loosely bounded one in EDTF (`2007/2023`,",
+        "`../2008`, `2008/..`, `2011~`), and leave unknown values empty. Fill `actor_type` (who organises or carries",
+        "out each activity, as the source names it) and `stage` (implemented, agreed, planned, proposed).",
         "",
     ]
     if known_cities:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["ties_of", "city_indicators", "tension_years"]
+__all__ = ["ties_of", "city_indicators", "tension_years", "display_labels"]
 
 
 def ties_of(ties: pd.DataFrame, city: str) -> list[str]:
@@ -12,13 +12,30 @@ def ties_of(ties: pd.DataFrame, city: str) -> list[str]:
     return sorted(ties.loc[(ties["city_a"] == city) | (ties["city_b"] == city), "tie_id"])
 
 
-def city_indicators(indicators: pd.DataFrame, *, city: str) -> pd.DataFrame:
-    """Indicators of a city and of its programmes (entity ids ``<city>`` or ``<city>_...``)."""
+def city_indicators(indicators: pd.DataFrame, *, city: str, cities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicators of a city and of its programmes (entity ids ``<city>`` or ``<city>_...``).
+
+    With ``cities`` (``Bundle.cities``) the national figures of the city's country (``entity_type == 'country'``)
+    are added after them, so a report can show them as national context, labelled by their ``entity_id``.
+    """
     ids = indicators["entity_id"].astype(str)
-    return indicators[(ids == city) | ids.str.startswith(f"{city}_")].reset_index(drop=True)
+    mine = (ids == city) | ids.str.startswith(f"{city}_")
+    if cities is not None and "entity_type" in indicators.columns:
+        country = cities.loc[cities["city_id"] == city, "country"]
+        if len(country):
+            national = (indicators["entity_type"].astype(str) == "country") & (ids == str(country.iloc[0]))
+            return pd.concat([indicators[mine], indicators[national]]).reset_index(drop=True)
+    return indicators[mine].reset_index(drop=True)
 
 
 def tension_years(indicators: pd.DataFrame, *, tie: str) -> pd.DataFrame:
     """Cited, dated bilateral-tension episodes of a tie (indicator ``bilateral_tension`` with value > 0)."""
     rows = indicators[(indicators["entity_id"] == tie) & (indicators["indicator"] == "bilateral_tension")]
     return rows[rows["year"].notna() & (rows["value"].fillna(0) > 0)][["year", "value", "source_id", "locator"]]
+
+
+def display_labels(bundle) -> dict:
+    """Display names of a bundle's ties and cities by id (e.g. 'Surabaya–Busan', 'Seoul'), for charts and menus."""
+    out = {t: bundle.tie_label(t) for t in bundle.tie_ids()}
+    out.update(dict(zip(bundle.cities["city_id"], bundle.cities["name"])))
+    return out

@@ -6,134 +6,26 @@ so the notebook reads like a short paper and all logic lives (and is tested) her
 
 from __future__ import annotations
 
-import html
-import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .bundle import Bundle, handed_over, load_bundle
+from . import sections
+from .bundle import Bundle, load_bundle
 from .errors import ModelError
-from .panel import EXPANSION_RULE, expand_activities
+from .handover import handed_over
+from .outputs import show_png, write_figure, write_table
+from .panel import expand_activities
 from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
-from .provenance import package_versions, git_state
+from .select import display_labels
+from .tables import Table, md_code, md_escape, report_table
 
-__all__ = ["StudyRun", "Table", "ModelReport", "open_study", "md_escape", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
+# Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
+__all__ = ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
-ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
+ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
-
-
-def md_escape(text) -> str:
-    """Escape a data string for Markdown text: no tag, script or Markdown syntax survives."""
-    s = html.escape(str(text), quote=False).replace("\\", "\\\\")
-    for ch in "`*_{}[]()#+!|~":
-        s = s.replace(ch, "\\" + ch)
-    return s
-
-
-def md_code(text) -> str:
-    """A data string as a Markdown code span (shown literally; backticks cannot close it early)."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
-
-
-MAX_CAVEATS = 40
-
-
-def _some(ids: list, limit: int = 30) -> str:
-    """Comma-separated escaped ids, at most ``limit`` of them and a count of the rest."""
-    text = ", ".join(md_escape(i) for i in ids[:limit])
-    return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
-
-
-NUMERICAL_ZERO = 1e-9  # below this an estimate is round-off (e.g. 1e-16 for an effect that is zero in theory)
-P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
-MAX_DECIMALS = 3
-
-
-def _is_float(value) -> bool:
-    return isinstance(value, (float, np.floating)) and value == value  # NaN is missing, not a number
-
-
-def _tiny(value: float, *, p_value: bool) -> bool:
-    """A real value too small to show at ``MAX_DECIMALS`` decimals (shown with two significant digits instead)."""
-    return 0 < abs(value) < 10 ** -MAX_DECIMALS and (p_value or abs(value) >= NUMERICAL_ZERO)
-
-
-def _decimals(values: list, *, p_value: bool) -> int:
-    """Decimals for a column's floats: p-values 3; otherwise as many as its most precise value needs, at most 3.
-
-    A column of whole numbers reads as integers, a percentage coded as 99.9 keeps one decimal, and an estimate of
-    exactly 1 beside 0.851 reads 1.000.
-    """
-    if p_value:
-        return MAX_DECIMALS
-    shown = [f"{v:.{MAX_DECIMALS}f}".rstrip("0") for v in values if np.isfinite(v) and not _tiny(v, p_value=False)]
-    return max((len(t) - t.index(".") - 1 for t in shown), default=0)
-
-
-def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -> list[str]:
-    """Display text of one table column: missing values blank, every float of the column to the same decimals
-    (``own_decimals``: each float to the decimals it needs, for values in mixed units, e.g. 4404 people and 99.9 %).
-
-    Values below 0.001 keep two significant digits, so a small real value is not shown as zero; round-off noise
-    below ``NUMERICAL_ZERO`` reads as zero, except in p-value columns, where a tiny p is a result.
-    """
-    values = list(values)
-    column = _decimals([v for v in values if _is_float(v)], p_value=p_value)
-    out = []
-    for value in values:
-        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
-            out.append("")
-        elif not _is_float(value):
-            out.append(str(value))
-        elif _tiny(value, p_value=p_value):
-            out.append(f"{value:.2g}")
-        else:
-            places = _decimals([value], p_value=p_value) if own_decimals else column
-            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{places}f}")
-    return out
-
-
-TABLE_CLASS = "studylib-table"
-# Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
-TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
-               "{text-align: left !important; vertical-align: top !important;}</style>")
-
-
-class Table:
-    """A table as a report shows it (what :meth:`StudyRun.show` returns): text HTML-escaped, no index, numbers
-    formatted for reading; ``caption`` says where the rows not shown are.
-
-    Each column's numbers have one number of decimals (as many as its most precise value needs, at most 3), except
-    the ``own_decimals`` columns, whose numbers each keep their own (values coded in mixed units, e.g. an indicator's
-    ``value`` beside its ``unit``). In a notebook it displays as HTML; :meth:`to_html` gives the same HTML, ``data``
-    the rows shown.
-    """
-
-    def __init__(self, data: pd.DataFrame, *, caption: str = "", own_decimals=()):
-        self.data = data
-        self.caption = caption
-        self.own_decimals = set(own_decimals)
-
-    def to_html(self) -> str:
-        text = pd.DataFrame({j: _column_text(self.data.iloc[:, j], p_value=str(col).lower() in P_VALUE_COLUMNS,
-                                             own_decimals=col in self.own_decimals)
-                             for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
-        text.columns = self.data.columns  # by position: a repeated column name keeps every column
-        table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
-                             justify="left")
-        caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
-        return f"{TABLE_STYLE}\n{caption}{table}"
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __repr__(self) -> str:
-        rows, cols = self.data.shape
-        return f"<Table: {rows} rows x {cols} columns{'; ' + self.caption if self.caption else ''}>"
 
 
 class StudyRun:
@@ -159,34 +51,12 @@ class StudyRun:
 
     @staticmethod
     def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
-        """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise)."""
-        if len(events):
-            return ""
-        undated = int((activities["start"].astype(str) == "").sum())
-        return (f"**No dated events.** None of the {len(activities)} coded activities here has a date the yearly "
-                f"analysis can use ({undated} undated, the others planned or proposed); the charts and the model "
-                "below are empty. The activities are listed under Data.")
+        """Markdown warning a reader when no event is dated (see :func:`studylib.sections.dated_note`)."""
+        return sections.dated_note(events, activities)
 
     def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
-        """The coded activities as a compact reading table: when, what, who, and where in which source."""
-        a = activities
-        when = a["start"].where(a["start"] != "", "undated")
-        annual = a["recurrence"].astype(str) == "annual"
-        until = a["until"].astype("string").fillna("")
-        since = ("from " + a["start"]).where(a["start"] != "", "start undated")
-        when = when.where(~annual, "annual, " + since + until.map(lambda u: f" to {u}" if u else ""))
-        when = when.where(a["end"] == "", when + " to " + a["end"])
-        qualifier = a["participants_qualifier"].astype(object).map({"at_least": "≥ ", "about": "≈ "}).fillna("")
-        people = (qualifier + a["participants"].astype("string").fillna("")).where(a["participants"].notna(), "")
-        out = pd.DataFrame({
-            "id": a["activity_id"], "when": when, "activity": a["title"], "sector": a["sector"].astype(str),
-            "type": a["activity_type"].astype(str), "direction": a["direction"].astype(str), "people": people,
-            "status": a["certainty"].astype(str) + (", " + a["stage"].astype(str)).where(a["stage"].astype(str) != "implemented", ""),
-            "source (locator)": a["source_id"] + " (" + a["locator"] + ")",
-        })
-        if "tie_id" in a.columns and a["tie_id"].nunique() > 1:
-            out.insert(0, "tie", a["tie_id"])
-        return out
+        """The coded activities as a compact reading table (see :func:`studylib.sections.activity_digest`)."""
+        return sections.activity_digest(activities)
 
     def activities(self, *, tie_ids=None, actor=None) -> pd.DataFrame:
         """Coded activities of some ties or of an actor, as a readable table with sources and locators."""
@@ -200,130 +70,58 @@ class StudyRun:
         return out.sort_values(["tie_id", "start", "activity_id"]).reset_index(drop=True)
 
     def labels(self) -> dict:
-        """Display names of ties and cities, looked up in the data."""
-        out = {t: self.bundle.tie_label(t) for t in self.bundle.tie_ids()}
-        out.update(dict(zip(self.bundle.cities["city_id"], self.bundle.cities["name"])))
-        return out
+        """Display names of ties and cities, looked up in the data (see :func:`studylib.display_labels`)."""
+        return display_labels(self.bundle)
 
     # --------------------------------------------------------------------------------------- outputs
-    def save_figure(self, fig, stem: str):
-        """Save ``fig`` under ``figures/`` (PNG + SVG) and show it.
+    def save_figure(self, fig, stem: str) -> list[Path]:
+        """Save ``fig`` (a Figure, or an Axes of one) under ``figures/`` as PNG + SVG, show it, and return the paths.
 
         In a notebook the saved PNG itself is shown (at the figure's on-screen size, with its caption as alt text)
         and the figure is closed, so it is drawn once per file rather than again for the screen, and the report
-        embeds exactly the file in ``figures/``; nothing is returned. Outside IPython ``fig`` is returned.
+        embeds exactly the file in ``figures/``. Outside IPython nothing is shown and the figure stays open.
         """
-        from .charts import save_figure
-
-        paths = save_figure(fig, stem, directory=self.output_dir / "figures")
+        fig = getattr(fig, "figure", fig)  # an Axes drawn into by a chart: save its whole figure
+        paths = write_figure(fig, stem, directory=self.output_dir / "figures")
         self.figures += paths
-        try:
-            from IPython import get_ipython
-        except ImportError:  # pragma: no cover - IPython comes with the notebook stack
-            return fig
-        if get_ipython() is None:
-            return fig
-        import matplotlib.pyplot as plt
-        from IPython.display import Image, display
-
-        alt = ". ".join(t for t in (fig.get_suptitle(), getattr(fig, "caption", "")) if t) or stem
-        display(Image(filename=str(paths[0]), width=round(fig.get_figwidth() * fig.dpi), alt=alt))
-        plt.close(fig)
-        return None
+        show_png(fig, paths[0], stem=stem)
+        return paths
 
     @staticmethod
     def show(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None, own_decimals=()) -> Table:
-        """A table for the report: every text HTML-escaped, no index, one number of decimals per column.
-
-        Long tables show their first ``max_rows`` rows and say where the rest is. ``own_decimals`` names columns of
-        values coded in mixed units, whose numbers each keep their own decimals (see :class:`Table`).
-        """
-        caption = ""
-        if len(data) > max_rows:
-            where = f"tables/{name}.csv" if name else "the table's CSV file"
-            caption = f"First {max_rows} of {len(data):,} rows; every row is in {where}."
-        return Table(data.head(max_rows), caption=caption, own_decimals=own_decimals)
+        """A table for the report (see :func:`studylib.tables.report_table`)."""
+        return report_table(data, max_rows=max_rows, name=name, own_decimals=own_decimals)
 
     def save_table(self, data: pd.DataFrame, name: str, *, view: pd.DataFrame | None = None, own_decimals=()):
         """Write ``data`` to ``tables/<name>.csv`` (UTF-8, no index) and return it (or ``view``) as a :class:`Table`
         (``own_decimals``: see :meth:`show`)."""
         path = self.output_dir / "tables" / f"{name}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
-        clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+        clean = write_table(data, path)
         self.tables.append(path)
         return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
         """Markdown: the sources the rows of ``frames`` cite, with type, reliability and caveats."""
-        src = self.bundle.sources.set_index("source_id")
-        cited = pd.concat([f["source_id"] for f in frames]) if frames else pd.Series(dtype=str)
-        lines = []
-        for sid, n in cited.value_counts().sort_index().items():
-            if sid not in src.index:
-                continue
-            s = src.loc[sid]
-            flag = " **(low reliability: read its numbers as reported claims)**" if s["reliability"] in ("grey", "unverified") else ""
-            lines.append(f"- {md_code(sid)} ({n} rows): {md_escape(s['citation'])} "
-                         f"*{s['source_type']}, {s['reliability']}*{flag}"
-                         + (f" — {md_escape(s['note'])}" if s.get("note") else ""))
-        return "\n".join(lines) or "- (no rows)"
+        return sections.sources_section(self.bundle.sources, *frames)
 
-    def caveats_section(self, activities: pd.DataFrame, ties: pd.DataFrame | None = None) -> str:
+    @staticmethod
+    def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) -> str:
         """Markdown: rows that are disputed, unverified, planned or undated, named one by one."""
-        out = []
-        if ties is not None:
-            for t in ties.itertuples():
-                if str(t.status) in ("disputed", "unverified", "planned"):
-                    out.append(f"- Tie {md_code(t.tie_id)} is **{t.status}**: {md_escape(t.note)}")
-        flagged = activities[(activities["certainty"].astype(str) == "disputed")
-                             | (activities["stage"].astype(str) != "implemented")]
-        for a in flagged.head(MAX_CAVEATS + 1).itertuples():
-            if str(a.certainty) == "disputed":
-                out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **disputed**.")
-            if str(a.stage) != "implemented":
-                out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
-                           "it is left out of yearly counts.")
-        undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
-        if undated:
-            out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
-                       f"out of yearly counts (they still count in composition tables): {_some(undated)}.")
-        if len(out) > MAX_CAVEATS:
-            out = out[:MAX_CAVEATS] + [f"- … and {len(out) - MAX_CAVEATS:,} more (see tables/activities.csv)."]
-        return "\n".join(out) or "- None of the rows shown is disputed, unverified, planned or undated."
+        return sections.caveats_section(activities, ties)
 
     def method_section(self) -> str:
         """Markdown: the assumptions this run made, with their parameter values."""
-        expand = bool(self.params.get("expand_annual", True))
-        rule = EXPANSION_RULE.format(end_year=self.end_year)
-        state = "applied" if expand else "switched off (annual programmes count once, in their start year)"
-        return (f"**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
-                f"`end_year = {self.end_year}`): {rule}\n\n"
-                "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
-                "Years in the window without events count as zeros.\n\n"
-                "**Stage**: only activities the sources report as implemented enter yearly counts; planned and proposed "
-                "ones are shown separately.")
+        return sections.method_section(expand_annual=bool(self.params.get("expand_annual", True)),
+                                       end_year=self.end_year)
 
     def provenance_section(self) -> str:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run."""
-        files = "\n".join(f"- {md_code(os.path.relpath(p, DATA_DIR.parent))} sha256 `{h[:16]}…`"
-                          for p, h in sorted(self.bundle.files.items()))
-        params = ", ".join(md_code(f"{k} = {v!r}") for k, v in self.params.items() if k != "output_dir")
-        versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
-        commit, dirty = git_state()
-        return (f"**Parameters**: {params}\n\n**Data files read**:\n{files}\n\n**Software**: {versions}\n\n"
-                f"**Code**: git commit `{commit}`{' (with uncommitted changes)' if dirty else ''}.\n\n"
-                "The full record (with start and end times) is in this run's `manifest.json`.")
+        return sections.provenance_section(self.bundle.files, self.params)
 
     def tie_section(self, tie_id: str) -> str:
         """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
-        t = self.bundle.ties.set_index("tie_id").loc[tie_id]
-        signed = f"{t['signed']} (precision: {t['signed_precision']})" if t["signed"] else "no date in the sources"
-        return (f"**{md_escape(self.bundle.tie_label(tie_id))}** ({md_code(tie_id)}): {t['tie_type']} tie, "
-                f"formed {md_escape(signed)}; status **{t['status']}**; source {md_code(t['source_id'])}"
-                + (f" — {md_escape(t['locator'])}" if t.get("locator") else "") + ".\n\n"
-                + (f"> {md_escape(t['note'])}" if t["note"] else ""))
+        return sections.tie_section(self.bundle, tie_id)
 
     def count_model(self, data: pd.DataFrame, formula: str, *, family: str = "auto", **options) -> "ModelReport":
         """Fit a count model, or record in plain words why it cannot be estimated honestly.
@@ -430,7 +228,7 @@ def claim_check_markdown(activities: pd.DataFrame) -> str:
 
     lines = []
     for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
-                        ("whole portfolio (incl. planned and proposed)", activities)):
+                        ("whole portfolio (incl. agreed, planned and proposed)", activities)):
         b = axis_balance(part).set_index("axis")
         if b["events"].sum() == 0:
             lines.append(f"- {label}: no activity maps to an axis.")

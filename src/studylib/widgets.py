@@ -1,12 +1,11 @@
 """The interactive workbench: pick ties (or an actor), sectors, years and a chart, and see them update in place.
 
-:class:`Explorer` wraps a few ipywidgets 8 controls around the same functions the reports use
-(:func:`~studylib.expand_activities`, :func:`~studylib.activity_panel`, :func:`~studylib.shares`,
-:func:`~studylib.sector_counts`, :func:`~studylib.choose_count_family` and the charts in
-:mod:`studylib.charts`); there is no second code path. The selection logic is plain Python and testable without a
-browser: :meth:`Explorer.state` is the current selection, :meth:`Explorer.filtered_events` the events it shows,
-:meth:`Explorer.view` the chart, table and message it draws, and :meth:`Explorer.render` writes them into the
-``Output`` widget as ordinary display data (a PNG and an HTML table), replacing what was there.
+:class:`Explorer` is a thin shell of ipywidgets 8 controls over :func:`studylib.views.explorer_view`, a plain
+function from a :class:`~studylib.views.Selection` to the chart, table and message shown, built from the same
+functions the reports use; there is no second code path. :meth:`Explorer.selection` is the current selection,
+:meth:`Explorer.filtered_events` the events it shows, :meth:`Explorer.view` what it draws, and
+:meth:`Explorer.render` writes that into the ``Output`` widget as ordinary display data (a PNG and an HTML table),
+replacing what was there.
 
 The widgets are the workbench; static reports stay the record. Displayed in a notebook, an explorer carries an
 HTML note as its fallback, so an exported report without widget state shows that note instead of blank space.
@@ -18,48 +17,23 @@ import base64
 import html
 import io
 import textwrap
-import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import ModelError, ParameterError, StudyError
+from .errors import StudyError
 from .paths import DATA_DIR
+from .select import display_labels
+from .tables import report_table
+from .views import (CHARTS, ExplorerView, Selection, check_choices, explorer_view, latest_year, model_formula,
+                    select_events)
 
 __all__ = ["Explorer", "ExplorerView", "explore", "CHARTS"]
 
-#: The charts an explorer draws: key -> label shown in the chart menu.
-CHARTS = {
-    "timeline": "Timeline",
-    "shares": "Sector shares",
-    "heatmap": "Heatmap (by sector)",
-    "irr": "IRR plot (count model)",
-}
 UNITS = {"tie_id": "Ties", "actor": "Actor"}
 FALLBACK_HTML = ("<p><em>Interactive explorer (ipywidgets): open this notebook in JupyterLab "
                  "(<code>make lab</code>) to use it. The static figure below is what reports carry.</em></p>")
-
-
-@dataclass
-class ExplorerView:
-    """What an explorer shows for one selection.
-
-    Attributes
-    ----------
-    figure : matplotlib.figure.Figure or None
-        The chart, or None when there is nothing to draw (no events, or a model that cannot be estimated).
-    table : pandas.DataFrame
-        The small table shown under the chart.
-    message : str
-        A plain-language note shown above the chart: a summary of the selection, and the reason when a chart
-        cannot be drawn (e.g. the :class:`~studylib.ModelError` message of the count model).
-    """
-
-    figure: object
-    table: pd.DataFrame
-    message: str
 
 
 class Explorer:
@@ -121,7 +95,7 @@ class Explorer:
         set_study_theme()
         self.bundle = bundle if bundle is not None else self._load([DATA_DIR, *data_dirs])
         self._end_year_option = end_year
-        self.end_year = self._latest_year()  #: last year of the slider and of the annual expansion
+        self.end_year = latest_year(self.bundle.activities, end_year=end_year)  #: last year of the slider and expansion
         self._cache: dict[bool, pd.DataFrame] = {}
         self._hold = 0
         self.renders = 0
@@ -170,16 +144,6 @@ class Explorer:
         """The bundle folders layered over the study data (``--data`` folders and any loaded here)."""
         return [str(d) for d in self.bundle.dirs if Path(d) != DATA_DIR]
 
-    def _latest_year(self) -> int:
-        """``end_year`` as given, else the latest start or 'until' year of an implemented activity."""
-        if self._end_year_option is not None:
-            return int(self._end_year_option)
-        acts = self.bundle.activities
-        if "stage" in acts.columns:
-            acts = acts[acts["stage"].astype(object).fillna("implemented") == "implemented"]
-        years = pd.concat([acts["start_year"], acts["until"]]).dropna()
-        return int(years.max()) if len(years) else pd.Timestamp.today().year
-
     def events(self, *, expand_annual: bool | None = None) -> pd.DataFrame:
         """All events of the bundle up to :attr:`end_year` (cached per expansion setting)."""
         from .panel import expand_activities
@@ -191,10 +155,8 @@ class Explorer:
         return self._cache[expand]
 
     def labels(self) -> dict:
-        """Display names of ties and cities (e.g. 'Surabaya–Busan', 'Seoul')."""
-        out = {t: self.bundle.tie_label(t) for t in self.bundle.tie_ids()}
-        out.update(dict(zip(self.bundle.cities["city_id"], self.bundle.cities["name"])))
-        return out
+        """Display names of ties and cities (e.g. 'Surabaya–Busan', 'Seoul'): :func:`studylib.display_labels`."""
+        return display_labels(self.bundle)
 
     def _fill_options(self) -> None:
         labels = self.labels()
@@ -224,7 +186,7 @@ class Explorer:
         """
         self.bundle = self._load([*self.bundle.dirs, *dirs])
         self._cache = {}
-        self.end_year = self._latest_year()
+        self.end_year = latest_year(self.bundle.activities, end_year=self._end_year_option)
         with self.hold():
             self._fill_options()
             self._set_values(ties=None, actor=None, sectors=(), years=None, chart=self.chart.value)
@@ -262,48 +224,28 @@ class Explorer:
         self.ties.disabled = self.by.value != "tie_id"
         self.actor.disabled = self.by.value != "actor"
 
-    def _check(self, name: str, values, valid) -> list:
-        valid = list(valid)
-        unknown = [v for v in values if v not in valid]
-        if unknown:
-            raise ParameterError(f"unknown {name} {', '.join(map(repr, unknown))}. Valid: {', '.join(map(str, valid))}")
-        return list(values)
-
     def _set_values(self, *, ties=None, actor=None, sectors=None, years=None, chart=None,
                     expand_annual=None) -> None:
         tie_options = [v for _, v in self.ties.options]
         actor_options = [v for _, v in self.actor.options]
-        if isinstance(ties, str):
-            ties = [ties]
-        if isinstance(sectors, str):
-            sectors = [sectors]
+        c = check_choices(ties=ties, actor=actor, sectors=sectors, years=years, chart=chart,
+                          known_ties=self.bundle.tie_ids(), tie_options=tie_options, actor_options=actor_options,
+                          sector_options=self.sectors.options, year_bounds=(self.years.min, self.years.max))
         new: list[tuple] = []
-        if ties is not None:
-            known = self.bundle.tie_ids()
-            self._check("tie id", ties, known)
-            without = [t for t in ties if t not in tie_options]
-            if without:
-                raise ParameterError(f"tie {', '.join(map(repr, without))} has no dated events to explore; "
-                                     f"ties with events: {', '.join(tie_options)}")
-            new += [(self.ties, tuple(ties)), (self.by, "tie_id")]
+        if c["ties"] is not None:
+            new += [(self.ties, c["ties"]), (self.by, "tie_id")]
         elif actor is None and not self.ties.value:
             new.append((self.ties, tuple(tie_options)))
-        if actor is not None:
-            self._check("actor (city id)", [actor], actor_options)
-            new += [(self.actor, actor), (self.by, "actor")]
+        if c["actor"] is not None:
+            new += [(self.actor, c["actor"]), (self.by, "actor")]
         elif self.actor.value is None and actor_options:
             new.append((self.actor, actor_options[0]))  # ready when the user switches to 'Actor'
-        if sectors is not None:
-            new.append((self.sectors, tuple(self._check("sector", sectors, self.sectors.options))))
-        if years is not None:
-            lo, hi = (int(y) for y in years)
-            if not (self.years.min <= lo <= hi <= self.years.max):
-                raise ParameterError(f"years must run from {self.years.min} to {self.years.max} (first <= last), "
-                                     f"not {lo}-{hi}")
-            new.append((self.years, (lo, hi)))
-        if chart is not None:
-            self._check("chart", [chart], CHARTS)
-            new.append((self.chart, chart))
+        if c["sectors"] is not None:
+            new.append((self.sectors, c["sectors"]))
+        if c["years"] is not None:
+            new.append((self.years, c["years"]))
+        if c["chart"] is not None:
+            new.append((self.chart, c["chart"]))
         if expand_annual is not None:
             new.append((self.expand, bool(expand_annual)))
         for widget, value in new:  # everything was checked first: a bad value changes nothing
@@ -350,40 +292,17 @@ class Explorer:
             "data_dirs": list(self.data_dirs),
         }
 
+    def selection(self) -> Selection:
+        """The current selection, as :func:`studylib.views.explorer_view` takes it."""
+        lo, hi = (int(y) for y in self.years.value)
+        return Selection(years=(lo, hi), by=self.by.value, ties=tuple(self.ties.value), actor=self.actor.value,
+                         sectors=tuple(self.sectors.value), chart=self.chart.value)
+
     def filtered_events(self) -> pd.DataFrame:
         """The events the current selection shows: by ties or actor, sectors and years."""
-        s = self.state()
-        ev = self.events()
-        if s["by"] == "tie_id":
-            keep = ev["tie_id"].isin(s["ties"])
-        else:
-            keep = ev["actor"] == s["actor"]
-        if s["sectors"]:
-            keep &= ev["sector"].astype(str).isin(s["sectors"])
-        lo, hi = s["years"]
-        keep &= ev["year"].between(lo, hi)
-        out = ev[keep].reset_index(drop=True)
-        out.attrs.update(ev.attrs, end_year=hi)
-        return out
+        return select_events(self.events(), self.selection())
 
     # ------------------------------------------------------------------------------------------- views
-    def _summary(self, events: pd.DataFrame) -> str:
-        s = self.state()
-        lo, hi = s["years"]
-        who = (", ".join(self.bundle.tie_label(t) for t in s["ties"]) or "no tie") if s["by"] == "tie_id" \
-            else self.labels().get(s["actor"], s["actor"])
-        expanded = int(events["expanded"].sum()) if len(events) else 0
-        n_acts = events["activity_id"].nunique() if len(events) else 0
-        acts = self.bundle.activities
-        chosen = acts["tie_id"].isin(s["ties"]) if s["by"] == "tie_id" else acts["actor"] == s["actor"]
-        if s["sectors"]:
-            chosen &= acts["sector"].astype(str).isin(s["sectors"])
-        undated = int((chosen & acts["start_year"].isna()).sum())
-        return (f"{who}; {', '.join(s['sectors']) or 'all sectors'}; {lo}–{hi}: {len(events)} "
-                f"event{'' if len(events) == 1 else 's'} from {n_acts} coded activit{'y' if n_acts == 1 else 'ies'}"
-                + (f", {expanded} of them added by the annual-expansion rule" if expanded else "") + "."
-                + (f" {undated} undated coded activit{'y is' if undated == 1 else 'ies are'} left out." if undated else ""))
-
     def view(self) -> ExplorerView:
         """The chart, table and message for the current selection (nothing is displayed).
 
@@ -391,64 +310,13 @@ class Explorer:
         -------
         ExplorerView
             ``figure`` is None when no event matches or the count model cannot be estimated; ``message`` then
-            says why in plain words.
+            says why in plain words (see :func:`studylib.views.explorer_view`).
         """
-        from . import charts
-        from .metrics import sector_counts, shares
-
-        events = self.filtered_events()
-        summary = self._summary(events)
-        if events.empty:
-            return ExplorerView(None, pd.DataFrame(), summary + " Nothing to draw: widen the selection.")
-        s = self.state()
-        unit = s["by"]
-        labels = self.labels()
-        sources = self.bundle.sources
-        if s["chart"] == "timeline":
-            fig = charts.timeline(events, sources=sources, title="Events by year and sector")
-            return ExplorerView(fig, sector_counts(events), summary)
-        if s["chart"] == "shares":
-            table = shares(events, by="sector", within=unit)
-            fig = charts.sector_shares_chart(table, by=unit, labels=labels, caption_data=events, sources=sources)
-            return ExplorerView(fig, table, summary)
-        if s["chart"] == "heatmap":
-            fig = charts.sector_heatmap(events, row=unit, labels=labels, sources=sources,
-                                        title=f"Events by {'tie' if unit == 'tie_id' else 'actor'} and sector")
-            return ExplorerView(fig, shares(events, by="sector", within=unit), summary)
-        return self._irr_view(events, summary)
+        return explorer_view(self.bundle, self.events(), self.selection())
 
     def model_formula(self, panel: pd.DataFrame) -> str:
         """``activities ~ C(<unit>) + C(sector)``, keeping only the terms with two or more levels in ``panel``."""
-        unit = self.by.value
-        terms = [f"C({c})" for c in (unit, "sector") if panel[c].nunique() > 1]
-        return "activities ~ " + (" + ".join(terms) if terms else "1")
-
-    def _irr_view(self, events: pd.DataFrame, summary: str) -> ExplorerView:
-        from . import charts
-        from .models import choose_count_family
-        from .panel import activity_panel
-
-        unit = self.by.value
-        lo, hi = self.years.value
-        panel = activity_panel(events, by=[unit, "sector"], end_year=hi,
-                               ties=self.bundle.ties if unit == "tie_id" else None)
-        panel = panel[panel["year"] >= lo].reset_index(drop=True)
-        formula = self.model_formula(panel)
-        if formula.endswith("~ 1"):
-            return ExplorerView(None, pd.DataFrame(), f"{summary} The model {formula!r} was not estimated: choose "
-                                "two or more ties or sectors so there is something to compare.")
-        try:
-            with warnings.catch_warnings(record=True):
-                warnings.simplefilter("always")
-                fit = choose_count_family(panel, formula)
-        except ModelError as exc:
-            return ExplorerView(None, pd.DataFrame(), f"{summary} The model {formula!r} was not estimated. {exc}")
-        tidy = fit.tidy()
-        caption = charts.source_caption(events, sources=self.bundle.sources)
-        fig = charts.coefficient_plot(tidy, caption=caption, title=f"Incidence-rate ratios: {formula}")
-        notes = " ".join([fit.choice or "", *fit.warnings]).strip()
-        cols = [c for c in ("term", "irr", "irr_low", "irr_high", "p_value") if c in tidy.columns]
-        return ExplorerView(fig, tidy[cols], f"{summary} {fit.family} model, n = {fit.nobs}. {notes}".strip())
+        return model_formula(panel, unit=self.by.value)
 
     def figure(self):
         """The current chart as a matplotlib Figure, for a static report (a note figure when there is no chart)."""
@@ -476,8 +344,6 @@ class Explorer:
         """
         import matplotlib.pyplot as plt
 
-        from .study import StudyRun
-
         try:
             v = self.view()
         except StudyError as exc:
@@ -490,7 +356,7 @@ class Explorer:
             png = base64.b64encode(buf.getvalue()).decode("ascii")
             outputs.append(_display_data({"image/png": png, "text/plain": f"<Figure: {self.chart.value}>"}))
         if not v.table.empty:
-            outputs.append(_display_data({"text/html": StudyRun.show(v.table).to_html(),
+            outputs.append(_display_data({"text/html": report_table(v.table).to_html(),
                                           "text/plain": v.table.to_string(index=False)}))
         self.output.outputs = tuple(outputs)
         self.renders += 1

@@ -1,0 +1,121 @@
+"""Render an executed notebook into its run folder: ``report.html`` (no code), ``notebook.html`` (with code) and the
+provenance manifest, then move the folder into place (``<slug>.failed/`` when the run failed)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .execute import _Executed
+
+__all__ = ["RunResult", "export_html", "TEMPLATES_DIR"]
+
+
+@dataclass
+class RunResult:
+    """Outcome of one notebook run."""
+
+    notebook: str
+    slug: str
+    status: str  # "ok" or "failed"
+    output_dir: Path
+    seconds: float
+    error: str = ""
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def export_html(notebook_path: Path, directory: Path) -> list[Path]:
+    """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
+    written = []
+    for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
+        body, _ = exporter.from_notebook_node(nb)
+        path = directory / name
+        path.write_text(_strip_external_scripts(body), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+_LOCAL = threading.local()
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
+
+
+def _exporters() -> tuple:
+    """The two HTML exporters (report without code, notebook with code), built once per thread.
+
+    Building one compiles its Jinja templates (~0.1 s); a worker that renders many notebooks reuses them. They are
+    kept per thread because an exporter is not documented as safe to share between threads (Dask runs jobs in threads).
+    """
+    cached = getattr(_LOCAL, "exporters", None)
+    if cached is None:
+        from nbconvert import HTMLExporter
+
+        cached = tuple(
+            HTMLExporter(template_name="studylib_lab", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                         exclude_input=exclude, exclude_input_prompt=exclude, exclude_output_prompt=exclude,
+                         mathjax_url="", require_js_url="", widget_renderer_url="", jupyter_widgets_base_url="")
+            for exclude in (True, False)
+        )
+        _LOCAL.exporters = cached
+    return cached
+
+
+def _strip_external_scripts(html_text: str) -> str:
+    """Drop ``<script src=...>`` tags: a report must open offline and load nothing from the network."""
+    import re
+
+    return re.sub(r"<script[^>]*\ssrc=[^>]*>\s*</script>", "", html_text, flags=re.IGNORECASE)
+
+
+
+def _render(run: _Executed) -> RunResult:
+    """Export the HTML, stamp the manifest and move the staging folder into place (``<slug>.failed`` on failure)."""
+    from .provenance import write_manifest
+
+    try:
+        t0 = time.perf_counter()
+        status, error = run.status, run.error
+        if status == "ok":
+            try:
+                export_html(run.staging / f"{run.stem}.ipynb", run.staging)
+            except Exception as exc:  # noqa: BLE001
+                status, error = "failed", f"HTML export failed: {exc}"
+        seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
+        write_manifest(
+            run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
+            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
+            start=run.started.isoformat(timespec="seconds"),
+            end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
+            files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
+        )
+    except BaseException:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        raise
+    final = run.dest if status == "ok" else run.dest.parent / f"{run.slug}.failed"
+    _replace(run.staging, final)
+    if status == "ok":
+        shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
+    return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked)
+
+
+def _replace(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing what was there only once the new folder is complete."""
+    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,128 @@
+"""Tables as reports and the explorer show them: escaped text, no index, numbers formatted for reading.
+
+:class:`Table` and :func:`report_table` are shared by :meth:`studylib.StudyRun.show` and the interactive explorer,
+so a number reads the same in a rendered report and in the workbench. :func:`md_escape` and :func:`md_code` make
+data strings safe inside the Markdown the reports write.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Table", "report_table", "md_escape", "md_code", "NUMERICAL_ZERO", "MAX_DECIMALS"]
+
+NUMERICAL_ZERO = 1e-9  # below this an estimate is round-off (e.g. 1e-16 for an effect that is zero in theory)
+P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
+MAX_DECIMALS = 3
+
+TABLE_CLASS = "studylib-table"
+# Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
+TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
+               "{text-align: left !important; vertical-align: top !important;}</style>")
+
+
+def md_escape(text) -> str:
+    """Escape a data string for Markdown text: no tag, script or Markdown syntax survives."""
+    s = html.escape(str(text), quote=False).replace("\\", "\\\\")
+    for ch in "`*_{}[]()#+!|~":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def md_code(text) -> str:
+    """A data string as a Markdown code span (shown literally; backticks cannot close it early)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def _is_float(value) -> bool:
+    return isinstance(value, (float, np.floating)) and value == value  # NaN is missing, not a number
+
+
+def _tiny(value: float, *, p_value: bool) -> bool:
+    """A real value too small to show at ``MAX_DECIMALS`` decimals (shown with two significant digits instead)."""
+    return 0 < abs(value) < 10 ** -MAX_DECIMALS and (p_value or abs(value) >= NUMERICAL_ZERO)
+
+
+def _decimals(values: list, *, p_value: bool) -> int:
+    """Decimals for a column's floats: p-values 3; otherwise as many as its most precise value needs, at most 3.
+
+    A column of whole numbers reads as integers, a percentage coded as 99.9 keeps one decimal, and an estimate of
+    exactly 1 beside 0.851 reads 1.000.
+    """
+    if p_value:
+        return MAX_DECIMALS
+    shown = [f"{v:.{MAX_DECIMALS}f}".rstrip("0") for v in values if np.isfinite(v) and not _tiny(v, p_value=False)]
+    return max((len(t) - t.index(".") - 1 for t in shown), default=0)
+
+
+def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -> list[str]:
+    """Display text of one table column: missing values blank, every float of the column to the same decimals
+    (``own_decimals``: each float to the decimals it needs, for values in mixed units, e.g. 4404 people and 99.9 %).
+
+    Values below 0.001 keep two significant digits, so a small real value is not shown as zero; round-off noise
+    below ``NUMERICAL_ZERO`` reads as zero, except in p-value columns, where a tiny p is a result.
+    """
+    values = list(values)
+    column = _decimals([v for v in values if _is_float(v)], p_value=p_value)
+    out = []
+    for value in values:
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
+            out.append("")
+        elif not _is_float(value):
+            out.append(str(value))
+        elif _tiny(value, p_value=p_value):
+            out.append(f"{value:.2g}")
+        else:
+            places = _decimals([value], p_value=p_value) if own_decimals else column
+            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{places}f}")
+    return out
+
+
+class Table:
+    """A table as a report shows it (what :meth:`StudyRun.show` returns): text HTML-escaped, no index, numbers
+    formatted for reading; ``caption`` says where the rows not shown are.
+
+    Each column's numbers have one number of decimals (as many as its most precise value needs, at most 3), except
+    the ``own_decimals`` columns, whose numbers each keep their own (values coded in mixed units, e.g. an indicator's
+    ``value`` beside its ``unit``). In a notebook it displays as HTML; :meth:`to_html` gives the same HTML, ``data``
+    the rows shown.
+    """
+
+    def __init__(self, data: pd.DataFrame, *, caption: str = "", own_decimals=()):
+        self.data = data
+        self.caption = caption
+        self.own_decimals = set(own_decimals)
+
+    def to_html(self) -> str:
+        text = pd.DataFrame({j: _column_text(self.data.iloc[:, j], p_value=str(col).lower() in P_VALUE_COLUMNS,
+                                             own_decimals=col in self.own_decimals)
+                             for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
+        text.columns = self.data.columns  # by position: a repeated column name keeps every column
+        table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
+                             justify="left")
+        caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
+        return f"{TABLE_STYLE}\n{caption}{table}"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        rows, cols = self.data.shape
+        return f"<Table: {rows} rows x {cols} columns{'; ' + self.caption if self.caption else ''}>"
+
+
+def report_table(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = None, own_decimals=()) -> Table:
+    """A table for the report: every text HTML-escaped, no index, one number of decimals per column.
+
+    Long tables show their first ``max_rows`` rows and say where the rest is (``tables/<name>.csv`` when ``name``
+    is given). ``own_decimals`` names columns of values coded in mixed units, whose numbers each keep their own
+    decimals (see :class:`Table`).
+    """
+    caption = ""
+    if len(data) > max_rows:
+        where = f"tables/{name}.csv" if name else "the table's CSV file"
+        caption = f"First {max_rows} of {len(data):,} rows; every row is in {where}."
+    return Table(data.head(max_rows), caption=caption, own_decimals=own_decimals)
