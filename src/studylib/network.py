@@ -690,10 +690,10 @@ def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = ""
     ax, own = _axes(ax, (7.5, 0.28 * len(show) + 1.6))
     ax.barh(show["pair"], show["ties"], color=np.where(show["highlighted"], "C1", "0.6"))
     for y, (n, rate) in enumerate(zip(show["ties"], show["ties_per_1000_pairs"])):
-        ax.text(n, y, f" {n:,}" + (f"  ({rate:.2f} per 1,000 city pairs)" if rate == rate else ""), va="center", fontsize=7.5)
+        ax.text(n, y, f" {n:,}" + (f" ({rate:.2f} per 1,000 pairs)" if rate == rate else ""), va="center", fontsize=7.5)
     ax.set_xlabel("ties in the network")
     ax.set_ylabel("")
-    ax.margins(x=0.35)
+    ax.margins(x=0.5)  # room for the labels
     return _finish(ax, caption, title=title, own=own)
 
 
