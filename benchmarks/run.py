@@ -8,6 +8,9 @@ Cases (``--only`` takes their names, comma-separated):
 ``batch``     eight pair profiles with ``workers=2`` against ``workers=1`` — target ≥ 1.7× speed-up.
 ``scale``     on a synthetic 1,000,000-activity bundle: panel + count model against a bare pandas groupby-count of
               the same rows (≤ 3×), validation (``load_bundle``, ≤ 10 s) and peak memory (≤ 2 GB, in a subprocess).
+``network``   on a synthetic CSV of 1,000,000 sister-city pairs among 100,000 cities: ``read_network`` (normalise,
+              de-duplicate) + the tie-formation model against ``pandas.read_csv`` of the same file (≤ 5×), and peak
+              memory (≤ 3 GB, in a subprocess).
 ``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
               plotting, modelling or notebook module imported on that path.
 
@@ -32,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate")
+CASES = ("study", "batch", "scale", "validate", "network")
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -47,6 +50,7 @@ HEAVY_MODULES = ("matplotlib", "seaborn", "statsmodels", "scipy", "papermill", "
                  "IPython", "ipykernel", "jupyter_client", "patsy")
 PANEL_FORMULA = "activities ~ C(sector) + C(year)"
 SCALE_ROWS = 1_000_000
+NETWORK_TIES, NETWORK_CITIES = 1_000_000, 100_000
 GIB = 1024 ** 3
 
 
@@ -343,6 +347,63 @@ def bench_scale(repeats: int, warmup: int, rows: int = SCALE_ROWS) -> list[Row]:
     ]
 
 
+# ------------------------------------------------------------------------------------------- 5. network
+
+
+def _network_project(path: str) -> None:
+    from studylib import gravity, network
+
+    network._read_cached.cache_clear()  # measure the reading, not the cache
+    net = network.read_network(path)
+    gravity.fit_tie_model(net, terms=("log_distance_km", "same_country", "same_region"))  # a CSV has no populations
+
+
+def _network_child(path: str, repeats: int, warmup: int) -> dict:
+    """Runs in a subprocess: read + normalise + model against pandas.read_csv of the same file."""
+    import warnings
+
+    import pandas as pd
+    import statsmodels.api  # noqa: F401 - imported once, as in a notebook, not timed
+
+    warnings.simplefilter("ignore")
+    a, b = alternate(lambda: _network_project(path), lambda: pd.read_csv(path), repeats=repeats,
+                     warmup=max(warmup, 1))
+    return {"network": a, "read_csv": b}
+
+
+def _network_memory_child(path: str, floor: str) -> dict:
+    """Runs in a subprocess: one read + model (or, with floor='1', pandas.read_csv alone); this process's peak memory."""
+    import resource
+
+    if floor == "1":
+        import pandas as pd
+
+        pd.read_csv(path)
+    else:
+        _network_project(path)
+    return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def bench_network(repeats: int, warmup: int, ties: int = NETWORK_TIES, cities: int = NETWORK_CITIES) -> list[Row]:
+    from synthetic_network import synthetic_pairs
+
+    with tempfile.TemporaryDirectory(prefix="bench-network-") as tmp:
+        path = synthetic_pairs(Path(tmp) / "pairs.csv", ties, cities)
+        res = _child("network", path, repeats, warmup)
+        memory = _child("network-memory", path, 0)
+        floor = _child("network-memory", path, 1)
+    project, baseline = median(res["network"]), median(res["read_csv"])
+    peak, peak_floor = memory["peak_bytes"] / 2 ** 20, floor["peak_bytes"] / 2 ** 20
+    n = f"{ties:,} pairs, {cities:,} cities"
+    return [
+        Row(f"network read + tie model, {n} vs read_csv", project, baseline, "s", ratio(project, baseline), "<= 5x",
+            ratio(project, baseline) <= 5, "read_network (normalise names and countries, drop self-pairs, de-duplicate) "
+            "+ fit_tie_model(distance, same country, same region) vs pandas.read_csv of the same file", len(res["network"])),
+        Row("network peak memory (read + model) vs read_csv", peak, peak_floor, "MB", ratio(peak, peak_floor),
+            "<= 3072 MB", peak * 2 ** 20 <= 3 * GIB, "ru_maxrss of a fresh subprocess for each", 1),
+    ]
+
+
 # ----------------------------------------------------------------------------------- 4. validate start-up
 
 
@@ -390,6 +451,8 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
             got = bench_scale(repeats, warmup)
         elif name == "validate":
             got = [bench_validate(repeats, warmup)]
+        elif name == "network":
+            got = bench_network(repeats, warmup)
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got
@@ -414,6 +477,10 @@ def main(argv=None) -> int:
             out = _memory_child(rest[0])
         elif mode == "memory-floor":
             out = _memory_floor_child(rest[0])
+        elif mode == "network":
+            out = _network_child(rest[0], int(rest[1]), int(rest[2]))
+        elif mode == "network-memory":
+            out = _network_memory_child(rest[0], rest[1])
         else:
             raise SystemExit(f"unknown child {mode!r}")
         print(json.dumps(out))

@@ -71,6 +71,7 @@ def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
     bundle = _load_bundle_cached(data_dirs)
     checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""},
                                spec=notebook_parameters(path), bundle=bundle)
+    parameters = {name: checked[name] for name in parameters}  # as checked (e.g. a network_file made absolute)
     slug = run_slug(checked)
     root = Path(out).resolve() if out else OUTPUTS_DIR
     dest = root / stem / slug

@@ -175,6 +175,10 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
+    if merged.get("network_file"):  # read now, so a bad file fails before any kernel starts (its path made absolute)
+        from .network import check_network_file
+
+        merged["network_file"] = check_network_file(merged["network_file"])
     if bundle is not None:
         _check_ids(merged, bundle)
     return merged
@@ -202,5 +206,7 @@ def run_slug(values: dict) -> str:
         if name in values:
             v = values[name]
             parts.append("+".join(v) if isinstance(v, list) else v)
+    if values.get("network_file"):  # a run on another network must not replace the default one's outputs
+        parts.append(Path(values["network_file"]).stem)
     slug = "_".join(parts) or "default"
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", slug)[:120]
