@@ -48,10 +48,11 @@ class RunResult:
 
 
 def kernel_name() -> str:
-    """The project's kernel ('studylib', installed into .venv by make) or this interpreter's own 'python3'."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    """The kernel runs start: 'studylib-warm' (forked from a zygote, see :mod:`studylib.warm`) on Linux unless
+    ``--cold-kernels``, else the project's 'studylib' (both installed into .venv by make), else 'python3'."""
+    from .warm import kernel_name as chosen
 
-    return "studylib" if "studylib" in KernelSpecManager().find_kernel_specs() else "python3"
+    return chosen()
 
 
 def export_html(notebook_path: Path, directory: Path) -> list[Path]:
@@ -141,6 +142,10 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
     notebook runs are returned as a failed :class:`RunResult`, never raised.
     """
+    if kernel is None:
+        from .warm import announce
+
+        announce()  # one line when warm kernels are not available here
     return _render(_start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=kernel))
 
 
@@ -356,6 +361,9 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     """
     from tqdm.auto import tqdm
 
+    from .warm import announce
+
+    announce()  # one line when warm kernels are not available here (the workers stay silent)
     workers = workers or os.cpu_count() or 1
     own = executor is None
     if own:
@@ -444,6 +452,7 @@ def _report(results: list[RunResult]) -> int:
 
 
 def _cmd_run(args) -> int:
+    _cold_kernels(args)
     spec = notebook_parameters(args.notebook)
     values = {}
     for name, text in args.param:
@@ -479,7 +488,16 @@ def _dask_executor(address: str) -> cf.Executor:
         raise StudyError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
+def _cold_kernels(args) -> None:
+    """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
+    if getattr(args, "cold_kernels", False):
+        from .warm import COLD_ENV
+
+        os.environ[COLD_ENV] = "1"
+
+
 def _cmd_study(args) -> int:
+    _cold_kernels(args)
     from .bundle import load_bundle
 
     load_bundle()  # fail fast, before any kernel, if the data are invalid
@@ -511,10 +529,12 @@ def add_run_commands(sub) -> None:
     p.add_argument("--tie", action="append", default=[], metavar="TIE", help="batch: one report per tie (repeatable)")
     p.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
+    p.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     p.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)
