@@ -350,7 +350,7 @@ def test_no_process_is_left_behind_when_the_runner_ends(registered, tmp_path, ho
     assert not _wait_gone([kernel, zygote]), f"left behind after the runner {how}"
 
 
-def test_pool_workers_fork_their_kernels_and_leave_nothing(registered, tmp_path):
+def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp_path):
     from studylib.runner import run_many
 
     nb = _notebook(tmp_path / "pool.ipynb",
@@ -363,5 +363,6 @@ def test_pool_workers_fork_their_kernels_and_leave_nothing(registered, tmp_path)
     assert all(r.ok for r in results), [r.error for r in results]
     lines = [_texts(nbformat.read(str(r.output_dir / "pool.ipynb"), as_version=4))[0] for r in results]
     assert all("zygote.py" in line for line in lines)
+    assert len({line.split()[1] for line in lines}) == 1  # the runner's one zygote served both workers
     pids = {int(x) for line in lines for x in line.split()[:2]}
     assert not _wait_gone(pids)

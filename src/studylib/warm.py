@@ -31,7 +31,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Float, List, Unicode
 
 __all__ = ["WarmProvisioner", "WARM_KERNEL", "COLD_KERNEL", "COLD_ENV", "PRELOAD", "kernel_name", "warm_unavailable",
-           "announce", "install_kernel_spec", "forked_kernels", "shutdown_zygotes"]
+           "announce", "install_kernel_spec", "forked_kernels", "prestart", "release", "shutdown_zygotes"]
 
 WARM_KERNEL = "studylib-warm"
 COLD_KERNEL = "studylib"
@@ -127,15 +127,22 @@ def _stable_env(env: dict) -> dict:
     return {k: v for k, v in env.items() if k not in PER_KERNEL_ENV}
 
 
-def _stamp(paths: list[str]) -> tuple:
-    """Modification times of the interpreter's import folders: installing, removing or upgrading a package
-    adds or removes an entry (its ``.dist-info``) in one of them and so changes its time."""
+def _stamp(ready: dict) -> tuple:
+    """What the zygote's imports depend on, as modification times: its import folders (installing, removing or
+    upgrading a package adds or removes an entry, its ``.dist-info``, in one of them) and every file in the folders of
+    the modules it imported from outside installed packages (a project's own code, edited in place)."""
     out = []
-    for p in paths:
+    for p in ready["path"]:
         try:
             out.append((p, os.stat(p or ".").st_mtime_ns))
         except OSError:
             out.append((p, None))
+    for folder in ready.get("sources", []):
+        try:
+            with os.scandir(folder) as entries:
+                out += sorted((e.path, e.stat().st_mtime_ns) for e in entries if e.is_file())
+        except OSError:
+            out.append((folder, None))
     return tuple(out)
 
 
@@ -161,8 +168,31 @@ class Zygote:
         self.error = ""
         self.lock = threading.Lock()
 
+    @property
+    def borrowed(self) -> bool:
+        """Inherited from the process that started it (a pool worker uses its runner's zygote)."""
+        return self.owner != os.getpid()
+
     def alive(self) -> bool:
+        if self.borrowed:
+            try:
+                os.kill(self.proc.pid, 0)
+            except OSError:
+                return False
+            return not self.error
         return self.proc.poll() is None and not self.error
+
+    def _send(self, payload: bytes, fds=()) -> None:
+        """One message on the control socket; it stays non-blocking (pool workers share it with their runner)."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.send_fds(self.ctl, [payload], list(fds)) if fds else self.ctl.send(payload)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.001)
 
     def check_ready(self) -> bool:
         """Whether the imports are done (non-blocking); raises :class:`ZygoteError` if the zygote failed."""
@@ -182,7 +212,7 @@ class Zygote:
                         self.error = f"the zygote could not import its libraries: {data['error']}"
                     else:
                         self.ready = data["ready"]
-                        self.stamp = _stamp(self.ready["path"])
+                        self.stamp = _stamp(self.ready)
             if self.error:
                 raise ZygoteError(self.error)
             return self.ready is not None
@@ -198,18 +228,14 @@ class Zygote:
 
     def stale(self) -> bool:
         """Whether the interpreter's installed packages changed since the zygote imported them."""
-        return self.ready is not None and _stamp(self.ready["path"]) != self.stamp
+        return not self.borrowed and self.ready is not None and _stamp(self.ready) != self.stamp
 
     def fork(self, args: list[str], env: dict, cwd: str) -> "ForkedKernel":
         mine, theirs = socket.socketpair()
         try:
             request = {"op": "fork", "args": args, "env": env, "cwd": cwd, "parent_pid": os.getpid()}
             with self.lock:
-                self.ctl.setblocking(True)
-                try:
-                    socket.send_fds(self.ctl, [json.dumps(request).encode()], [theirs.fileno()])
-                finally:
-                    self.ctl.setblocking(False)
+                self._send(json.dumps(request).encode(), [theirs.fileno()])
         except OSError as exc:
             mine.close()
             raise ZygoteError(f"the zygote did not take the request: {exc}") from None
@@ -221,8 +247,7 @@ class Zygote:
         """Fork no more; the zygote exits once its last kernel has."""
         with self.lock:
             try:
-                self.ctl.setblocking(True)
-                self.ctl.send(json.dumps({"op": "retire"}).encode())
+                self._send(json.dumps({"op": "retire"}).encode())
             except OSError:
                 pass
 
@@ -245,17 +270,24 @@ _FAILED: dict[tuple, str] = {}
 _LOCK = threading.Lock()
 
 
-def _zygote(python_argv: list[str], preload: list[str], env: dict) -> Zygote:
-    """This process's zygote for that interpreter and those imports: started, or replaced when dead or stale."""
+def _zygote(python_argv: list[str], preload: list[str], env: dict, *, same_env: bool = False) -> Zygote:
+    """This process's zygote for that interpreter and those imports: started, or replaced when dead or stale (or,
+    with ``same_env``, imported in another environment)."""
     key = (tuple(python_argv), tuple(preload))
     with _LOCK:
         if key in _FAILED:
             raise ZygoteError(_FAILED[key])
         z = _ZYGOTES.get(key)
+        if z is not None and z.borrowed:
+            if z.alive() and z.env == _stable_env(env):
+                return z
+            _ZYGOTES.pop(key)  # the runner's zygote does not fit this worker: start its own
+            z.ctl.close()
+            z = None
         if z is not None and z.error and z.ready is None:  # it could not import: do not try again in this process
             _FAILED[key] = z.error
             raise ZygoteError(z.error)
-        if z is not None and (not z.alive() or z.stale()):
+        if z is not None and (not z.alive() or z.stale() or (same_env and z.env != _stable_env(env))):
             z.retire()
             _RETIRED.append(z)
             z = None
@@ -274,25 +306,57 @@ def shutdown_zygotes() -> None:
         z.close()
 
 
-def _forget_after_fork() -> None:
-    """In a forked copy of this process (a pool worker): the parent's zygotes are not ours - drop our copies of
-    their sockets, so that the zygote still sees end-of-file when the parent goes."""
-    for z in [*_ZYGOTES.values(), *_RETIRED]:
+def _after_fork_in_child() -> None:
+    """In a forked copy of this process (a pool worker): it may borrow the parent's current zygotes (its copy of
+    the control socket closes when it exits), not the retired ones."""
+    for z in _RETIRED:
         try:
             z.ctl.close()
         except OSError:
             pass
-    _ZYGOTES.clear()
     _RETIRED.clear()
     _FORKED.clear()
     _KILLED.clear()
+
+
+def prestart(env_defaults: dict | None = None) -> Zygote | None:
+    """Start the warm kernels' zygote now, in this process, for pool workers forked from it to share.
+
+    ``env_defaults`` are variables the workers will set where unset (so that their kernels' environment is the
+    zygote's). Returns the zygote (for :func:`release`), or ``None`` when warm kernels are not in use here.
+    """
+    if warm_unavailable() is not None:
+        return None
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(WARM_KERNEL)
+    if "-m" not in spec.argv:
+        return None
+    config = spec.metadata.get("kernel_provisioner", {}).get("config", {})
+    env = {**(env_defaults or {}), **os.environ, **(spec.env or {})}
+    env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
+    try:
+        return _zygote(spec.argv[:spec.argv.index("-m")], list(config.get("preload", PRELOAD)), env, same_env=True)
+    except ZygoteError:
+        return None
+
+
+def release(zygote: Zygote | None) -> None:
+    """End a zygote from :func:`prestart` once its run is over (and the workers that borrowed it have exited)."""
+    if zygote is None or zygote.borrowed:
+        return
+    with _LOCK:
+        for key, z in list(_ZYGOTES.items()):
+            if z is zygote:
+                del _ZYGOTES[key]
+    zygote.close()
 
 
 import atexit  # noqa: E402
 
 atexit.register(shutdown_zygotes)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_after_fork)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _FORKED: list[int] = []  # pids of the kernels this process forked (for tests and the benchmark)
@@ -437,7 +501,8 @@ class WarmProvisioner(LocalProvisioner):
         python_argv, args = cmd[:i], cmd[i + 2:]
         env = dict(kwargs.get("env") or os.environ)
         zygote = _zygote(python_argv, list(self.preload), env)
-        await zygote.wait_ready(self.zygote_timeout)
+        if not zygote.borrowed:  # a borrowed one answers the request once its imports are done
+            await zygote.wait_ready(self.zygote_timeout)
         if _stable_env(env) != zygote.env:
             changed = sorted(k for k in (set(env) | set(zygote.env)) - PER_KERNEL_ENV if env.get(k) != zygote.env.get(k))
             raise ZygoteError(f"its environment differs from the zygote's ({', '.join(changed[:5])})")

@@ -12,7 +12,8 @@ Protocol, on the inherited control socket (a SOCK_SEQPACKET socketpair end):
   carrying one passed descriptor, the kernel's report socket; on it the zygote writes ``{"pid": n}``, the kernel
   writes ``{"up": true}`` once its sockets are bound, and the zygote writes ``{"exit": code}`` when it has reaped it;
 * ``{"op": "retire"}``: fork no more and exit when the last kernel has exited (the environment changed);
-* end of file (the runner exited or was killed), SIGTERM or SIGHUP: kill every kernel's process group, then exit.
+* end of file (the runner exited or was killed), the runner's death (checked every second: pool workers that
+  outlive a killed runner still hold the socket), SIGTERM or SIGHUP: kill every kernel's process group, then exit.
 
 Linux only: it relies on ``os.fork()`` in a single-threaded process. Standard library only until the imports.
 """
@@ -85,7 +86,24 @@ def preload(modules: list[str]) -> dict:
         del os.environ[k]
     gc.collect()
     gc.freeze()  # the imported objects stay out of the kernels' collections: fewer copy-on-write pages
-    return {"seconds": round(time.perf_counter() - t0, 3), "threads": _threads(), "path": sys.path}
+    return {"seconds": round(time.perf_counter() - t0, 3), "threads": _threads(), "path": sys.path,
+            "sources": _source_folders()}
+
+
+def _source_folders() -> list[str]:
+    """Folders of imported modules that are not installed packages nor the standard library (a project's own code
+    on PYTHONPATH or installed in editable mode): the provisioner watches their files for edits."""
+    installed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    folders = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path:
+            continue
+        real = os.path.realpath(path)
+        if "site-packages" in real or "dist-packages" in real or any(real.startswith(p + os.sep) for p in installed):
+            continue
+        folders.add(os.path.dirname(real))
+    return sorted(folders)
 
 
 def _kill_group(pid: int, sig=signal.SIGKILL) -> None:
@@ -128,8 +146,11 @@ class Server:
             signal.signal(sig, lambda *_: stop.append(True))
         self.selector.register(self.ctl, selectors.EVENT_READ, "ctl")
         self.selector.register(self.wake_r, selectors.EVENT_READ, "wake")
+        parent = os.getppid()
         while not stop:
-            for key, _ in self.selector.select(timeout=5.0):
+            if os.getppid() != parent:  # the runner was killed (pool workers it left may still hold the socket)
+                break
+            for key, _ in self.selector.select(timeout=1.0):
                 if key.data == "wake":
                     try:
                         while self.wake_r.recv(4096):
