@@ -366,3 +366,13 @@ def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp
     assert len({line.split()[1] for line in lines}) == 1  # the runner's one zygote served both workers
     pids = {int(x) for line in lines for x in line.split()[:2]}
     assert not _wait_gone(pids)
+
+
+def test_bench_case_says_when_warm_kernels_cannot_be_measured(monkeypatch):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    import run as bench
+
+    monkeypatch.setattr(warm, "warm_unavailable", lambda: "ordinary kernels: test")
+    [row] = bench.bench_warm(1, 0)
+    assert not row.passed and "not measured: ordinary kernels: test" in row.note
+    assert "warm" in bench.CASES
