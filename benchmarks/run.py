@@ -13,6 +13,9 @@ Cases (``--only`` takes their names, comma-separated):
               memory (≤ 3 GB, in a subprocess).
 ``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
               plotting, modelling or notebook module imported on that path.
+``warm``      warm kernels (forked from a zygote, ``studylib.warm``) against ordinary kernels, same run: the default
+              study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
+              5 trivial notebooks on ordinary kernels (≤ 0.7×).
 
 Every figure is the median of ``--repeats`` runs (default 5) after a warm-up; the project's runs and the baseline's
 alternate so that a busy machine slows both alike. The exit status is 0 even when a target is missed: it is a report.
@@ -35,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate", "network")
+CASES = ("study", "batch", "scale", "validate", "network", "warm")
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -436,6 +439,78 @@ def bench_validate(repeats: int, warmup: int) -> Row:
                r <= 1.5 and not heavy, note, len(a))
 
 
+# ------------------------------------------------------------------------------------------- 5. warm kernels
+
+
+def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> list[Row]:
+    """The study and the batch with warm kernels against the same with ordinary kernels, and against the floor.
+
+    ``STUDYLIB_COLD_KERNELS`` chooses the kernel (what ``--cold-kernels`` sets); every run starts a new process pool,
+    so every warm run pays for its workers' zygotes, as a ``studylib study`` would. The five sides alternate.
+    """
+    from studylib import load_bundle, warm
+    from studylib.batch import run_batch, run_many, run_study
+
+    why = warm.warm_unavailable()
+    if why is not None:
+        return [Row("warm kernels", float("nan"), float("nan"), "s", float("nan"), "available", False,
+                    f"not measured: {why}")]
+    n = len(study_notebooks())
+    ties = load_bundle().tie_ids()[:n_ties]
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+        tmp = Path(tmp)
+        floors = floor_notebooks(tmp / "floor", n)
+        counter = iter(range(10 ** 6))
+
+        def kernels(cold: bool):
+            if cold:
+                os.environ[warm.COLD_ENV] = "1"
+            else:
+                os.environ.pop(warm.COLD_ENV, None)
+
+        def study(cold):
+            kernels(cold)
+            _check(run_study(workers=workers, out=tmp / f"s{next(counter)}", progress=False), "the study")
+
+        def batch(cold):
+            kernels(cold)
+            _check(run_batch("pair_profile", ties, workers=workers, out=tmp / f"b{next(counter)}", progress=False),
+                   "the batch")
+
+        def floor():
+            kernels(True)
+            jobs = [(str(p), {}, [], tmp / f"f{next(counter)}") for p in floors]
+            _check(run_many(jobs, workers=workers, progress=False), "the floor")
+
+        sides = {"study warm": lambda: study(False), "study cold": lambda: study(True), "floor": floor,
+                 "batch warm": lambda: batch(False), "batch cold": lambda: batch(True)}
+        times: dict[str, list[float]] = {k: [] for k in sides}
+        saved = os.environ.get(warm.COLD_ENV)
+        try:
+            for i in range(warmup + repeats):
+                for name, fn in sides.items():
+                    t = timed(fn)
+                    if i >= warmup:
+                        times[name].append(t)
+        finally:
+            kernels(False)
+            if saved is not None:
+                os.environ[warm.COLD_ENV] = saved
+    m = {k: median(v) for k, v in times.items()}
+    study_r, batch_r, floor_r = (ratio(m["study warm"], m["study cold"]), ratio(m["batch warm"], m["batch cold"]),
+                                 ratio(m["study warm"], m["floor"]))
+    return [
+        Row(f"study ({n} notebooks + HTML, {workers} workers): warm vs ordinary kernels", m["study warm"],
+            m["study cold"], "s", study_r, "<= 0.5x", study_r <= 0.5,
+            f"{m['study warm'] / n:.2f} s vs {m['study cold'] / n:.2f} s per notebook", repeats),
+        Row(f"batch of {len(ties)} pair profiles ({workers} workers): warm vs ordinary kernels", m["batch warm"],
+            m["batch cold"], "s", batch_r, "<= 0.5x", batch_r <= 0.5, "", repeats),
+        Row(f"study on warm kernels vs today's floor ({n} trivial notebooks, ordinary kernels)", m["study warm"],
+            m["floor"], "s", floor_r, "<= 0.7x", floor_r <= 0.7,
+            "floor as in the 'study' case: the same runner, notebooks that only import the study's libraries", repeats),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -453,6 +528,8 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
             got = [bench_validate(repeats, warmup)]
         elif name == "network":
             got = bench_network(repeats, warmup)
+        elif name == "warm":
+            got = bench_warm(repeats, warmup)
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got

@@ -48,9 +48,18 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     """
     from tqdm.auto import tqdm
 
+    from .warm import announce
+
+    announce()  # one line when warm kernels are not available here (the workers stay silent)
+
     workers = workers or os.cpu_count() or 1
     own = executor is None
+    zygote = None
     if own:
+        if workers > 1 and len(jobs) > 1:  # one zygote for all the workers, importing while they start
+            from .warm import prestart
+
+            zygote = prestart(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
         executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker) \
             if workers > 1 and len(jobs) > 1 else cf.ThreadPoolExecutor(max_workers=1)
     try:
@@ -71,6 +80,9 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+            from .warm import release
+
+            release(zygote)
     return results  # type: ignore[return-value]
 
 

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -72,7 +73,16 @@ def _report(results: list[RunResult]) -> int:
     return 1 if failed else 0
 
 
+def _cold_kernels(args) -> None:
+    """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
+    if getattr(args, "cold_kernels", False):
+        from .warm import COLD_ENV
+
+        os.environ[COLD_ENV] = "1"
+
+
 def _cmd_run(args) -> int:
+    _cold_kernels(args)
     from .batch import run_batch
     from .execute import run_notebook
 
@@ -112,6 +122,7 @@ def _dask_executor(address: str) -> concurrent.futures.Executor:
 
 
 def _cmd_study(args) -> int:
+    _cold_kernels(args)
     from .batch import run_study
     from .bundle import load_bundle
 
@@ -212,10 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tie", action="append", default=[], metavar="TIE", help="batch: one report per tie (repeatable)")
     r.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
+    r.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     r.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)

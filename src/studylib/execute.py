@@ -36,6 +36,10 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
     notebook runs are returned as a failed :class:`RunResult`, never raised.
     """
+    if kernel is None:
+        from .warm import announce
+
+        announce()  # one line when warm kernels are not available here
     return _render(_start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=kernel))
 
 
