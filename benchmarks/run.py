@@ -42,7 +42,9 @@ CASES = ("study", "batch", "scale", "validate", "network", "warm")
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
+    "import warnings",
     "import pandas as pd",
+    "import scipy.stats",
     "import seaborn as sns",
     "import statsmodels.formula.api as smf",
     "import studylib as sl",
