@@ -6,6 +6,7 @@ so the notebook reads like a short paper and all logic lives (and is tested) her
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from . import sections
 from .bundle import Bundle, load_bundle
 from .errors import ModelError
 from .handover import handed_over
-from .outputs import show_png, write_figure, write_table
+from .outputs import NUMBERING_FILE, figure_caption, show_png, write_figure, write_table
 from .panel import expand_activities
 from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
@@ -41,6 +42,7 @@ class StudyRun:
         self.figures: list[Path] = []
         self.tables: list[Path] = []
         self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
+        self.numbered: list[dict] = []  # "Figure n." / "Table n." in the order shown: kind, number, caption, files
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -78,16 +80,21 @@ class StudyRun:
 
     # --------------------------------------------------------------------------------------- outputs
     def save_figure(self, fig, stem: str) -> list[Path]:
-        """Save ``fig`` (a Figure, or an Axes of one) under ``figures/`` as PNG + SVG, show it, and return the paths.
+        """Save ``fig`` (a Figure, or an Axes of one) under ``figures/`` as PNG + SVG, number it, show it, and return
+        the paths.
 
-        In a notebook the saved PNG itself is shown (at the figure's on-screen size, with its caption as alt text)
-        and the figure is closed, so it is drawn once per file rather than again for the screen, and the report
-        embeds exactly the file in ``figures/``. Outside IPython nothing is shown and the figure stays open.
+        Figures are numbered in the order they are saved ("Figure 1.", ...); the number, the title and caption and
+        the files are recorded for the run's manifest. In a notebook the saved PNG itself is shown (at the figure's
+        on-screen size, with its caption as alt text) with "Figure n. title. caption" as text beneath it, and the
+        figure is closed, so it is drawn once per file and the report embeds exactly the file in ``figures/``.
+        Outside IPython nothing is shown and the figure stays open.
         """
         fig = getattr(fig, "figure", fig)  # an Axes drawn into by a chart: save its whole figure
         paths = write_figure(fig, stem, directory=self.output_dir / "figures")
         self.figures += paths
-        show_png(fig, paths[0], stem=stem)
+        caption = figure_caption(fig)
+        label = self._number("figure", caption or stem.replace("_", " "), paths)
+        show_png(fig, paths[0], stem=stem, label=label)
         return paths
 
     @staticmethod
@@ -103,7 +110,20 @@ class StudyRun:
         write_latex(clean, path.with_suffix(".tex"), caption=name.replace("_", " "), label=f"tab:{self.notebook}-{name}",
                     own_decimals=own_decimals)
         self.tables.append(path)
-        return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
+        table = self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
+        table.title = f"{name.replace('_', ' ').capitalize()} (tables/{path.name})."
+        table.numbering = lambda t: self._number("table", t.title, [path, path.with_suffix(".tex")])
+        return table
+
+    def _number(self, kind: str, caption: str, files) -> str:
+        """The next "Figure n." / "Table n." label; recorded (with caption and files) in ``numbering.json``, which
+        the runner moves into the manifest."""
+        number = 1 + sum(item["kind"] == kind for item in self.numbered)
+        self.numbered.append({"kind": kind, "number": number, "caption": caption,
+                              "files": [str(Path(f).relative_to(self.output_dir)) for f in files]})
+        (self.output_dir / NUMBERING_FILE).write_text(json.dumps(self.numbered, indent=1, ensure_ascii=False) + "\n",
+                                                      encoding="utf-8")
+        return f"{kind.capitalize()} {number}."
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:

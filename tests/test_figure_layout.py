@@ -1,0 +1,85 @@
+"""Every study chart, drawn with the study's own data as the notebooks draw it, keeps its text inside the figure and
+its tick labels apart: no clipped caption, no labels run together."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+import studylib as sl  # noqa: E402
+from studylib import charts  # noqa: E402
+from studylib.paths import DATA_DIR  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    charts.set_study_theme()
+    return sl.load_bundle(DATA_DIR)
+
+
+def _study_figures(b):
+    """(name, figure) for each chart the study notebooks save, built from the same data the notebooks use."""
+    labels = sl.display_labels(b)
+    ev = sl.expand_activities(b.activities, end_year=2023)
+    tie = ev.query("tie_id == 'surabaya-busan'")
+    coded = b.activities.query("tie_id == 'surabaya-busan'")
+    yield "pair_profile/sector_by_type", charts.sector_heatmap(tie, row="sector", col="activity_type", sources=b.sources,
+                                                               title="Events by sector and activity type").figure
+    yield "pair_profile/timeline", charts.timeline(tie, sources=b.sources).figure
+    people = sl.people_exchanged(tie, by=["tie_id", "direction"])
+    yield "pair_profile/people_by_direction", charts.people_chart(people, caption_data=tie[tie["participants"].notna()],
+                                                                  sources=b.sources).figure
+    two = ["surabaya-busan", "medan-gwangju"]
+    implemented = b.activities[b.activities["tie_id"].isin(two) & (b.activities["stage"].astype(str) == "implemented")]
+    yield "compare_pairs/tie_by_sector", charts.sector_heatmap(implemented, labels=labels, sources=b.sources,
+                                                               title="Implemented activities by tie and sector").figure
+    share_table = sl.share_intervals(b.activities[b.activities["tie_id"].isin(two)], by="sector", within="tie_id")
+    yield "compare_pairs/sector_shares", sl.share_interval_chart(share_table, labels=labels, caption_data=implemented,
+                                                                 sources=b.sources).figure
+    kpis = b.indicators.query("entity_id == 'gangnam'")
+    if kpis["target"].notna().any():
+        yield "gangnam_axes/kpis", charts.kpi_chart(kpis, sources=b.sources).figure
+    clusters = b.indicators.query("entity_type == 'cluster'")
+    yield "gangnam_axes/clusters", charts.cluster_dotplot(clusters, sources=b.sources, note="Numbers as printed.").figure
+    indicators = sl.city_indicators(b.indicators, city="seoul")
+    yield "smart_city_governance/indicators", charts.indicator_chart(indicators[indicators["value"].notna()],
+                                                                     sources=b.sources, title="Indicators").figure
+    coop = sl.add_frames(b.activities[b.activities["tie_id"].isin(sl.ties_of(b.ties, "seoul"))])
+    yield "smart_city_governance/cooperation_dimensions", charts.sector_heatmap(
+        coop.assign(dimension=coop["dimension"].astype(object).fillna("(none)")), row="tie_id", col="dimension",
+        labels=labels, sources=b.sources, title="Cooperation activities by smart-city dimension").figure
+
+
+def _overlapping(boxes) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_study_charts_keep_their_text_inside_and_apart(bundle):
+    problems = []
+    for name, fig in _study_figures(bundle):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        inside = fig.bbox.padded(1)
+        # tick labels located beyond an axis' view limits are not drawn: leave them out
+        drawn_ticks = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for tick in axis._update_ticks()
+                       for t in (tick.label1, tick.label2)}
+        all_ticks = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                     for tick in axis.get_major_ticks() + axis.get_minor_ticks() for t in (tick.label1, tick.label2)}
+        for text in fig.findobj(matplotlib.text.Text):
+            if id(text) in all_ticks and id(text) not in drawn_ticks:
+                continue
+            if text.get_visible() and text.get_text().strip() and text.figure is fig:
+                box = text.get_window_extent(renderer)
+                if not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1):
+                    problems.append(f"{name}: {text.get_text()[:40]!r} leaves the figure")
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                boxes = [tick.label1.get_window_extent(renderer) for tick in axis._update_ticks()
+                         if tick.label1.get_visible() and tick.label1.get_text()]
+                if _overlapping(boxes):
+                    problems.append(f"{name}: {axis.axis_name} tick labels overlap")
+        plt.close(fig)
+    assert not problems, "\n".join(problems)
