@@ -32,6 +32,7 @@ _LAZY = {
                   "CompositionTest", "Variant"],
     "inference_charts": ["share_interval_chart"],
     "tables": ["Table", "md_escape"],
+    "terms": ["term_label", "reference_levels", "reference_sentence", "labelled_tidy"],
     "execute": ["run_notebook"],
     "batch": ["run_many", "run_batch", "run_study"],
     "render": ["RunResult", "export_html"],

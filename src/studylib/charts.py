@@ -182,7 +182,8 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     Parameters
     ----------
     data : pandas.DataFrame
-        A ``ModelResult.tidy()`` table; the intercept and NB2's ``alpha`` are left out.
+        A ``ModelResult.tidy()`` table (or ``ModelReport.tidy()``, whose ``label`` column names the rows); the
+        intercept and NB2's ``alpha`` are left out.
     irr : bool
         Plot incidence-rate ratios on a log scale (when the table has them), else the estimates.
     {caption}
@@ -203,14 +204,16 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     ypos = np.arange(len(d))
     ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
     ax.axvline(ref, color="0.4", linestyle="--", linewidth=1)
-    ax.set_yticks(ypos, d["term"])
+    ax.set_yticks(ypos, d["label"] if "label" in d.columns else d["term"])  # the term in words when given
     ax.invert_yaxis()
     ax.set(xlabel=label, ylabel="")
     if irr and "irr" in d.columns and len(d) and np.all(np.isfinite(lo)) and (lo > 0).all():
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-    return _finish(ax, caption or "Model estimates with 95% confidence intervals.", title=title, own=own)
+    caption = " ".join(t for t in (caption or "Model estimates with 95% confidence intervals.",
+                                   data.attrs.get("references", "")) if t)  # set by ModelReport.tidy()
+    return _finish(ax, caption, title=title, own=own)
 
 
 @_document

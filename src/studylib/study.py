@@ -22,6 +22,7 @@ from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
 from .latex import write_latex, write_regression_table
 from .references import cited_source_ids, reference_list_markdown
+from .terms import labelled_tidy, reference_sentence
 from .tables import Table, md_code, md_escape, report_table
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
@@ -111,7 +112,8 @@ class StudyRun:
                     own_decimals=own_decimals)
         self.tables.append(path)
         table = self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
-        table.title = f"{name.replace('_', ' ').capitalize()} (tables/{path.name})."
+        table.title = " ".join(t for t in (f"{name.replace('_', ' ').capitalize()} (tables/{path.name}).",
+                                           data.attrs.get("references", "")) if t)
         table.numbering = lambda t: self._number("table", t.title, [path, path.with_suffix(".tex")])
         return table
 
@@ -168,7 +170,7 @@ class StudyRun:
         except ModelError as exc:
             report = ModelReport(None, str(exc), formula)
         else:
-            report = ModelReport(result, "", formula)
+            report = ModelReport(result, "", formula, labels=self.labels())
         self.models.append(report)
         write_regression_table(self.models, self.output_dir / "tables" / "models.tex",
                                caption=f"Count models ({self.notebook})", label=f"tab:{self.notebook}-models")
@@ -178,16 +180,24 @@ class StudyRun:
 class ModelReport:
     """A fitted model, or the reason it was not fitted; renders either as Markdown for the report."""
 
-    def __init__(self, result, reason: str, formula: str):
+    def __init__(self, result, reason: str, formula: str, *, labels: dict | None = None):
         self.result, self.reason, self.formula = result, reason, formula
+        self.labels = labels or {}  # display names of levels (tie ids), for the terms in words
 
     @property
     def fitted(self) -> bool:
         return self.result is not None
 
     def tidy(self) -> pd.DataFrame:
-        return self.result.tidy() if self.fitted else pd.DataFrame(
-            columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"])
+        """The coefficients (:meth:`ModelResult.tidy`) with each term also in words (``label``)."""
+        table = labelled_tidy(self.result.tidy() if self.fitted else pd.DataFrame(
+            columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]), self.labels)
+        table.attrs["references"] = self.references()  # carried into the table's and the chart's caption
+        return table
+
+    def references(self) -> str:
+        """The sentence naming each categorical variable's reference category ("" for none)."""
+        return reference_sentence(self.result.result, self.labels) if self.fitted else ""
 
     def glance(self) -> pd.DataFrame:
         return self.result.glance() if self.fitted else pd.DataFrame()
@@ -198,6 +208,8 @@ class ModelReport:
         g = self.result.glance().iloc[0]
         text = (f"Model {md_code(self.formula)}, family **{self.result.family}**: n = {int(g['n'])}, "
                 f"df model = {g['df_model']:g}, df residual = {g['df_resid']:g}.")
+        if self.references():
+            text += f" {md_escape(self.references())} Each coefficient compares its level with these."
         choice = getattr(self.result, "choice", "")
         if choice:
             text += f" {md_escape(choice)}"
