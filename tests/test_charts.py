@@ -164,10 +164,24 @@ def test_indicators_in_different_units_get_their_own_panels():
     ind = pd.DataFrame({"indicator": ["kiosks", "routes", "share_online"], "value": [5371.0, 5.0, 0.62],
                         "unit": ["count", "count", "percent"], "source_id": ["s1", "s1", "s2"]})
     fig = charts.indicator_chart(ind).figure
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["count", "percent"]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["count (log scale)", "percent"]  # 5 beside 5,371
     assert [len(ax.patches) for ax in fig.axes] == [2, 1]
     assert fig.axes[0].get_xlim() != fig.axes[1].get_xlim()  # each unit on its own scale
     assert "s1" in fig.caption and "s2" in fig.caption
+    plt.close(fig)
+
+
+def test_indicator_counts_of_different_sizes_get_a_log_scale_and_a_min_max_pair_one_bar():
+    ind = pd.DataFrame({"entity_id": ["a"] * 5, "indicator": ["kiosks", "routes", "price_min", "price_max", "fee"],
+                        "value": [5371.0, 5.0, 300.0, 600.0, 20.0], "unit": ["count", "count", "usd", "usd", "usd"],
+                        "source_id": ["s1"] * 5})
+    fig = charts.indicator_chart(ind).figure
+    counts, usd = fig.axes
+    assert counts.get_xscale() == "log" and usd.get_xscale() == "linear"
+    assert [t.get_text() for t in usd.get_yticklabels()] == ["price (range)", "fee"]
+    price = usd.patches[0]
+    assert (price.get_x(), price.get_x() + price.get_width()) == (300.0, 600.0)  # one bar from min to max
+    assert usd.get_xlim()[0] == 0 and "300–600" in [t.get_text() for t in usd.texts]
     plt.close(fig)
 
 

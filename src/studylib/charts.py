@@ -51,6 +51,10 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
         table.index = [labels.get(i, i) for i in table.index]
     ax, own = _axes(ax, (max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+    # seaborn stands row labels on end when it guesses they crowd (they then run together): keep them level, and
+    # let the figure's layout turn crowded column labels instead
+    ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=0)
     ax.set(xlabel=col.replace("_", " "), ylabel="")
     return _finish(ax, source_caption(data, sources=sources), title=title, own=own)
 
@@ -382,13 +386,31 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
+def _ranges(data: pd.DataFrame, *, label: str, by: str) -> pd.DataFrame:
+    """Indicator rows with ``low`` and ``is_range``: a pair ``<x>_min`` / ``<x>_max`` of one entity and unit
+    becomes one row ``<x> (range)`` from min to max (a price range is one quantity, not two bars)."""
+    d = data.assign(low=data["value"].astype(float), is_range=False).reset_index(drop=True)
+    name = d[label].astype(str)
+    keep = pd.Series(True, index=d.index)
+    for i in d.index[name.str.endswith("_min")]:
+        stem = name[i][: -len("_min")]
+        match = d.index[(name == stem + "_max") & (d[by].astype(str) == str(d.at[i, by]))
+                        & (d.get("entity_id", pd.Series("", index=d.index)) == d.get("entity_id", pd.Series("", index=d.index))[i])]
+        if len(match) == 1 and d.at[match[0], "value"] >= d.at[i, "value"]:
+            j = match[0]
+            d.loc[i, [label, "value", "is_range"]] = [f"{stem} (range)", d.at[j, "value"], True]
+            keep[j] = False
+    return d[keep]
+
+
 @_document
 def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "unit",
                     sources: pd.DataFrame | None = None, title: str | None = None, note: str = ""):
     """Horizontal bars of indicator values, one panel per ``by`` value (unit), each panel on its own scale.
 
-    Values in different units are never drawn against one axis; each bar is labelled with its value.
-    Figure-level (one panel per unit): it makes its own figure.
+    Values in different units are never drawn against one axis; each bar is labelled with its value. A panel whose
+    values (all at least 1) span orders of magnitude is drawn on a log scale, and a ``<x>_min`` / ``<x>_max`` pair
+    is drawn as one bar from the minimum to the maximum. Figure-level (one panel per unit): it makes its own figure.
 
     Parameters
     ----------
@@ -406,19 +428,33 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
     """
     if data.empty:
         return _no_data(data, "No indicator values", sources=sources, title=title, note=note).figure
-    groups = list(data.groupby(data[by].astype(str), sort=True))
+    rows = _ranges(data, label=label, by=by)
+    groups = list(rows.groupby(rows[by].astype(str), sort=True))
     sizes = [len(part) for _, part in groups]
     fig, axes = plt.subplots(len(groups), 1, figsize=(8, 0.42 * sum(sizes) + 0.75 * len(groups) + 1.2),
                              height_ratios=sizes, squeeze=False)
     for ax, (unit, part) in zip(axes[:, 0], groups):
+        low, high = part["low"].to_numpy(dtype=float), part["value"].to_numpy(dtype=float)
+        # counts spanning orders of magnitude (5 beside 5,371): a log scale, bars from 1, so the small ones show
+        log = bool((low >= 1).all() and high.max() / low.min() >= 50)
+        base = np.where(part["is_range"], low, 1.0 if log else 0.0)
         ypos = np.arange(len(part))
-        bars = ax.barh(ypos, part["value"].to_numpy(dtype=float), color="C0", height=0.7)
-        ax.set_yticks(ypos, part[label].astype(str))
+        bars = ax.barh(ypos, high - base, left=base, color="C0", height=0.7)
+        ax.set_yticks(ypos, part[label].astype(str).str.replace("_", " "))
         ax.invert_yaxis()
-        for bar, v in zip(bars, part["value"]):  # each label just past its bar's end: right of it, or left if negative
-            ax.annotate(f"{v:g}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
+        for bar, v, lo, is_range in zip(bars, high, low, part["is_range"]):  # each label just past its bar's end
+            end = bar.get_x() + bar.get_width()
+            text = f"{lo:g}–{v:g}" if is_range else f"{v:g}"
+            ax.annotate(text, (end, bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
                         textcoords="offset points", ha="right" if v < 0 else "left", va="center", fontsize=8)
-        ax.set_title(unit, loc="left", fontsize=9, fontweight="normal")
-        ax.margins(x=0.12)
+        if log:
+            ax.set_xscale("log")
+            ax.set_xlim(1, high.max() * 6)  # room for the value labels on a log scale
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        else:
+            ax.margins(x=0.12)
+            if (base >= 0).all() and (high >= 0).all():
+                ax.set_xlim(left=0)  # a range's bar starts at its minimum, on an axis from zero
+        ax.set_title(unit + (" (log scale)" if log else ""), loc="left", fontsize=9, fontweight="normal")
         ax.set(xlabel="", ylabel="")
     return _finish_figure(fig, source_caption(data, sources=sources, note=note), title=title)

@@ -113,12 +113,14 @@ def _wrap_caption(fig, caption: str, *, fontsize: float = CAPTION_SIZE) -> str:
 
 
 def _untangle_ticks(fig) -> None:
-    """Turn an Axes' x tick labels to 35 degrees when neighbours would touch (e.g. six sector names side by side)."""
+    """Turn an Axes' level x tick labels to 35 degrees when neighbours would run together (e.g. six sector names
+    side by side)."""
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
         boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
-        if any(a.x1 + 2 > b.x0 for a, b in zip(boxes, boxes[1:])) and labels[0].get_rotation() == 0:
+        gap = 0.5 * labels[0].get_fontsize() * fig.dpi / 72 if labels else 0  # under half an em reads as one phrase
+        if any(a.x1 + gap > b.x0 for a, b in zip(boxes, boxes[1:])) and labels[0].get_rotation() == 0:
             for t in labels:
                 t.set_rotation(35)
                 t.set_ha("right")
@@ -136,7 +138,7 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     caption_in = text.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.12
     height = fig.get_figheight()
     fig.set_figheight(height + caption_in)
-    title_in = 0.35 if title else 0.0
+    title_in = 0.3 if title else 0.0
     fig.tight_layout(rect=(0, caption_in / (height + caption_in), 1, 1 - title_in / (height + caption_in)))
     # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig lays the whole figure
     # out again before drawing each file; the layout is final here, so drop it (the files come out the same)

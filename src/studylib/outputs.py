@@ -38,7 +38,7 @@ def figure_caption(fig) -> str:
     title = fig.get_suptitle() or next((ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")
                                         if ax.get_title(loc)), "")
     parts = [t.strip() for t in (title, getattr(fig, "caption", "")) if t and t.strip()]
-    return " ".join(p if p.endswith((".", "?", "!", ")")) else p + "." for p in parts)
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)
 
 
 def show_png(fig, png: Path, *, stem: str, label: str = "") -> bool:
