@@ -171,6 +171,26 @@ def test_indicators_in_different_units_get_their_own_panels():
     plt.close(fig)
 
 
+def test_each_kpi_gets_its_own_panel_and_scale_with_its_target_in_words():
+    ind = pd.DataFrame({"entity_id": ["c1", "c1"], "indicator": ["trust_index", "exchange_agreements"],
+                        "value": [None, None], "target": [0.9, 0.25], "target_type": ["at_least", "relative_change"],
+                        "unit": ["index", "count"], "source_id": ["src1", "src1"]})
+    fig = charts.kpi_chart(ind).figure
+    trust, agreements = fig.axes
+    assert trust.get_title(loc="left") == "trust index (index): target at least 0.9"
+    assert "+25%" in agreements.get_title(loc="left")
+    fig.canvas.draw()
+    assert "+25%" in [t.get_text() for t in agreements.get_xticklabels()]  # a relative change reads as a percentage
+    for ax in fig.axes:  # the note stays inside its panel
+        assert [t.get_text() for t in ax.texts] == ["no reported value (target only)"]
+        assert ax.bbox.contains(*ax.texts[0].get_window_extent().get_points().mean(axis=0))
+    plt.close(fig)
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="2 KPIs"):
+        charts.kpi_chart(ind, ax=ax)
+    plt.close(ax.figure)
+
+
 def test_indicator_counts_of_different_sizes_get_a_log_scale_and_a_min_max_pair_one_bar():
     ind = pd.DataFrame({"entity_id": ["a"] * 5, "indicator": ["kiosks", "routes", "price_min", "price_max", "fee"],
                         "value": [5371.0, 5.0, 300.0, 600.0, 20.0], "unit": ["count", "count", "usd", "usd", "usd"],
@@ -241,7 +261,7 @@ def _single_panel_charts(b, ev):
         "predicted": lambda **kw: charts.predicted_counts_chart(counts, **kw),
         "people": lambda **kw: charts.people_chart(people_exchanged(ev), caption_data=ev, **kw),
         "axes": lambda **kw: charts.axis_balance_chart(axis_balance(ev), caption_data=ev, **kw),
-        "kpi": lambda **kw: charts.kpi_chart(ind, **kw),
+        "kpi": lambda **kw: charts.kpi_chart(ind.head(1), **kw),  # one KPI: one panel
         "clusters": lambda **kw: charts.cluster_dotplot(ind, **kw),
         "empty timeline": lambda **kw: charts.timeline(ev.iloc[0:0], **kw),
     }

@@ -325,10 +325,25 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
     return _finish(ax, cap, title=title, own=own)
 
 
+_TARGET_WORDS = {"at_least": "at least", "at_most": "at most", "relative_change": "change of"}
+
+
+def _target_text(target: float, kind: str) -> str:
+    """A target in words: 'at least 0.9', 'change of +25%' (a relative change is a share of its baseline)."""
+    if kind == "relative_change":
+        return f"change of {target:+.0%}"
+    return f"{_TARGET_WORDS.get(kind, 'target')} {target:g}"
+
+
 @_document
 def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title: str | None = "KPIs against their targets",
               ax=None):
-    """Indicator values against their targets (indicator rows with a ``target``).
+    """Indicator values against their targets (indicator rows with a ``target``), one panel per KPI.
+
+    Each KPI has its own scale (a target of +25 % against a baseline and an index target of 0.90 are not one
+    quantity): the target is a dashed line, a reported value a dot, and the panel's title gives the target in
+    words. A KPI with no reported value says so inside its panel.
+    Figure-level (one panel per KPI): it makes its own figure; ``ax`` is accepted for one KPI only.
 
     Parameters
     ----------
@@ -336,25 +351,50 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
         Indicator rows (``Bundle.indicators``); rows without a target are left out.
     {sources}
     {title}
-    {ax}
+    ax : matplotlib.axes.Axes, optional
+        Draw the (single) KPI into this Axes.
 
     {returns_ax}
     """
-    d = data[data["target"].notna()].copy()
+    d = data[data["target"].notna()].reset_index(drop=True)
     if d.empty:
         return _no_data(d, "No indicators with a target", sources=sources, title=title, ax=ax)
-    ax, own = _axes(ax, (7.5, max(2.2, 0.6 * len(d) + 1.4)))
-    ypos = np.arange(len(d))
-    ax.scatter(d["target"], ypos, marker="|", s=300, color="0.2", label="target")
-    has_value = d["value"].notna().to_numpy()
-    ax.scatter(d["value"][has_value], ypos[has_value], color="C1", s=60, label="reported value", zorder=3)
-    for y, (v, t) in enumerate(zip(d["value"], d["target_type"].astype(str))):
-        if pd.isna(v):
-            ax.annotate("no reported value", (d["target"].iloc[y], y), xytext=(8, -3), textcoords="offset points", fontsize=8)
-    ax.set_yticks(ypos, d["entity_id"] + ": " + d["indicator"])
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set(xlabel="value")
-    return _finish(ax, source_caption(d, sources=sources), title=title, own=own)
+    if ax is not None and len(d) > 1:
+        raise ValueError(f"kpi_chart draws {len(d)} KPIs in a panel each; call it without ax=")
+    if ax is None:
+        fig, axes = plt.subplots(len(d), 1, figsize=(7.5, 1.15 * len(d) + 0.9), squeeze=False)
+        axes, own = list(axes[:, 0]), True
+    else:
+        axes, own = [ax], False
+    for ax_, row in zip(axes, d.itertuples()):
+        kind = str(row.target_type) if pd.notna(row.target_type) else ""
+        percent = kind == "relative_change"
+        points = [v for v in (row.target, row.value) if pd.notna(v)]
+        ax_.axvline(row.target, color="0.2", linestyle="--", linewidth=1.5)
+        if pd.notna(row.value):
+            ax_.scatter([row.value], [0], color="C1", s=60, zorder=3)
+        else:
+            ax_.text(0.5, 0.5, "no reported value (target only)", transform=ax_.transAxes, ha="center", va="center",
+                     fontsize=8, color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        span = max(abs(p) for p in points) or 1.0
+        ax_.set_xlim(min(0.0, *points) - 0.1 * span, max(0.0, *points) + 0.25 * span)
+        if percent:
+            ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0%}"))
+        ax_.set_yticks([])
+        ax_.set_ylim(-1, 1)
+        unit = f" ({row.unit})" if isinstance(row.unit, str) and row.unit else ""
+        where = "relative to an unstated baseline" if percent else ""
+        what = f"{str(row.indicator).replace('_', ' ')}{unit}: target {_target_text(row.target, kind)} {where}".strip()
+        if own:
+            ax_.set_title(what, loc="left", fontsize=9, fontweight="normal")
+        else:
+            ax_.set_xlabel(what)  # the Axes' title is the caller's
+    note = "Dashed line: the target; dot: the reported value. Each KPI on its own scale."
+    cap = source_caption(d, sources=sources, note=note)
+    if own:
+        _finish_figure(axes[0].figure, cap, title=title)
+        return axes[0]
+    return _finish(axes[0], cap, title=title, own=False)
 
 
 @_document
