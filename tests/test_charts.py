@@ -191,6 +191,32 @@ def test_each_kpi_gets_its_own_panel_and_scale_with_its_target_in_words():
     plt.close(ax.figure)
 
 
+def test_people_chart_draws_years_resting_on_the_expansion_hollow_and_names_the_direction():
+    ev = pd.DataFrame({"tie_id": ["surabaya-busan"] * 3, "direction": ["a_to_b"] * 3, "year": [2007, 2008, 2009],
+                       "participants": [70.0, 70.0, 70.0], "expanded": [False, True, True], "source_id": ["s1"] * 3})
+    people = pd.DataFrame({"tie_id": ["surabaya-busan"] * 3, "direction": ["a_to_b"] * 3, "year": [2007, 2008, 2009],
+                           "participants": [70, 70, 70]})
+    ax = charts.people_chart(people, caption_data=ev, labels={"busan": "Busan"})
+    filled = [p for p in ax.patches if p.get_facecolor()[3] > 0 and p.get_height() > 0]
+    hollow = [p for p in ax.patches if p.get_facecolor()[3] == 0 and p.get_height() > 0]
+    assert len(filled) == 1 and len(hollow) == 2  # 2007 reported; 2008-2009 repeat the annual programme
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Surabaya → Busan: reported by a source", "Surabaya → Busan: expanded (annual-programme assumption)"]
+    assert "Hollow bars: 2 year(s)" in ax.figure.caption
+    plt.close(ax.figure)
+
+
+def test_predicted_counts_draw_counts_with_expanded_events_hollow():
+    panel = pd.DataFrame({"year": [2007, 2008], "tie_id": ["t", "t"], "activities": [1, 1], "expanded": [0, 1],
+                          "predicted": [1.0, 1.0]})
+    ax = charts.predicted_counts_chart(panel)
+    solid, hollow = ax.collections[-2:]
+    assert len(solid.get_offsets()) == 1 and len(hollow.get_offsets()) == 1
+    assert len(hollow.get_facecolors()) == 0 or hollow.get_facecolors()[0][3] == 0
+    assert "Hollow points: 1 counts" in ax.figure.caption
+    plt.close(ax.figure)
+
+
 def test_indicator_counts_of_different_sizes_get_a_log_scale_and_a_min_max_pair_one_bar():
     ind = pd.DataFrame({"entity_id": ["a"] * 5, "indicator": ["kiosks", "routes", "price_min", "price_max", "fee"],
                         "value": [5371.0, 5.0, 300.0, 600.0, 20.0], "unit": ["count", "count", "usd", "usd", "usd"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 import pandas as pd
 import seaborn as sns
@@ -223,8 +224,9 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
 @_document
 def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "tie_id", observed: str = "activities",
                            predicted: str = "predicted", caption: str = "",
-                           title: str | None = "Observed and predicted counts", ax=None):
-    """Observed counts (points) and model predictions (lines) by ``x`` and ``hue``.
+                           title: str | None = "Event counts and model predictions", ax=None):
+    """Counts (points) and model predictions (lines) by ``x`` and ``hue``; a count that includes events added by
+    the annual-programme expansion (the panel's ``expanded`` column) is drawn hollow and said so in the caption.
 
     Parameters
     ----------
@@ -244,20 +246,50 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
         return _no_data(pd.DataFrame(), "No counts to plot", title=title,
                         note=caption or "Points: observed; lines: model predictions.", ax=ax)
     ax, own = _axes(ax, (9, 4))
-    sns.lineplot(data=data, x=x, y=predicted, hue=hue, ax=ax, palette=PALETTE, errorbar=None)
-    sns.scatterplot(data=data, x=x, y=observed, hue=hue, ax=ax, palette=PALETTE, legend=False, alpha=0.6)
+    order = sorted(data[hue].astype(str).unique())
+    d = data.assign(**{hue: data[hue].astype(str)})
+    colours = dict(zip(order, sns.color_palette(PALETTE, len(order))))
+    sns.lineplot(data=d, x=x, y=predicted, hue=hue, hue_order=order, ax=ax, palette=colours, errorbar=None)
+    # a count that includes events added by the annual-programme expansion is not an observation: drawn hollow
+    assumed = d["expanded"].fillna(0).to_numpy() > 0 if "expanded" in d.columns else np.zeros(len(d), bool)
+    edge = [colours[k] for k in d[hue]]
+    ax.scatter(d[x][~assumed], d[observed][~assumed], c=[e for e, a in zip(edge, assumed) if not a], alpha=0.7, zorder=3)
+    ax.scatter(d[x][assumed], d[observed][assumed], facecolors="none", edgecolors=[e for e, a in zip(edge, assumed) if a],
+               linewidths=1.5, zorder=3)
     ax.set(ylabel="events per year")
-    return _finish(ax, caption or "Points: observed; lines: model predictions.", title=title, own=own)
+    note = caption or "Points: counts of events; lines: model predictions."
+    if assumed.any():
+        note += (f" Hollow points: {int(assumed.sum())} counts that include events added by expanding annual "
+                 "programmes (an assumption: see Method), not events a source reports for that year.")
+        key = [Line2D([], [], marker="o", linestyle="", color="0.35", label="reported events only"),
+               Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none",
+                      label="includes expanded events (assumption)")]
+        ax.add_artist(ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8,
+                                frameon=False))
+        ax.legend(title=hue.replace("_", " "), fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
+                  frameon=False)
+    return _finish(ax, note, title=title, own=own)
+
+
+def _direction_words(code: str, tie_id: str = "", labels: dict | None = None) -> str:
+    """A direction code in words: 'a_to_b' of tie 'surabaya-busan' reads 'Surabaya → Busan' (city names from
+    ``labels``, else the ids); 'mutual' and 'none' as their codebook meaning."""
+    labels = labels or {}
+    cities = tie_id.split("-") if tie_id.count("-") == 1 else []
+    a, b = ([labels.get(c, c.replace("_", " ").title()) for c in cities] if cities else ["city A", "city B"])
+    return {"a_to_b": f"{a} → {b}", "b_to_a": f"{b} → {a}", "mutual": "both ways (joint)", "none": "no flow"}.get(code, code)
 
 
 @_document
 def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd.DataFrame | None = None,
-                 sources: pd.DataFrame | None = None,
+                 sources: pd.DataFrame | None = None, labels: dict | None = None,
                  title: str | None = "People exchanged per year (as counted by the sources)", ax=None):
     """Participants per year by ``hue`` (direction), as the sources count them.
 
     Counts a source gives as 'at least' are lower bounds, and events without a count add nothing: the bars are
-    lower bounds too.
+    lower bounds too. A year whose count comes only from events added by the annual-programme expansion
+    (``caption_data``'s ``expanded`` rows) is drawn hollow, as in :func:`timeline`. Directions read in words
+    ('Surabaya → Busan') when the data has a ``tie_id``.
 
     Parameters
     ----------
@@ -267,6 +299,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         The column coloured apart.
     {caption_data}
     {sources}
+    {labels}
     {title}
     {ax}
 
@@ -278,9 +311,43 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.8))
     d = data.assign(**{hue: data[hue].astype(str)})
-    sns.barplot(data=d, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
-    ax.tick_params(axis="x", rotation=90)
-    ax.set(ylabel="people (lower bound)")
+    if hue == "direction":
+        tie = d["tie_id"].astype(str) if "tie_id" in d.columns else pd.Series("", index=d.index)
+        d["_shown"] = [_direction_words(code, t, labels) for code, t in zip(d[hue], tie)]
+    else:
+        d["_shown"] = d[hue]
+    expanded_only = set()
+    if caption_data is not None and {"expanded", "year", hue} <= set(caption_data.columns):
+        rows = caption_data[caption_data["participants"].notna()] if "participants" in caption_data else caption_data
+        flags = rows.assign(**{hue: rows[hue].astype(str)}).groupby(["year", hue])["expanded"].agg(
+            lambda s: bool(s.fillna(False).astype(bool).all()))
+        expanded_only = {key for key, only in flags.items() if only}
+    years = sorted(d["year"].unique())
+    levels = list(dict.fromkeys(sorted(d["_shown"])))
+    colours = dict(zip(levels, sns.color_palette(PALETTE, len(levels))))
+    width = 0.8 / len(levels)
+    for i, level in enumerate(levels):
+        part = d[d["_shown"] == level]
+        x = np.array([years.index(y) for y in part["year"]]) - 0.4 + width * (i + 0.5)
+        hollow = np.array([(y, c) in expanded_only for y, c in zip(part["year"], part[hue])])
+        colour = colours[level]
+        ax.bar(x[~hollow], part["participants"].to_numpy()[~hollow], width=width * 0.9, color=colour, label=level)
+        ax.bar(x[hollow], part["participants"].to_numpy()[hollow], width=width * 0.9, facecolor="none",
+               edgecolor=colour, linewidth=1.5)
+    ax.set_xticks(range(len(years)), [str(int(y)) for y in years], rotation=90)
+    ax.set(xlabel="year", ylabel="people (lower bound)")
+    one = f"{levels[0]}: " if len(levels) == 1 else ""  # a single direction is named in the key, not a legend
+    shade = colours[levels[0]] if one else "0.45"
+    key = [Patch(facecolor=shade, label=f"{one}reported by a source")]
+    if expanded_only:
+        key.append(Patch(facecolor="none", edgecolor=shade, linewidth=1.5,
+                         label=f"{one}expanded (annual-programme assumption)"))
+    if not one:
+        key += [Patch(facecolor=colours[level], label=level) for level in levels]
+    ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(key), 3), fontsize=8, frameon=False)
+    if expanded_only:
+        note += (f" Hollow bars: {len(expanded_only)} year(s) whose count only repeats an annual programme's "
+                 "reported count (an assumption: see Method).")
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)
 
 

@@ -96,9 +96,13 @@ CAPTION_SIZE = 7.5
 
 
 def _wrap_caption(fig, caption: str, *, fontsize: float = CAPTION_SIZE) -> str:
-    """``caption`` broken into lines that fit the figure's width, measured with the figure's renderer."""
+    """``caption`` broken into lines that fit the figure's width, measured with the figure's renderer at the
+    resolution the files are written at (hinted glyphs are not exactly to scale: a line that fits at 100 dpi can
+    run past the edge at 150)."""
+    screen_dpi = fig.dpi
+    fig.set_dpi(max(screen_dpi, RC["savefig.dpi"]))
     renderer = fig.canvas.get_renderer()
-    room = 0.98 * fig.get_figwidth() * fig.dpi
+    room = (0.98 - 0.01) * fig.get_figwidth() * fig.dpi  # the caption starts 1 % in from the left edge
     probe = fig.text(0, 0, "", fontsize=fontsize)
     width = max(20, int(room / (0.45 * fontsize * fig.dpi / 72)))  # a first guess: average glyph ~0.45 em wide
     try:
@@ -110,6 +114,7 @@ def _wrap_caption(fig, caption: str, *, fontsize: float = CAPTION_SIZE) -> str:
             width -= 4
     finally:
         probe.remove()
+        fig.set_dpi(screen_dpi)
 
 
 def _untangle_ticks(fig) -> None:
