@@ -202,3 +202,10 @@ def test_model_report_states_reference_categories_and_terms_in_words(tmp_path):
     assert list(tidy.columns[:2]) == ["term", "label"]
     assert "tie: Gamma–Delta × sector: education" in tidy["label"].tolist()
     assert tidy.attrs["references"] == "Reference categories: tie = alpha-beta; sector = culture."
+
+
+def test_csv_tables_carry_no_round_off_noise_but_keep_tiny_p_values(tmp_path):
+    from studylib.outputs import write_table
+
+    write_table(pd.DataFrame({"estimate": [5.24e-16, -1e-17, 0.5], "p_value": [1e-20, 0.5, 0.1]}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "estimate,p_value\n0,1e-20\n0,0.5\n0.5,0.1\n"

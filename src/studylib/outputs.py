@@ -17,11 +17,21 @@ NUMBERING_FILE = "numbering.json"  # a run's figure and table numbers, read into
 def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Write ``data`` to ``path`` as CSV (UTF-8, no index, ``\\n`` line ends, floats to 6 significant digits).
 
-    Columns whose name starts with ``_`` are working columns and are left out; the table written is returned.
+    Columns whose name starts with ``_`` are working columns and are left out. Round-off noise (a float below
+    :data:`studylib.tables.NUMERICAL_ZERO`, e.g. 5.24e-16 for an effect that is zero) is written as 0, except in
+    p-value columns, where a tiny p is a result. The table written is returned.
     """
+    from .tables import NUMERICAL_ZERO, P_VALUE_COLUMNS
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
+    noisy = [c for c in clean.columns if pd.api.types.is_float_dtype(clean[c]) and str(c).lower() not in P_VALUE_COLUMNS
+             and (clean[c].abs() < NUMERICAL_ZERO).any()]
+    if noisy:
+        clean = clean.copy()
+        for c in noisy:
+            clean[c] = clean[c].mask(clean[c].abs() < NUMERICAL_ZERO, 0.0)
     clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return clean
 
