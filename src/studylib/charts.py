@@ -48,8 +48,9 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
     if data.empty:
         return _no_data(data, "No dated events to count", sources=sources, title=title, ax=ax)
     table = pd.crosstab(data[row].astype(str), data[col].astype(str))
-    if labels:
-        table.index = [labels.get(i, i) for i in table.index]
+    # codes as words: display names from ``labels``, else 'exchange_programme' as 'exchange programme'
+    table.index = [(labels or {}).get(i, i.replace("_", " ")) for i in table.index]
+    table.columns = [c.replace("_", " ") for c in table.columns]
     ax, own = _axes(ax, (max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
     # seaborn stands row labels on end when it guesses they crowd (they then run together): keep them level, and
