@@ -209,3 +209,9 @@ def test_csv_tables_carry_no_round_off_noise_but_keep_tiny_p_values(tmp_path):
 
     write_table(pd.DataFrame({"estimate": [5.24e-16, -1e-17, 0.5], "p_value": [1e-20, 0.5, 0.1]}), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "estimate,p_value\n0,1e-20\n0,0.5\n0.5,0.1\n"
+
+
+def test_tables_of_model_terms_show_them_in_words():
+    tidy = pd.DataFrame({"term": ["C(tie_id)[T.b]"], "label": ["tie: B"], "estimate": [0.5]})
+    page = _table_html(tidy)
+    assert "tie: B" in page and "[T." not in page

@@ -177,7 +177,7 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     ax, own = _axes(ax, (9, 4))
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE, errorbar=None)
     ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
-    ax.tick_params(axis="x", rotation=30)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")  # each label ends at its tick
     return _finish(ax, source_caption(cap_rows, sources=sources), title=title, own=own)
 
 

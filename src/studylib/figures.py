@@ -143,7 +143,7 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     caption_in = text.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.12
     height = fig.get_figheight()
     fig.set_figheight(height + caption_in)
-    title_in = 0.3 if title else 0.0
+    title_in = 0.25 if title else 0.0
     fig.tight_layout(rect=(0, caption_in / (height + caption_in), 1, 1 - title_in / (height + caption_in)))
     # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig lays the whole figure
     # out again before drawing each file; the layout is final here, so drop it (the files come out the same)

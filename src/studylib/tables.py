@@ -137,8 +137,11 @@ def report_table(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = N
 
     Long tables show their first ``max_rows`` rows and say where the rest is (``tables/<name>.csv`` when ``name``
     is given). ``own_decimals`` names columns of values coded in mixed units, whose numbers each keep their own
-    decimals (see :class:`Table`).
+    decimals (see :class:`Table`). A table of model terms with a ``label`` column (``ModelReport.tidy()``) shows
+    the label as its ``term``.
     """
+    if {"term", "label"} <= set(data.columns):  # a model's terms: shown in words (the CSV keeps patsy's names)
+        data = data.drop(columns="term").rename(columns={"label": "term"})
     caption = ""
     if len(data) > max_rows:
         where = f"tables/{name}.csv" if name else "the table's CSV file"
