@@ -199,7 +199,7 @@ def test_model_report_states_reference_categories_and_terms_in_words(tmp_path):
                             "activities ~ C(tie_id) * C(sector)", labels={"gamma-delta": "Gamma–Delta"})
     assert "Reference categories: tie = alpha-beta; sector = culture." in report.markdown()
     tidy = report.tidy()
-    assert list(tidy.columns[:2]) == ["term", "label"]
+    assert list(tidy.columns[[0, -1]]) == ["term", "label"]
     assert "tie: Gamma–Delta × sector: education" in tidy["label"].tolist()
     assert tidy.attrs["references"] == "Reference categories: tie = alpha-beta; sector = culture."
 
@@ -215,3 +215,4 @@ def test_tables_of_model_terms_show_them_in_words():
     tidy = pd.DataFrame({"term": ["C(tie_id)[T.b]"], "label": ["tie: B"], "estimate": [0.5]})
     page = _table_html(tidy)
     assert "tie: B" in page and "[T." not in page
+    assert page.index(">term<") < page.index(">estimate<") and ">label<" not in page  # in the term's place

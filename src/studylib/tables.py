@@ -141,7 +141,8 @@ def report_table(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = N
     the label as its ``term``.
     """
     if {"term", "label"} <= set(data.columns):  # a model's terms: shown in words (the CSV keeps patsy's names)
-        data = data.drop(columns="term").rename(columns={"label": "term"})
+        words = data["label"]
+        data = data.drop(columns="label").assign(term=words)
     caption = ""
     if len(data) > max_rows:
         where = f"tables/{name}.csv" if name else "the table's CSV file"

@@ -73,8 +73,8 @@ def reference_sentence(result, labels: dict | None = None) -> str:
 
 
 def labelled_tidy(tidy: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
-    """``tidy`` with a ``label`` column (each term in words, see :func:`term_label`) after ``term``."""
+    """``tidy`` with a ``label`` column (each term in words, see :func:`term_label`) last, so the columns before it
+    stay :meth:`ModelResult.tidy`'s."""
     out = tidy.copy()
-    out.insert(out.columns.get_loc("term") + 1 if "term" in out.columns else 0, "label",
-               [term_label(str(t), labels) for t in out["term"]] if "term" in out.columns else [])
+    out["label"] = [term_label(str(t), labels) for t in out["term"]] if "term" in out.columns else []
     return out
