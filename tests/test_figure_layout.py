@@ -40,6 +40,22 @@ def _study_figures(b):
     share_table = sl.share_intervals(b.activities[b.activities["tie_id"].isin(two)], by="sector", within="tie_id")
     yield "compare_pairs/sector_shares", sl.share_interval_chart(share_table, labels=labels, caption_data=implemented,
                                                                  sources=b.sources).figure
+    events = ev[ev["tie_id"].isin(two)]
+    panel = sl.activity_panel(events, by=["tie_id", "sector"], end_year=2023, ties=b.ties)
+    common, _ = sl.common_levels(panel, group="tie_id", level="sector")
+    fit = sl.fit_model(panel[panel["sector"].isin(common)], "activities ~ C(tie_id) * C(sector)", "poisson")
+    report = sl.ModelReport(fit, "", fit.formula, labels=labels)
+    yield "compare_pairs/irr", charts.coefficient_plot(report.tidy(), caption=charts.source_caption(events, sources=b.sources),
+                                                       title="Incidence-rate ratios (tie × sector model)").figure
+    trend = sl.activity_panel(tie, by=["tie_id"], end_year=2023, ties=b.ties)
+    trend["years_since_start"] = trend["year"] - trend["year"].min()
+    trend["predicted"] = sl.fit_model(trend, "activities ~ years_since_start", "poisson").result.predict(trend)
+    yield "pair_profile/model_fit", charts.predicted_counts_chart(trend, caption=charts.source_caption(
+        tie, sources=b.sources, note="Points: observed events per year; line: the model's expected count.")).figure
+    gangnam = sl.add_frames(b.activities.query("actor == 'gangnam'"))
+    balance = sl.axis_balance_by_stage(gangnam, include_plans=True)
+    yield "gangnam_axes/axes", charts.axis_balance_chart(balance, hue="portfolio", caption_data=gangnam,
+                                                         sources=b.sources, title="Activities by axis").figure
     kpis = b.indicators.query("entity_id == 'gangnam'")
     if kpis["target"].notna().any():
         yield "gangnam_axes/kpis", charts.kpi_chart(kpis, sources=b.sources).figure
