@@ -164,10 +164,70 @@ def test_indicators_in_different_units_get_their_own_panels():
     ind = pd.DataFrame({"indicator": ["kiosks", "routes", "share_online"], "value": [5371.0, 5.0, 0.62],
                         "unit": ["count", "count", "percent"], "source_id": ["s1", "s1", "s2"]})
     fig = charts.indicator_chart(ind).figure
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["count", "percent"]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["count (log scale)", "percent"]  # 5 beside 5,371
     assert [len(ax.patches) for ax in fig.axes] == [2, 1]
     assert fig.axes[0].get_xlim() != fig.axes[1].get_xlim()  # each unit on its own scale
     assert "s1" in fig.caption and "s2" in fig.caption
+    plt.close(fig)
+
+
+def test_each_kpi_gets_its_own_panel_and_scale_with_its_target_in_words():
+    ind = pd.DataFrame({"entity_id": ["c1", "c1"], "indicator": ["trust_index", "exchange_agreements"],
+                        "value": [None, None], "target": [0.9, 0.25], "target_type": ["at_least", "relative_change"],
+                        "unit": ["index", "count"], "source_id": ["src1", "src1"]})
+    fig = charts.kpi_chart(ind).figure
+    trust, agreements = fig.axes
+    assert trust.get_title(loc="left") == "trust index (index): target at least 0.9"
+    assert "+25%" in agreements.get_title(loc="left")
+    fig.canvas.draw()
+    assert "+25%" in [t.get_text() for t in agreements.get_xticklabels()]  # a relative change reads as a percentage
+    for ax in fig.axes:  # the note stays inside its panel
+        assert [t.get_text() for t in ax.texts] == ["no reported value (target only)"]
+        assert ax.bbox.contains(*ax.texts[0].get_window_extent().get_points().mean(axis=0))
+    plt.close(fig)
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="2 KPIs"):
+        charts.kpi_chart(ind, ax=ax)
+    plt.close(ax.figure)
+
+
+def test_people_chart_draws_years_resting_on_the_expansion_hollow_and_names_the_direction():
+    ev = pd.DataFrame({"tie_id": ["surabaya-busan"] * 3, "direction": ["a_to_b"] * 3, "year": [2007, 2008, 2009],
+                       "participants": [70.0, 70.0, 70.0], "expanded": [False, True, True], "source_id": ["s1"] * 3})
+    people = pd.DataFrame({"tie_id": ["surabaya-busan"] * 3, "direction": ["a_to_b"] * 3, "year": [2007, 2008, 2009],
+                           "participants": [70, 70, 70]})
+    ax = charts.people_chart(people, caption_data=ev, labels={"busan": "Busan"})
+    filled = [p for p in ax.patches if p.get_facecolor()[3] > 0 and p.get_height() > 0]
+    hollow = [p for p in ax.patches if p.get_facecolor()[3] == 0 and p.get_height() > 0]
+    assert len(filled) == 1 and len(hollow) == 2  # 2007 reported; 2008-2009 repeat the annual programme
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Surabaya → Busan: reported by a source", "Surabaya → Busan: expanded (annual-programme assumption)"]
+    assert "Hollow bars: 2 year(s)" in ax.figure.caption
+    plt.close(ax.figure)
+
+
+def test_predicted_counts_draw_counts_with_expanded_events_hollow():
+    panel = pd.DataFrame({"year": [2007, 2008], "tie_id": ["t", "t"], "activities": [1, 1], "expanded": [0, 1],
+                          "predicted": [1.0, 1.0]})
+    ax = charts.predicted_counts_chart(panel)
+    solid, hollow = ax.collections[-2:]
+    assert len(solid.get_offsets()) == 1 and len(hollow.get_offsets()) == 1
+    assert len(hollow.get_facecolors()) == 0 or hollow.get_facecolors()[0][3] == 0
+    assert "Hollow points: 1 counts" in ax.figure.caption
+    plt.close(ax.figure)
+
+
+def test_indicator_counts_of_different_sizes_get_a_log_scale_and_a_min_max_pair_one_bar():
+    ind = pd.DataFrame({"entity_id": ["a"] * 5, "indicator": ["kiosks", "routes", "price_min", "price_max", "fee"],
+                        "value": [5371.0, 5.0, 300.0, 600.0, 20.0], "unit": ["count", "count", "usd", "usd", "usd"],
+                        "source_id": ["s1"] * 5})
+    fig = charts.indicator_chart(ind).figure
+    counts, usd = fig.axes
+    assert counts.get_xscale() == "log" and usd.get_xscale() == "linear"
+    assert [t.get_text() for t in usd.get_yticklabels()] == ["price (range)", "fee"]
+    price = usd.patches[0]
+    assert (price.get_x(), price.get_x() + price.get_width()) == (300.0, 600.0)  # one bar from min to max
+    assert usd.get_xlim()[0] == 0 and "300–600" in [t.get_text() for t in usd.texts]
     plt.close(fig)
 
 
@@ -227,7 +287,7 @@ def _single_panel_charts(b, ev):
         "predicted": lambda **kw: charts.predicted_counts_chart(counts, **kw),
         "people": lambda **kw: charts.people_chart(people_exchanged(ev), caption_data=ev, **kw),
         "axes": lambda **kw: charts.axis_balance_chart(axis_balance(ev), caption_data=ev, **kw),
-        "kpi": lambda **kw: charts.kpi_chart(ind, **kw),
+        "kpi": lambda **kw: charts.kpi_chart(ind.head(1), **kw),  # one KPI: one panel
         "clusters": lambda **kw: charts.cluster_dotplot(ind, **kw),
         "empty timeline": lambda **kw: charts.timeline(ev.iloc[0:0], **kw),
     }

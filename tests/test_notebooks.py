@@ -262,3 +262,23 @@ def test_notebooks_are_rendered_after_those_still_waiting_to_run(tmp_path):
     assert [r.ok for r in results] == [True, True, True]  # the same run twice: neither removes the other's folder
     assert [r.output_dir for r in results] == [tmp_path / "a" / "probe" / "default"] * 2 + [tmp_path / "b" / "probe" / "default"]
     assert not list((tmp_path / "a" / "probe").glob(".*"))
+
+
+@pytest.mark.slow
+def test_reports_number_their_figures_and_tables_and_have_a_real_title(rendered):
+    _, results = rendered
+    for r in results:
+        report = (r.output_dir / "report.html").read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", report).group(1)
+        assert title != "Notebook" and title.endswith(f" — {r.slug}"), title
+        assert "[T." not in report, r.slug  # no raw patsy term: terms read in words
+        m = json.loads((r.output_dir / "manifest.json").read_text())
+        for kind, label in (("figures", "Figure"), ("tables", "Table")):
+            assert [item["number"] for item in m[kind]] == list(range(1, len(m[kind]) + 1)), (r.slug, kind)
+            for item in m[kind]:
+                assert f"<strong>{label} {item['number']}.</strong>" in report, (r.slug, label, item)
+                assert all((r.output_dir / f).is_file() for f in item["files"])
+        if (r.output_dir / "figures").is_dir():
+            saved = {f"figures/{p.name}" for p in (r.output_dir / "figures").glob("*.png")}
+            assert saved == {f for item in m["figures"] for f in item["files"] if f.endswith(".png")}, r.slug
+        assert "numbering.json" not in m["files"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import numpy as np
@@ -143,3 +144,75 @@ def test_caveats_name_agreed_and_uncertainly_dated_rows_and_sources_include_date
     assert "uncertain date" in caveats and "a2" in caveats and "2011/2013" in caveats
     assert "`src2`" in run.sources_section(acts)
     assert "agreed, planned and proposed" in run.method_section()
+
+
+def test_saved_figures_and_tables_are_numbered_in_the_order_shown(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = sl.open_study("pair_profile", tie="alpha-beta", data_dirs=[write_bundle(tmp_path / "b", base_rows())],
+                        output_dir=str(tmp_path / "out"))
+    first = run.save_table(pd.DataFrame({"x": [1.0]}), "first_table")
+    second = run.save_table(pd.DataFrame({"y": []}), "header_only")
+    fig, ax = plt.subplots()
+    fig.suptitle("A chart")
+    fig.caption = "Sources: s1."
+    run.save_figure(fig, "chart")
+    assert "Table" not in second.to_html()  # not yet shown: no number taken
+    page_second, page_first = second._repr_html_(), first._repr_html_()  # shown in this order
+    assert "<strong>Table 1.</strong> Header only (tables/header_only.csv)." in page_second
+    assert "No rows." in page_second and "<th" not in page_second  # a header with nothing under it is not printed
+    assert "<strong>Table 2.</strong> First table (tables/first_table.csv)." in page_first
+    assert first._repr_html_() == page_first  # shown again: the same number
+    record = json.loads((tmp_path / "out" / "numbering.json").read_text(encoding="utf-8"))
+    assert [(r["kind"], r["number"], r["files"][0]) for r in record] == [
+        ("figure", 1, "figures/chart.png"), ("table", 1, "tables/header_only.csv"), ("table", 2, "tables/first_table.csv")]
+    assert record[0]["caption"] == "A chart. Sources: s1."
+    plt.close(fig)
+
+
+def test_numbered_outputs_go_into_the_manifest_and_the_report_has_a_real_title(tmp_path):
+    import nbformat
+
+    from studylib.render import numbered_outputs, report_title
+
+    (tmp_path / "numbering.json").write_text(json.dumps([
+        {"kind": "figure", "number": 1, "caption": "c", "files": ["figures/a.png"]},
+        {"kind": "table", "number": 1, "caption": "t", "files": ["tables/t.csv"]}]), encoding="utf-8")
+    assert numbered_outputs(tmp_path) == {"figures": [{"number": 1, "caption": "c", "files": ["figures/a.png"]}],
+                                          "tables": [{"number": 1, "caption": "t", "files": ["tables/t.csv"]}]}
+    assert not (tmp_path / "numbering.json").exists()  # moved into the manifest, not left beside it
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_markdown_cell("Intro\n\n# Pair *profile*: one tie\n\n## Data")])
+    assert report_title(nb, fallback="pair_profile", slug="surabaya-busan") == "Pair profile: one tie — surabaya-busan"
+    assert report_title(nbformat.v4.new_notebook(), fallback="pair_profile") == "pair_profile"
+
+
+def test_model_report_states_reference_categories_and_terms_in_words(tmp_path):
+    rng = np.random.default_rng(3)
+    panel = pd.DataFrame({"tie_id": np.repeat(["alpha-beta", "gamma-delta"], 40),
+                          "sector": np.tile(["culture", "education"], 40)})
+    panel["activities"] = rng.poisson(2.0, len(panel))
+    report = sl.ModelReport(sl.fit_model(panel, "activities ~ C(tie_id) * C(sector)", "poisson"), "",
+                            "activities ~ C(tie_id) * C(sector)", labels={"gamma-delta": "Gamma–Delta"})
+    assert "Reference categories: tie = alpha-beta; sector = culture." in report.markdown()
+    tidy = report.tidy()
+    assert list(tidy.columns[[0, -1]]) == ["term", "label"]
+    assert "tie: Gamma–Delta × sector: education" in tidy["label"].tolist()
+    assert tidy.attrs["references"] == "Reference categories: tie = alpha-beta; sector = culture."
+
+
+def test_csv_tables_carry_no_round_off_noise_but_keep_tiny_p_values(tmp_path):
+    from studylib.outputs import write_table
+
+    write_table(pd.DataFrame({"estimate": [5.24e-16, -1e-17, 0.5], "p_value": [1e-20, 0.5, 0.1]}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "estimate,p_value\n0,1e-20\n0,0.5\n0.5,0.1\n"
+
+
+def test_tables_of_model_terms_show_them_in_words():
+    tidy = pd.DataFrame({"term": ["C(tie_id)[T.b]"], "label": ["tie: B"], "estimate": [0.5]})
+    page = _table_html(tidy)
+    assert "tie: B" in page and "[T." not in page
+    assert page.index(">term<") < page.index(">estimate<") and ">label<" not in page  # in the term's place

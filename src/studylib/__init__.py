@@ -36,6 +36,7 @@ _LAZY = {
     "latex": ["to_latex", "regression_table"],
     "package": ["build_package"],
     "tables": ["Table", "md_escape"],
+    "terms": ["term_label", "reference_levels", "reference_sentence", "labelled_tidy"],
     "execute": ["run_notebook"],
     "batch": ["run_many", "run_batch", "run_study"],
     "render": ["RunResult", "export_html"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 import pandas as pd
 import seaborn as sns
@@ -47,10 +48,15 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
     if data.empty:
         return _no_data(data, "No dated events to count", sources=sources, title=title, ax=ax)
     table = pd.crosstab(data[row].astype(str), data[col].astype(str))
-    if labels:
-        table.index = [labels.get(i, i) for i in table.index]
+    # codes as words: display names from ``labels``, else 'exchange_programme' as 'exchange programme'
+    table.index = [(labels or {}).get(i, i.replace("_", " ")) for i in table.index]
+    table.columns = [c.replace("_", " ") for c in table.columns]
     ax, own = _axes(ax, (max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+    # seaborn stands row labels on end when it guesses they crowd (they then run together): keep them level, and
+    # let the figure's layout turn crowded column labels instead
+    ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=0)
     ax.set(xlabel=col.replace("_", " "), ylabel="")
     return _finish(ax, source_caption(data, sources=sources), title=title, own=own)
 
@@ -171,7 +177,7 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     ax, own = _axes(ax, (9, 4))
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE, errorbar=None)
     ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
-    ax.tick_params(axis="x", rotation=30)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")  # each label ends at its tick
     return _finish(ax, source_caption(cap_rows, sources=sources), title=title, own=own)
 
 
@@ -182,7 +188,8 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     Parameters
     ----------
     data : pandas.DataFrame
-        A ``ModelResult.tidy()`` table; the intercept and NB2's ``alpha`` are left out.
+        A ``ModelResult.tidy()`` table (or ``ModelReport.tidy()``, whose ``label`` column names the rows); the
+        intercept and NB2's ``alpha`` are left out.
     irr : bool
         Plot incidence-rate ratios on a log scale (when the table has them), else the estimates.
     {caption}
@@ -203,21 +210,24 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     ypos = np.arange(len(d))
     ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
     ax.axvline(ref, color="0.4", linestyle="--", linewidth=1)
-    ax.set_yticks(ypos, d["term"])
+    ax.set_yticks(ypos, d["label"] if "label" in d.columns else d["term"])  # the term in words when given
     ax.invert_yaxis()
     ax.set(xlabel=label, ylabel="")
     if irr and "irr" in d.columns and len(d) and np.all(np.isfinite(lo)) and (lo > 0).all():
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-    return _finish(ax, caption or "Model estimates with 95% confidence intervals.", title=title, own=own)
+    caption = " ".join(t for t in (caption or "Model estimates with 95% confidence intervals.",
+                                   data.attrs.get("references", "")) if t)  # set by ModelReport.tidy()
+    return _finish(ax, caption, title=title, own=own)
 
 
 @_document
 def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "tie_id", observed: str = "activities",
                            predicted: str = "predicted", caption: str = "",
-                           title: str | None = "Observed and predicted counts", ax=None):
-    """Observed counts (points) and model predictions (lines) by ``x`` and ``hue``.
+                           title: str | None = "Event counts and model predictions", ax=None):
+    """Counts (points) and model predictions (lines) by ``x`` and ``hue``; a count that includes events added by
+    the annual-programme expansion (the panel's ``expanded`` column) is drawn hollow and said so in the caption.
 
     Parameters
     ----------
@@ -237,20 +247,50 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
         return _no_data(pd.DataFrame(), "No counts to plot", title=title,
                         note=caption or "Points: observed; lines: model predictions.", ax=ax)
     ax, own = _axes(ax, (9, 4))
-    sns.lineplot(data=data, x=x, y=predicted, hue=hue, ax=ax, palette=PALETTE, errorbar=None)
-    sns.scatterplot(data=data, x=x, y=observed, hue=hue, ax=ax, palette=PALETTE, legend=False, alpha=0.6)
+    order = sorted(data[hue].astype(str).unique())
+    d = data.assign(**{hue: data[hue].astype(str)})
+    colours = dict(zip(order, sns.color_palette(PALETTE, len(order))))
+    sns.lineplot(data=d, x=x, y=predicted, hue=hue, hue_order=order, ax=ax, palette=colours, errorbar=None)
+    # a count that includes events added by the annual-programme expansion is not an observation: drawn hollow
+    assumed = d["expanded"].fillna(0).to_numpy() > 0 if "expanded" in d.columns else np.zeros(len(d), bool)
+    edge = [colours[k] for k in d[hue]]
+    ax.scatter(d[x][~assumed], d[observed][~assumed], c=[e for e, a in zip(edge, assumed) if not a], alpha=0.7, zorder=3)
+    ax.scatter(d[x][assumed], d[observed][assumed], facecolors="none", edgecolors=[e for e, a in zip(edge, assumed) if a],
+               linewidths=1.5, zorder=3)
     ax.set(ylabel="events per year")
-    return _finish(ax, caption or "Points: observed; lines: model predictions.", title=title, own=own)
+    note = caption or "Points: counts of events; lines: model predictions."
+    if assumed.any():
+        note += (f" Hollow points: {int(assumed.sum())} counts that include events added by expanding annual "
+                 "programmes (an assumption: see Method), not events a source reports for that year.")
+        key = [Line2D([], [], marker="o", linestyle="", color="0.35", label="reported events only"),
+               Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none",
+                      label="includes expanded events (assumption)")]
+        ax.add_artist(ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8,
+                                frameon=False))
+        ax.legend(title=hue.replace("_", " "), fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
+                  frameon=False)
+    return _finish(ax, note, title=title, own=own)
+
+
+def _direction_words(code: str, tie_id: str = "", labels: dict | None = None) -> str:
+    """A direction code in words: 'a_to_b' of tie 'surabaya-busan' reads 'Surabaya → Busan' (city names from
+    ``labels``, else the ids); 'mutual' and 'none' as their codebook meaning."""
+    labels = labels or {}
+    cities = tie_id.split("-") if tie_id.count("-") == 1 else []
+    a, b = ([labels.get(c, c.replace("_", " ").title()) for c in cities] if cities else ["city A", "city B"])
+    return {"a_to_b": f"{a} → {b}", "b_to_a": f"{b} → {a}", "mutual": "both ways (joint)", "none": "no flow"}.get(code, code)
 
 
 @_document
 def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd.DataFrame | None = None,
-                 sources: pd.DataFrame | None = None,
+                 sources: pd.DataFrame | None = None, labels: dict | None = None,
                  title: str | None = "People exchanged per year (as counted by the sources)", ax=None):
     """Participants per year by ``hue`` (direction), as the sources count them.
 
     Counts a source gives as 'at least' are lower bounds, and events without a count add nothing: the bars are
-    lower bounds too.
+    lower bounds too. A year whose count comes only from events added by the annual-programme expansion
+    (``caption_data``'s ``expanded`` rows) is drawn hollow, as in :func:`timeline`. Directions read in words
+    ('Surabaya → Busan') when the data has a ``tie_id``.
 
     Parameters
     ----------
@@ -260,6 +300,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         The column coloured apart.
     {caption_data}
     {sources}
+    {labels}
     {title}
     {ax}
 
@@ -271,9 +312,43 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.8))
     d = data.assign(**{hue: data[hue].astype(str)})
-    sns.barplot(data=d, x="year", y="participants", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
-    ax.tick_params(axis="x", rotation=90)
-    ax.set(ylabel="people (lower bound)")
+    if hue == "direction":
+        tie = d["tie_id"].astype(str) if "tie_id" in d.columns else pd.Series("", index=d.index)
+        d["_shown"] = [_direction_words(code, t, labels) for code, t in zip(d[hue], tie)]
+    else:
+        d["_shown"] = d[hue]
+    expanded_only = set()
+    if caption_data is not None and {"expanded", "year", hue} <= set(caption_data.columns):
+        rows = caption_data[caption_data["participants"].notna()] if "participants" in caption_data else caption_data
+        flags = rows.assign(**{hue: rows[hue].astype(str)}).groupby(["year", hue])["expanded"].agg(
+            lambda s: bool(s.fillna(False).astype(bool).all()))
+        expanded_only = {key for key, only in flags.items() if only}
+    years = sorted(d["year"].unique())
+    levels = list(dict.fromkeys(sorted(d["_shown"])))
+    colours = dict(zip(levels, sns.color_palette(PALETTE, len(levels))))
+    width = 0.8 / len(levels)
+    for i, level in enumerate(levels):
+        part = d[d["_shown"] == level]
+        x = np.array([years.index(y) for y in part["year"]]) - 0.4 + width * (i + 0.5)
+        hollow = np.array([(y, c) in expanded_only for y, c in zip(part["year"], part[hue])])
+        colour = colours[level]
+        ax.bar(x[~hollow], part["participants"].to_numpy()[~hollow], width=width * 0.9, color=colour, label=level)
+        ax.bar(x[hollow], part["participants"].to_numpy()[hollow], width=width * 0.9, facecolor="none",
+               edgecolor=colour, linewidth=1.5)
+    ax.set_xticks(range(len(years)), [str(int(y)) for y in years], rotation=90)
+    ax.set(xlabel="year", ylabel="people (lower bound)")
+    one = f"{levels[0]}: " if len(levels) == 1 else ""  # a single direction is named in the key, not a legend
+    shade = colours[levels[0]] if one else "0.45"
+    key = [Patch(facecolor=shade, label=f"{one}reported by a source")]
+    if expanded_only:
+        key.append(Patch(facecolor="none", edgecolor=shade, linewidth=1.5,
+                         label=f"{one}expanded (annual-programme assumption)"))
+    if not one:
+        key += [Patch(facecolor=colours[level], label=level) for level in levels]
+    ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(key), 3), fontsize=8, frameon=False)
+    if expanded_only:
+        note += (f" Hollow bars: {len(expanded_only)} year(s) whose count only repeats an annual programme's "
+                 "reported count (an assumption: see Method).")
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)
 
 
@@ -318,10 +393,25 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
     return _finish(ax, cap, title=title, own=own)
 
 
+_TARGET_WORDS = {"at_least": "at least", "at_most": "at most", "relative_change": "change of"}
+
+
+def _target_text(target: float, kind: str) -> str:
+    """A target in words: 'at least 0.9', 'change of +25%' (a relative change is a share of its baseline)."""
+    if kind == "relative_change":
+        return f"change of {target:+.0%}"
+    return f"{_TARGET_WORDS.get(kind, 'target')} {target:g}"
+
+
 @_document
 def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title: str | None = "KPIs against their targets",
               ax=None):
-    """Indicator values against their targets (indicator rows with a ``target``).
+    """Indicator values against their targets (indicator rows with a ``target``), one panel per KPI.
+
+    Each KPI has its own scale (a target of +25 % against a baseline and an index target of 0.90 are not one
+    quantity): the target is a dashed line, a reported value a dot, and the panel's title gives the target in
+    words. A KPI with no reported value says so inside its panel.
+    Figure-level (one panel per KPI): it makes its own figure; ``ax`` is accepted for one KPI only.
 
     Parameters
     ----------
@@ -329,25 +419,50 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
         Indicator rows (``Bundle.indicators``); rows without a target are left out.
     {sources}
     {title}
-    {ax}
+    ax : matplotlib.axes.Axes, optional
+        Draw the (single) KPI into this Axes.
 
     {returns_ax}
     """
-    d = data[data["target"].notna()].copy()
+    d = data[data["target"].notna()].reset_index(drop=True)
     if d.empty:
         return _no_data(d, "No indicators with a target", sources=sources, title=title, ax=ax)
-    ax, own = _axes(ax, (7.5, max(2.2, 0.6 * len(d) + 1.4)))
-    ypos = np.arange(len(d))
-    ax.scatter(d["target"], ypos, marker="|", s=300, color="0.2", label="target")
-    has_value = d["value"].notna().to_numpy()
-    ax.scatter(d["value"][has_value], ypos[has_value], color="C1", s=60, label="reported value", zorder=3)
-    for y, (v, t) in enumerate(zip(d["value"], d["target_type"].astype(str))):
-        if pd.isna(v):
-            ax.annotate("no reported value", (d["target"].iloc[y], y), xytext=(8, -3), textcoords="offset points", fontsize=8)
-    ax.set_yticks(ypos, d["entity_id"] + ": " + d["indicator"])
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set(xlabel="value")
-    return _finish(ax, source_caption(d, sources=sources), title=title, own=own)
+    if ax is not None and len(d) > 1:
+        raise ValueError(f"kpi_chart draws {len(d)} KPIs in a panel each; call it without ax=")
+    if ax is None:
+        fig, axes = plt.subplots(len(d), 1, figsize=(7.5, 1.15 * len(d) + 0.9), squeeze=False)
+        axes, own = list(axes[:, 0]), True
+    else:
+        axes, own = [ax], False
+    for ax_, row in zip(axes, d.itertuples()):
+        kind = str(row.target_type) if pd.notna(row.target_type) else ""
+        percent = kind == "relative_change"
+        points = [v for v in (row.target, row.value) if pd.notna(v)]
+        ax_.axvline(row.target, color="0.2", linestyle="--", linewidth=1.5)
+        if pd.notna(row.value):
+            ax_.scatter([row.value], [0], color="C1", s=60, zorder=3)
+        else:
+            ax_.text(0.5, 0.5, "no reported value (target only)", transform=ax_.transAxes, ha="center", va="center",
+                     fontsize=8, color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        span = max(abs(p) for p in points) or 1.0
+        ax_.set_xlim(min(0.0, *points) - 0.1 * span, max(0.0, *points) + 0.25 * span)
+        if percent:
+            ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0%}"))
+        ax_.set_yticks([])
+        ax_.set_ylim(-1, 1)
+        unit = f" ({row.unit})" if isinstance(row.unit, str) and row.unit else ""
+        where = "relative to an unstated baseline" if percent else ""
+        what = f"{str(row.indicator).replace('_', ' ')}{unit}: target {_target_text(row.target, kind)} {where}".strip()
+        if own:
+            ax_.set_title(what, loc="left", fontsize=9, fontweight="normal")
+        else:
+            ax_.set_xlabel(what)  # the Axes' title is the caller's
+    note = "Dashed line: the target; dot: the reported value. Each KPI on its own scale."
+    cap = source_caption(d, sources=sources, note=note)
+    if own:
+        _finish_figure(axes[0].figure, cap, title=title)
+        return axes[0]
+    return _finish(axes[0], cap, title=title, own=False)
 
 
 @_document
@@ -379,13 +494,31 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
+def _ranges(data: pd.DataFrame, *, label: str, by: str) -> pd.DataFrame:
+    """Indicator rows with ``low`` and ``is_range``: a pair ``<x>_min`` / ``<x>_max`` of one entity and unit
+    becomes one row ``<x> (range)`` from min to max (a price range is one quantity, not two bars)."""
+    d = data.assign(low=data["value"].astype(float), is_range=False).reset_index(drop=True)
+    name = d[label].astype(str)
+    keep = pd.Series(True, index=d.index)
+    for i in d.index[name.str.endswith("_min")]:
+        stem = name[i][: -len("_min")]
+        match = d.index[(name == stem + "_max") & (d[by].astype(str) == str(d.at[i, by]))
+                        & (d.get("entity_id", pd.Series("", index=d.index)) == d.get("entity_id", pd.Series("", index=d.index))[i])]
+        if len(match) == 1 and d.at[match[0], "value"] >= d.at[i, "value"]:
+            j = match[0]
+            d.loc[i, [label, "value", "is_range"]] = [f"{stem} (range)", d.at[j, "value"], True]
+            keep[j] = False
+    return d[keep]
+
+
 @_document
 def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "unit",
                     sources: pd.DataFrame | None = None, title: str | None = None, note: str = ""):
     """Horizontal bars of indicator values, one panel per ``by`` value (unit), each panel on its own scale.
 
-    Values in different units are never drawn against one axis; each bar is labelled with its value.
-    Figure-level (one panel per unit): it makes its own figure.
+    Values in different units are never drawn against one axis; each bar is labelled with its value. A panel whose
+    values (all at least 1) span orders of magnitude is drawn on a log scale, and a ``<x>_min`` / ``<x>_max`` pair
+    is drawn as one bar from the minimum to the maximum. Figure-level (one panel per unit): it makes its own figure.
 
     Parameters
     ----------
@@ -403,19 +536,33 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
     """
     if data.empty:
         return _no_data(data, "No indicator values", sources=sources, title=title, note=note).figure
-    groups = list(data.groupby(data[by].astype(str), sort=True))
+    rows = _ranges(data, label=label, by=by)
+    groups = list(rows.groupby(rows[by].astype(str), sort=True))
     sizes = [len(part) for _, part in groups]
     fig, axes = plt.subplots(len(groups), 1, figsize=(8, 0.42 * sum(sizes) + 0.75 * len(groups) + 1.2),
                              height_ratios=sizes, squeeze=False)
     for ax, (unit, part) in zip(axes[:, 0], groups):
+        low, high = part["low"].to_numpy(dtype=float), part["value"].to_numpy(dtype=float)
+        # counts spanning orders of magnitude (5 beside 5,371): a log scale, bars from 1, so the small ones show
+        log = bool((low >= 1).all() and high.max() / low.min() >= 50)
+        base = np.where(part["is_range"], low, 1.0 if log else 0.0)
         ypos = np.arange(len(part))
-        bars = ax.barh(ypos, part["value"].to_numpy(dtype=float), color="C0", height=0.7)
-        ax.set_yticks(ypos, part[label].astype(str))
+        bars = ax.barh(ypos, high - base, left=base, color="C0", height=0.7)
+        ax.set_yticks(ypos, part[label].astype(str).str.replace("_", " "))
         ax.invert_yaxis()
-        for bar, v in zip(bars, part["value"]):  # each label just past its bar's end: right of it, or left if negative
-            ax.annotate(f"{v:g}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
+        for bar, v, lo, is_range in zip(bars, high, low, part["is_range"]):  # each label just past its bar's end
+            end = bar.get_x() + bar.get_width()
+            text = f"{lo:g}–{v:g}" if is_range else f"{v:g}"
+            ax.annotate(text, (end, bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
                         textcoords="offset points", ha="right" if v < 0 else "left", va="center", fontsize=8)
-        ax.set_title(unit, loc="left", fontsize=9, fontweight="normal")
-        ax.margins(x=0.12)
+        if log:
+            ax.set_xscale("log")
+            ax.set_xlim(1, high.max() * 6)  # room for the value labels on a log scale
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        else:
+            ax.margins(x=0.12)
+            if (base >= 0).all() and (high >= 0).all():
+                ax.set_xlim(left=0)  # a range's bar starts at its minimum, on an axis from zero
+        ax.set_title(unit + (" (log scale)" if log else ""), loc="left", fontsize=9, fontweight="normal")
         ax.set(xlabel="", ylabel="")
     return _finish_figure(fig, source_caption(data, sources=sources, note=note), title=title)

@@ -92,13 +92,59 @@ def _axes(ax, size) -> tuple:
     return plt.subplots(figsize=size)[1], True
 
 
+CAPTION_SIZE = 7.5
+
+
+def _wrap_caption(fig, caption: str, *, fontsize: float = CAPTION_SIZE) -> str:
+    """``caption`` broken into lines that fit the figure's width, measured with the figure's renderer at the
+    resolution the files are written at (hinted glyphs are not exactly to scale: a line that fits at 100 dpi can
+    run past the edge at 150)."""
+    screen_dpi = fig.dpi
+    fig.set_dpi(max(screen_dpi, RC["savefig.dpi"]))
+    renderer = fig.canvas.get_renderer()
+    room = (0.98 - 0.01) * fig.get_figwidth() * fig.dpi  # the caption starts 1 % in from the left edge
+    probe = fig.text(0, 0, "", fontsize=fontsize)
+    width = max(20, int(room / (0.45 * fontsize * fig.dpi / 72)))  # a first guess: average glyph ~0.45 em wide
+    try:
+        while True:
+            wrapped = "\n".join(textwrap.wrap(caption, width)) if caption else ""
+            probe.set_text(wrapped)
+            if width <= 20 or probe.get_window_extent(renderer).width <= room:
+                return wrapped
+            width -= 4
+    finally:
+        probe.remove()
+        fig.set_dpi(screen_dpi)
+
+
+def _untangle_ticks(fig) -> None:
+    """Turn an Axes' level x tick labels to 35 degrees when neighbours would run together (e.g. six sector names
+    side by side)."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+        gap = 0.5 * labels[0].get_fontsize() * fig.dpi / 72 if labels else 0  # under half an em reads as one phrase
+        if any(a.x1 + gap > b.x0 for a, b in zip(boxes, boxes[1:])) and labels[0].get_rotation() == 0:
+            for t in labels:
+                t.set_rotation(35)
+                t.set_ha("right")
+                t.set_rotation_mode("anchor")
+
+
 def _finish_figure(fig, caption: str, *, title: str | None = None):
+    """Title the figure, put ``caption`` under it wrapped to the figure's width, and lay it out so no text is cut:
+    the figure grows by the caption's height (the panels keep theirs) and crowded x tick labels are turned."""
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    wrapped = "\n".join(textwrap.wrap(caption, 130))
-    fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7.5, color="0.3")
-    lines = wrapped.count("\n") + 1
-    fig.tight_layout(rect=(0, 0.02 + 0.025 * lines, 1, 0.97 if title else 1))
+    wrapped = _wrap_caption(fig, caption)
+    text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3")
+    _untangle_ticks(fig)
+    caption_in = text.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.12
+    height = fig.get_figheight()
+    fig.set_figheight(height + caption_in)
+    title_in = 0.25 if title else 0.0
+    fig.tight_layout(rect=(0, caption_in / (height + caption_in), 1, 1 - title_in / (height + caption_in)))
     # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig lays the whole figure
     # out again before drawing each file; the layout is final here, so drop it (the files come out the same)
     fig.set_layout_engine(None)

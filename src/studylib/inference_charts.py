@@ -37,7 +37,8 @@ def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "
         name = (labels or {}).get(g, g) if g is not None else None
         ax.errorbar(x, part["share"], yerr=err, fmt="o", color=colours[i], capsize=3,
                     label=f"{name} (n = {int(part['total'].iloc[0])})" if name is not None else None)
-    ax.set_xticks(range(len(cats)), cats, rotation=30)
+    ax.set_xticks(range(len(cats)), [str(c).replace("_", " ") for c in cats], rotation=30, ha="right",
+                  rotation_mode="anchor")  # codes as words, each label ending at its tick
     ax.set(xlabel="", ylabel="share of coded activities", ylim=(0, 1))
     if groups != [None]:
         ax.legend(frameon=False, fontsize=8)

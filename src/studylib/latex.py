@@ -136,12 +136,15 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
     names = list(names) if names is not None else [f"({i + 1})" for i in range(len(models))]
     if len(names) != len(models):
         raise ValueError(f"{len(names)} names for {len(models)} models")
+    from .terms import term_label
+
+    labels = next((m.labels for m in models if getattr(m, "labels", None)), {})  # a ModelReport's tie names
     tidies = [f.tidy().set_index("term") if f is not None else None for f in fits]
     terms = list(dict.fromkeys(t for tidy in tidies if tidy is not None for t in tidy.index))
     fmt = _Fixed(decimals)
     lines = []
     for term in terms:
-        top, below = [escape(term)], [""]
+        top, below = [escape(term_label(term, labels))], [""]
         for tidy in tidies:
             if tidy is None or term not in tidy.index or not np.isfinite(tidy.at[term, "estimate"]):
                 top.append("")
@@ -168,7 +171,11 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
         stats["Deviance"].append(f"{g['deviance']:.2f}" if np.isfinite(g["deviance"]) else "")
     footer = [" & ".join([key, *values]) + r" \\" for key, values in stats.items() if any(values)]
     spread = "95\\,\\% confidence intervals in brackets" if interval else "standard errors in parentheses"
-    note = (f"Estimates (log scale for count and logit models) with {spread}.")
+    from .terms import reference_sentence
+
+    refs = list(dict.fromkeys(reference_sentence(getattr(f, "result", None), labels) for f in fits if f is not None))
+    note = " ".join([f"Estimates (log scale for count and logit models) with {spread}.",
+                     *(escape(r) for r in refs if r)])
     columns = "l" + "c" * len(models)
     return "\n".join([
         r"\begin{table}[htbp]", r"\centering", f"\\caption{{{escape(caption)}}}", f"\\label{{{label}}}",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .execute import _Executed
 
-__all__ = ["RunResult", "export_html", "export_pdf", "TEMPLATES_DIR"]
+__all__ = ["RunResult", "export_html", "export_pdf", "report_title", "TEMPLATES_DIR"]
 
 
 @dataclass
@@ -36,12 +36,14 @@ class RunResult:
         return self.status == "ok"
 
 
-def export_html(notebook_path: Path, directory: Path) -> list[Path]:
-    """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other."""
+def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list[Path]:
+    """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other, titled
+    with the notebook's first heading and the run's ``slug``."""
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
     nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
+    nb.metadata["title"] = report_title(nb, fallback=notebook_path.stem, slug=slug)
     written = []
     for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
         body, _ = exporter.from_notebook_node(nb)
@@ -49,6 +51,30 @@ def export_html(notebook_path: Path, directory: Path) -> list[Path]:
         path.write_text(_strip_external_scripts(body), encoding="utf-8")
         written.append(path)
     return written
+
+
+def report_title(nb, *, fallback: str, slug: str = "") -> str:
+    """The HTML ``<title>``: the notebook's first Markdown heading (else ``fallback``), then " — slug"."""
+    import re
+
+    heading = next((m.group(1).strip() for cell in nb.cells if cell.cell_type == "markdown"
+                    for m in [re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, flags=re.MULTILINE)] if m), "")
+    heading = re.sub(r"[*_`]", "", heading) or fallback
+    return f"{heading} — {slug}" if slug else heading
+
+
+def numbered_outputs(directory: Path) -> dict:
+    """The run's figure and table numbers (``numbering.json``, written by :class:`studylib.StudyRun`) as the
+    manifest's ``figures`` and ``tables`` lists of number, caption and files; the file itself is removed."""
+    import json
+
+    from .outputs import NUMBERING_FILE
+
+    path = directory / NUMBERING_FILE
+    items = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    path.unlink(missing_ok=True)
+    return {key: [{k: item[k] for k in ("number", "caption", "files")} for item in items if item["kind"] == kind]
+            for key, kind in (("figures", "figure"), ("tables", "table"))}
 
 
 def export_pdf(directory: Path) -> str:
@@ -112,7 +138,7 @@ def _render(run: _Executed) -> RunResult:
         status, error, pdf_note = run.status, run.error, ""
         if status == "ok":
             try:
-                export_html(run.staging / f"{run.stem}.ipynb", run.staging)
+                export_html(run.staging / f"{run.stem}.ipynb", run.staging, slug=run.slug)
             except Exception as exc:  # noqa: BLE001
                 status, error = "failed", f"HTML export failed: {exc}"
         if status == "ok":
@@ -124,7 +150,7 @@ def _render(run: _Executed) -> RunResult:
             parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
-            **({"pdf": pdf_note} if pdf_note else {}),
+            **({"pdf": pdf_note} if pdf_note else {}), **numbered_outputs(run.staging),
             files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
         )
     except BaseException:

@@ -6,6 +6,7 @@ so the notebook reads like a short paper and all logic lives (and is tested) her
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +15,14 @@ from . import sections
 from .bundle import Bundle, load_bundle
 from .errors import ModelError
 from .handover import handed_over
-from .outputs import show_png, write_figure, write_table
+from .outputs import NUMBERING_FILE, figure_caption, show_png, write_figure, write_table
 from .panel import expand_activities
 from .parameters import check_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
 from .latex import write_latex, write_regression_table
 from .references import cited_source_ids, reference_list_markdown
+from .terms import labelled_tidy, reference_sentence
 from .tables import Table, md_code, md_escape, report_table
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
@@ -41,6 +43,7 @@ class StudyRun:
         self.figures: list[Path] = []
         self.tables: list[Path] = []
         self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
+        self.numbered: list[dict] = []  # "Figure n." / "Table n." in the order shown: kind, number, caption, files
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -78,16 +81,21 @@ class StudyRun:
 
     # --------------------------------------------------------------------------------------- outputs
     def save_figure(self, fig, stem: str) -> list[Path]:
-        """Save ``fig`` (a Figure, or an Axes of one) under ``figures/`` as PNG + SVG, show it, and return the paths.
+        """Save ``fig`` (a Figure, or an Axes of one) under ``figures/`` as PNG + SVG, number it, show it, and return
+        the paths.
 
-        In a notebook the saved PNG itself is shown (at the figure's on-screen size, with its caption as alt text)
-        and the figure is closed, so it is drawn once per file rather than again for the screen, and the report
-        embeds exactly the file in ``figures/``. Outside IPython nothing is shown and the figure stays open.
+        Figures are numbered in the order they are saved ("Figure 1.", ...); the number, the title and caption and
+        the files are recorded for the run's manifest. In a notebook the saved PNG itself is shown (at the figure's
+        on-screen size, with its caption as alt text) with "Figure n. title. caption" as text beneath it, and the
+        figure is closed, so it is drawn once per file and the report embeds exactly the file in ``figures/``.
+        Outside IPython nothing is shown and the figure stays open.
         """
         fig = getattr(fig, "figure", fig)  # an Axes drawn into by a chart: save its whole figure
         paths = write_figure(fig, stem, directory=self.output_dir / "figures")
         self.figures += paths
-        show_png(fig, paths[0], stem=stem)
+        caption = figure_caption(fig)
+        label = self._number("figure", caption or stem.replace("_", " "), paths)
+        show_png(fig, paths[0], stem=stem, label=label)
         return paths
 
     @staticmethod
@@ -103,7 +111,21 @@ class StudyRun:
         write_latex(clean, path.with_suffix(".tex"), caption=name.replace("_", " "), label=f"tab:{self.notebook}-{name}",
                     own_decimals=own_decimals)
         self.tables.append(path)
-        return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
+        table = self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
+        table.title = " ".join(t for t in (f"{name.replace('_', ' ').capitalize()} (tables/{path.name}).",
+                                           data.attrs.get("references", "")) if t)
+        table.numbering = lambda t: self._number("table", t.title, [path, path.with_suffix(".tex")])
+        return table
+
+    def _number(self, kind: str, caption: str, files) -> str:
+        """The next "Figure n." / "Table n." label; recorded (with caption and files) in ``numbering.json``, which
+        the runner moves into the manifest."""
+        number = 1 + sum(item["kind"] == kind for item in self.numbered)
+        self.numbered.append({"kind": kind, "number": number, "caption": caption,
+                              "files": [str(Path(f).relative_to(self.output_dir)) for f in files]})
+        (self.output_dir / NUMBERING_FILE).write_text(json.dumps(self.numbered, indent=1, ensure_ascii=False) + "\n",
+                                                      encoding="utf-8")
+        return f"{kind.capitalize()} {number}."
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
@@ -148,7 +170,7 @@ class StudyRun:
         except ModelError as exc:
             report = ModelReport(None, str(exc), formula)
         else:
-            report = ModelReport(result, "", formula)
+            report = ModelReport(result, "", formula, labels=self.labels())
         self.models.append(report)
         write_regression_table(self.models, self.output_dir / "tables" / "models.tex",
                                caption=f"Count models ({self.notebook})", label=f"tab:{self.notebook}-models")
@@ -158,16 +180,24 @@ class StudyRun:
 class ModelReport:
     """A fitted model, or the reason it was not fitted; renders either as Markdown for the report."""
 
-    def __init__(self, result, reason: str, formula: str):
+    def __init__(self, result, reason: str, formula: str, *, labels: dict | None = None):
         self.result, self.reason, self.formula = result, reason, formula
+        self.labels = labels or {}  # display names of levels (tie ids), for the terms in words
 
     @property
     def fitted(self) -> bool:
         return self.result is not None
 
     def tidy(self) -> pd.DataFrame:
-        return self.result.tidy() if self.fitted else pd.DataFrame(
-            columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"])
+        """The coefficients (:meth:`ModelResult.tidy`) with each term also in words (``label``)."""
+        table = labelled_tidy(self.result.tidy() if self.fitted else pd.DataFrame(
+            columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]), self.labels)
+        table.attrs["references"] = self.references()  # carried into the table's and the chart's caption
+        return table
+
+    def references(self) -> str:
+        """The sentence naming each categorical variable's reference category ("" for none)."""
+        return reference_sentence(self.result.result, self.labels) if self.fitted else ""
 
     def glance(self) -> pd.DataFrame:
         return self.result.glance() if self.fitted else pd.DataFrame()
@@ -178,6 +208,8 @@ class ModelReport:
         g = self.result.glance().iloc[0]
         text = (f"Model {md_code(self.formula)}, family **{self.result.family}**: n = {int(g['n'])}, "
                 f"df model = {g['df_model']:g}, df residual = {g['df_resid']:g}.")
+        if self.references():
+            text += f" {md_escape(self.references())} Each coefficient compares its level with these."
         choice = getattr(self.result, "choice", "")
         if choice:
             text += f" {md_escape(choice)}"

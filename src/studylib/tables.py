@@ -12,7 +12,7 @@ import html
 import numpy as np
 import pandas as pd
 
-__all__ = ["Table", "report_table", "md_escape", "md_code", "NUMERICAL_ZERO", "MAX_DECIMALS"]
+__all__ = ["Table", "report_table", "md_escape", "md_code", "numbered_caption_html", "NUMERICAL_ZERO", "MAX_DECIMALS"]
 
 NUMERICAL_ZERO = 1e-9  # below this an estimate is round-off (e.g. 1e-16 for an effect that is zero in theory)
 P_VALUE_COLUMNS = ("p_value", "pvalue", "p")
@@ -22,6 +22,13 @@ TABLE_CLASS = "studylib-table"
 # Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
 TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
                "{text-align: left !important; vertical-align: top !important;}</style>")
+CAPTION_CLASS = "studylib-caption"
+
+
+def numbered_caption_html(label: str, caption: str) -> str:
+    """``<p>`` with a bold label ("Figure 2.", "Table 1.") and the caption after it, both HTML-escaped."""
+    parts = ([f"<strong>{html.escape(label)}</strong>"] if label else []) + ([html.escape(caption)] if caption else [])
+    return f'<p class="{CAPTION_CLASS}">{" ".join(parts)}</p>'
 
 
 def md_escape(text) -> str:
@@ -91,12 +98,17 @@ class Table:
     the rows shown.
     """
 
-    def __init__(self, data: pd.DataFrame, *, caption: str = "", own_decimals=()):
+    def __init__(self, data: pd.DataFrame, *, caption: str = "", own_decimals=(), title: str = "", numbering=None):
         self.data = data
         self.caption = caption
         self.own_decimals = set(own_decimals)
+        self.title = title  # the numbered caption's text (e.g. what the table holds and its file)
+        self.numbering = numbering  # called once, when first shown: returns the label, e.g. "Table 3."
+        self.label = ""
 
     def to_html(self) -> str:
+        if not len(self.data):  # a header with no rows under it says nothing a sentence cannot
+            return self._heading() + "<p><em>No rows.</em></p>"
         text = pd.DataFrame({j: _column_text(self.data.iloc[:, j], p_value=str(col).lower() in P_VALUE_COLUMNS,
                                              own_decimals=col in self.own_decimals)
                              for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
@@ -104,9 +116,15 @@ class Table:
         table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
                              justify="left")
         caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
-        return f"{TABLE_STYLE}\n{caption}{table}"
+        return f"{TABLE_STYLE}\n{self._heading()}{caption}{table}"
+
+    def _heading(self) -> str:
+        return numbered_caption_html(self.label, self.title) + "\n" if self.label else ""
 
     def _repr_html_(self) -> str:
+        # numbered when first shown, so the numbers follow the order a reader meets the tables in
+        if self.numbering is not None and not self.label:
+            self.label = self.numbering(self)
         return self.to_html()
 
     def __repr__(self) -> str:
@@ -119,8 +137,12 @@ def report_table(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = N
 
     Long tables show their first ``max_rows`` rows and say where the rest is (``tables/<name>.csv`` when ``name``
     is given). ``own_decimals`` names columns of values coded in mixed units, whose numbers each keep their own
-    decimals (see :class:`Table`).
+    decimals (see :class:`Table`). A table of model terms with a ``label`` column (``ModelReport.tidy()``) shows
+    the label as its ``term``.
     """
+    if {"term", "label"} <= set(data.columns):  # a model's terms: shown in words (the CSV keeps patsy's names)
+        words = data["label"]
+        data = data.drop(columns="label").assign(term=words)
     caption = ""
     if len(data) > max_rows:
         where = f"tables/{name}.csv" if name else "the table's CSV file"
