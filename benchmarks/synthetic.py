@@ -10,6 +10,12 @@ import pandas as pd
 
 from studylib.paths import DATA_DIR
 
+SOURCE_ID = "synthetic-benchmark"
+SOURCE_ROW = {"source_id": SOURCE_ID, "citation": "Synthetic rows generated for benchmarks and slow tests (not a real source).",
+              "source_type": "dataset", "reliability": "grey", "url_or_doi": "", "language": "en",
+              "note": "Synthetic: never part of the study's data."}
+SOURCE_TEXT = "Every row of this bundle is synthetic: generated for benchmarks and slow tests, not coded from a source.\n"
+
 SECTORS = ["education", "culture", "economy", "tourism", "sports", "technology", "governance", "civic"]
 TYPES = ["exchange_programme", "festival", "delegation", "forum", "training"]
 DIRECTIONS = ["a_to_b", "b_to_a", "mutual"]
@@ -19,12 +25,21 @@ def synthetic_bundle(folder: Path, n_activities: int, *, standalone: bool = True
     """``n_activities`` synthetic activities on the tie ``surabaya-busan``.
 
     ``standalone`` also copies the study's other tables, so the folder is a complete bundle; otherwise the folder
-    holds only ``activities.csv`` and is meant to be layered over the study data.
+    holds ``activities.csv`` and its own source row and is meant to be layered over the study data. The rows cite
+    a synthetic source whose text is archived in ``sources/``, so validation checks their locators as it checks a
+    researcher's.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if standalone:
-        for name in ("sources", "cities", "ties", "indicators"):
+        for name in ("cities", "ties", "indicators"):
             shutil.copy(DATA_DIR / f"{name}.csv", folder / f"{name}.csv")
+        sources = pd.concat([pd.read_csv(DATA_DIR / "sources.csv", dtype=str, keep_default_na=False),
+                             pd.DataFrame([SOURCE_ROW])], ignore_index=True).fillna("")
+    else:
+        sources = pd.DataFrame([SOURCE_ROW])
+    sources.to_csv(folder / "sources.csv", index=False, lineterminator="\n")
+    (folder / "sources").mkdir(exist_ok=True)
+    (folder / "sources" / f"{SOURCE_ID}.txt").write_text(SOURCE_TEXT, encoding="utf-8")
     rng = np.random.default_rng(seed)
     years = rng.integers(1994, 2024, n_activities)
     months = rng.integers(1, 13, n_activities)
@@ -44,8 +59,8 @@ def synthetic_bundle(folder: Path, n_activities: int, *, standalone: bool = True
         "participants": np.where(rng.random(n_activities) < 0.3, rng.integers(1, 50, n_activities).astype(str), ""),
         "participant_group": "",
         "institution": "",
-        "source_id": "rakhmadi-surabaya-medan",
-        "locator": "synthetic",
+        "source_id": SOURCE_ID,
+        "locator": "generated for benchmarks",
         "certainty": "reported",
     })
     frame.to_csv(folder / "activities.csv", index=False, lineterminator="\n")

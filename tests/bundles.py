@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from studylib.dates import window_columns
+
 HEADERS = {
     "sources": ["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
     "cities": ["city_id", "name", "name_local", "country", "level", "parent_id", "lat", "lon"],
@@ -83,6 +85,8 @@ def typed_activities(template: pd.DataFrame, rows: list[dict[str, str]]) -> pd.D
             frame[f"{column}_year"] = pd.array([int(t[:4]) if t else None for t in text], dtype="Int64")
             precision = [{10: "day", 7: "month", 4: "year"}.get(len(t), "unknown") for t in text]
             frame[f"{column}_precision"] = pd.Categorical(precision, dtype=template[f"{column}_precision"].dtype)
+            if f"{column}_earliest" in template:  # the years the date allows (plain dates here: their year)
+                frame[f"{column}_earliest"], frame[f"{column}_latest"] = window_columns(pd.Series(text))
         elif isinstance(dtype, pd.CategoricalDtype):
             unknown = {t for t in text if t} - set(dtype.categories)
             if unknown:

@@ -150,6 +150,7 @@ def check_locators(tables: dict, dirs, problems: list[Problem]) -> None:
         return  # nothing to check: a bundle without source texts costs nothing more
     rows, _ = _cited(tables, archive)
     texts: dict[str, str | None] = {}
+    verdicts: dict[tuple[str, str], str | None] = {}  # (source, locator) -> None if found, else the message
     for file, line, source_id, locator in rows:
         path, label = archive[source_id]
         if source_id not in texts:
@@ -161,11 +162,14 @@ def check_locators(tables: dict, dirs, problems: list[Problem]) -> None:
         text = texts[source_id]
         if text is None:
             continue
-        if normalise_space(locator) not in text:
-            hint = closest_passage(text, locator)
-            problems.append(Problem(
-                str(file), int(line), "locator",
-                f"'{locator}' not found in {label}" + (f"; closest passage: '{hint}'" if hint else "")))
+        key = (source_id, locator)
+        if key not in verdicts:  # a large bundle repeats its locators: search and hint once per distinct one
+            found = normalise_space(locator) in text
+            hint = "" if found else closest_passage(text, locator)
+            verdicts[key] = None if found else (
+                f"'{locator}' not found in {label}" + (f"; closest passage: '{hint}'" if hint else ""))
+        if verdicts[key] is not None:
+            problems.append(Problem(str(file), int(line), "locator", verdicts[key]))
 
 
 def count_locators(tables: dict, dirs) -> LocatorCount:

@@ -41,6 +41,9 @@ ZYGOTE_ONLY_ENV = {
 }
 
 
+__all__ = ["preload", "run_kernel", "main"]  # run as a script by studylib.warm, not imported
+
+
 def _threads() -> list[str]:
     try:
         tasks = os.listdir("/proc/self/task")
