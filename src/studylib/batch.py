@@ -81,10 +81,13 @@ def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None,
     The summary holds ``metrics.csv`` (every succeeded tie's metrics, one row each), ``failures.csv`` and a chart.
     A failing tie never stops the others.
     """
-    jobs = [(notebook, {**(parameters or {}), "tie": t}, list(data_dirs), out) for t in tie_ids]
+    # resolved here, in the client: a Dask worker has a working directory of its own
+    data_dirs = [str(Path(d).expanduser().resolve()) for d in data_dirs]
+    root = Path(out).expanduser().resolve() if out else OUTPUTS_DIR
+    path = str(resolve_notebook(notebook))
+    jobs = [(path, {**(parameters or {}), "tie": t}, data_dirs, str(root)) for t in tie_ids]
     results = run_many(jobs, workers=workers, executor=executor, progress=progress)
-    write_summary(results, Path(out).resolve() / resolve_notebook(notebook).stem / "_summary" if out
-                  else OUTPUTS_DIR / resolve_notebook(notebook).stem / "_summary")
+    write_summary(results, root / resolve_notebook(notebook).stem / "_summary")
     return results
 
 

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -67,10 +68,39 @@ def _report(results: list[RunResult]) -> int:
     return 1 if failed else 0
 
 
+def _check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"--jobs must be 1 or more, not {jobs}")
+
+
+def _output_root(out: str | None) -> Path | None:
+    """``--out`` as an absolute path (resolved here, in the client, never in a worker), checked to be writable."""
+    if out is None:
+        return None
+    root = Path(out).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".studylib-write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot write there ({exc.strerror or exc}); choose another folder") from None
+    return root
+
+
 def _cmd_run(args) -> int:
     from .batch import run_batch
     from .execute import run_notebook
 
+    _check_jobs(args.jobs)
+    if args.all_ties and args.tie:
+        raise ParameterError("--all-ties and --tie contradict each other: give one of them")
+    if (args.tie or args.all_ties) and any(name == "tie" for name, _ in args.param):
+        raise ParameterError("-p tie contradicts --tie / --all-ties: give the ties one way")
+    if args.scheduler and not (args.tie or args.all_ties):
+        raise ParameterError("--scheduler runs a batch: give --tie or --all-ties")
+    args.data = [str(Path(d).expanduser().resolve()) for d in args.data]  # in the client, before any worker sees them
+    args.out = _output_root(args.out)
     spec = notebook_parameters(args.notebook)
     values = {}
     for name, text in args.param:
@@ -91,7 +121,7 @@ def _cmd_run(args) -> int:
     results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
                         executor=executor)
     code = _report(results)
-    print(f"summary: {Path(args.out or OUTPUTS_DIR).resolve() / resolve_notebook(args.notebook).stem / '_summary'}")
+    print(f"summary: {(args.out or OUTPUTS_DIR) / resolve_notebook(args.notebook).stem / '_summary'}")
     return code
 
 
@@ -110,8 +140,10 @@ def _cmd_study(args) -> int:
     from .batch import run_study
     from .bundle import load_bundle
 
+    _check_jobs(args.jobs)
+    out = _output_root(args.out)
     load_bundle()  # fail fast, before any kernel, if the data are invalid
-    return _report(run_study(workers=args.jobs, out=args.out))
+    return _report(run_study(workers=args.jobs, out=out))
 
 
 def _cmd_list(args) -> int:

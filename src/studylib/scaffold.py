@@ -78,13 +78,19 @@ def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: 
     for c in (city_a, city_b):
         rows["cities"].append(known.get(c) or {"city_id": c})
     rows["ties"].append({"tie_id": tie_id, "city_a": city_a, "city_b": city_b})
-    folder.mkdir(parents=True)
-    for table in TABLES:
-        header = _header(table)
-        records = [[r.get(h, "") for h in header] for r in rows[table]]
-        (_write_xlsx if xlsx else _write_csv)(folder / f"{table}.{'xlsx' if xlsx else 'csv'}", header, records)
-    readme = bundle_readme(tie_id, folder=folder, known_cities=[c for c in (city_a, city_b) if c in known])
-    (folder / "README.md").write_text(readme, encoding="utf-8")
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:  # read-only, or a file in the way: a user's choice of folder, not a bug
+        raise StudyError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        for table in TABLES:
+            header = _header(table)
+            records = [[r.get(h, "") for h in header] for r in rows[table]]
+            (_write_xlsx if xlsx else _write_csv)(folder / f"{table}.{'xlsx' if xlsx else 'csv'}", header, records)
+        readme = bundle_readme(tie_id, folder=folder, known_cities=[c for c in (city_a, city_b) if c in known])
+        (folder / "README.md").write_text(readme, encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(f"{folder}: cannot write the tables ({exc.strerror or exc})") from None
     return folder
 
 
