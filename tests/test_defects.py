@@ -98,3 +98,65 @@ def test_conflicting_options_are_refused_before_any_kernel(capsys, argv, words):
 def test_study_refuses_jobs_below_one(capsys):
     assert main(["study", "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ 3: compare_pairs, degenerate ties
+@pytest.mark.parametrize("ties, words", [
+    ("surabaya-busan,surabaya-busan", "more than once"),
+    ("surabaya-busan", "at least two"),
+])
+def test_compare_pairs_refuses_duplicate_or_single_ties_before_any_kernel(capsys, ties, words):
+    assert main(["run", "compare_pairs", "-p", "ties", ties]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_ties_left_out_names_each_tie_and_why():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    out = sl.ties_left_out(events, b.activities, ["surabaya-busan", "gangnam-haidian"], end_year=2023)
+    assert list(out["tie_id"]) == ["gangnam-haidian"]
+    assert out["reason"].iat[0] == "no event to count up to 2023: no coded activities"
+
+
+def test_a_degenerate_lr_test_says_why_in_words_not_a_developer_message(tmp_path):
+    import pandas as pd
+
+    from studylib.study import ModelReport, lr_test_markdown
+    from studylib.models import fit_model
+
+    panel = pd.DataFrame({"tie_id": ["a"] * 8, "sector": ["x", "y"] * 4, "activities": [1, 2, 0, 3, 1, 1, 2, 0]})
+    full = ModelReport(fit_model(panel, "activities ~ C(sector)", "poisson"), "", "f")
+    restricted = ModelReport(fit_model(panel, "activities ~ C(sector)", "poisson"), "", "r")
+    text = lr_test_markdown(restricted, full)
+    assert "swap" not in text and "fewer than two ties" in text
+
+
+# -------------------------------------------------------------------------------- 10: parameters in the slug
+def test_runs_with_different_parameters_get_different_folders():
+    from studylib.parameters import check_parameters, notebook_parameters, run_slug
+
+    spec = notebook_parameters("pair_profile")
+    default = check_parameters("pair_profile", {"tie": "surabaya-busan"}, spec=spec)
+    other = check_parameters("pair_profile", {"tie": "surabaya-busan", "end_year": 2020}, spec=spec)
+    assert run_slug(default, spec) == "surabaya-busan"
+    assert run_slug(other, spec) == "surabaya-busan--end_year-2020"
+    off = check_parameters("pair_profile", {"tie": "surabaya-busan", "expand_annual": False}, spec=spec)
+    assert run_slug(off, spec) == "surabaya-busan--expand_annual-false"
+
+
+# ----------------------------------------------------------------------- 12: end_year before the signing year
+def test_end_year_before_the_signing_year_is_explained_and_counts_agree(tmp_path):
+    import studylib as sl
+    from studylib.sections import dated_note
+
+    b = sl.load_bundle(write_bundle(tmp_path / "d"))
+    acts = b.activities
+    events = sl.expand_activities(acts, end_year=1990)
+    assert len(events) == 0
+    note = dated_note(events, acts, end_year=1990)
+    assert "dated after 1990" in note and "planned or proposed" not in note
+    assert "None of the 0" not in dated_note(events, acts.iloc[:0], end_year=1990)
+    m = sl.tie_metrics(events, acts, unit="tie_id", unit_id="alpha-beta", end_year=1990, first_year=1990)
+    assert m["activities"] == 0 and m["agreements"] == 0

@@ -68,9 +68,9 @@ def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
         raise ParameterError(f"{', '.join(clash)} are set by the runner: use --data / --out instead")
     data_dirs = [str(Path(d).resolve()) for d in data_dirs]
     bundle = _load_bundle_cached(data_dirs)
-    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""},
-                               spec=notebook_parameters(path), bundle=bundle)
-    slug = run_slug(checked)
+    spec = notebook_parameters(path)
+    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""}, spec=spec, bundle=bundle)
+    slug = run_slug(checked, spec)
     root = Path(out).resolve() if out else OUTPUTS_DIR
     dest = root / stem / slug
     try:

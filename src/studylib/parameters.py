@@ -184,6 +184,13 @@ def _check_ids(values: dict, bundle) -> None:
         items = values[name] if isinstance(values[name], list) else [values[name]]
         if not items:
             raise ParameterError(f"parameter '{name}' needs at least one {kind} id")
+        repeated = sorted({i for i in items if items.count(i) > 1})
+        if repeated:
+            raise ParameterError(f"parameter '{name}' names {', '.join(map(repr, repeated))} more than once; "
+                                 "give each tie once")
+        if name == "ties" and len(items) < 2:
+            raise ParameterError(f"parameter 'ties' needs at least two different tie ids to compare, not {items!r}; "
+                                 "for one tie, run pair_profile")
         for item in items:
             if item not in known[kind]:
                 raise ParameterError(
@@ -191,12 +198,21 @@ def _check_ids(values: dict, bundle) -> None:
                 )
 
 
-def run_slug(values: dict) -> str:
-    """Folder name for a run, from its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju')."""
+def run_slug(values: dict, spec: dict | None = None) -> str:
+    """Folder name for a run: its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju'), then,
+    given the notebook's ``spec``, every other parameter that differs from its default
+    (e.g. 'surabaya-busan--end_year-2020'), so that runs with different parameters never share a folder."""
     parts = []
     for name in ID_PARAMETERS:
         if name in values:
             v = values[name]
             parts.append("+".join(v) if isinstance(v, list) else v)
     slug = "_".join(parts) or "default"
+    for name, s in (spec or {}).items():
+        if name in ID_PARAMETERS or name in RUNNER_PARAMETERS or name not in values:
+            continue
+        value = values[name]
+        if value != _default_value(s):
+            text = "+".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+            slug += f"--{name}-{text.lower() if isinstance(value, bool) else text}"
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", slug)[:120]

@@ -27,14 +27,20 @@ def _some(ids: list, limit: int = 30) -> str:
     return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
 
 
-def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
-    """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise)."""
+def dated_note(events: pd.DataFrame, activities: pd.DataFrame, *, end_year: int | None = None) -> str:
+    """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise).
+
+    The reason counts the activities that are undated, planned or proposed, and dated after ``end_year``.
+    """
+    from .metrics import no_events_reason
+
     if len(events):
         return ""
-    undated = int((activities["start"].astype(str) == "").sum())
-    return (f"**No dated events.** None of the {len(activities)} coded activities here has a date the yearly "
-            f"analysis can use ({undated} undated, the others planned or proposed); the charts and the model "
-            "below are empty. The activities are listed under Data.")
+    if len(activities) == 0:
+        return ("**No dated events.** No activity is coded here, so the charts and the model below are empty.")
+    why = no_events_reason(activities, end_year=end_year) or "none gives a dated, implemented event"
+    return (f"**No dated events** the yearly analysis can use: {md_escape(why)}. The charts and the model below "
+            "are empty. The activities are listed under Data.")
 
 
 def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from .errors import ModelError
 from .handover import handed_over
 from .outputs import show_png, write_figure, write_table
 from .panel import expand_activities
-from .parameters import check_parameters, run_slug
+from .parameters import check_parameters, notebook_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
 from .tables import Table, md_code, md_escape, report_table
@@ -49,10 +49,9 @@ class StudyRun:
         return expand_activities(self.bundle.activities, end_year=self.end_year,
                                  expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
 
-    @staticmethod
-    def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
+    def dated_note(self, events: pd.DataFrame, activities: pd.DataFrame) -> str:
         """Markdown warning a reader when no event is dated (see :func:`studylib.sections.dated_note`)."""
-        return sections.dated_note(events, activities)
+        return sections.dated_note(events, activities, end_year=self.end_year)
 
     def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
         """The coded activities as a compact reading table (see :func:`studylib.sections.activity_digest`)."""
@@ -192,7 +191,7 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     bundle = (handed_over(output_dir, DATA_DIR, *data_dirs) if output_dir else None) or load_bundle(DATA_DIR, *data_dirs)
     values = {**params, "data_dirs": list(map(str, data_dirs)), "output_dir": output_dir}
     checked = check_parameters(notebook, values, bundle=bundle)
-    out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked)
+    out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked, notebook_parameters(notebook))
     out.mkdir(parents=True, exist_ok=True)
     set_study_theme()
     return StudyRun(notebook, checked, bundle, out)
@@ -204,6 +203,9 @@ def lr_test_markdown(restricted: ModelReport, full: ModelReport) -> str:
 
     if not (restricted.fitted and full.fitted):
         return "**The likelihood-ratio test was not run**: one of the two models could not be estimated (see above)."
+    if len(full.result.result.params) <= len(restricted.result.result.params):
+        return ("**The likelihood-ratio test was not run**: the interaction adds no parameter, because fewer than "
+                "two ties, or fewer than two sectors, are left in the model (see the ties and sectors left out above).")
     try:
         t = lr_test(restricted.result, full.result)
     except ModelError as exc:
