@@ -160,3 +160,47 @@ def test_end_year_before_the_signing_year_is_explained_and_counts_agree(tmp_path
     assert "None of the 0" not in dated_note(events, acts.iloc[:0], end_year=1990)
     m = sl.tie_metrics(events, acts, unit="tie_id", unit_id="alpha-beta", end_year=1990, first_year=1990)
     assert m["activities"] == 0 and m["agreements"] == 0
+
+
+# ------------------------------------------------------------------------- 7: a folder with nothing recognised
+def test_a_folder_without_recognised_tables_is_not_ok(tmp_path):
+    from studylib import validate_bundle
+
+    (tmp_path / "empty").mkdir()
+    found = validate_bundle(ROOT / "data", tmp_path / "empty")
+    assert any("no table found" in p.message for p in found.problems)
+    (tmp_path / "caps").mkdir()
+    (tmp_path / "caps" / "Activities.csv").write_text("activity_id\n")
+    found = validate_bundle(ROOT / "data", tmp_path / "caps")
+    messages = [p.message for p in found.problems]
+    assert any("'activities.csv' (lower case)" in m for m in messages), messages
+    assert main(["validate", "--data", str(tmp_path / "empty")]) == 2
+
+
+def test_the_workbench_does_not_say_loaded_for_an_empty_folder(tmp_path):
+    from studylib.widgets import Explorer
+
+    (tmp_path / "empty").mkdir()
+    ex = Explorer()
+    ex.data_folder.value = str(tmp_path / "empty")
+    ex._load_clicked()
+    assert "Loaded" not in ex.data_status.value and "no table found" in ex.data_status.value
+
+
+# ------------------------------------------------------------- 8: the workbench's folder box starts at the root
+def test_the_workbench_resolves_relative_folders_from_the_project_root(tmp_path, monkeypatch):
+    from studylib.widgets import Explorer
+
+    monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab runs the kernel
+    rel = "data/local/_test-defects-pair"
+    folder = write_bundle(ROOT / rel)
+    try:
+        ex = Explorer()
+        ex.data_folder.value = rel
+        ex._load_clicked()
+        assert ex.data_status.value.startswith("Loaded"), ex.data_status.value
+        assert str(folder) in ex.data_dirs
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
