@@ -204,3 +204,61 @@ def test_the_workbench_resolves_relative_folders_from_the_project_root(tmp_path,
         import shutil
 
         shutil.rmtree(folder)
+
+
+# --------------------------------------------------------------------------------------------- 13: message nits
+def _problems(folder):
+    from studylib import validate_bundle
+
+    return [str(p) for p in validate_bundle(folder).problems]
+
+
+def test_a_utf16_file_is_called_utf16(tmp_path):
+    folder = write_bundle(tmp_path / "d")
+    text = (folder / "sources.csv").read_text(encoding="utf-8")
+    (folder / "sources.csv").write_bytes(text.encode("utf-16"))
+    messages = _problems(folder)
+    assert any("UTF-16" in m for m in messages) and not any("Latin-1" in m for m in messages), messages
+
+
+def test_a_reference_into_an_xlsx_table_names_the_xlsx_file(tmp_path):
+    import pandas as pd
+
+    folder = write_bundle(tmp_path / "d")
+    pd.read_csv(folder / "sources.csv", dtype=str).to_excel(folder / "sources.xlsx", index=False)
+    (folder / "sources.csv").unlink()
+    rows = (folder / "activities.csv").read_text().replace(",src1,p. 1,", ",srcX,p. 1,", 1)
+    (folder / "activities.csv").write_text(rows)
+    messages = [m for m in _problems(folder) if "srcX" in m]
+    assert messages and "sources.xlsx" in messages[0] and "sources.csv" not in messages[0], messages
+
+
+def test_no_did_you_mean_for_an_unrelated_id_but_for_a_typo():
+    from studylib.validate import _close_id
+
+    assert _close_id("pratama-2019", ["antara-2019", "rakhmadi-2023"]) is None
+    assert _close_id("antra-2019", ["antara-2019", "rakhmadi-2023"]) == "antara-2019"
+    assert _close_id("src2", ["src1"]) == "src1"
+    assert _close_id("busan-surabaya", ["surabaya-busan", "medan-gwangju"]) == "surabaya-busan"
+
+
+@pytest.mark.parametrize("table, column, value, fragment", [
+    ("activities", "sector", "pendidikan", "did you mean 'education'"),
+    ("activities", "sector", "Kebudayaan", "did you mean 'culture'"),
+    ("activities", "participants", "~30", "write 30 here and 'about' in participants_qualifier"),
+    ("activities", "participants", "lebih dari 50", "write 50 here and 'at_least' in participants_qualifier"),
+    ("activities", "tie_id", "beta-alpha", "did you mean 'alpha-beta'"),
+])
+def test_hints_for_natural_slips(tmp_path, table, column, value, fragment):
+    rows = base_rows()
+    rows[table][1][column] = value
+    messages = _problems(write_bundle(tmp_path / "d", rows))
+    assert any(fragment in m for m in messages), messages
+
+
+def test_a_reversed_tie_parameter_suggests_the_tie(capsys):
+    from studylib import ParameterError, load_bundle
+    from studylib.parameters import check_parameters
+
+    with pytest.raises(ParameterError, match="Did you mean 'surabaya-busan'"):
+        check_parameters("pair_profile", {"tie": "busan-surabaya"}, bundle=load_bundle())

@@ -193,8 +193,11 @@ def _check_ids(values: dict, bundle) -> None:
                                  "for one tie, run pair_profile")
         for item in items:
             if item not in known[kind]:
+                swapped = "-".join(reversed(item.split("-", 1)))
+                hint = (f" Did you mean {swapped!r}? A tie id names its cities in the order of ties.csv."
+                        if kind == "tie" and swapped in known[kind] else "")
                 raise ParameterError(
-                    f"parameter '{name}': unknown {kind} id {item!r}. Valid {kind} ids: {', '.join(known[kind])}"
+                    f"parameter '{name}': unknown {kind} id {item!r}.{hint} Valid {kind} ids: {', '.join(known[kind])}"
                 )
 
 

@@ -25,6 +25,9 @@ def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:
     if not raw or raw.isspace():  # same as `not raw.strip()`, without copying a large file
         problems.append(Problem(label, 1, "", "the file is empty (expected a header line and rows)"))
         return None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:  # Excel's 'Unicode Text' and the like
+        problems.append(Problem(label, 1, "", "the file is UTF-16, not UTF-8: save it as 'CSV UTF-8' and try again"))
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
