@@ -262,3 +262,45 @@ def test_a_reversed_tie_parameter_suggests_the_tie(capsys):
 
     with pytest.raises(ParameterError, match="Did you mean 'surabaya-busan'"):
         check_parameters("pair_profile", {"tie": "busan-surabaya"}, bundle=load_bundle())
+
+
+# ------------------------------------------------------------------------------- 5: 'name' is in Latin script
+@pytest.mark.parametrize("name, ok", [("서울", False), ("Seoul 서울", False), ("東京", False), ("Łódź", True),
+                                      ("Sürabaya", True), ("Gangnam-gu", True)])
+def test_city_names_must_be_latin_script(tmp_path, name, ok):
+    rows = base_rows()
+    rows["cities"][1]["name"] = name
+    messages = [m for m in _problems(write_bundle(tmp_path / "d", rows)) if "column 'name'" in m]
+    assert (not messages) == ok, messages
+    if not ok:
+        assert "not in Latin script" in messages[0] and "name_local" in messages[0]
+
+
+# --------------------------------------------------------------------- 9: Excel month dates keep their precision
+def test_an_excel_month_date_keeps_month_precision(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    from studylib import load_bundle
+
+    folder = write_bundle(tmp_path / "d")
+    import pandas as pd
+
+    acts = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    (folder / "activities.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(acts.columns))
+    for rec in acts.itertuples(index=False):
+        ws.append(list(rec))
+    col = list(acts.columns).index("start") + 1
+    month, day, year = ws.cell(3, col), ws.cell(4, col), ws.cell(5, col)  # a2 (2012-07), a3 (2013-05-02), a4 (2014)
+    month.value, month.number_format = datetime.datetime(2012, 7, 1), "mmm-yy"   # what Excel makes of '2012-07'
+    day.value, day.number_format = datetime.datetime(2013, 5, 2), "yyyy-mm-dd"
+    year.value, year.number_format = datetime.datetime(2014, 1, 1), "yyyy"
+    wb.save(folder / "activities.xlsx")
+    b = load_bundle(folder)
+    got = b.activities.set_index("activity_id")
+    assert got.at["a2", "start"] == "2012-07" and got.at["a2", "start_precision"] == "month"
+    assert got.at["a3", "start"] == "2013-05-02" and got.at["a4", "start"] == "2014"

@@ -90,6 +90,13 @@ def _suggest(value: str, allowed: list[str], aliases: dict | None = None) -> str
     return f"'{value}' is not one of {', '.join(allowed)}{hint}"
 
 
+def _latin(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter (accents allowed: 'Sürabaya', 'Łódź')."""
+    import unicodedata
+
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())
+
+
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance of two short strings (insertions, deletions, substitutions)."""
     prev = list(range(len(b) + 1))
@@ -152,6 +159,12 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
             chk.flag(empty, col, "a value is required")
         kind = spec["type"]
         present = ~empty
+        if spec.get("script") == "latin":
+            foreign = present & s.str.contains(r"[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
+            if foreign.any():
+                foreign[foreign] = [not _latin(v) for v in s[foreign]]
+                chk.flag(foreign, col, lambda v: f"'{v}' is not in Latin script: write the name in Latin letters here "
+                                                 "and the local script in name_local")
         if kind == "vocab":
             allowed = cb.vocabulary(spec["vocab"])
             bad = present & ~s.isin(allowed).to_numpy()
