@@ -304,3 +304,44 @@ def test_an_excel_month_date_keeps_month_precision(tmp_path):
     got = b.activities.set_index("activity_id")
     assert got.at["a2", "start"] == "2012-07" and got.at["a2", "start_precision"] == "month"
     assert got.at["a3", "start"] == "2013-05-02" and got.at["a4", "start"] == "2014"
+
+
+# ----------------------------------------------------------- 2 and 15: make lab keeps tracked notebooks clean, runs as root
+def _make_lab_command() -> str:
+    done = subprocess.run(["make", "-n", "-o", ".venv/.installed", "lab"], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    return done.stdout
+
+
+def test_make_lab_strips_outputs_on_save_with_the_projects_hook():
+    from studylib.lab import PRE_SAVE_HOOK
+
+    assert f"--ContentsManager.pre_save_hook={PRE_SAVE_HOOK}" in _make_lab_command()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the root case")
+def test_make_lab_as_root_allows_root():
+    assert "--allow-root" in _make_lab_command()
+
+
+def test_saving_a_study_notebook_strips_its_outputs_and_widget_state_but_not_elsewhere():
+    from studylib.lab import strip_outputs
+
+    def model():
+        return {"type": "notebook", "content": {
+            "metadata": {"widgets": {"state": {}}, "kernelspec": {"name": "studylib"}},
+            "cells": [{"cell_type": "code", "execution_count": 4, "source": "x", "metadata": {},
+                       "outputs": [{"output_type": "display_data", "data": {"image/png": "AAAA"}}]},
+                      {"cell_type": "markdown", "source": "# Title", "metadata": {}}]}}
+
+    class Manager:
+        root_dir = str(ROOT)
+
+    tracked = model()
+    strip_outputs(tracked, "/notebooks/explore.ipynb", contents_manager=Manager())
+    cell = tracked["content"]["cells"][0]
+    assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert "widgets" not in tracked["content"]["metadata"] and tracked["content"]["cells"][1]["source"] == "# Title"
+    mine = model()
+    strip_outputs(mine, "work/my-explore.ipynb", contents_manager=Manager())
+    assert mine == model()
