@@ -18,9 +18,24 @@ from .render import RunResult, _exporters, _render
 __all__ = ["run_many", "run_batch", "write_summary", "run_study"]
 
 
+_BUSY = [False]  # whether this worker process is running a job (its Ctrl-C then cleans up the job's folder)
+
+
+def _interrupted(signum, frame) -> None:
+    """A pool worker's Ctrl-C (the terminal sends it to the runner and its workers alike): inside a job, interrupt
+    it so that it removes its staging folder and the runner gets it back as the job's outcome; otherwise (starting
+    up, or idle) leave at once and quietly. Either way no traceback: the runner reports the interruption once."""
+    if _BUSY[0]:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
 def _warm_worker() -> None:
-    """Process-pool initializer: one BLAS thread per kernel (unless the user set it), papermill and nbconvert imported
-    and the HTML exporters built before the first job."""
+    """Process-pool initializer: Ctrl-C without tracebacks, one BLAS thread per kernel (unless the user set it),
+    papermill and nbconvert imported and the HTML exporters built before the first job."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
     for name in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")  # a worker's kernels inherit its environment
     import papermill  # noqa: F401
@@ -31,10 +46,22 @@ def _warm_worker() -> None:
 def _run_job(job: tuple) -> _Executed | RunResult:
     """Execute one job's notebook (rendered later by :func:`_render`), or the failed result of bad parameters."""
     notebook, parameters, data_dirs, out = job
+    _BUSY[0] = True
     try:
         return _start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=None)
     except StudyError as exc:
         return RunResult(Path(str(notebook)).stem, run_slug(parameters), "failed", Path(), 0.0, str(exc), parameters)
+    finally:
+        _BUSY[0] = False
+
+
+def _render_job(run: _Executed) -> RunResult:
+    """Render one executed notebook (see :func:`studylib.render._render`) as a job of its own."""
+    _BUSY[0] = True
+    try:
+        return _render(run)
+    finally:
+        _BUSY[0] = False
 
 
 def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Executor | None = None,
@@ -63,7 +90,7 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
                 i = pending.pop(fut)
                 outcome = fut.result()
                 if isinstance(outcome, _Executed):
-                    pending[executor.submit(_render, outcome)] = i
+                    pending[executor.submit(_render_job, outcome)] = i
                 else:
                     results[i] = outcome
                     bar.update(1)
