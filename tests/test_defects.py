@@ -384,3 +384,112 @@ def test_ctrl_c_in_a_pool_prints_no_worker_tracebacks(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the runner and its workers
     _, err = proc.communicate(timeout=90)
     assert proc.returncode == 130 and "Traceback" not in err and err.strip() == "interrupted", err
+
+
+# --------------------------------------------------------------- 1: warnings are a caution line, never stderr text
+def test_a_runs_warnings_are_recorded_not_printed_and_named_in_one_line(tmp_path, capsys):
+    import warnings
+
+    from studylib import load_bundle
+    from studylib.study import StudyRun
+
+    run = StudyRun("pair_profile", {"tie": "alpha-beta"}, load_bundle(write_bundle(tmp_path / "d")), tmp_path / "out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        run.capture_warnings()
+        warnings.warn("divide by zero encountered in log", RuntimeWarning)
+        warnings.warn("divide by zero encountered in log", RuntimeWarning)
+        warnings.warn("Glyph 49436 missing from font(s) DejaVu Sans.", UserWarning)
+    assert capsys.readouterr().err == ""
+    assert run.warnings == ["RuntimeWarning: divide by zero encountered in log",
+                            "UserWarning: Glyph 49436 missing from font(s) DejaVu Sans."]
+    assert (tmp_path / "out" / "warnings.txt").read_text().splitlines() == run.warnings
+    caution = run.warnings_markdown()
+    assert caution.startswith("**Caution:** 2 warnings") and "\n" not in caution
+    assert run.provenance_section().startswith(caution)
+
+
+def test_the_report_carries_no_stderr_and_the_manifest_records_the_warnings(tmp_path):
+    import json
+
+    import nbformat
+
+    from studylib.render import _run_warnings, export_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                           text="/home/u/.venv/lib/statsmodels/x.py:12: RuntimeWarning: divide by zero"),
+                    nbformat.v4.new_output("stream", name="stdout", text="result 42")]
+    nb.cells.append(cell)
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    export_html(tmp_path / "n.ipynb", tmp_path)
+    report = (tmp_path / "report.html").read_text()
+    assert "result 42" in report and "RuntimeWarning" not in report and ".venv" not in report
+    (tmp_path / "warnings.txt").write_text("RuntimeWarning: divide by zero encountered in log\n")
+    assert _run_warnings(tmp_path) == ["RuntimeWarning: divide by zero encountered in log"]
+
+
+# ------------------------------------------------------------------------------------------ 14: report polish
+def test_one_source_row_is_one_row():
+    import pandas as pd
+
+    from studylib.sections import sources_section
+
+    sources = pd.DataFrame({"source_id": ["s1"], "citation": ["C"], "source_type": ["news"], "reliability": ["news"],
+                            "note": [""]})
+    text = sources_section(sources, pd.DataFrame({"source_id": ["s1"]}))
+    assert "(1 row)" in text and "(1 rows)" not in text
+
+
+def test_id_columns_do_not_wrap_at_their_hyphens():
+    import pandas as pd
+
+    from studylib.tables import report_table
+
+    html = report_table(pd.DataFrame({"id": ["yk-001"], "activity": ["A long title"]})).to_html()
+    assert "ids-1" in html and "table.studylib-table.ids-1 td:nth-child(1){white-space: nowrap;}" in html
+
+
+def test_provenance_prints_data_folders_relative_to_the_project_or_home(tmp_path, monkeypatch):
+    from studylib.paths import DATA_DIR
+    from studylib.sections import provenance_section
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    mine = tmp_path / "pairs" / "bandung-suwon"
+    files = {str(DATA_DIR / "ties.csv"): "0" * 64, str(mine / "ties.csv"): "1" * 64}
+    text = provenance_section(files, {"tie": "x", "data_dirs": [str(mine)]})
+    assert "`data/ties.csv`" in text and "`~/pairs/bandung-suwon/ties.csv`" in text
+    assert str(tmp_path) not in text
+
+
+def test_the_nb2_alpha_interval_stays_positive():
+    import numpy as np
+    import pandas as pd
+
+    from studylib.models import fit_model
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"x": np.repeat([0, 1], 15)})
+    data["y"] = rng.negative_binomial(1, 0.3, size=30)
+    row = fit_model(data, "y ~ x", "negbin").tidy().set_index("term").loc["alpha"]
+    assert 0 < row["conf_low"] < row["estimate"] < row["conf_high"]
+
+
+def test_no_legend_with_a_single_entry():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from studylib import charts
+
+    ax = charts.axis_balance_chart(pd.DataFrame({"axis": ["industry", "culture", "data", "inclusion"],
+                                                 "share": [0.4, 0.3, 0.2, 0.1]}))
+    assert ax.get_legend() is None and any(t.get_text() == "even split" for t in ax.texts)
+    plt.close(ax.figure)
+    events = pd.DataFrame({"tie_id": ["a-b"] * 2, "sector": pd.Categorical(["culture", "economy"]),
+                           "direction": pd.Categorical(["mutual", "mutual"]), "year": [2010, 2011],
+                           "expanded": [False, False], "source_id": ["s1", "s1"], "activity_id": ["x", "y"]})
+    ax = charts.timeline(events, hue="direction")
+    legends = [a for a in [ax.get_legend(), *ax.artists] if a is not None and hasattr(a, "get_texts")]
+    assert all(len(legend.get_texts()) > 1 for legend in legends)
+    plt.close(ax.figure)

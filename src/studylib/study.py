@@ -21,6 +21,8 @@ from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
 from .tables import Table, md_code, md_escape, report_table
 
+WARNINGS_FILE = "warnings.txt"
+
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
 __all__ = ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
 
@@ -38,6 +40,31 @@ class StudyRun:
         self.output_dir = output_dir
         self.figures: list[Path] = []
         self.tables: list[Path] = []
+        self.warnings: list[str] = []  # 'Category: message' of every distinct warning while the run computed
+
+    # -------------------------------------------------------------------------------------- warnings
+    def capture_warnings(self) -> None:
+        """Record warnings (e.g. a model's numerical ones, a missing glyph) instead of printing them to stderr.
+
+        A report shows them once, in one line of its Provenance section (:meth:`warnings_markdown`), never as stderr
+        text with a library's file path; each distinct warning is also written to the run's ``warnings.txt``, which
+        the runner copies into ``manifest.json``. :func:`open_study` calls this in a notebook.
+        """
+        import warnings
+
+        def record(message, category, filename, lineno, file=None, line=None):
+            text = f"{category.__name__}: {sections.no_home(str(message)).strip()}"
+            if text not in self.warnings:
+                self.warnings.append(text)
+                self.output_dir.mkdir(parents=True, exist_ok=True)
+                with open(self.output_dir / WARNINGS_FILE, "a", encoding="utf-8") as fh:
+                    fh.write(text.replace("\n", " ") + "\n")
+
+        warnings.showwarning = record
+
+    def warnings_markdown(self) -> str:
+        """One line of Markdown naming the warnings raised while the run computed ('' when there were none)."""
+        return sections.warnings_line(self.warnings)
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -116,7 +143,9 @@ class StudyRun:
 
     def provenance_section(self) -> str:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run."""
-        return sections.provenance_section(self.bundle.files, self.params)
+        text = sections.provenance_section(self.bundle.files, self.params)
+        caution = self.warnings_markdown()
+        return f"{caution}\n\n{text}" if caution else text
 
     def tie_section(self, tie_id: str) -> str:
         """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
@@ -194,7 +223,18 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked, notebook_parameters(notebook))
     out.mkdir(parents=True, exist_ok=True)
     set_study_theme()
-    return StudyRun(notebook, checked, bundle, out)
+    run = StudyRun(notebook, checked, bundle, out)
+    if _in_ipython():
+        run.capture_warnings()
+    return run
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return False
+    return get_ipython() is not None
 
 
 def lr_test_markdown(restricted: ModelReport, full: ModelReport) -> str:
