@@ -73,7 +73,7 @@ def _check_jobs(jobs: int | None) -> None:
         raise ParameterError(f"--jobs must be 1 or more, not {jobs}")
 
 
-def _output_root(out: str | None) -> Path | None:
+def _output_root(out: str | Path | None) -> Path | None:
     """``--out`` as an absolute path (resolved here, in the client, never in a worker), checked to be writable."""
     if out is None:
         return None
@@ -100,7 +100,7 @@ def _cmd_run(args) -> int:
     if args.scheduler and not (args.tie or args.all_ties):
         raise ParameterError("--scheduler runs a batch: give --tie or --all-ties")
     args.data = [str(Path(d).expanduser().resolve()) for d in args.data]  # in the client, before any worker sees them
-    args.out = _output_root(args.out)
+    args.out = Path(args.out).expanduser().resolve() if args.out else None  # created only once the run is checked
     spec = notebook_parameters(args.notebook)
     values = {}
     for name, text in args.param:
@@ -117,6 +117,7 @@ def _cmd_run(args) -> int:
         ties = load_bundle(DATA_DIR, *args.data).tie_ids()
     else:
         ties = list(dict.fromkeys(args.tie))
+    args.out = _output_root(args.out)  # a batch writes its summary there even when every tie fails
     executor = _dask_executor(args.scheduler) if args.scheduler else None
     results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
                         executor=executor)

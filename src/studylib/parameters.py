@@ -24,6 +24,8 @@ ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
 #: Parameters every study notebook has; the runner fills them.
 RUNNER_PARAMETERS = ("data_dirs", "output_dir")
 YEAR_RANGE = (1950, 2100)
+#: Lists of ids a notebook needs at least so many of (a comparison needs two ties; the workbench takes one).
+MIN_IDS = {"compare_pairs": {"ties": 2}}
 
 
 def list_notebooks() -> list[str]:
@@ -172,11 +174,11 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
     if bundle is not None:
-        _check_ids(merged, bundle)
+        _check_ids(merged, bundle, minimum=MIN_IDS.get(Path(str(notebook)).stem, {}))
     return merged
 
 
-def _check_ids(values: dict, bundle) -> None:
+def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:
     known = {"tie": bundle.tie_ids(), "city": sorted(bundle.cities["city_id"])}
     for name, kind in ID_PARAMETERS.items():
         if name not in values:
@@ -188,9 +190,10 @@ def _check_ids(values: dict, bundle) -> None:
         if repeated:
             raise ParameterError(f"parameter '{name}' names {', '.join(map(repr, repeated))} more than once; "
                                  "give each tie once")
-        if name == "ties" and len(items) < 2:
-            raise ParameterError(f"parameter 'ties' needs at least two different tie ids to compare, not {items!r}; "
-                                 "for one tie, run pair_profile")
+        least = (minimum or {}).get(name, 1)
+        if len(items) < least:
+            raise ParameterError(f"parameter '{name}' needs at least {least} different {kind} ids to compare, not "
+                                 f"{items!r}" + ("; for one tie, run pair_profile" if kind == "tie" else ""))
         for item in items:
             if item not in known[kind]:
                 swapped = "-".join(reversed(item.split("-", 1)))
