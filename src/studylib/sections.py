@@ -39,8 +39,8 @@ def dated_note(events: pd.DataFrame, activities: pd.DataFrame, *, end_year: int 
     if len(activities) == 0:
         return ("**No dated events.** No activity is coded here, so the charts and the model below are empty.")
     why = no_events_reason(activities, end_year=end_year) or "none gives a dated, implemented event"
-    return (f"**No dated events** the yearly analysis can use: {md_escape(why)}. The charts and the model below "
-            "are empty. The activities are listed under Data.")
+    return (f"**No dated events.** The yearly analysis has nothing to count: {md_escape(why)}. The charts and the "
+            "model below are empty. The activities are listed under Data.")
 
 
 def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:
