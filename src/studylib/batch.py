@@ -22,9 +22,10 @@ _BUSY = [False]  # whether this worker process is running a job (its Ctrl-C then
 
 
 def _interrupted(signum, frame) -> None:
-    """A pool worker's Ctrl-C (the terminal sends it to the runner and its workers alike): inside a job, interrupt
-    it so that it removes its staging folder and the runner gets it back as the job's outcome; otherwise (starting
-    up, or idle) leave at once and quietly. Either way no traceback: the runner reports the interruption once."""
+    """A pool worker's Ctrl-C (the terminal sends it to the runner and its workers alike): while a notebook runs,
+    interrupt it so that it removes its staging folder and the runner gets it back as the job's outcome; otherwise
+    (starting up, idle, or rendering, whose staging folder the next run removes) leave at once and quietly. Either
+    way no traceback: the runner reports the interruption once."""
     if _BUSY[0]:
         raise KeyboardInterrupt
     os._exit(130)
@@ -55,15 +56,6 @@ def _run_job(job: tuple) -> _Executed | RunResult:
         _BUSY[0] = False
 
 
-def _render_job(run: _Executed) -> RunResult:
-    """Render one executed notebook (see :func:`studylib.render._render`) as a job of its own."""
-    _BUSY[0] = True
-    try:
-        return _render(run)
-    finally:
-        _BUSY[0] = False
-
-
 def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Executor | None = None,
              progress: bool = True) -> list[RunResult]:
     """Run ``(notebook, parameters, data_dirs, out)`` jobs in parallel; one failure never stops the others.
@@ -90,7 +82,7 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
                 i = pending.pop(fut)
                 outcome = fut.result()
                 if isinstance(outcome, _Executed):
-                    pending[executor.submit(_render_job, outcome)] = i
+                    pending[executor.submit(_render, outcome)] = i
                 else:
                     results[i] = outcome
                     bar.update(1)
