@@ -505,3 +505,11 @@ def test_a_read_only_filesystem_for_out_is_one_line_and_exit_2(tmp_path, capsys,
     code = main(["run", "pair_profile", "--out", str(tmp_path / "ro" / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1 and "Read-only file system" in err
+
+
+def test_an_xlsx_pair_folders_readme_names_its_xlsx_tables(tmp_path):
+    from studylib.scaffold import new_pair
+
+    folder = new_pair("bandung", "seoul", into=tmp_path / "pair", xlsx=True)
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "`sources.xlsx`" in readme and "`cities.xlsx`" in readme and "sources.csv" not in readme

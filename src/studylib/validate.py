@@ -288,8 +288,9 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
         for etype, ref in (("city", ("cities", "city_id")), ("tie", ("ties", "tie_id"))):
             known = set(tables[ref[0]][ref[1]]) if ref[1] in tables[ref[0]].columns else set()
             bad = (ind["entity_type"] == etype) & ~ind["entity_id"].isin(known)
+            where = _table_files(tables[ref[0]], ref[0])
             _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
-                                         lambda v, r=ref: f"'{v}' is not a {r[1]} in {r[0]}.csv")
+                                         lambda v, r=ref, w=where: f"'{v}' is not a {r[1]} in {w}")
 
 
 
