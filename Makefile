@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make study` renders the whole study, `make test` runs the tests.
 # Both create the virtual environment (.venv) first when it is missing or out of date.
+# `make test` runs every test (CI runs it); `make test-fast` leaves out those marked slow (notebook runs, browser).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,13 +9,14 @@ STAMP  := $(VENV)/.installed
 KERNEL := studylib
 JOBS   ?= 2
 
-.PHONY: study test lab bench validate clean-outputs
+.PHONY: study test test-fast lab bench validate clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (studylib)" >/dev/null
+	$(PY) -m studylib.warm install >/dev/null
 	touch $(STAMP)
 
 study: $(STAMP)
@@ -22,6 +24,9 @@ study: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 validate: $(STAMP)
 	$(PY) -m studylib validate

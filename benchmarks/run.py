@@ -8,8 +8,14 @@ Cases (``--only`` takes their names, comma-separated):
 ``batch``     eight pair profiles with ``workers=2`` against ``workers=1`` — target ≥ 1.7× speed-up.
 ``scale``     on a synthetic 1,000,000-activity bundle: panel + count model against a bare pandas groupby-count of
               the same rows (≤ 3×), validation (``load_bundle``, ≤ 10 s) and peak memory (≤ 2 GB, in a subprocess).
+``network``   on a synthetic CSV of 1,000,000 sister-city pairs among 100,000 cities: ``read_network`` (normalise,
+              de-duplicate) + the tie-formation model against ``pandas.read_csv`` of the same file (≤ 5×), and peak
+              memory (≤ 3 GB, in a subprocess).
 ``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
               plotting, modelling or notebook module imported on that path.
+``warm``      warm kernels (forked from a zygote, ``studylib.warm``) against ordinary kernels, same run: the default
+              study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
+              5 trivial notebooks on ordinary kernels (≤ 0.7×).
 
 Every figure is the median of ``--repeats`` runs (default 5) after a warm-up; the project's runs and the baseline's
 alternate so that a busy machine slows both alike. The exit status is 0 even when a target is missed: it is a report.
@@ -32,11 +38,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate")
+CASES = ("study", "batch", "scale", "validate", "network", "warm")
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
+    "import warnings",
     "import pandas as pd",
+    "import scipy.stats",
     "import seaborn as sns",
     "import statsmodels.formula.api as smf",
     "import studylib as sl",
@@ -47,6 +55,7 @@ HEAVY_MODULES = ("matplotlib", "seaborn", "statsmodels", "scipy", "papermill", "
                  "IPython", "ipykernel", "jupyter_client", "patsy")
 PANEL_FORMULA = "activities ~ C(sector) + C(year)"
 SCALE_ROWS = 1_000_000
+NETWORK_TIES, NETWORK_CITIES = 1_000_000, 100_000
 GIB = 1024 ** 3
 
 
@@ -138,9 +147,9 @@ def _quiet_env() -> dict:
 
 def study_notebooks() -> list[str]:
     """The notebooks ``run_study`` renders."""
-    from studylib.parameters import list_notebooks
+    from studylib.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
 
-    return [nb for nb in list_notebooks() if nb != "explore"]
+    return [nb for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
 
 
 def floor_notebook(path: Path) -> Path:
@@ -343,6 +352,63 @@ def bench_scale(repeats: int, warmup: int, rows: int = SCALE_ROWS) -> list[Row]:
     ]
 
 
+# ------------------------------------------------------------------------------------------- 5. network
+
+
+def _network_project(path: str) -> None:
+    from studylib import gravity, network
+
+    network._read_cached.cache_clear()  # measure the reading, not the cache
+    net = network.read_network(path)
+    gravity.fit_tie_model(net, terms=("log_distance_km", "same_country", "same_region"))  # a CSV has no populations
+
+
+def _network_child(path: str, repeats: int, warmup: int) -> dict:
+    """Runs in a subprocess: read + normalise + model against pandas.read_csv of the same file."""
+    import warnings
+
+    import pandas as pd
+    import statsmodels.api  # noqa: F401 - imported once, as in a notebook, not timed
+
+    warnings.simplefilter("ignore")
+    a, b = alternate(lambda: _network_project(path), lambda: pd.read_csv(path), repeats=repeats,
+                     warmup=max(warmup, 1))
+    return {"network": a, "read_csv": b}
+
+
+def _network_memory_child(path: str, floor: str) -> dict:
+    """Runs in a subprocess: one read + model (or, with floor='1', pandas.read_csv alone); this process's peak memory."""
+    import resource
+
+    if floor == "1":
+        import pandas as pd
+
+        pd.read_csv(path)
+    else:
+        _network_project(path)
+    return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def bench_network(repeats: int, warmup: int, ties: int = NETWORK_TIES, cities: int = NETWORK_CITIES) -> list[Row]:
+    from synthetic_network import synthetic_pairs
+
+    with tempfile.TemporaryDirectory(prefix="bench-network-") as tmp:
+        path = synthetic_pairs(Path(tmp) / "pairs.csv", ties, cities)
+        res = _child("network", path, repeats, warmup)
+        memory = _child("network-memory", path, 0)
+        floor = _child("network-memory", path, 1)
+    project, baseline = median(res["network"]), median(res["read_csv"])
+    peak, peak_floor = memory["peak_bytes"] / 2 ** 20, floor["peak_bytes"] / 2 ** 20
+    n = f"{ties:,} pairs, {cities:,} cities"
+    return [
+        Row(f"network read + tie model, {n} vs read_csv", project, baseline, "s", ratio(project, baseline), "<= 5x",
+            ratio(project, baseline) <= 5, "read_network (normalise names and countries, drop self-pairs, de-duplicate) "
+            "+ fit_tie_model(distance, same country, same region) vs pandas.read_csv of the same file", len(res["network"])),
+        Row("network peak memory (read + model) vs read_csv", peak, peak_floor, "MB", ratio(peak, peak_floor),
+            "<= 3072 MB", peak * 2 ** 20 <= 3 * GIB, "ru_maxrss of a fresh subprocess for each", 1),
+    ]
+
+
 # ----------------------------------------------------------------------------------- 4. validate start-up
 
 
@@ -375,6 +441,78 @@ def bench_validate(repeats: int, warmup: int) -> Row:
                r <= 1.5 and not heavy, note, len(a))
 
 
+# ------------------------------------------------------------------------------------------- 5. warm kernels
+
+
+def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> list[Row]:
+    """The study and the batch with warm kernels against the same with ordinary kernels, and against the floor.
+
+    ``STUDYLIB_COLD_KERNELS`` chooses the kernel (what ``--cold-kernels`` sets); every run starts a new process pool,
+    so every warm run pays for its workers' zygotes, as a ``studylib study`` would. The five sides alternate.
+    """
+    from studylib import load_bundle, warm
+    from studylib.batch import run_batch, run_many, run_study
+
+    why = warm.warm_unavailable()
+    if why is not None:
+        return [Row("warm kernels", float("nan"), float("nan"), "s", float("nan"), "available", False,
+                    f"not measured: {why}")]
+    n = len(study_notebooks())
+    ties = load_bundle().tie_ids()[:n_ties]
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+        tmp = Path(tmp)
+        floors = floor_notebooks(tmp / "floor", n)
+        counter = iter(range(10 ** 6))
+
+        def kernels(cold: bool):
+            if cold:
+                os.environ[warm.COLD_ENV] = "1"
+            else:
+                os.environ.pop(warm.COLD_ENV, None)
+
+        def study(cold):
+            kernels(cold)
+            _check(run_study(workers=workers, out=tmp / f"s{next(counter)}", progress=False), "the study")
+
+        def batch(cold):
+            kernels(cold)
+            _check(run_batch("pair_profile", ties, workers=workers, out=tmp / f"b{next(counter)}", progress=False),
+                   "the batch")
+
+        def floor():
+            kernels(True)
+            jobs = [(str(p), {}, [], tmp / f"f{next(counter)}") for p in floors]
+            _check(run_many(jobs, workers=workers, progress=False), "the floor")
+
+        sides = {"study warm": lambda: study(False), "study cold": lambda: study(True), "floor": floor,
+                 "batch warm": lambda: batch(False), "batch cold": lambda: batch(True)}
+        times: dict[str, list[float]] = {k: [] for k in sides}
+        saved = os.environ.get(warm.COLD_ENV)
+        try:
+            for i in range(warmup + repeats):
+                for name, fn in sides.items():
+                    t = timed(fn)
+                    if i >= warmup:
+                        times[name].append(t)
+        finally:
+            kernels(False)
+            if saved is not None:
+                os.environ[warm.COLD_ENV] = saved
+    m = {k: median(v) for k, v in times.items()}
+    study_r, batch_r, floor_r = (ratio(m["study warm"], m["study cold"]), ratio(m["batch warm"], m["batch cold"]),
+                                 ratio(m["study warm"], m["floor"]))
+    return [
+        Row(f"study ({n} notebooks + HTML, {workers} workers): warm vs ordinary kernels", m["study warm"],
+            m["study cold"], "s", study_r, "<= 0.5x", study_r <= 0.5,
+            f"{m['study warm'] / n:.2f} s vs {m['study cold'] / n:.2f} s per notebook", repeats),
+        Row(f"batch of {len(ties)} pair profiles ({workers} workers): warm vs ordinary kernels", m["batch warm"],
+            m["batch cold"], "s", batch_r, "<= 0.5x", batch_r <= 0.5, "", repeats),
+        Row(f"study on warm kernels vs today's floor ({n} trivial notebooks, ordinary kernels)", m["study warm"],
+            m["floor"], "s", floor_r, "<= 0.7x", floor_r <= 0.7,
+            "floor as in the 'study' case: the same runner, notebooks that only import the study's libraries", repeats),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -390,6 +528,10 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
             got = bench_scale(repeats, warmup)
         elif name == "validate":
             got = [bench_validate(repeats, warmup)]
+        elif name == "network":
+            got = bench_network(repeats, warmup)
+        elif name == "warm":
+            got = bench_warm(repeats, warmup)
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got
@@ -414,6 +556,10 @@ def main(argv=None) -> int:
             out = _memory_child(rest[0])
         elif mode == "memory-floor":
             out = _memory_floor_child(rest[0])
+        elif mode == "network":
+            out = _network_child(rest[0], int(rest[1]), int(rest[2]))
+        elif mode == "network-memory":
+            out = _network_memory_child(rest[0], rest[1])
         else:
             raise SystemExit(f"unknown child {mode!r}")
         print(json.dumps(out))

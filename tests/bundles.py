@@ -1,9 +1,11 @@
-"""A tiny valid bundle, written to a folder, that tests break one cell at a time."""
+"""A tiny valid bundle, written to a folder, that tests break one cell at a time; typed rows built in memory."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+import pandas as pd
 
 HEADERS = {
     "sources": ["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
@@ -61,3 +63,33 @@ def write_bundle(folder: Path, rows: dict[str, list[dict]] | None = None, *, enc
             w.writeheader()
             w.writerows(recs)
     return folder
+
+
+def typed_activities(template: pd.DataFrame, rows: list[dict[str, str]]) -> pd.DataFrame:
+    """Activities typed as :func:`~studylib.load_bundle` types them, built in memory from CSV text.
+
+    Row ``i`` is ``template``'s first row (a loaded activities table) with ``rows[i]``'s cells put in, converted to
+    the template's types: a date gives its text, year and precision; a vocabulary value must be one of the
+    template's categories. For property tests that would otherwise write and validate a bundle per example;
+    ``test_panel`` checks that the result equals what ``load_bundle`` reads from the same rows on disk.
+    """
+    frame = template.iloc[[0] * len(rows)].reset_index(drop=True)
+    frame["_line"] = range(2, len(rows) + 2)
+    for column in dict.fromkeys(c for row in rows for c in row):
+        text = [row[column] for row in rows]
+        dtype = template[column].dtype
+        if f"{column}_precision" in template:  # a date
+            frame[column] = pd.Series(text, dtype=dtype)
+            frame[f"{column}_year"] = pd.array([int(t[:4]) if t else None for t in text], dtype="Int64")
+            precision = [{10: "day", 7: "month", 4: "year"}.get(len(t), "unknown") for t in text]
+            frame[f"{column}_precision"] = pd.Categorical(precision, dtype=template[f"{column}_precision"].dtype)
+        elif isinstance(dtype, pd.CategoricalDtype):
+            unknown = {t for t in text if t} - set(dtype.categories)
+            if unknown:
+                raise ValueError(f"{column}: {sorted(unknown)} not in the codebook's vocabulary")
+            frame[column] = pd.Categorical([t or None for t in text], dtype=dtype)
+        elif dtype == "Int64":
+            frame[column] = pd.array([int(t) if t else None for t in text], dtype="Int64")
+        else:
+            frame[column] = pd.Series(text, dtype=dtype)
+    return frame

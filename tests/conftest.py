@@ -1,4 +1,51 @@
+"""Shared fixtures (the study rendered once per session) and the end-of-run note on skipped browser tests."""
+
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+BROWSER_TESTS = "test_browser.py"
+
+
+@pytest.fixture(scope="session")
+def default_study(tmp_path_factory):
+    """``run_study``: every study notebook rendered on its defaults, once per session; returns ``(out, results)``.
+
+    Shared by the tests that read a default run (notebook checks, the byte-identical re-run, the interrupt tests, the
+    report in a browser), so the study is rendered once instead of once per test. Tests read it and never change it:
+    a test that needs to write over a run copies it first.
+    """
+    from studylib.batch import run_study
+
+    out = tmp_path_factory.mktemp("study")
+    return out, run_study(workers=2, out=out, progress=False)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say plainly, last, how many browser tests were skipped and why: outside CI they skip when Chromium is missing.
+
+    The outermost wrapper, so that the note comes after pytest's own short summary, just above the final count.
+    """
+    result = yield
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if BROWSER_TESTS in r.nodeid]
+    if not skipped:
+        return result
+    reasons = sorted({_skip_reason(r) for r in skipped})
+    terminalreporter.section("browser tests not run", sep="=", yellow=True, bold=True)
+    terminalreporter.write_line(f"{len(skipped)} browser test{'s' if len(skipped) != 1 else ''} skipped: "
+                                + "; ".join(reasons), yellow=True)
+    terminalreporter.write_line("CI runs them (CI=true makes a missing browser a failure): install Chromium and "
+                                "Playwright to run them here.")
+    return result

@@ -115,8 +115,10 @@ def _cli(*args):
 
 
 def test_agreement_command_prints_alpha_and_disagreements_and_writes_csv(tmp_path):
-    one = _coder_folder(tmp_path / "coder1", {"sb-002": {}, "sb-006": {}, "mg-003": {}})
-    two = _coder_folder(tmp_path / "coder2", {"sb-002": {"sector": "tourism"}, "sb-006": {}, "mg-003": {}})
+    directions = {"sb-002": "a_to_b", "sb-006": "b_to_a", "mg-003": "mutual"}  # the same, and varied, for both
+    one = _coder_folder(tmp_path / "coder1", {k: {"direction": v} for k, v in directions.items()})
+    two = _coder_folder(tmp_path / "coder2", {k: {"direction": v} for k, v in directions.items()}
+                        | {"sb-002": {"direction": "a_to_b", "sector": "tourism"}})
     out = tmp_path / "alpha.csv"
     done = _cli("agreement", str(one), str(two), "--variables", "sector,direction", "--resamples", "50",
                 "--out", str(out))

@@ -80,6 +80,7 @@ def test_floor_notebook_imports_what_the_study_notebooks_import(tmp_path):
     assert heavy <= loaded, f"the floor does not load {heavy - loaded}"
 
 
+@pytest.mark.slow
 def test_floor_notebook_runs_through_the_runner(tmp_path):
     from studylib.execute import run_notebook
 

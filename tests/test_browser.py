@@ -289,10 +289,10 @@ def test_workbench_in_jupyterlab(browser, lab, tmp_path):
 # ------------------------------------------------------------------------------------------ report.html
 
 
-def test_report_opens_offline_with_every_figure_drawn(browser, tmp_path):
-    from studylib.execute import run_notebook
-
-    result = run_notebook("pair_profile", {}, out=tmp_path / "out")
+def test_report_opens_offline_with_every_figure_drawn(browser, request, tmp_path):
+    # the session's run of the study on its defaults, asked for after the browser: none is rendered when it is missing
+    _, results = request.getfixturevalue("default_study")
+    result = next(r for r in results if r.notebook == "pair_profile")
     assert result.ok, result.error
     report = result.output_dir / "report.html"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from studylib.codebook import load_codebook
@@ -13,13 +14,16 @@ def test_codebook_reads_as_pyyaml_safe_load_does():
         assert load_codebook().spec == yaml.safe_load(fh)
 
 
-def test_codebook_never_builds_python_objects(tmp_path):
+def test_codebook_never_builds_python_objects(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative path in the payload lands here too
+    pwned = tmp_path / "PWNED"
+    payload = f"x: !!python/object/apply:os.system ['touch {pwned} PWNED-relative']\n"
+    yaml.unsafe_load(payload)  # the control: a loader that builds Python objects does run it
+    assert pwned.exists() and (tmp_path / "PWNED-relative").exists()
+    pwned.unlink()
+    (tmp_path / "PWNED-relative").unlink()
     hostile = tmp_path / "codebook.yaml"
-    hostile.write_text("x: !!python/object/apply:os.system ['touch PWNED']\n", encoding="utf-8")
-    try:
+    hostile.write_text(payload, encoding="utf-8")
+    with pytest.raises(yaml.YAMLError, match="python/object"):
         load_codebook(hostile)
-    except yaml.YAMLError:
-        pass
-    else:  # pragma: no cover - the assertion below says what went wrong
-        raise AssertionError("a python/object tag was accepted")
-    assert not (tmp_path / "PWNED").exists()
+    assert not pwned.exists() and not (tmp_path / "PWNED-relative").exists()

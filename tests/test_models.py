@@ -154,11 +154,11 @@ def test_hc_standard_errors_are_the_sandwich_and_differ_from_classical():
 
 def test_cluster_needs_groups_and_changes_standard_errors():
     data = _counts()
-    with pytest.raises(ModelError, match="groups"):
+    with pytest.raises(ValueError, match="groups"):
         fit_model(data, "y ~ x", "poisson", robust="cluster")
-    with pytest.raises(ModelError, match="groups"):
+    with pytest.raises(ValueError, match="groups"):
         fit_model(data, "y ~ x", "poisson", groups="g")
-    with pytest.raises(ModelError, match="'gg'"):
+    with pytest.raises(ValueError, match="'gg'"):
         fit_model(data, "y ~ x", "poisson", robust="cluster", groups="gg")
     plain = fit_model(data, "y ~ x", "poisson").tidy()["std_error"]
     clustered = fit_model(data, "y ~ x", "poisson", robust="cluster", groups="g")
@@ -167,7 +167,7 @@ def test_cluster_needs_groups_and_changes_standard_errors():
 
 
 def test_hc1_to_hc3_refused_outside_ols():
-    with pytest.raises(ModelError, match="OLS only"):
+    with pytest.raises(ValueError, match="OLS only"):
         fit_model(_counts(), "y ~ x", "poisson", robust="HC3")
 
 
@@ -207,10 +207,10 @@ def test_count_outcome_all_zero_raises():
 
 def test_missing_column_is_named_and_locals_do_not_leak():
     data = _counts()
-    with pytest.raises(ModelError, match="'xx', which is not a column.*did you mean 'x'"):
+    with pytest.raises(ValueError, match="'xx', which is not a column.*did you mean 'x'"):
         fit_model(data, "y ~ xx", "poisson")
     # 'family' and 'formula' are local names inside fit_model; a formula must not pick them up
-    with pytest.raises(ModelError, match="'family'"):
+    with pytest.raises(ValueError, match="'family'"):
         fit_model(data, "y ~ x + family", "poisson")
 
 
@@ -245,14 +245,23 @@ def test_dropped_missing_rows_are_reported():
     assert fit.nobs == len(data) - 5
 
 
-def test_bad_arguments_raise_model_error():
+def test_misuse_raises_value_or_type_error_not_model_error():
+    """Misusing the API must fail a run; only data that cannot support a model is a ModelError (said in words)."""
     data = _counts()
-    with pytest.raises(ModelError, match="Unknown model family"):
+    with pytest.raises(ValueError, match="Unknown model family") as info:
         fit_model(data, "y ~ x", "gamma")
-    with pytest.raises(ModelError, match="count models"):
+    assert not isinstance(info.value, ModelError)
+    with pytest.raises(ValueError, match="count models"):
         fit_model(data, "y ~ x", "ols", exposure="e")
-    with pytest.raises(ModelError, match="count models.*not for OLS"):
+    with pytest.raises(ValueError, match="count models.*not for OLS"):
         fit_model(data, "y ~ x").dispersion()
+    with pytest.raises(TypeError, match="DataFrame"):
+        fit_model(data.to_dict(), "y ~ x", "poisson")
+    with pytest.raises(ValueError, match="threshold"):
+        choose_count_family(data, "y ~ x", threshold=0)
+    with pytest.raises(ValueError, match="'nope', which is not a column") as info:
+        choose_count_family(data, "y ~ nope")
+    assert not isinstance(info.value, ModelError)
 
 
 # --- count family rule and LR test ----------------------------------------------------------------------------
@@ -260,7 +269,8 @@ def test_bad_arguments_raise_model_error():
 def test_choose_count_family_picks_negbin_for_overdispersed_counts():
     fit = choose_count_family(_counts(alpha=1.0), "y ~ x", exposure="e")
     assert fit.family == "negbin"
-    assert "Poisson unless Pearson χ²/df > 1.5, then NB2" in fit.choice
+    assert "NB2 is used if its Pearson χ²/df > 1.5" in fit.choice and "pre-test" in fit.choice
+    assert fit.pretest_dispersion > 1.5
     ratio = float(fit.choice.split("= ")[1].split(" ")[0])
     poisson = fit_model(_counts(alpha=1.0), "y ~ x", "poisson", exposure="e")
     assert ratio > 1.5 and ratio == pytest.approx(poisson.dispersion(), abs=0.01)
@@ -271,6 +281,17 @@ def test_choose_count_family_keeps_poisson_for_poisson_counts():
     assert fit.family == "poisson"
     assert overdispersion(fit) < 1.5 and overdispersion(fit.result) == pytest.approx(fit.dispersion())
     assert "Poisson model is kept" in fit.choice
+    assert not any("under-dispersed" in w for w in fit.warnings)
+
+
+def test_choose_count_family_flags_under_dispersion():
+    """Counts far more regular than Poisson (as the annual expansion makes them) are flagged, not ignored."""
+    data = pd.DataFrame({"x": np.arange(40) % 10, "y": 3 + (np.arange(40) % 2)})
+    with pytest.warns(FitWarning, match="under-dispersed"):
+        fit = choose_count_family(data, "y ~ x")
+    assert fit.family == "poisson" and fit.pretest_dispersion < 1 / 1.5
+    assert "under-dispersed" in fit.choice and any("under-dispersed" in w for w in fit.warnings)
+    assert "do not account for choosing the family" in fit.choice
 
 
 def test_lr_test_matches_chi2_and_refuses_non_nested():
@@ -282,11 +303,11 @@ def test_lr_test_matches_chi2_and_refuses_non_nested():
     assert test.df_diff == 2
     assert test.lr_stat == pytest.approx(stat)
     assert test.p_value == pytest.approx(stats.chi2.sf(stat, 2))
-    with pytest.raises(ModelError, match="not nested"):
+    with pytest.raises(ValueError, match="not nested"):
         lr_test(fit_model(data, "y ~ z", "poisson"), fit_model(data, "y ~ x + w", "poisson"))
-    with pytest.raises(ModelError, match="same family"):
+    with pytest.raises(ValueError, match="same family"):
         lr_test(restricted, fit_model(data, "y ~ x + z", "negbin"))
-    with pytest.raises(ModelError, match="observations"):
+    with pytest.raises(ValueError, match="observations"):
         lr_test(fit_model(data.iloc[:200], "y ~ x", "poisson"), full)
-    with pytest.raises(ModelError, match="more parameters"):
+    with pytest.raises(ValueError, match="more parameters"):
         lr_test(full, full)

@@ -53,12 +53,13 @@ def _fill(folder):
     _append(folder / "activities.csv", acts)
 
 
+@pytest.mark.slow
 def test_readme_steps_for_a_new_pair(tmp_path):
     """Follows README 'Re-running the study for a new city pair' literally: scaffold, fill, validate, run."""
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme.split("## Re-running the study for a new city pair")[1].split("\n## ")[0]
     commands = re.findall(r"^studylib .+$", section, re.M)
-    assert [c.split()[1] for c in commands] == ["new-pair", "validate", "run"]
+    assert [c.split()[1] for c in commands] == ["new-pair", "archive-source", "validate", "run"]
     before = _hashes()
     folder = tmp_path / "bandung-suwon"
     scaffold = subprocess.run([*STUDYLIB, "new-pair", "bandung", "suwon", "--into", str(folder)],
@@ -66,11 +67,21 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert scaffold.returncode == 0, scaffold.stderr
     assert f"studylib validate --data {folder}" in scaffold.stdout
     assert {p.name for p in folder.iterdir()} == {"sources.csv", "cities.csv", "ties.csv", "activities.csv",
-                                                  "indicators.csv", "README.md"}
+                                                  "indicators.csv", "findings.csv", "README.md"}
+    header = (folder / "activities.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "actor_type" in header and "stage" in header  # the codebook's coding columns come with the scaffold
     assert "participant_group" in (folder / "README.md").read_text()
     _fill(folder)
+    original = tmp_path / "test-src.html"
+    original.write_text("<html><body><p>p. 1: agreed in 1997.</p><p>p. 2: students.</p><p>p. 3: dance.</p></body></html>",
+                        encoding="utf-8")
+    archived = subprocess.run([*STUDYLIB, "archive-source", str(folder), "test-src", str(original)],
+                              capture_output=True, text=True, timeout=120)
+    assert archived.returncode == 0, archived.stderr
+    assert (folder / "sources" / "test-src.txt").exists()
     check = subprocess.run([*STUDYLIB, "validate", "--data", str(folder)], capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stderr
+    assert "locators found in archived source texts" in check.stdout and "test-src" not in check.stdout  # checked
     out = tmp_path / "out"
     run = subprocess.run([*STUDYLIB, "run", "pair_profile", "--data", str(folder), "-p", "tie", "bandung-suwon",
                           "--out", str(out)], capture_output=True, text=True, timeout=600)
@@ -114,6 +125,7 @@ def batch(tmp_path_factory):
     return out, results
 
 
+@pytest.mark.slow
 def test_batch_keeps_going_and_summarises(batch):
     out, results = batch
     assert [r.ok for r in results] == [True, False, True]
@@ -132,6 +144,7 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
     assert "FAILED" in done.stdout and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 

@@ -46,12 +46,15 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell(path):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(default_study, tmp_path_factory):
+    """The study on its defaults (rendered once per session) and on other parameters (rendered here)."""
+    _, study = default_study
+    assert set(STUDY) <= {r.notebook for r in study}
     out = tmp_path_factory.mktemp("out")
-    jobs = [(nb, {}, [], out) for nb in STUDY] + [(nb, p, [], out) for nb, p in OTHER_PARAMETERS]
+    jobs = [(nb, p, [], out) for nb, p in OTHER_PARAMETERS]
     jobs.append(("pair_profile", {"tie": "alpha-beta"}, [str(_undated_bundle(tmp_path_factory.mktemp("undated")))], out))
     results = run_many(jobs, workers=2, progress=False)
-    return out, results
+    return out, [*study, *results]
 
 
 def _undated_bundle(folder):
@@ -63,12 +66,14 @@ def _undated_bundle(folder):
     return write_bundle(folder, rows)
 
 
+@pytest.mark.slow
 def test_every_run_succeeds(rendered):
     _, results = rendered
     failed = [(r.notebook, r.slug, r.error) for r in results if not r.ok]
     assert not failed
 
 
+@pytest.mark.slow
 def test_run_folders_hold_every_output(rendered):
     _, results = rendered
     for r in results:
@@ -84,6 +89,7 @@ def test_run_folders_hold_every_output(rendered):
         assert not [f for f in json.loads((d / "manifest.json").read_text())["files"] if HANDOVER_DIR in f]
 
 
+@pytest.mark.slow
 def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
     _, results = rendered
     for r in results:
@@ -98,6 +104,7 @@ def test_report_has_no_code_and_loads_nothing_from_the_network(rendered):
         assert "open_study" in notebook and re.search(r'class="[^"]*jp-InputArea-editor', notebook)
 
 
+@pytest.mark.slow
 def test_report_tables_leave_missing_values_blank(rendered):
     _, results = rendered
     seen = 0
@@ -109,6 +116,7 @@ def test_report_tables_leave_missing_values_blank(rendered):
     assert seen > 100  # the reports do hold tables
 
 
+@pytest.mark.slow
 def test_notebooks_show_exactly_the_saved_figures(rendered):
     import base64
 
@@ -123,6 +131,7 @@ def test_notebooks_show_exactly_the_saved_figures(rendered):
         assert "No description has been provided for this image" not in report  # captions are the alt text
 
 
+@pytest.mark.slow
 def test_manifest_records_provenance(rendered):
     _, results = rendered
     for r in results:
@@ -135,6 +144,7 @@ def test_manifest_records_provenance(rendered):
         assert set(m["git"]) == {"commit", "dirty"}
 
 
+@pytest.mark.slow
 def test_tables_have_their_columns(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
@@ -150,6 +160,7 @@ def test_tables_have_their_columns(rendered):
     assert list(pd.read_csv(cp / "tables" / "regression.csv").columns)[:7] == TIDY
 
 
+@pytest.mark.slow
 def test_other_parameters_change_the_result(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
@@ -160,6 +171,7 @@ def test_other_parameters_change_the_result(rendered):
     assert m["parameters"]["expand_annual"] is False
 
 
+@pytest.mark.slow
 def test_a_tie_without_dated_events_renders_and_says_so(rendered):
     _, results = rendered
     r = next(r for r in results if r.slug == "alpha-beta")
@@ -172,6 +184,7 @@ def test_a_tie_without_dated_events_renders_and_says_so(rendered):
     assert len(pd.read_csv(r.output_dir / "tables" / "activities.csv")) == 4
 
 
+@pytest.mark.slow
 def test_plain_papermill_runs_from_any_directory(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "papermill", str(NOTEBOOKS_DIR / "pair_profile.ipynb"), str(tmp_path / "x.ipynb"),
@@ -202,6 +215,7 @@ def _probe(folder, code: str):
     return folder / "probe.ipynb"
 
 
+@pytest.mark.slow
 def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
     from studylib.execute import run_notebook
 
@@ -212,6 +226,7 @@ def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
     assert not (result.output_dir / HANDOVER_DIR).exists()
 
 
+@pytest.mark.slow
 def test_parallel_kernels_get_one_blas_thread_each_unless_the_user_chose(tmp_path, monkeypatch):
     check = "import os\nassert os.environ.get('OPENBLAS_NUM_THREADS') == {!r}, os.environ.get('OPENBLAS_NUM_THREADS')"
     probe = _probe(tmp_path / "nb", check.format("1"))
@@ -237,6 +252,7 @@ class _RecordingExecutor(cf.ThreadPoolExecutor):
         return super().submit(noted)
 
 
+@pytest.mark.slow
 def test_notebooks_are_rendered_after_those_still_waiting_to_run(tmp_path):
     probe = _probe(tmp_path / "nb", "x = 1")
     jobs = [(probe, {}, [], tmp_path / "a"), (probe, {}, [], tmp_path / "a"), (probe, {}, [], tmp_path / "b")]

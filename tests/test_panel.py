@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bundles import _act, base_rows, write_bundle
+from bundles import _act, base_rows, typed_activities, write_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,26 +85,61 @@ def test_unknown_group_column_is_a_parameter_error(bundle):
         activity_panel(bundle.activities, by=["nope"], end_year=2014)
 
 
+def _two_ties_rows():
+    """The base bundle with a second tie, alpha-gamma, and one activity row to vary (as the property tests do)."""
+    rows = base_rows()
+    rows["cities"].append({**rows["cities"][1], "city_id": "gamma", "name": "Gamma", "name_local": ""})
+    rows["ties"].append({**rows["ties"][0], "tie_id": "alpha-gamma", "city_b": "gamma", "signed": "2012"})
+    rows["activities"] = [_act("x0", "Programme", "education", "festival", "2010")]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def undated_tie(tmp_path_factory):
+    """The base bundle with the tie's signing date left blank: the window opens at the first event."""
+    rows = base_rows()
+    rows["ties"][0]["signed"] = ""
+    return load_bundle(write_bundle(tmp_path_factory.mktemp("h"), rows))
+
+
+@pytest.fixture(scope="module")
+def two_ties(tmp_path_factory):
+    return load_bundle(write_bundle(tmp_path_factory.mktemp("eq"), _two_ties_rows()))
+
+
+def test_activities_built_in_memory_are_those_load_bundle_reads(two_ties, tmp_path):
+    changes = [
+        {"activity_id": "m1", "tie_id": "alpha-gamma", "sector": "culture", "start": "2013-05-02", "recurrence": "once",
+         "until": "", "participants": ""},
+        {"activity_id": "m2", "tie_id": "alpha-beta", "sector": "economy", "start": "2011-07", "recurrence": "annual",
+         "until": "2015", "participants": "0"},
+        {"activity_id": "m3", "tie_id": "alpha-beta", "sector": "education", "start": "", "recurrence": "annual",
+         "until": "", "participants": "250"},
+    ]
+    rows = _two_ties_rows()
+    rows["activities"] = [{**rows["activities"][0], **c} for c in changes]
+    on_disk = load_bundle(write_bundle(tmp_path / "b", rows)).activities
+    pd.testing.assert_frame_equal(typed_activities(two_ties.activities, changes), on_disk)
+    with pytest.raises(ValueError, match="sector"):
+        typed_activities(two_ties.activities, [{"sector": "educaton"}])
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     starts=st.lists(st.integers(2000, 2020), min_size=1, max_size=12),
     annual=st.lists(st.booleans(), min_size=12, max_size=12),
     end_year=st.integers(2005, 2025),
 )
-def test_panel_total_equals_expanded_events(tmp_path_factory, starts, annual, end_year):
-    rows = base_rows()
-    template = rows["activities"][1]
-    rows["activities"] = [
-        {**template, "activity_id": f"x{i}", "start": str(y), "recurrence": "annual" if annual[i] else "once",
-         "until": ""}
+def test_panel_total_equals_expanded_events(undated_tie, starts, annual, end_year):
+    template = undated_tie.activities.iloc[[1]]  # a2, the annual teacher visits
+    activities = typed_activities(template, [
+        {"activity_id": f"x{i}", "start": str(y), "recurrence": "annual" if annual[i] else "once", "until": ""}
         for i, y in enumerate(starts)
-    ]
-    rows["ties"][0]["signed"] = ""
-    b = load_bundle(write_bundle(tmp_path_factory.mktemp("h"), rows))
-    ev = expand_activities(b.activities, end_year=end_year)
+    ])
+    ev = expand_activities(activities, end_year=end_year)
     expected = sum((end_year - y + 1) if a else 1 for y, a in zip(starts, annual) if y <= end_year)
     assert len(ev) == expected
-    panel = activity_panel(b.activities, by=["tie_id", "sector"], end_year=end_year, ties=b.ties)
+    panel = activity_panel(activities, by=["tie_id", "sector"], end_year=end_year, ties=undated_tie.ties)
     assert panel["activities"].sum() == expected
     assert (panel["activities"] >= panel["expanded"]).all()
 
@@ -118,22 +153,19 @@ def test_panel_total_equals_expanded_events(tmp_path_factory, starts, annual, en
     end_year=st.integers(2008, 2024),
     by=st.sampled_from([["tie_id", "sector"], ["tie_id"], ["actor", "axis"], ["tie_id", "direction", "sector"]]),
 )
-def test_counting_path_gives_exactly_the_groupby_panel(tmp_path_factory, acts, end_year, by):
+def test_counting_path_gives_exactly_the_groupby_panel(two_ties, acts, end_year, by):
     from studylib.panel import _counted_panel, _grouped_panel
 
-    rows = base_rows()
-    rows["cities"].append({**rows["cities"][1], "city_id": "gamma", "name": "Gamma", "name_local": ""})
-    rows["ties"].append({**rows["ties"][0], "tie_id": "alpha-gamma", "city_b": "gamma", "signed": "2012"})
-    rows["activities"] = [
-        _act(f"x{i}", "Programme", sector, "festival", start, recurrence="annual" if annual else "once",
-             until=str(int(start) + extra) if start and annual and extra != "" else "", participants=people, tie=tie)
+    activities = typed_activities(two_ties.activities, [
+        {"activity_id": f"x{i}", "tie_id": tie, "sector": sector, "start": start,
+         "recurrence": "annual" if annual else "once",
+         "until": str(int(start) + extra) if start and annual and extra != "" else "", "participants": people}
         for i, (tie, sector, start, annual, extra, people) in enumerate(acts)
-    ]
-    b = load_bundle(write_bundle(tmp_path_factory.mktemp("eq"), rows))
-    for data in (b.activities, expand_activities(b.activities, end_year=end_year)):
-        fast = _counted_panel(data, by=by, end_year=end_year, ties=b.ties, expand_annual=True, levels=None)
+    ])
+    for data in (activities, expand_activities(activities, end_year=end_year)):
+        fast = _counted_panel(data, by=by, end_year=end_year, ties=two_ties.ties, expand_annual=True, levels=None)
         assert fast is not None  # the counting path applies here: compare it, not its fallback, with the reference
-        slow = _grouped_panel(data, by=by, end_year=end_year, ties=b.ties, expand_annual=True, levels=None)
+        slow = _grouped_panel(data, by=by, end_year=end_year, ties=two_ties.ties, expand_annual=True, levels=None)
         pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True), check_dtype=False)
 
 

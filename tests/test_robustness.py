@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +26,19 @@ from studylib.execute import run_notebook
 STUDYLIB = [sys.executable, "-m", "studylib"]
 HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
 SCRIPT = "<script>alert(1)</script>"
+# Cells that do something when a program evaluates them: each would create a file in CANARY (an absolute folder)
+PAYLOADS = {
+    "python": "__import__('os').system('touch CANARY/python')",
+    "yaml": "!!python/object/apply:os.system ['touch CANARY/yaml']",
+    "shell": "$(touch CANARY/shell)",
+    "formula": "=cmd|' /C touch CANARY/formula'!A0",  # a spreadsheet's DDE formula (CSV injection)
+    "template": "{{ 7 * 191 }} ${7 * 191} %(x)s",
+}
+LOOKS_TYPED = ["0012", "1e5", "True", "None", "+1-1"]  # locators that a guessing reader would turn into other values
+
+
+def _payloads(canary: Path) -> dict[str, str]:
+    return {name: payload.replace("CANARY", str(canary)) for name, payload in PAYLOADS.items()}
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -42,18 +57,23 @@ def _wait_for_staging(parent: Path, slug: str, proc, timeout=60):
 
 
 @pytest.fixture()
-def previous_run(tmp_path):
-    result = run_notebook("pair_profile", {"tie": "medan-gwangju"}, out=tmp_path)
-    assert result.ok
-    return tmp_path, result.output_dir, _tree(result.output_dir)
+def previous_run(default_study, tmp_path):
+    """An earlier run of pair_profile (the session's, copied byte for byte) that a new run must not damage."""
+    _, results = default_study
+    earlier = next(r for r in results if r.notebook == "pair_profile")
+    assert earlier.ok, earlier.error
+    dest = tmp_path / "pair_profile" / earlier.slug
+    shutil.copytree(earlier.output_dir, dest)
+    return tmp_path, dest, _tree(dest)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
     out, dest, before = previous_run
-    proc = subprocess.Popen([*STUDYLIB, "run", "pair_profile", "-p", "tie", "medan-gwangju", "--out", str(out)],
+    proc = subprocess.Popen([*STUDYLIB, "run", "pair_profile", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    _wait_for_staging(dest.parent, "medan-gwangju", proc)
+    _wait_for_staging(dest.parent, dest.name, proc)
     time.sleep(1.0)  # the kernel is running cells now
     if sig == signal.SIGKILL:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -67,7 +87,7 @@ def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
         assert not leftovers, "an interrupted run cleans its staging folder"
     else:
         assert all(".partial-" in p.name for p in leftovers), "a killed run's leftovers are clearly named"
-        again = run_notebook("pair_profile", {"tie": "medan-gwangju"}, out=out)
+        again = run_notebook("pair_profile", {}, out=out)
         assert again.ok and not list(dest.parent.glob(".*")), "the next run cleans them"
 
 
@@ -88,11 +108,13 @@ def test_the_next_run_removes_kernel_sockets_a_killed_run_left(tmp_path, monkeyp
     assert ours.exists() and all(p.exists() for p in other)
 
 
-def test_two_runs_of_the_study_are_byte_identical(tmp_path):
-    first, second = tmp_path / "one", tmp_path / "two"
-    for out in (first, second):
-        results = run_study(workers=2, out=out, progress=False)
-        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+@pytest.mark.slow
+def test_two_runs_of_the_study_are_byte_identical(default_study, tmp_path):
+    first, results = default_study  # the session's run of the study, then a second one here
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    second = tmp_path / "two"
+    results = run_study(workers=2, out=second, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     pattern = re.compile(r"(tables/.+\.csv|figures/.+\.(png|svg))$")
     one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
     two = {k: v for k, v in _tree(second).items() if pattern.search(k)}
@@ -101,7 +123,7 @@ def test_two_runs_of_the_study_are_byte_identical(tmp_path):
         assert "Date:" not in path.read_text() and "Time:" not in path.read_text()
 
 
-def _hostile_bundle(folder: Path) -> Path:
+def _hostile_bundle(folder: Path, canary: Path) -> Path:
     folder.mkdir()
     rows = {
         "cities.csv": [["city_id", "name", "name_local", "country", "level", "parent_id", "lat", "lon"],
@@ -118,6 +140,9 @@ def _hostile_bundle(folder: Path) -> Path:
              "artists", "Université \"Nan\"", "hostile-src", f"§ {SCRIPT}", "disputed"],
             ["h-2", "nan-evil", "evil", "Second", "education", "exchange_programme", "2006", "", "annual", "2008",
              "b_to_a", "", "", "", "hostile-src", "p. 2", "reported"],
+            *[[f"p-{name}", "nan-evil", "nan", payload, "culture", "festival", "2007", "", "once",
+               "", "mutual", "", "", "", "hostile-src", locator, "reported"]
+              for (name, payload), locator in zip(_payloads(canary).items(), LOOKS_TYPED)],
         ],
     }
     for name, data in rows.items():
@@ -126,9 +151,20 @@ def _hostile_bundle(folder: Path) -> Path:
     return folder
 
 
-def test_hostile_strings_are_escaped_in_html_and_unchanged_in_csv(tmp_path):
-    folder = _hostile_bundle(tmp_path / "hostile")
-    result = run_notebook("pair_profile", {"tie": "nan-evil"}, data_dirs=[folder], out=tmp_path / "out")
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """pair_profile rendered once on the hostile bundle; returns ``(bundle folder, result, canary folder)``."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    canary = tmp / "canary"
+    canary.mkdir()
+    folder = _hostile_bundle(tmp / "hostile", canary)
+    result = run_notebook("pair_profile", {"tie": "nan-evil"}, data_dirs=[folder], out=tmp / "out")
+    return folder, result, canary
+
+
+@pytest.mark.slow
+def test_hostile_strings_are_escaped_in_html_and_unchanged_in_csv(hostile_run):
+    folder, result, _ = hostile_run
     assert result.ok, result.error
     for page in ("report.html", "notebook.html"):
         html = (result.output_dir / page).read_text(encoding="utf-8")
@@ -152,9 +188,39 @@ def test_hostile_parameters_never_execute(tmp_path, capsys, value, monkeypatch):
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "out").exists()
 
 
-def test_data_files_are_never_evaluated():
-    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "src" / "studylib").glob("*.py"))
-    assert not re.search(r"\beval\(|\bexec\(|pickle|yaml\.load\(|yaml\.unsafe_load", source)
+def _live(payloads: dict[str, str], canary: Path) -> set[str]:
+    """Which payloads do act when evaluated by what they target (the test's control: they are not duds)."""
+    import jinja2
+    import yaml
+
+    eval(payloads["python"])  # noqa: S307 - the control: this is what evaluating a cell would do
+    yaml.unsafe_load(payloads["yaml"])
+    subprocess.run(["sh", "-c", f"echo {payloads['shell']}"], check=True, capture_output=True)
+    acted = {p.name for p in canary.iterdir()}
+    if "1337" in jinja2.Template(payloads["template"]).render():
+        acted.add("template")
+    return acted
+
+
+@pytest.mark.slow
+def test_data_files_are_never_evaluated(hostile_run, tmp_path):
+    folder, result, canary = hostile_run
+    payloads = _payloads(canary)
+    control = tmp_path / "control"
+    control.mkdir()
+    assert _live(_payloads(control), control) == \
+        {"python", "yaml", "shell", "template"}  # the formula needs a spreadsheet: kept verbatim is what is checked
+
+    activities = load_bundle(PROJECT_ROOT / "data", folder).activities.set_index("activity_id")
+    assert result.ok, result.error
+    with open(result.output_dir / "tables" / "activities.csv", newline="", encoding="utf-8") as fh:
+        table = {r["activity_id"]: r for r in csv.DictReader(fh)}
+    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    for (name, payload), locator in zip(payloads.items(), LOOKS_TYPED):
+        loaded, written = activities.loc[f"p-{name}"], table[f"p-{name}"]  # read, then written by the notebook
+        assert (loaded["title"], loaded["locator"]) == (written["title"], written["locator"]) == (payload, locator)
+        assert html.escape(payload, quote=False) in report, name  # shown as text, not run or rendered
+    assert not list(canary.iterdir()), "a cell of a data file was executed"
 
 
 @pytest.mark.slow

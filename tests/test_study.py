@@ -125,3 +125,21 @@ def test_save_figure_returns_the_saved_paths_for_a_figure_or_an_axes(tmp_path):
         plt.close(chart.figure)
     assert run.figures == [p for stem in ("figure", "axes") for p in (tmp_path / "out" / "figures" / f"{stem}.png",
                                                                        tmp_path / "out" / "figures" / f"{stem}.svg")]
+
+
+def test_caveats_name_agreed_and_uncertainly_dated_rows_and_sources_include_date_sources(tmp_path):
+    rows = base_rows()
+    rows["sources"].append({**rows["sources"][0], "source_id": "src2", "citation": "Date source"})
+    rows["activities"][1].update(start="2011/2013", until="", stage="implemented", date_source_id="")
+    rows["activities"][3].update(stage="agreed", date_source_id="src2")
+    for act in rows["activities"]:
+        act.setdefault("stage", "implemented")
+        act.setdefault("date_source_id", "")
+    run = sl.open_study("pair_profile", tie="alpha-beta", data_dirs=[write_bundle(tmp_path / "b", rows)],
+                        output_dir=str(tmp_path / "out"))
+    acts = run.bundle.activities
+    caveats = run.caveats_section(acts)
+    assert "**agreed**" in caveats and "a4" in caveats
+    assert "uncertain date" in caveats and "a2" in caveats and "2011/2013" in caveats
+    assert "`src2`" in run.sources_section(acts)
+    assert "agreed, planned and proposed" in run.method_section()

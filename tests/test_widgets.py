@@ -233,6 +233,7 @@ def test_load_data_layers_a_bundle_and_reports_bad_folders(tmp_path, bundle):
     assert ex.state()["ties"] == ["alpha-beta"], "a failed load changes nothing"
 
 
+@pytest.mark.slow
 def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_widget(tmp_path):
     """No browser: the notebook runs to the end; the report carries the static figure and a note, not widget space."""
     import re

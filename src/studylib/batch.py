@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import StudyError
 from .execute import _Executed, _start
 from .kernel import BLAS_THREAD_VARIABLES
-from .parameters import list_notebooks, resolve_notebook, run_slug
+from .parameters import WORKBENCH_NOTEBOOKS, list_notebooks, resolve_notebook, run_slug
 from .paths import OUTPUTS_DIR
 from .render import RunResult, _exporters, _render
 
@@ -67,9 +67,18 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     """
     from tqdm.auto import tqdm
 
+    from .warm import announce
+
+    announce()  # one line when warm kernels are not available here (the workers stay silent)
+
     workers = workers or os.cpu_count() or 1
     own = executor is None
+    zygote = None
     if own:
+        if workers > 1 and len(jobs) > 1:  # one zygote for all the workers, importing while they start
+            from .warm import prestart
+
+            zygote = prestart(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
         executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker) \
             if workers > 1 and len(jobs) > 1 else cf.ThreadPoolExecutor(max_workers=1)
     try:
@@ -90,6 +99,9 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+            from .warm import release
+
+            release(zygote)
     return results  # type: ignore[return-value]
 
 
@@ -138,5 +150,5 @@ def write_summary(results: list[RunResult], directory: Path) -> Path:
 
 def run_study(*, workers: int | None = None, out=None, progress: bool = True) -> list[RunResult]:
     """Render every study notebook with its default parameters."""
-    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb != "explore"]
+    jobs = [(nb, {}, [], out) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
     return run_many(jobs, workers=workers, progress=progress)

@@ -15,11 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import dates
 from .codebook import TABLES, Codebook, load_codebook
 from .errors import DataWarning, Problem, StudyError, ValidationError
 from .paths import DATA_DIR
 from .read import ORIGIN_COLUMNS, read_table
-from .validate import _digits, _numbers, check_columns, check_tables
+from .validate import DATE_RE, _digits, _numbers, check_columns, check_tables
+from .sources import check_locators
+
+DATE_PRECISIONS = ["year", "month", "day", "uncertain", "unknown"]  # of a date column's <col>_precision
 
 __all__ = ["Bundle", "ValidationResult", "load_bundle", "validate_bundle"]
 
@@ -44,7 +48,9 @@ class Bundle:
     """Validated, typed study tables.
 
     Each table is a DataFrame; ``_file`` and ``_line`` say where every row came from. Date columns keep
-    the text as coded plus ``<col>_year`` and ``<col>_precision`` (year, month, day or unknown).
+    the text as coded plus ``<col>_year`` (plain dates only), ``<col>_precision`` (year, month, day, uncertain for an
+    EDTF interval / approximate date, or unknown when empty) and ``<col>_earliest`` / ``<col>_latest`` (the years
+    the date allows, see :func:`studylib.dates.year_window`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -58,6 +64,7 @@ class Bundle:
     ties = _Table("The ties between two cities, one row per ``tie_id``.")
     activities = _Table("The coded activities of the ties, one row per ``activity_id``.")
     indicators = _Table("City and tie indicators, one row per value.")
+    findings = _Table("Qualitative findings the sources state (frameworks, challenges, obstacles), one row each.")
 
     def summary(self) -> pd.DataFrame:
         """Rows per table, the share of rows with a locator, and the sources cited."""
@@ -120,15 +127,19 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
         elif kind == "date":
             s = s.fillna("").astype(str)
             df[col] = s
-            df[f"{col}_year"] = _digits(s, (s != "").to_numpy(dtype=bool), 0, 4).astype("Int64")
+            plain = (s != "").to_numpy(dtype=bool) & s.str.match(DATE_RE).to_numpy(dtype=bool)
+            df[f"{col}_year"] = _digits(s, plain, 0, 4).astype("Int64")  # uncertain (EDTF) dates: no single year
             df[f"{col}_precision"] = pd.Categorical(
-                np.select([s.str.len() == 10, s.str.len() == 7, s.str.len() == 4], ["day", "month", "year"], "unknown"),
-                categories=["year", "month", "day", "unknown"],
+                np.select([plain & (s.str.len() == 10), plain & (s.str.len() == 7), plain & (s.str.len() == 4),
+                           s != ""], ["day", "month", "year", "uncertain"], "unknown"),
+                categories=DATE_PRECISIONS,
             )
+            df[f"{col}_earliest"], df[f"{col}_latest"] = dates.window_columns(s)
         else:
             df[col] = s.fillna("").astype(str)
     if table == "activities":
         df["stage"] = df["stage"].fillna("implemented")
+        df["actor_type"] = df["actor_type"].fillna("unspecified")
     return df.reset_index(drop=True)
 
 
@@ -232,7 +243,8 @@ class ValidationResult:
 def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> ValidationResult:
     """Read and check bundle folders; return raw tables, problems, warnings and file hashes.
 
-    The first folder must hold all five tables; later folders (a researcher's own rows) may hold any of them.
+    The first folder must hold every table the codebook requires (all but ``findings``); later folders (a researcher's
+    own rows) may hold any of them.
     With ``replace``, a later folder's rows replace earlier rows with the same id as if marked ``override``
     (a second coder's coding of the same activities).
     """
@@ -252,7 +264,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
                 problems.append(Problem(label_of(found[0]), 1, "", f"both {table}.csv and {table}.xlsx exist; keep one"))
                 continue
             if not found:
-                if i == 0:
+                if i == 0 and cb.table_required(table):
                     problems.append(Problem(f"{table}.csv", 0, "", f"the table is missing from {folder}"))
                 continue
             path = found[0]
@@ -265,7 +277,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
             label = df["_file"].iat[0] if len(df) else label_of(path)
             if not check_columns(table, df, cb, label, problems, warns):
                 continue
-            if len(df) == 0 and i == 0 and table != "indicators":
+            if len(df) == 0 and i == 0 and table != "indicators" and cb.table_required(table):
                 problems.append(Problem(label, 1, "", "the table has a header but no rows"))
             layers[table].append(df)
     tables = {}
@@ -277,6 +289,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
         if as_text:  # columns already of the text dtype need no copy
             tables[table] = tables[table].astype(as_text)
     check_tables(tables, cb, problems)
+    check_locators(tables, paths, problems)  # locators against archived source texts (sources.py)
     return ValidationResult(tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns,
                             hashes)
 

@@ -1,4 +1,4 @@
-"""The ``studylib`` command line: validate data, scaffold a new pair, list and run the study notebooks.
+"""The ``studylib`` command line: validate data, scaffold a new pair, list and run the study notebooks, package them.
 
 Every subcommand is defined here. Each command imports what it runs (bundle, execute, batch) when it runs, so that
 ``studylib validate`` starts without the notebook machinery. User errors exit with status 2 and a message, never a
@@ -41,6 +41,9 @@ def _cmd_validate(args) -> int:
         loc = "" if row.with_locator != row.with_locator else f", {row.with_locator:.0%} with a locator"
         cited = "" if row.sources_cited != row.sources_cited else f", {int(row.sources_cited)} sources cited"
         print(f"  {row.table:<11} {row.rows:>6} rows{loc}{cited}")
+    from .sources import count_locators  # archived sources: the locators checked, the rows not checked
+
+    print(f"  locators    {count_locators(bundle.tables, bundle.dirs)}")
     print("OK: no problems found.")
     return 0
 
@@ -65,6 +68,8 @@ def _report(results: list[RunResult]) -> int:
             print(f"FAILED  {r.notebook:<24} {r.slug:<36} {r.error}{where}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} rendered, {failed} failed")
+    for note in dict.fromkeys(r.pdf_note for r in results if r.ok and r.pdf_note):
+        print(note)  # once per batch, not once per notebook
     return 1 if failed else 0
 
 
@@ -88,7 +93,16 @@ def _output_root(out: str | Path | None) -> Path | None:
     return root
 
 
+def _cold_kernels(args) -> None:
+    """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
+    if getattr(args, "cold_kernels", False):
+        from .warm import COLD_ENV
+
+        os.environ[COLD_ENV] = "1"
+
+
 def _cmd_run(args) -> int:
+    _cold_kernels(args)
     from .batch import run_batch
     from .execute import run_notebook
 
@@ -138,6 +152,7 @@ def _dask_executor(address: str) -> concurrent.futures.Executor:
 
 
 def _cmd_study(args) -> int:
+    _cold_kernels(args)
     from .batch import run_study
     from .bundle import load_bundle
 
@@ -199,6 +214,23 @@ def _cmd_agreement(args) -> int:
     return 0
 
 
+def _cmd_archive_source(args) -> int:
+    from .sources import archive_source
+
+    path = archive_source(args.folder, args.source_id, args.file, replace=args.replace)
+    print(f"Archived the text of {args.file} as {path}; its SHA-256 is in sources.csv (original_sha256). "
+          f"Check the locators with: studylib validate --data {args.folder}")
+    return 0
+
+
+def _cmd_package(args) -> int:
+    from .package import build_package
+
+    path = build_package(args.out, workers=args.jobs)
+    print(f"Wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,10 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tie", action="append", default=[], metavar="TIE", help="batch: one report per tie (repeatable)")
     r.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
+    r.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     r.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
+    s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)
@@ -241,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
     a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
     a.set_defaults(func=_cmd_agreement)
+    a = sub.add_parser("archive-source", help="archive a source's text (PDF, HTML or UTF-8 .txt) in a bundle folder")
+    a.add_argument("folder", help="your bundle folder (its sources.csv must hold the source's row)")
+    a.add_argument("source_id", help="the source's id in sources.csv")
+    a.add_argument("file", help="the original file: .pdf (text extracted with pypdf), .html or .txt")
+    a.add_argument("--replace", action="store_true", help="replace a text already archived for this source")
+    a.set_defaults(func=_cmd_archive_source)
+    k = sub.add_parser("package", help="write the replication package (zip), rendering missing or stale runs first")
+    k.add_argument("--out", default=None, metavar="FILE.zip",
+                   help="the zip to write (default: outputs/replication-package.zip)")
+    k.add_argument("--jobs", type=int, default=None, help="parallel notebooks when rendering (default: number of cores)")
+    k.set_defaults(func=_cmd_package)
     return parser
 
 

@@ -12,7 +12,7 @@ from .paths import CODEBOOK_PATH
 
 __all__ = ["Codebook", "load_codebook", "TABLES"]
 
-TABLES = ("sources", "cities", "ties", "activities", "indicators")
+TABLES = ("sources", "cities", "ties", "activities", "indicators", "findings")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Codebook:
 
     def all_columns(self, table: str) -> dict:
         return {**self.columns(table), **self.optional_columns(table)}
+
+    def table_required(self, table: str) -> bool:
+        """Whether the first bundle folder must hold ``table`` (``optional_table: true`` in the codebook: it may not)."""
+        return not self.spec["tables"][table].get("optional_table", False)
 
     def key(self, table: str) -> str | None:
         return self.spec["tables"][table].get("key")

@@ -36,6 +36,10 @@ def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_d
     :class:`~studylib.ParameterError` or :class:`~studylib.ValidationError` is raised then. Failures while the
     notebook runs are returned as a failed :class:`RunResult`, never raised.
     """
+    if kernel is None:
+        from .warm import announce
+
+        announce()  # one line when warm kernels are not available here
     return _render(_start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=kernel))
 
 
@@ -52,6 +56,7 @@ class _Executed:
     started: datetime
     checked: dict
     data_files: dict
+    sources: object = None  # the bundle's sources table: references.bib lists those the saved tables cite
 
     @property
     def slug(self) -> str:
@@ -70,6 +75,7 @@ def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
     bundle = _load_bundle_cached(data_dirs)
     spec = notebook_parameters(path)
     checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""}, spec=spec, bundle=bundle)
+    parameters = {name: checked[name] for name in parameters}  # as checked (e.g. a network_file made absolute)
     slug = run_slug(checked, spec)
     root = Path(out).resolve() if out else OUTPUTS_DIR
     dest = root / stem / slug
@@ -116,7 +122,7 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
     finally:
         remove_handover(staging)
     return _Executed(path.stem, staging, dest, status, error, time.perf_counter() - t0, started, checked,
-                     {_display_path(p): h for p, h in sorted(bundle.files.items())})
+                     {_display_path(p): h for p, h in sorted(bundle.files.items())}, bundle.sources)
 
 
 _LAST_BUNDLE: list = []  # [Bundle]: what this process validated last

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from .fonts import use_cjk_fallback
+
 __all__ = ["set_study_theme", "source_caption", "save_figure", "PALETTE", "RC"]
 
 PALETTE = "colorblind"
@@ -60,6 +62,7 @@ def _document(func):
 def set_study_theme() -> None:
     """Apply the study theme: white grid, colour-blind-safe palette, print-readable sizes, stable SVG ids."""
     sns.set_theme(style="whitegrid", palette=PALETTE, rc=RC)
+    use_cjk_fallback()  # Hangul, Kana and Kanji fall back to an installed CJK font
 
 
 def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "") -> str:

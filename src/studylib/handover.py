@@ -12,9 +12,10 @@ import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .bundle import Bundle, _folders, _table_paths
+from .bundle import DATE_PRECISIONS, Bundle, _folders, _table_paths
 from .codebook import TABLES, load_codebook
 from .errors import DataWarning
 from .paths import CODEBOOK_PATH
@@ -100,7 +101,16 @@ def handed_over(folder: str | Path, *dirs) -> Bundle | None:
         return None
     for w in warns:
         warnings.warn(w, DataWarning, stacklevel=3)
-    return Bundle(tables=tables, dirs=_folders(dirs), files=record["files"], warnings=warns, codebook=load_codebook())
+    cb = load_codebook()
+    for name, table in tables.items():
+        if table.empty:  # Arrow keeps no categories for an empty table (e.g. no findings): give them back
+            for col, spec in cb.all_columns(name).items():
+                if col in table.columns and spec["type"] in ("vocab", "date"):
+                    cats = cb.vocabulary(spec["vocab"]) if spec["type"] == "vocab" else DATE_PRECISIONS
+                    target = col if spec["type"] == "vocab" else f"{col}_precision"
+                    if target in table.columns:
+                        table[target] = pd.Categorical.from_codes(np.zeros(0, dtype=np.int64), categories=cats)
+    return Bundle(tables=tables, dirs=_folders(dirs), files=record["files"], warnings=warns, codebook=cb)
 
 
 def remove_handover(folder: str | Path) -> None:

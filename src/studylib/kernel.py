@@ -14,10 +14,11 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THR
 
 
 def kernel_name() -> str:
-    """The project's kernel ('studylib', installed into .venv by make) or this interpreter's own 'python3'."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    """The kernel runs start: 'studylib-warm' (forked from a zygote, see :mod:`studylib.warm`) on Linux unless
+    ``--cold-kernels``, else the project's 'studylib' (both installed into .venv by make), else 'python3'."""
+    from .warm import kernel_name as chosen
 
-    return "studylib" if "studylib" in KernelSpecManager().find_kernel_specs() else "python3"
+    return chosen()
 
 
 MAX_IPC_PATH = 90  # a Unix socket path must stay under ~104 bytes; leave room for the '-<port>' suffix

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
+from .dates import is_uncertain
 from .panel import window_opens
 
 __all__ = [
@@ -166,14 +167,16 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int((acts["start"].fillna("") == "").sum()),
+        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).sum()),  # incl. EDTF
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
         "evenness": shannon_evenness(ev, codebook=codebook),
         "hhi": hhi(ev),
         **reciprocity(ev),
-        **institutionalisation(acts, end_year=end_year),
+        # a tie is institutionalised only by rows the source ties to the partner (no partner named: direction none)
+        **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts,
+                               end_year=end_year),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
     }
@@ -199,14 +202,15 @@ def compare_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, ties: pd.
 def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -> str:
     """Why ``activities`` give no dated, implemented event up to ``end_year``, in words counting each cause.
 
-    E.g. 'no coded activities', or 'of its 3 coded activities, 1 is undated and 2 start after 1990 (end_year)'.
+    E.g. 'no coded activities', or 'of its 3 coded activities, 1 is undated or only uncertainly dated and 2 are dated
+    after 1990 (end_year)'.
     Returns '' when some activity does give an event.
     """
     n = len(activities)
     if n == 0:
         return "no coded activities"
     start = activities["start"].fillna("").astype(str)
-    undated = start == ""
+    undated = (start == "") | start.map(is_uncertain).astype(bool)  # an EDTF-uncertain date gives no year to count
     planned = ~undated & (activities["stage"].astype(str) != "implemented")
     later = ~undated & ~planned
     if end_year is not None:
@@ -217,7 +221,8 @@ def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -
     if not (undated | planned | later).all():
         return ""
     parts = [f"{k} {'is' if k == 1 else 'are'} {what}" for k, what in (
-        (int(undated.sum()), "undated"), (int(planned.sum()), "planned or proposed"),
+        (int(undated.sum()), "undated or only uncertainly dated"),
+        (int(planned.sum()), "not reported as implemented (agreed, planned or proposed)"),
         (int(later.sum()), f"dated after {end_year} (end_year)")) if k]
     every = "its only coded activity" if n == 1 else f"of its {n} coded activities"
     if n == 1:
@@ -291,6 +296,6 @@ def axis_balance_by_stage(activities: pd.DataFrame, *, include_plans: bool = Tru
     implemented = activities[activities["stage"].astype(str) == "implemented"]
     parts = [axis_balance(implemented, codebook=codebook).assign(portfolio="implemented")]
     if include_plans:
-        parts.append(axis_balance(activities, codebook=codebook).assign(portfolio="incl. planned and proposed"))
+        parts.append(axis_balance(activities, codebook=codebook).assign(portfolio="incl. agreed, planned and proposed"))
     out = pd.concat(parts, ignore_index=True)
     return out[["portfolio", "axis", "events", "share"]].rename(columns={"events": "activities"})

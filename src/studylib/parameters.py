@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import ParameterError
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug"]
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
 ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
@@ -26,6 +26,10 @@ RUNNER_PARAMETERS = ("data_dirs", "output_dir")
 YEAR_RANGE = (1950, 2100)
 #: Lists of ids a notebook needs at least so many of (a comparison needs two ties; the workbench takes one).
 MIN_IDS = {"compare_pairs": {"ties": 2}}
+
+
+#: Notebooks that are interactive workbenches, not reports: ``studylib study`` does not render them.
+WORKBENCH_NOTEBOOKS = ("explore", "code_sources")
 
 
 def list_notebooks() -> list[str]:
@@ -173,6 +177,10 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
+    if merged.get("network_file"):  # read now, so a bad file fails before any kernel starts (its path made absolute)
+        from .network import check_network_file
+
+        merged["network_file"] = check_network_file(merged["network_file"])
     if bundle is not None:
         _check_ids(merged, bundle, minimum=MIN_IDS.get(Path(str(notebook)).stem, {}))
     return merged
@@ -213,6 +221,8 @@ def run_slug(values: dict, spec: dict | None = None) -> str:
         if name in values:
             v = values[name]
             parts.append("+".join(v) if isinstance(v, list) else v)
+    if values.get("network_file"):  # a run on another network must not replace the default one's outputs
+        parts.append(Path(values["network_file"]).stem)
     slug = "_".join(parts) or "default"
     for name, s in (spec or {}).items():
         if name in ID_PARAMETERS or name in RUNNER_PARAMETERS or name not in values:

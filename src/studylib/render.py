@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .execute import _Executed
 
-__all__ = ["RunResult", "export_html", "TEMPLATES_DIR"]
+__all__ = ["RunResult", "export_html", "export_pdf", "TEMPLATES_DIR"]
 
 
 @dataclass
@@ -29,6 +29,7 @@ class RunResult:
     seconds: float
     error: str = ""
     parameters: dict = field(default_factory=dict)
+    pdf_note: str = ""  # why report.pdf is missing ("" when written or when the run failed)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +69,25 @@ def _run_warnings(staging: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
+def export_pdf(directory: Path) -> str:
+    """Print ``directory/report.html`` to ``report.pdf`` with headless Chromium; return "" or why there is no PDF.
+
+    A missing browser or a failed print never fails the run: the HTML report stands, and the reason is returned
+    (and recorded in the manifest) so the caller can say it once.
+    """
+    from .pdf import NO_BROWSER, PdfError, find_chromium, html_to_pdf
+
+    browser = find_chromium()
+    if browser is None:
+        return NO_BROWSER
+    try:
+        html_to_pdf(directory / "report.html", directory / "report.pdf", browser=browser)
+    except (PdfError, OSError) as exc:
+        (directory / "report.pdf").unlink(missing_ok=True)
+        return f"no PDF written: {exc}"
+    return ""
+
+
 _LOCAL = threading.local()
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
 
@@ -103,15 +123,19 @@ def _strip_external_scripts(html_text: str) -> str:
 def _render(run: _Executed) -> RunResult:
     """Export the HTML, stamp the manifest and move the staging folder into place (``<slug>.failed`` on failure)."""
     from .provenance import write_manifest
+    from .references import write_references
 
     try:
         t0 = time.perf_counter()
-        status, error = run.status, run.error
+        status, error, pdf_note = run.status, run.error, ""
         if status == "ok":
             try:
                 export_html(run.staging / f"{run.stem}.ipynb", run.staging)
             except Exception as exc:  # noqa: BLE001
                 status, error = "failed", f"HTML export failed: {exc}"
+        if status == "ok":
+            pdf_note = export_pdf(run.staging)
+            write_references(run.staging, run.sources)
         seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
         write_manifest(
             run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
@@ -119,6 +143,7 @@ def _render(run: _Executed) -> RunResult:
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
             warnings=_run_warnings(run.staging),
+            **({"pdf": pdf_note} if pdf_note else {}),
             files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
         )
     except BaseException:
@@ -128,7 +153,7 @@ def _render(run: _Executed) -> RunResult:
     _replace(run.staging, final)
     if status == "ok":
         shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
-    return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked)
+    return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked, pdf_note)
 
 
 def _replace(staging: Path, final: Path) -> None:

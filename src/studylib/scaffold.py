@@ -26,15 +26,19 @@ EXAMPLE_ROWS = {
                    "title": "Student exchange", "sector": "education", "activity_type": "exchange_programme",
                    "start": "2010-07", "end": "", "recurrence": "annual", "until": "2015", "direction": "a_to_b",
                    "participants": "20", "participant_group": "students", "institution": "",
-                   "source_id": "smith-2024", "locator": "'every July since 2010'", "certainty": "reported"},
+                   "source_id": "smith-2024", "locator": "every July since 2010", "certainty": "reported",
+                   "actor_type": "government"},
     "indicators": {"entity_id": "bandung", "entity_type": "city", "indicator": "sister_cities", "value": "12",
                    "unit": "count", "year": "2020", "target": "", "source_id": "smith-2024", "locator": "Table 2"},
+    "findings": {"finding_id": "bsw-f01", "entity_id": "bandung-suwon", "entity_type": "tie", "kind": "challenge",
+                 "theme": "language_difference", "statement": "Language differences hamper communication.",
+                 "source_id": "smith-2024", "locator": "Section 5"},
 }
 
 
 def _header(table: str) -> list[str]:
     cb = load_codebook()
-    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "note", "target_type", "certainty")]
+    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "actor_type", "note", "target_type", "value_kind", "certainty")]
     return list(cb.columns(table)) + [c for c in optional if c not in cb.columns(table)]
 
 
@@ -47,7 +51,7 @@ def _known_cities() -> dict[str, dict]:
 def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: bool = False) -> Path:
     """Create a bundle folder for the tie ``<city_a>-<city_b>``.
 
-    The folder holds the five tables with their headers, a row for each city (copied from the study data when it
+    The folder holds the six tables with their headers, a row for each city (copied from the study data when it
     already knows the city, else a row to fill), one tie row to fill, and a README explaining every column.
 
     Parameters
@@ -129,7 +133,13 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=(), xlsx: bool = Fa
         "This folder is layered on top of the study's own data (which is never edited). Fill the tables, one row",
         f"per fact, each citing a `source_id` from `sources{ext}` and a `locator` (a section heading or a short quoted",
         "phrase) so every number in the reports can be traced. Never invent a date or number: write dates at the",
-        "precision the source gives (`2010`, `2010-07`, `2010-07-15`) and leave unknown values empty.",
+        "precision the source gives (`2010`, `2010-07`, `2010-07-15`), a loosely bounded one in EDTF (`2007/2023`,",
+        "`../2008`, `2008/..`, `2011~`), and leave unknown values empty. Fill `actor_type` (who organises or carries",
+        "out each activity, as the source names it) and `stage` (implemented, agreed, planned, proposed).",
+        "",
+        "Archive each source's text (`studylib archive-source <this folder> SOURCE_ID FILE`, for a PDF, HTML or text",
+        "file) and code it in `notebooks/code_sources.ipynb`; `studylib validate` then checks that every locator",
+        "occurs verbatim in its source's text (differences of whitespace and line breaks aside).",
         "",
     ]
     if known_cities:

@@ -10,6 +10,7 @@ import os
 
 import pandas as pd
 
+from .dates import is_uncertain
 from .panel import EXPANSION_RULE
 from .paths import DATA_DIR
 from .provenance import git_state, package_versions
@@ -68,7 +69,9 @@ def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:
 def sources_section(sources: pd.DataFrame, *frames: pd.DataFrame) -> str:
     """Markdown: the sources (rows of ``sources``) the rows of ``frames`` cite, with type, reliability and caveats."""
     src = sources.set_index("source_id")
-    cited = pd.concat([f["source_id"] for f in frames]) if frames else pd.Series(dtype=str)
+    cited = pd.concat([f[c] for f in frames for c in ("source_id", "date_source_id") if c in f.columns]
+                      ) if frames else pd.Series(dtype=str)
+    cited = cited[cited.astype(str) != ""]
     lines = []
     for sid, n in cited.value_counts().sort_index().items():
         if sid not in src.index:
@@ -96,6 +99,12 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
         if str(a.stage) != "implemented":
             out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
                        "it is left out of yearly counts.")
+    loose = activities[activities["start"].astype(str).map(is_uncertain)]
+    if len(loose):
+        out.append(f"- {len(loose)} coded {'activity has' if len(loose) == 1 else 'activities have'} only an "
+                   "**uncertain date** (EDTF: interval, open end or approximate) and are left out of yearly counts like "
+                   "undated ones (they count in composition tables): "
+                   + ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples()) + ".")
     undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
     if undated:
         out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
@@ -114,7 +123,10 @@ def method_section(*, expand_annual: bool, end_year: int) -> str:
             f"`end_year = {end_year}`): {rule}\n\n"
             "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
             "Years in the window without events count as zeros.\n\n"
-            "**Stage**: only activities the sources report as implemented enter yearly counts; planned and proposed "
+            "**Uncertain dates**: an activity the sources date only loosely (an EDTF interval such as `2007/2023`, an "
+            "open end or an approximate year) is known only within that window and is left out of yearly counts, "
+            "like an undated one.\n\n"
+            "**Stage**: only activities the sources report as implemented enter yearly counts; agreed, planned and proposed "
             "ones are shown separately.")
 
 

@@ -12,10 +12,20 @@ def ties_of(ties: pd.DataFrame, city: str) -> list[str]:
     return sorted(ties.loc[(ties["city_a"] == city) | (ties["city_b"] == city), "tie_id"])
 
 
-def city_indicators(indicators: pd.DataFrame, *, city: str) -> pd.DataFrame:
-    """Indicators of a city and of its programmes (entity ids ``<city>`` or ``<city>_...``)."""
+def city_indicators(indicators: pd.DataFrame, *, city: str, cities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicators of a city and of its programmes (entity ids ``<city>`` or ``<city>_...``).
+
+    With ``cities`` (``Bundle.cities``) the national figures of the city's country (``entity_type == 'country'``)
+    are added after them, so a report can show them as national context, labelled by their ``entity_id``.
+    """
     ids = indicators["entity_id"].astype(str)
-    return indicators[(ids == city) | ids.str.startswith(f"{city}_")].reset_index(drop=True)
+    mine = (ids == city) | ids.str.startswith(f"{city}_")
+    if cities is not None and "entity_type" in indicators.columns:
+        country = cities.loc[cities["city_id"] == city, "country"]
+        if len(country):
+            national = (indicators["entity_type"].astype(str) == "country") & (ids == str(country.iloc[0]))
+            return pd.concat([indicators[mine], indicators[national]]).reset_index(drop=True)
+    return indicators[mine].reset_index(drop=True)
 
 
 def tension_years(indicators: pd.DataFrame, *, tie: str) -> pd.DataFrame:

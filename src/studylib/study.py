@@ -19,14 +19,16 @@ from .panel import expand_activities
 from .parameters import check_parameters, notebook_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
+from .latex import write_latex, write_regression_table
+from .references import cited_source_ids, reference_list_markdown
 from .tables import Table, md_code, md_escape, report_table
 
 WARNINGS_FILE = "warnings.txt"
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
-__all__ = ["StudyRun", "ModelReport", "open_study", "lr_test_markdown", "tension_markdown", "claim_check_markdown"]
+__all__ = ["StudyRun", "ModelReport", "open_study"]
 
-ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "direction", "recurrence", "until",
+ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
 
 
@@ -65,6 +67,7 @@ class StudyRun:
     def warnings_markdown(self) -> str:
         """One line of Markdown naming the warnings raised while the run computed ('' when there were none)."""
         return sections.warnings_line(self.warnings)
+        self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -123,6 +126,8 @@ class StudyRun:
         (``own_decimals``: see :meth:`show`)."""
         path = self.output_dir / "tables" / f"{name}.csv"
         clean = write_table(data, path)
+        write_latex(clean, path.with_suffix(".tex"), caption=name.replace("_", " "), label=f"tab:{self.notebook}-{name}",
+                    own_decimals=own_decimals)
         self.tables.append(path)
         return self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
 
@@ -142,8 +147,11 @@ class StudyRun:
                                        end_year=self.end_year)
 
     def provenance_section(self) -> str:
-        """Markdown: data files (SHA-256), parameters, package versions and git state of this run."""
-        text = sections.provenance_section(self.bundle.files, self.params)
+        """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the
+        references: every source the run's saved tables cite; first, in one line, any warnings raised while the run
+        computed."""
+        refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"))
+        text = sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
         caution = self.warnings_markdown()
         return f"{caution}\n\n{text}" if caution else text
 
@@ -152,10 +160,12 @@ class StudyRun:
         return sections.tie_section(self.bundle, tie_id)
 
     def count_model(self, data: pd.DataFrame, formula: str, *, family: str = "auto", **options) -> "ModelReport":
-        """Fit a count model, or record in plain words why it cannot be estimated honestly.
+        """Fit a count model, or record in plain words why the data cannot support it.
 
         ``family='auto'`` fits Poisson and switches to negative binomial when over-dispersed
-        (see :func:`studylib.choose_count_family`).
+        (see :func:`studylib.choose_count_family`). Only a :class:`~studylib.ModelError` (too few rows, no
+        variation, separation...) becomes report text; misuse of the API (a formula naming a missing column, an
+        unknown family, a wrong argument) raises ``ValueError`` / ``TypeError`` and fails the run.
         """
         from .models import choose_count_family, fit_model
 
@@ -165,8 +175,13 @@ class StudyRun:
             else:
                 result = fit_model(data, formula, family, **options)
         except ModelError as exc:
-            return ModelReport(None, str(exc), formula)
-        return ModelReport(result, "", formula)
+            report = ModelReport(None, str(exc), formula)
+        else:
+            report = ModelReport(result, "", formula)
+        self.models.append(report)
+        write_regression_table(self.models, self.output_dir / "tables" / "models.tex",
+                               caption=f"Count models ({self.notebook})", label=f"tab:{self.notebook}-models")
+        return report
 
 
 class ModelReport:
@@ -235,49 +250,3 @@ def _in_ipython() -> bool:
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
         return False
     return get_ipython() is not None
-
-
-def lr_test_markdown(restricted: ModelReport, full: ModelReport) -> str:
-    """Markdown for the likelihood-ratio test of two nested model reports (or why it cannot be run)."""
-    from .models import lr_test
-
-    if not (restricted.fitted and full.fitted):
-        return "**The likelihood-ratio test was not run**: one of the two models could not be estimated (see above)."
-    if len(full.result.result.params) <= len(restricted.result.result.params):
-        return ("**The likelihood-ratio test was not run**: the interaction adds no parameter, because fewer than "
-                "two ties, or fewer than two sectors, are left in the model (see the ties and sectors left out above).")
-    try:
-        t = lr_test(restricted.result, full.result)
-    except ModelError as exc:
-        return f"**The likelihood-ratio test was not run.** {md_escape(exc)}"
-    verdict = "differs" if t.p_value < 0.05 else "is not shown to differ"
-    return (f"Likelihood-ratio test of the interaction: LR = {t.lr_stat:.3f} on {t.df_diff:g} df, "
-            f"p = {t.p_value:.4f}. At the 5% level the sector mix **{verdict}** between the ties.")
-
-
-def tension_markdown(tension: pd.DataFrame, *, tie: str) -> str:
-    """Markdown listing the coded tension episodes of a tie, or saying there are none."""
-    if tension.empty:
-        return (f"**No dated tension episodes are coded for {md_code(tie)}.** The sources mention political "
-                "tension without dating any episode, and none is added from outside the sources.")
-    rows = "\n".join(f"- {int(r.year)}: {md_code(r.source_id)} — {md_escape(r.locator)}" for r in tension.itertuples())
-    return f"Coded tension episodes:\n{rows}"
-
-
-def claim_check_markdown(activities: pd.DataFrame) -> str:
-    """Markdown comparing culture + inclusion with industry + data shares, implemented and in the whole portfolio."""
-    from .metrics import axis_balance
-
-    lines = []
-    for label, part in (("implemented", activities[activities["stage"].astype(str) == "implemented"]),
-                        ("whole portfolio (incl. planned and proposed)", activities)):
-        b = axis_balance(part).set_index("axis")
-        if b["events"].sum() == 0:
-            lines.append(f"- {label}: no activity maps to an axis.")
-            continue
-        soft = b.loc[["culture", "inclusion"], "share"].sum()
-        hard = b.loc[["industry", "data"], "share"].sum()
-        lines.append(f"- {label} ({int(b['events'].sum())} activities): culture + inclusion {soft:.0%}, "
-                     f"industry + data {hard:.0%} — the claim is **{'consistent' if soft < hard else 'not borne out'}** "
-                     "with this share.")
-    return "\n".join(lines) + "\n\nThese are shares of *coded* activities; with so few rows they describe the record, not Gangnam's diplomacy."

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from . import dates
 from .codebook import Codebook
 from .errors import Problem
 from .read import ORIGIN_COLUMNS
@@ -206,8 +207,10 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
 
 def _check_dates(chk: _Checker, s: pd.Series, present: np.ndarray, col: str) -> None:
     shape_ok = s.str.match(DATE_RE).to_numpy()
-    chk.flag(present & ~shape_ok, col,
-             lambda v: f"'{v}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD at the precision the source gives")
+    other = present & ~shape_ok
+    if other.any():  # EDTF uncertain dates and malformed text: checked one by one (they are few) in dates.py
+        said = {v: dates.date_problem(v, min_year=MIN_YEAR, max_year=MAX_YEAR) for v in set(s[other])}
+        chk.flag(other & s.map(lambda v: said.get(v) is not None).to_numpy(dtype=bool), col, lambda v: said[v])
     ok = present & shape_ok
     length = s.str.len().to_numpy()
     y = _digits(s, ok, 0, 4)
@@ -283,15 +286,25 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
         valid_u = start.str.match(DATE_RE) & until.str.match(r"^\d{4}$")
         before_u = valid_u & (until < start.str[:4])
         chk.flag(before_u.to_numpy(), "until", lambda v: f"until {v} is before the start year")
-    ind = tables["indicators"]
-    if {"entity_id", "entity_type"} <= set(ind.columns):
+        loose = (start.str.contains(r"[/~?%]") | end.str.contains(r"[/~?%]")).to_numpy(dtype=bool)
+        for i in np.flatnonzero(loose):  # uncertain dates (EDTF): compare what they allow (dates.py)
+            if dates.end_before_start(start.iat[i], end.iat[i]):
+                chk.flag(np.arange(len(acts)) == i, "end", lambda v: f"end '{v}' is before the earliest start")
+            first = dates.earliest_year(start.iat[i])
+            if first is not None and until.iat[i].isdigit() and int(until.iat[i]) < first:
+                chk.flag(np.arange(len(acts)) == i, "until", lambda v: f"until {v} is before the earliest start year")
+    for ind in (tables["indicators"], tables["findings"]):  # both describe entities by id and type
+        if not {"entity_id", "entity_type"} <= set(ind.columns):
+            continue
         for etype, ref in (("city", ("cities", "city_id")), ("tie", ("ties", "tie_id"))):
             known = set(tables[ref[0]][ref[1]]) if ref[1] in tables[ref[0]].columns else set()
             bad = (ind["entity_type"] == etype) & ~ind["entity_id"].isin(known)
             where = _table_files(tables[ref[0]], ref[0])
             _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
                                          lambda v, r=ref, w=where: f"'{v}' is not a {r[1]} in {w}")
-
+        bad = (ind["entity_type"] == "country") & ~ind["entity_id"].str.match(r"^[A-Z]{2}$")
+        _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
+                                     lambda v: f"'{v}' is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KR)")
 
 
 def check_tables(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:

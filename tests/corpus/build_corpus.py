@@ -77,6 +77,39 @@ case("tie_id_disagrees", "ties.csv", 2, "tie_id", "should be 'alpha-beta'")(_set
 case("decimal_comma", "indicators.csv", 2, "value", "decimal comma")(_set("indicators", 0, value="0,92"))
 case("bad_country_code", "cities.csv", 2, "country", "alpha-2")(_set("cities", 0, country="IDN"))
 case("bad_year", "indicators.csv", 2, "year", "is not a year")(_set("indicators", 0, year="20x0"))
+# Uncertain dates (EDTF): valid forms pass (tests/test_dates.py), malformed ones are refused where they stand
+case("edtf_reversed_interval", "activities.csv", 4, "start", "end is before its start")(
+    _set("activities", 2, start="2015/2013", end=""))
+case("edtf_no_known_side", "activities.csv", 4, "start", "no known side")(_set("activities", 2, start="../..", end=""))
+case("edtf_month_14_in_interval", "activities.csv", 4, "start", "no month 14")(
+    _set("activities", 2, start="2013-14/2015", end=""))
+case("edtf_home_made_range", "activities.csv", 4, "start", "is not a date")(
+    _set("activities", 2, start="2007-2023", end=""))
+case("edtf_approximate_far_future", "activities.csv", 5, "start", "outside")(_set("activities", 3, start="2999~"))
+case("edtf_double_qualifier", "ties.csv", 2, "signed", "is not a date")(_set("ties", 0, signed="1994~?"))
+case("end_before_uncertain_start", "activities.csv", 4, "end", "before the earliest start")(
+    _set("activities", 2, start="2014/2016"))
+case("until_before_uncertain_start", "activities.csv", 3, "until", "before the earliest start year")(
+    _set("activities", 1, start="2013/..", until="2012"))
+case("misspelt_actor_type", "activities.csv", 2, "actor_type", "did you mean 'government'")(
+    _set("activities", 0, actor_type="goverment"))
+case("country_entity_not_a_code", "indicators.csv", 2, "entity_id", "alpha-2 country code")(
+    _set("indicators", 0, entity_id="Korea", entity_type="country"))
+
+
+def _with_finding(**values):
+    def fn(folder):
+        rows = base_rows()
+        rows["findings"] = [{"finding_id": "f1", "entity_id": "alpha-beta", "entity_type": "tie", "kind": "challenge",
+                             "theme": "language_difference", "statement": "Languages differ.", "source_id": "src1",
+                             "locator": "p. 2", **values}]
+        write_bundle(folder, rows)
+    return fn
+
+
+case("finding_kind_misspelt", "findings.csv", 2, "kind", "did you mean 'challenge'")(_with_finding(kind="chalenge"))
+case("finding_dangling_tie", "findings.csv", 2, "entity_id", "is not a tie_id in ties.csv")(
+    _with_finding(entity_id="alpha-gamma"))
 case("csv_and_xlsx_both", "activities.csv", 1, "", "keep one")(
     lambda f: (write_bundle(f), shutil.copy(f / "activities.csv", f / "activities.xlsx")))
 

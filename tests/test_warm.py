@@ -1,0 +1,378 @@
+"""Warm kernels (studylib.warm, studylib.zygote): forked kernels behave as fresh ones, and nothing is left behind.
+
+The warm kernel spec is installed into a temporary Jupyter path and the provisioner registered through a
+temporary ``.dist-info`` on ``sys.path`` (the entry point ``pip install -e .`` writes), so the tests run the
+worktree's code without reinstalling the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from studylib import warm
+from studylib.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="warm kernels fork: Linux only")
+
+
+def _register(root: Path) -> tuple[Path, Path]:
+    """Install the warm kernel spec under ``root`` and an entry point for the provisioner; return (jupyter, site)."""
+    warm.install_kernel_spec(prefix=str(root))
+    site = root / "site"
+    info = site / "studylib_warm_tests-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studylib-warm-tests\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.warm:WarmProvisioner\n")
+    return root / "share" / "jupyter", site
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """The warm kernel, usable from this process and from subprocesses (JUPYTER_PATH, PYTHONPATH)."""
+    jupyter, site = _register(tmp_path_factory.mktemp("warm"))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(jupyter), os.environ.get("JUPYTER_PATH")])))
+    mp.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(site)])))
+    mp.setenv("OPENBLAS_NUM_THREADS", "1")  # as the runner's workers set it
+    mp.delenv(warm.COLD_ENV, raising=False)
+    mp.syspath_prepend(str(site))
+    yield {"jupyter": jupyter, "site": site}
+    warm.shutdown_zygotes()
+    mp.undo()
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = new_notebook()
+    nb.cells = [new_code_cell(textwrap.dedent(c).strip()) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _execute(path: Path, out: Path, kernel: str = warm.WARM_KERNEL, **kw):
+    import papermill as pm
+
+    return pm.execute_notebook(str(path), str(out), kernel_name=kernel, progress_bar=False, log_output=False,
+                               cwd=str(path.parent), **kw)
+
+
+def _texts(nb) -> list[str]:
+    return ["".join(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+
+
+def _zygote_pids() -> set[int]:
+    return {z.proc.pid for z in warm._ZYGOTES.values() if z.alive()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_gone(pids, seconds=15.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = [p for p in pids if _alive(p)]
+        if not left:
+            return []
+        time.sleep(0.1)
+    return left
+
+
+# ------------------------------------------------------------------------------------------ the kernel spec
+
+
+def test_installed_kernel_spec_selects_the_provisioner(registered):
+    spec = json.loads((registered["jupyter"] / "kernels" / warm.WARM_KERNEL / "kernel.json").read_text())
+    assert spec["display_name"] == "Python (studylib, warm)"
+    assert spec["argv"][0] == sys.executable and spec["argv"][-4:] == ["-m", "ipykernel_launcher", "-f",
+                                                                       "{connection_file}"]
+    assert spec["metadata"]["kernel_provisioner"]["provisioner_name"] == warm.PROVISIONER
+    assert warm.warm_unavailable() is None and warm.kernel_name() == warm.WARM_KERNEL
+
+
+def test_pyproject_registers_the_provisioner_and_make_installs_the_spec():
+    import tomllib
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["jupyter_client.kernel_provisioners"] == {
+        warm.PROVISIONER: "studylib.warm:WarmProvisioner"}
+    assert "-m studylib.warm install" in (PROJECT_ROOT / "Makefile").read_text()
+
+
+# ------------------------------------------------------------------------------- fresh process per notebook
+
+
+def test_a_notebook_sees_nothing_of_the_one_before(registered, tmp_path):
+    first = _notebook(
+        tmp_path / "first.ipynb",
+        """
+        import os, random, sys, wave
+        import numpy as np, pandas as pd, matplotlib.pyplot as plt, studylib
+        leaked = 42
+        os.environ["STUDYLIB_LEAK"] = "1"
+        pd.set_option("display.max_rows", 3)
+        plt.rcParams["lines.linewidth"] = 9.0
+        studylib.LEAKED_ATTRIBUTE = True
+        print(os.getpid(), os.getppid(), np.random.rand(), random.random())
+        """)
+    second = _notebook(
+        tmp_path / "second.ipynb",
+        """
+        import os, random, sys
+        import numpy as np, pandas as pd, matplotlib.pyplot as plt, studylib
+        print(os.getpid(), os.getppid(), np.random.rand(), random.random())
+        """,
+        """
+        print("leaked" in globals(), "wave" in sys.modules, "STUDYLIB_LEAK" in os.environ,
+              pd.get_option("display.max_rows"), plt.rcParams["lines.linewidth"],
+              hasattr(studylib, "LEAKED_ATTRIBUTE"))
+        """)
+    a = _texts(_execute(first, tmp_path / "a.ipynb"))[0].split()
+    b = _texts(_execute(second, tmp_path / "b.ipynb"))
+    b0 = b[0].split()
+    assert int(a[0]) in warm.forked_kernels() and int(b0[0]) in warm.forked_kernels()
+    assert a[0] != b0[0] and a[1] == b0[1] and int(a[1]) in _zygote_pids()  # two children of one zygote
+    assert a[2] != b0[2] and a[3] != b0[3]  # fresh seeds for numpy and random
+    assert b[1].split() == ["False", "False", "False", "60", "1.5", "False"]
+
+
+def test_inline_figures_and_execution_counts_match_an_ordinary_kernel(registered, tmp_path):
+    nb = _notebook(
+        tmp_path / "fig.ipynb",
+        "import matplotlib.pyplot as plt\nimport matplotlib\nprint(matplotlib.get_backend())",
+        "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nax.set_title('t')\nplt.show()",
+        "from IPython.display import Markdown\nMarkdown('**x**')")
+    cold = _execute(nb, tmp_path / "cold.ipynb", kernel=warm.COLD_KERNEL if _has_cold() else "python3")
+    hot = _execute(nb, tmp_path / "warm.ipynb")
+    outputs = lambda n: [(c.execution_count, c.outputs) for c in n.cells]  # noqa: E731
+    assert "image/png" in hot.cells[1].outputs[0]["data"]
+    assert outputs(hot) == outputs(cold)
+
+
+def _has_cold() -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return warm.COLD_KERNEL in KernelSpecManager().find_kernel_specs()
+
+
+def test_study_notebook_outputs_are_byte_identical_to_ordinary_kernels(registered, tmp_path):
+    from studylib.execute import run_notebook
+
+    runs = {}
+    for name in (warm.COLD_KERNEL if _has_cold() else "python3", warm.WARM_KERNEL):
+        result = run_notebook("pair_profile", out=tmp_path / name, kernel=name)
+        assert result.ok, result.error
+        runs[name] = result.output_dir
+    cold, hot = runs.values()
+    files = sorted(str(p.relative_to(cold)) for p in cold.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert files == sorted(str(p.relative_to(hot)) for p in hot.rglob("*") if p.is_file() and p.name != "manifest.json")
+    for f in files:
+        if f.endswith(".ipynb"):  # papermill stamps each cell's start and end time: compare the cells' contents
+            cells = [_cells(d / f) for d in (cold, hot)]
+            assert cells[0] == cells[1]
+        elif not f.endswith(".html"):  # the HTML embeds the notebook's timing metadata too
+            assert hashlib.sha256((cold / f).read_bytes()).digest() == hashlib.sha256((hot / f).read_bytes()).digest(), f
+
+
+def _cells(path: Path) -> list:
+    """Each cell's source, execution count and outputs; the run's own staging folder (injected as ``output_dir``,
+    a new name for every run) written as ``<staging>``."""
+    nb = nbformat.read(str(path), as_version=4)
+    staging = next(v for k, v in nb.metadata.papermill.parameters.items() if k == "output_dir")
+    return [json.dumps([c.source, c.get("execution_count"), c.get("outputs")], sort_keys=True).replace(staging, "<staging>")
+            for c in nb.cells]
+
+
+# --------------------------------------------------------------------------- crash, interrupt, kill, exit codes
+
+
+def test_a_crashing_notebook_does_not_take_the_zygote_down(registered, tmp_path):
+    ok = _notebook(tmp_path / "ok.ipynb", "import os\nprint(os.getppid())")
+    _execute(ok, tmp_path / "warmup.ipynb")
+    zygotes = _zygote_pids()
+    crash = _notebook(tmp_path / "crash.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(Exception, match="(?i)dead|died"):
+        _execute(crash, tmp_path / "crashed.ipynb")
+    after = _texts(_execute(ok, tmp_path / "after.ipynb"))[0].split()
+    assert _zygote_pids() == zygotes and int(after[0]) in zygotes
+
+
+def test_interrupt_shutdown_and_kill_behave_as_for_ordinary_kernels(registered):
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name=warm.WARM_KERNEL)
+    km.start_kernel()
+    try:
+        pid = km.provisioner.pid
+        assert pid in warm.forked_kernels()
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=30)
+        msg_id = kc.execute("import time\ntime.sleep(60)")
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=20)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - t0 < 10
+        assert km.is_alive()
+        reply = kc.execute_interactive("x = 1 + 1", timeout=20)
+        assert reply["content"]["status"] == "ok"
+        kc.stop_channels()
+        process = km.provisioner.process
+        km.shutdown_kernel(now=False)
+        assert process.wait(timeout=10) == 0 and not _wait_gone([pid])
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    km2 = KernelManager(kernel_name=warm.WARM_KERNEL)
+    km2.start_kernel()
+    process = km2.provisioner.process
+    km2.shutdown_kernel(now=True)  # interrupt, then SIGKILL to the process group
+    assert process.wait(timeout=10) == -signal.SIGKILL
+
+
+# ------------------------------------------------------------------------------------------------ fallbacks
+
+
+def test_without_linux_or_when_asked_the_runner_uses_ordinary_kernels(registered, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert "macOS" in warm.warm_unavailable() and warm.kernel_name() != warm.WARM_KERNEL
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert "fork" in warm.warm_unavailable() and warm.kernel_name() != warm.WARM_KERNEL
+    monkeypatch.setattr(warm, "_ANNOUNCED", [])
+    warm.announce()
+    warm.announce()
+    assert capsys.readouterr().err.count("ordinary kernels") == 1  # one line, once
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv(warm.COLD_ENV, "1")
+    assert warm.kernel_name() != warm.WARM_KERNEL
+    monkeypatch.setattr(warm, "_ANNOUNCED", [])
+    warm.announce()
+    assert capsys.readouterr().err == ""  # asked for: nothing to say
+
+
+def test_cold_kernels_flag_reaches_the_runner(monkeypatch):
+    from studylib.cli import build_parser
+    from studylib.cli import _cold_kernels
+
+    monkeypatch.delenv(warm.COLD_ENV, raising=False)
+    for argv in (["run", "pair_profile", "--cold-kernels"], ["study", "--cold-kernels"]):
+        args = build_parser().parse_args(argv)
+        _cold_kernels(args)
+        assert os.environ.pop(warm.COLD_ENV) == "1"
+
+
+def test_a_different_environment_gets_an_ordinary_kernel(registered, tmp_path, monkeypatch):
+    nb = _notebook(tmp_path / "env.ipynb", "import os\nprint(os.getpid(), os.environ.get('STUDYLIB_TEST_VAR'))")
+    _execute(nb, tmp_path / "first.ipynb")  # the zygote exists, with this environment
+    monkeypatch.setenv("STUDYLIB_TEST_VAR", "changed")
+    pid, value = _texts(_execute(nb, tmp_path / "second.ipynb"))[0].split()
+    assert value == "changed" and int(pid) not in warm.forked_kernels()
+
+
+def test_the_watchdog_kills_a_slow_kernel_and_starts_an_ordinary_one(registered, tmp_path, monkeypatch):
+    monkeypatch.setattr(warm.WarmProvisioner, "watchdog_seconds", 0.0)
+    nb = _notebook(tmp_path / "dog.ipynb", "import os\nprint(os.getpid(), os.getppid())")
+    before = list(warm._KILLED)
+    pid, _ = _texts(_execute(nb, tmp_path / "dog-out.ipynb"))[0].split()
+    assert int(pid) not in warm.forked_kernels()
+    killed = warm._KILLED[len(before):]
+    assert len(killed) == 1 and not _wait_gone(killed)
+
+
+def test_a_dead_or_outdated_zygote_is_replaced(registered, tmp_path):
+    nb = _notebook(tmp_path / "z.ipynb", "import os\nprint(os.getppid())")
+    first = int(_texts(_execute(nb, tmp_path / "z1.ipynb"))[0])
+    os.kill(first, signal.SIGKILL)
+    assert not _wait_gone([first], 5)
+    second = int(_texts(_execute(nb, tmp_path / "z2.ipynb"))[0])
+    assert second != first and second in _zygote_pids()
+    os.utime(registered["site"])  # the interpreter's import folders changed (a package installed or removed)
+    third = int(_texts(_execute(nb, tmp_path / "z3.ipynb"))[0])
+    assert third not in (first, second) and third in _zygote_pids()
+    assert not _wait_gone([second])  # the outdated zygote left once its last kernel had
+
+
+# ------------------------------------------------------------------------------------ nothing left behind
+
+RUNNER = """
+import os, sys, papermill as pm
+sys.stdout.write("%d\\n" % os.getpid()); sys.stdout.flush()
+pm.execute_notebook(sys.argv[1], sys.argv[2], kernel_name="studylib-warm", progress_bar=False)
+"""
+
+
+@pytest.mark.parametrize("how", ["exits", "SIGKILL", "SIGINT"])
+def test_no_process_is_left_behind_when_the_runner_ends(registered, tmp_path, how):
+    marker = tmp_path / "kernel.txt"
+    cells = ["import os\nopen(%r, 'w').write('%%d %%d' %% (os.getpid(), os.getppid()))" % str(marker)]
+    if how != "exits":
+        cells.append("import time\ntime.sleep(120)")
+    nb = _notebook(tmp_path / "left.ipynb", *cells)
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(nb), str(tmp_path / "out.ipynb")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None or how == "exits", "the runner ended early"
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        kernel, zygote = map(int, marker.read_text().split())
+        if how == "exits":
+            assert proc.wait(timeout=60) == 0
+        else:
+            time.sleep(0.5)
+            proc.send_signal(getattr(signal, how))
+            proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not _wait_gone([kernel, zygote]), f"left behind after the runner {how}"
+
+
+def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp_path):
+    from studylib.batch import run_many
+
+    nb = _notebook(tmp_path / "pool.ipynb",
+                   "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''",
+                   "import os\nprint(os.getpid(), os.getppid(), open(f'/proc/{os.getppid()}/cmdline').read())")
+    nb_json = nbformat.read(str(nb), as_version=4)
+    nb_json.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb_json, str(nb))
+    results = run_many([(str(nb), {}, [], tmp_path / f"o{i}") for i in range(4)], workers=2, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    lines = [_texts(nbformat.read(str(r.output_dir / "pool.ipynb"), as_version=4))[0] for r in results]
+    assert all("zygote.py" in line for line in lines)
+    assert len({line.split()[1] for line in lines}) == 1  # the runner's one zygote served both workers
+    pids = {int(x) for line in lines for x in line.split()[:2]}
+    assert not _wait_gone(pids)
+
+
+def test_bench_case_says_when_warm_kernels_cannot_be_measured(monkeypatch):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    import run as bench
+
+    monkeypatch.setattr(warm, "warm_unavailable", lambda: "ordinary kernels: test")
+    [row] = bench.bench_warm(1, 0)
+    assert not row.passed and "not measured: ordinary kernels: test" in row.note
+    assert "warm" in bench.CASES

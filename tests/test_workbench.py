@@ -1,0 +1,161 @@
+"""The coding workbench's logic, without a browser: search, live checks, validated atomic saves, edits."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import studylib as sl
+from studylib.errors import StudyError, ValidationError
+from studylib.paths import DATA_DIR
+from studylib.workbench import CodingSession, CodingWorkbench
+
+SOURCE = "rakhmadi-surabaya-medan"
+
+
+def _row(**values):
+    row = {"activity_id": "mgx-001", "tie_id": "medan-gwangju", "actor": "medan",
+           "title": "Talent Hub programme presented to young people", "sector": "education",
+           "activity_type": "training", "start": "2022", "recurrence": "once", "direction": "none",
+           "source_id": SOURCE, "locator": "program Talent Hub kepada generasi muda", "certainty": "reported"}
+    return {**row, **values}
+
+
+def _data_hashes():
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA_DIR.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def session(tmp_path):
+    return CodingSession(tmp_path / "coder-a")
+
+
+def test_the_study_data_is_never_a_target(tmp_path):
+    for folder in (DATA_DIR, DATA_DIR / "sources"):
+        with pytest.raises(StudyError, match="never writes"):
+            CodingSession(folder)
+    assert CodingSession(DATA_DIR / "local" / "x").save_to == (DATA_DIR / "local" / "x").resolve()
+
+
+def test_sources_search_and_coded_passages(session):
+    assert {"gangnam-glocal", SOURCE} <= set(session.sources())
+    passages = session.search(SOURCE, "talent   hub")  # case and spacing aside
+    assert [p.locator for p in passages] == ["Talent Hub"]
+    across = session.search(SOURCE, "pengemasan produk perikanan guna")  # across a blank line
+    assert len(across) == 1 and across[0].locator == "pengemasan produk perikanan guna"
+    coded = session.coded(SOURCE)
+    text = session.text(SOURCE)
+    assert any(text[s:e] == "pelatihan bisnis perikanan" and "mg-011" in ids for s, e, ids in coded)
+
+
+def test_fields_and_choices_come_from_the_codebook(session):
+    cb = sl.load_codebook()
+    assert list(session.fields()) == [c for c in cb.all_columns("activities") if c != "override"]
+    assert session.choices("sector") == cb.vocabulary("sector")
+    assert session.choices("stage") == cb.vocabulary("stage")
+    assert "medan-gwangju" in session.choices("tie_id") and "medan" in session.choices("actor")
+    assert session.choices("title") is None
+
+
+def test_live_checks_use_the_validator(session):
+    assert session.check_value("start", "2012-07") is None
+    assert "no month 13" in session.check_value("start", "2012-13")
+    assert "is not a date" in session.check_value("start", "July 2012")
+    assert "not a year" in session.check_value("until", "20155")
+    assert "not a number of people" in session.check_value("participants", "many")
+    assert session.check_locator(SOURCE, "program Talent\nHub") is None
+    assert "not found in sources/rakhmadi-surabaya-medan.txt; closest passage: 'program Talent Hub'" in \
+        session.check_locator(SOURCE, "program Talent Hob")
+
+
+def test_save_appends_a_valid_row_that_validates(session, tmp_path):
+    before = _data_hashes()
+    assert session.save(_row()) == 2
+    assert session.save(_row(activity_id="mgx-002", locator="Talent Talk 2022", start="2022")) == 3
+    assert [r["activity_id"] for r in session.own_rows()] == ["mgx-001", "mgx-002"]
+    bundle = sl.load_bundle(DATA_DIR, session.save_to)
+    assert {"mgx-001", "mgx-002"} <= set(bundle.activities["activity_id"])
+    assert _data_hashes() == before, "the study's data is never written"
+    assert not [p for p in session.save_to.iterdir() if p.name.startswith(".")], "no temporary file is left"
+
+
+def test_a_bad_row_writes_nothing(session):
+    session.save(_row())
+    before = session.file.read_bytes()
+    cases = [({"activity_id": "mgx-002", "start": "2012-13"}, "column 'start': '2012-13' has no month 13"),
+             ({"activity_id": "mgx-001"}, "duplicate id 'mgx-001'"),
+             ({"activity_id": "mg-001"}, "'mg-001' is already in activities.csv"),
+             ({"activity_id": "mgx-002", "locator": "Talent Hob"}, "column 'locator': 'Talent Hob' not found"),
+             ({"activity_id": "mgx-002", "sector": "educaton"}, "did you mean 'education'"),
+             ({"activity_id": "mgx-002", "sector": ""}, "column 'sector': a value is required"),
+             ({"activity_id": "mgx-002", "tie_id": "medan-nowhere"}, "is not a tie_id in ties.csv")]
+    for values, fragment in cases:
+        with pytest.raises(ValidationError) as exc:
+            session.save(_row(**values))
+        assert any(fragment in str(p) and p.file == "coder-a/activities.csv" and p.line == 3
+                   for p in exc.value.problems), (fragment, exc.value.problems)
+        assert session.file.read_bytes() == before
+
+
+def test_append_keeps_the_existing_bytes_and_edit_replaces_one_row(tmp_path):
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    header = "activity_id,tie_id,actor,title,sector,activity_type,start,end,recurrence,until,direction," \
+             "participants,participant_group,institution,source_id,locator,certainty,note\r\n"
+    first = 'mgx-001,medan-gwangju,medan,"A title, with a comma",education,training,2022,,once,,none,,,,' \
+            f'{SOURCE},Talent Talk 2022,reported,"two\r\nlines"'  # no final line break, CRLF, a quoted newline
+    (folder / "activities.csv").write_bytes((header + first).encode("utf-8"))
+    session = CodingSession(folder)
+    assert session.save(_row(activity_id="mgx-002")) == 4
+    data = (folder / "activities.csv").read_bytes()
+    assert data.startswith((header + first + "\r\n").encode("utf-8")) and data.endswith(b"reported,\r\n")
+    edited = session.row("mgx-001")
+    assert edited["note"] == "two\r\nlines" or edited["note"] == "two\nlines"
+    edited.update(title="Talent Talk 2022", stage="implemented")  # a column the file lacks: added for every row
+    assert session.save(edited, replace="mgx-001") == 2
+    rows = {r["activity_id"]: r for r in session.own_rows()}
+    assert rows["mgx-001"]["title"] == "Talent Talk 2022" and rows["mgx-001"]["stage"] == "implemented"
+    assert rows["mgx-002"]["stage"] == "" and len(rows) == 2
+    sl.load_bundle(DATA_DIR, folder)
+
+
+def test_a_second_coder_reads_the_pair_and_writes_their_own_folder(tmp_path):
+    pair = tmp_path / "pair"
+    CodingSession(pair).save(_row())
+    coder_b = CodingSession(tmp_path / "coder-b", data_dirs=[pair])
+    assert coder_b.layers == [DATA_DIR, pair.resolve()]
+    with pytest.raises(ValidationError, match="'mgx-001' is already in pair/activities.csv"):
+        coder_b.save(_row(title="Another reading"))  # the same row repeated would be dropped as a repeat
+    coder_b.save(_row(activity_id="mgx-b01", sector="economy"))
+    assert [r["activity_id"] for r in coder_b.own_rows()] == ["mgx-b01"]
+    assert [r["activity_id"] for r in CodingSession(pair).own_rows()] == ["mgx-001"]
+
+
+def test_the_widget_fills_the_locator_from_a_match_and_refuses_a_bad_date(tmp_path):
+    bench = CodingWorkbench(CodingSession(tmp_path / "w"), source=SOURCE)
+    assert set(bench.session.fields()) - {"source_id"} == set(bench.fields)
+    bench.query.value = "talent hub"
+    assert len(bench.matches.options) == 1 and bench.fields["locator"].value == ""
+    assert "studylib-match" in bench.text.value and 'class="studylib-coded"' in bench.text.value
+    bench.matches.value = 0
+    assert bench.fields["locator"].value == "Talent Hub"
+    assert ">Talent Hub</mark> kepada generasi muda" in bench.context.value
+    for col, value in _row(activity_id="mgx-009", start="2022-13").items():
+        if col in bench.fields and col != "locator":
+            bench.fields[col].value = value
+    assert "no month 13" in bench.checks["start"].value
+    assert not bench.save() and "nothing was written" in bench.status.value
+    assert not bench.session.file.exists()
+    bench.fields["start"].value = "2022"
+    assert bench.save(), bench.status.value
+    assert [r["locator"] for r in bench.session.own_rows()] == ["Talent Hub"]
+    assert 'class="studylib-coded studylib-match studylib-locator"' in bench.text.value  # coded, found, the locator
+    assert 'title="coded: mgx-009; search match; the locator">Talent Hub<' in bench.text.value
+    bench.new_row()
+    assert bench.fields["sector"].value == "" and bench.editing is None
+    bench.open("mgx-009")  # an existing row: opened, edited, saved in place
+    assert bench.fields["title"].value == "Talent Hub programme presented to young people"
+    bench.fields["title"].value = "Talent Hub presented"
+    assert bench.save(), bench.status.value
+    assert [(r["activity_id"], r["title"]) for r in bench.session.own_rows()] == [("mgx-009", "Talent Hub presented")]
