@@ -43,6 +43,7 @@ class StudyRun:
         self.figures: list[Path] = []
         self.tables: list[Path] = []
         self.warnings: list[str] = []  # 'Category: message' of every distinct warning while the run computed
+        self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
 
     # -------------------------------------------------------------------------------------- warnings
     def capture_warnings(self) -> None:
@@ -67,7 +68,6 @@ class StudyRun:
     def warnings_markdown(self) -> str:
         """One line of Markdown naming the warnings raised while the run computed ('' when there were none)."""
         return sections.warnings_line(self.warnings)
-        self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
 
     # ----------------------------------------------------------------------------------------- data
     @property
