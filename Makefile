@@ -31,8 +31,10 @@ test-fast: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m studylib validate
 
+# Saving a notebook in notebooks/ strips its outputs (studylib/lab.py says why); root (in containers) needs --allow-root
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=. notebooks/
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=. --ContentsManager.pre_save_hook=studylib.lab.strip_outputs \
+		$(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

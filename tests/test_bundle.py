@@ -217,6 +217,8 @@ def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tm
     base = write_bundle(tmp_path / "b")
     layer = tmp_path / "mine"
     layer.mkdir()
+    (layer / "indicators.csv").write_text((base / "indicators.csv").read_text(encoding="utf-8").splitlines()[0] + "\n",
+                                          encoding="utf-8")  # a layer must hold a table (an empty folder is an error)
     bundle = load_bundle(base, layer)
     run = tmp_path / "run"
     run.mkdir()

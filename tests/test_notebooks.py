@@ -164,10 +164,10 @@ def test_tables_have_their_columns(rendered):
 def test_other_parameters_change_the_result(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
-    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju")] / "tables" / "sector_counts.csv")
+    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "tables" / "sector_counts.csv")
     sb = pd.read_csv(by_key[("pair_profile", "surabaya-busan")] / "tables" / "sector_counts.csv")
     assert not mg.equals(sb)
-    m = json.loads((by_key[("pair_profile", "medan-gwangju")] / "manifest.json").read_text())
+    m = json.loads((by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "manifest.json").read_text())
     assert m["parameters"]["expand_annual"] is False
 
 

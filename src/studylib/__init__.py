@@ -19,7 +19,7 @@ _LAZY = {
     "metrics": ["METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity",
                 "institutionalisation", "continuity", "people_exchanged", "axis_balance", "tie_metrics",
                 "compare_metrics", "window_start", "metrics_long", "common_levels", "culture_profile",
-                "axis_balance_by_stage", "metric_definitions"],
+                "axis_balance_by_stage", "metric_definitions", "no_events_reason", "ties_left_out"],
     "select": ["ties_of", "city_indicators", "tension_years", "display_labels"],
     "compose": ["composition"],
     "dates": ["year_window", "parse_date", "is_uncertain"],

@@ -18,9 +18,25 @@ from .render import RunResult, _exporters, _render
 __all__ = ["run_many", "run_batch", "write_summary", "run_study"]
 
 
+_BUSY = [False]  # whether this worker process is running a job (its Ctrl-C then cleans up the job's folder)
+
+
+def _interrupted(signum, frame) -> None:
+    """A pool worker's Ctrl-C (the terminal sends it to the runner and its workers alike): while a notebook runs,
+    interrupt it so that it removes its staging folder and the runner gets it back as the job's outcome; otherwise
+    (starting up, idle, or rendering, whose staging folder the next run removes) leave at once and quietly. Either
+    way no traceback: the runner reports the interruption once."""
+    if _BUSY[0]:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
 def _warm_worker() -> None:
-    """Process-pool initializer: one BLAS thread per kernel (unless the user set it), papermill and nbconvert imported
-    and the HTML exporters built before the first job."""
+    """Process-pool initializer: Ctrl-C without tracebacks, one BLAS thread per kernel (unless the user set it),
+    papermill and nbconvert imported and the HTML exporters built before the first job."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
     for name in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")  # a worker's kernels inherit its environment
     import papermill  # noqa: F401
@@ -31,10 +47,13 @@ def _warm_worker() -> None:
 def _run_job(job: tuple) -> _Executed | RunResult:
     """Execute one job's notebook (rendered later by :func:`_render`), or the failed result of bad parameters."""
     notebook, parameters, data_dirs, out = job
+    _BUSY[0] = True
     try:
         return _start(notebook, parameters, data_dirs=data_dirs, out=out, kernel=None)
     except StudyError as exc:
         return RunResult(Path(str(notebook)).stem, run_slug(parameters), "failed", Path(), 0.0, str(exc), parameters)
+    finally:
+        _BUSY[0] = False
 
 
 def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Executor | None = None,
@@ -93,10 +112,13 @@ def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None,
     The summary holds ``metrics.csv`` (every succeeded tie's metrics, one row each), ``failures.csv`` and a chart.
     A failing tie never stops the others.
     """
-    jobs = [(notebook, {**(parameters or {}), "tie": t}, list(data_dirs), out) for t in tie_ids]
+    # resolved here, in the client: a Dask worker has a working directory of its own
+    data_dirs = [str(Path(d).expanduser().resolve()) for d in data_dirs]
+    root = Path(out).expanduser().resolve() if out else OUTPUTS_DIR
+    path = str(resolve_notebook(notebook))
+    jobs = [(path, {**(parameters or {}), "tie": t}, data_dirs, str(root)) for t in tie_ids]
     results = run_many(jobs, workers=workers, executor=executor, progress=progress)
-    write_summary(results, Path(out).resolve() / resolve_notebook(notebook).stem / "_summary" if out
-                  else OUTPUTS_DIR / resolve_notebook(notebook).stem / "_summary")
+    write_summary(results, root / resolve_notebook(notebook).stem / "_summary")
     return results
 
 

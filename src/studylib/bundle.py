@@ -196,6 +196,20 @@ def _table_paths(folder: Path, table: str) -> list[Path]:
     return [folder / f"{table}{ext}" for ext in (".csv", ".xlsx")]
 
 
+def _check_recognised(folder: Path, problems: list[Problem]) -> None:
+    """A researcher's folder must hold at least one table under its exact name (``activities.csv``, not
+    ``Activities.csv``): otherwise nothing would be layered and the folder would seem to load."""
+    names = {f"{t}{ext}" for t in TABLES for ext in (".csv", ".xlsx")}
+    present = {p.name for p in folder.iterdir() if p.is_file()}
+    for name in sorted(present - names):
+        if name.lower() in names:
+            problems.append(Problem(f"{folder.name}/{name}", 0, "",
+                                    f"the file name must be '{name.lower()}' (lower case) to be read"))
+    if not present & names:
+        problems.append(Problem(folder.name, 0, "", f"no table found in {folder}: expected one or more of "
+                                                    + ", ".join(f"{t}.csv" for t in TABLES) + " (or .xlsx)"))
+
+
 def _resolve_dirs(dirs) -> list[Path]:
     out = _folders(dirs)
     for d in out:
@@ -241,6 +255,8 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
     hashes: dict[str, str] = {}
     layers: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     for i, folder in enumerate(paths):
+        if i > 0:
+            _check_recognised(folder, problems)
         for table in TABLES:
             found = [path for path in _table_paths(folder, table) if path.exists()]
             label_of = (lambda p: p.name) if i == 0 else (lambda p, f=folder: f"{f.name}/{p.name}")

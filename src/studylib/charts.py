@@ -139,12 +139,17 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
     key = [Line2D([], [], marker="o", linestyle="", color="0.35", markersize=7, label="reported by a source"),
            Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none", markersize=7,
                   label="expanded (annual-programme assumption)")]
-    legend = ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
-    if hue:
+    if counts["expanded"].nunique() > 1:  # a key with one entry says nothing: solid circles are the plain case
+        legend = ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
         ax.add_artist(legend)  # a second legend would replace the first
+    elif counts["expanded"].all():
+        note = " ".join(t for t in ("Every circle is an event expanded from an annual programme (hollow).", note) if t)
+    if hue and len(levels) > 1:
         by_hue = [Line2D([], [], marker="o", linestyle="", color=colours[k], markersize=7, label=k) for k in levels]
         ax.legend(handles=by_hue, title=hue.replace("_", " "), loc="upper left", bbox_to_anchor=(1.01, 1),
                   fontsize=8, title_fontsize=8, frameon=False)
+    elif hue and levels:
+        note = " ".join(t for t in (f"All events: {hue.replace('_', ' ')} {levels[0]}.", note) if t)
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
@@ -385,7 +390,11 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
         sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0", errorbar=None)
     ax.axhline(1 / n_axes, color="0.3", linestyle="--", linewidth=1, label="even split")
     ax.set(xlabel="", ylabel="share of coded events", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize=8)
+    if hue:
+        ax.legend(loc="upper right", fontsize=8)
+    else:  # a one-entry legend: name the line where it is drawn instead
+        ax.annotate("even split", (1, 1 / n_axes), xycoords=("axes fraction", "data"), xytext=(-2, 3),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.3")
     groups = data.groupby(hue, sort=False)["share"] if hue else [("", data["share"])]
     distances = [(name, 0.5 * (share - 1 / n_axes).abs().sum()) for name, share in groups if share.notna().any()]
     note = "Distance from an even split: " + "; ".join(f"{name} {d:.2f}" if name else f"{d:.2f}" for name, d in distances) + "."

@@ -73,6 +73,26 @@ def _report(results: list[RunResult]) -> int:
     return 1 if failed else 0
 
 
+def _check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"--jobs must be 1 or more, not {jobs}")
+
+
+def _output_root(out: str | Path | None) -> Path | None:
+    """``--out`` as an absolute path (resolved here, in the client, never in a worker), checked to be writable."""
+    if out is None:
+        return None
+    root = Path(out).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".studylib-write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot write there ({exc.strerror or exc}); choose another folder") from None
+    return root
+
+
 def _cold_kernels(args) -> None:
     """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
     if getattr(args, "cold_kernels", False):
@@ -86,6 +106,15 @@ def _cmd_run(args) -> int:
     from .batch import run_batch
     from .execute import run_notebook
 
+    _check_jobs(args.jobs)
+    if args.all_ties and args.tie:
+        raise ParameterError("--all-ties and --tie contradict each other: give one of them")
+    if (args.tie or args.all_ties) and any(name == "tie" for name, _ in args.param):
+        raise ParameterError("-p tie contradicts --tie / --all-ties: give the ties one way")
+    if args.scheduler and not (args.tie or args.all_ties):
+        raise ParameterError("--scheduler runs a batch: give --tie or --all-ties")
+    args.data = [str(Path(d).expanduser().resolve()) for d in args.data]  # in the client, before any worker sees them
+    args.out = Path(args.out).expanduser().resolve() if args.out else None  # created only once the run is checked
     spec = notebook_parameters(args.notebook)
     values = {}
     for name, text in args.param:
@@ -102,11 +131,12 @@ def _cmd_run(args) -> int:
         ties = load_bundle(DATA_DIR, *args.data).tie_ids()
     else:
         ties = list(dict.fromkeys(args.tie))
+    args.out = _output_root(args.out)  # a batch writes its summary there even when every tie fails
     executor = _dask_executor(args.scheduler) if args.scheduler else None
     results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
                         executor=executor)
     code = _report(results)
-    print(f"summary: {Path(args.out or OUTPUTS_DIR).resolve() / resolve_notebook(args.notebook).stem / '_summary'}")
+    print(f"summary: {(args.out or OUTPUTS_DIR) / resolve_notebook(args.notebook).stem / '_summary'}")
     return code
 
 
@@ -126,8 +156,10 @@ def _cmd_study(args) -> int:
     from .batch import run_study
     from .bundle import load_bundle
 
+    _check_jobs(args.jobs)
+    out = _output_root(args.out)
     load_bundle()  # fail fast, before any kernel, if the data are invalid
-    return _report(run_study(workers=args.jobs, out=args.out))
+    return _report(run_study(workers=args.jobs, out=out))
 
 
 def _cmd_list(args) -> int:

@@ -73,18 +73,22 @@ def _start(notebook, parameters, *, data_dirs, out, kernel) -> _Executed:
         raise ParameterError(f"{', '.join(clash)} are set by the runner: use --data / --out instead")
     data_dirs = [str(Path(d).resolve()) for d in data_dirs]
     bundle = _load_bundle_cached(data_dirs)
-    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""},
-                               spec=notebook_parameters(path), bundle=bundle)
+    spec = notebook_parameters(path)
+    checked = check_parameters(stem, {**parameters, "data_dirs": data_dirs, "output_dir": ""}, spec=spec, bundle=bundle)
     parameters = {name: checked[name] for name in parameters}  # as checked (e.g. a network_file made absolute)
-    slug = run_slug(checked)
+    slug = run_slug(checked, spec)
     root = Path(out).resolve() if out else OUTPUTS_DIR
     dest = root / stem / slug
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in dest.parent.glob(f".{slug}.partial-*"):
-        if not _alive(leftover):
-            shutil.rmtree(leftover, ignore_errors=True)  # an earlier run that was killed mid-way
-    staging = dest.parent / f".{slug}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in dest.parent.glob(f".{slug}.partial-*"):
+            if not _alive(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)  # an earlier run that was killed mid-way
+        staging = dest.parent / f".{slug}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+    except OSError as exc:  # read-only, a file in the way, /proc: the --out chosen, not a bug
+        raise RunError(f"{root}: cannot write the run's outputs there ({exc.strerror or exc}); choose another --out") \
+            from None
     try:
         return _execute(path, parameters, data_dirs, staging, dest, checked, bundle, kernel)
     except BaseException:

@@ -17,6 +17,7 @@ __all__ = [
     "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
     "continuity", "people_exchanged", "axis_balance", "tie_metrics", "compare_metrics", "window_start",
     "metric_definitions", "metrics_long", "common_levels", "culture_profile", "axis_balance_by_stage",
+    "no_events_reason", "ties_left_out",
 ]
 
 INSTITUTIONAL_TYPES = {"agreement": "agreements", "office": "offices", "naming": "named_places", "research": "academic_ties"}
@@ -98,8 +99,13 @@ def reciprocity(events: pd.DataFrame) -> dict:
     return out
 
 
-def institutionalisation(activities: pd.DataFrame) -> dict:
-    """Counts of institutionalising activities (agreements, offices, named places, academic ties) and their total."""
+def institutionalisation(activities: pd.DataFrame, *, end_year: int | None = None) -> dict:
+    """Counts of institutionalising activities (agreements, offices, named places, academic ties) and their total.
+
+    With ``end_year``, activities dated after it are not counted (undated ones are: nothing says they came later).
+    """
+    if end_year is not None and "start_year" in activities.columns:
+        activities = activities[~(activities["start_year"] > end_year).fillna(False).astype(bool)]
     t = activities["activity_type"].astype(object)
     out = {name: int((t == typ).sum()) for typ, name in INSTITUTIONAL_TYPES.items()}
     out["institutionalisation"] = sum(out.values())
@@ -169,7 +175,8 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "hhi": hhi(ev),
         **reciprocity(ev),
         # a tie is institutionalised only by rows the source ties to the partner (no partner named: direction none)
-        **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts),
+        **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts,
+                               end_year=end_year),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
     }
@@ -190,6 +197,57 @@ def compare_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, ties: pd.
         for tie in tie_ids
     ]
     return pd.DataFrame(rows)
+
+
+def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -> str:
+    """Why ``activities`` give no dated, implemented event up to ``end_year``, in words counting each cause.
+
+    E.g. 'no coded activities', or 'of its 3 coded activities, 1 is undated or only uncertainly dated and 2 are dated
+    after 1990 (end_year)'.
+    Returns '' when some activity does give an event.
+    """
+    n = len(activities)
+    if n == 0:
+        return "no coded activities"
+    start = activities["start"].fillna("").astype(str)
+    undated = (start == "") | start.map(is_uncertain).astype(bool)  # an EDTF-uncertain date gives no year to count
+    planned = ~undated & (activities["stage"].astype(str) != "implemented")
+    later = ~undated & ~planned
+    if end_year is not None:
+        years = pd.to_numeric(start.str[:4], errors="coerce")
+        later &= (years > end_year).fillna(False).to_numpy()
+    else:
+        later &= False
+    if not (undated | planned | later).all():
+        return ""
+    parts = [f"{k} {'is' if k == 1 else 'are'} {what}" for k, what in (
+        (int(undated.sum()), "undated or only uncertainly dated"),
+        (int(planned.sum()), "not reported as implemented (agreed, planned or proposed)"),
+        (int(later.sum()), f"dated after {end_year} (end_year)")) if k]
+    every = "its only coded activity" if n == 1 else f"of its {n} coded activities"
+    if n == 1:
+        return f"{every} " + parts[0].split(" ", 1)[1]
+    return f"{every}, " + " and ".join(parts)
+
+
+def ties_left_out(events: pd.DataFrame, activities: pd.DataFrame, tie_ids, *, end_year: int,
+                  panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ties of ``tie_ids`` that a yearly comparison leaves out, and why (one row each: ``tie_id, reason``).
+
+    A tie is left out when it has no dated, implemented event up to ``end_year`` (the reason counts its undated,
+    planned and later activities), or, given the model's ``panel``, when it has no row there.
+    """
+    have = set(events["tie_id"].astype(str)) if len(events) else set()
+    in_panel = set(panel["tie_id"].astype(str)) if panel is not None and len(panel) else None
+    rows = []
+    for tie in tie_ids:
+        if tie not in have:
+            mine = activities[activities["tie_id"].astype(str) == tie]
+            why = no_events_reason(mine, end_year=end_year) or "no dated, implemented event"
+            rows.append({"tie_id": tie, "reason": f"no event to count up to {end_year}: {why}"})
+        elif in_panel is not None and tie not in in_panel:
+            rows.append({"tie_id": tie, "reason": "no row in the model's panel (no event in a sector it shares)"})
+    return pd.DataFrame(rows, columns=["tie_id", "reason"])
 
 
 def window_start(events: pd.DataFrame, ties: pd.DataFrame, tie_id: str) -> int | None:

@@ -90,7 +90,8 @@ class ModelResult:
         pandas.DataFrame
             Columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``; count models add
             incidence-rate ratios ``irr, irr_low, irr_high`` (the exponentiated estimate and bounds). The
-            negative binomial's dispersion parameter is kept as the row ``alpha``, with NaN ratios.
+            negative binomial's dispersion parameter is kept as the row ``alpha``, with NaN ratios and its interval
+            computed on the log scale (so that it stays above zero).
         """
         res = self.result
         ci = np.asarray(res.conf_int(alpha=0.05))
@@ -102,6 +103,13 @@ class ModelResult:
         })
         if self.family in COUNT_FAMILIES:
             coef = table["term"] != "alpha"
+            # alpha > 0: a Wald interval on its own scale can run below zero (e.g. -16.2 to 29.8); the interval of
+            # log(alpha) (delta method, se / alpha), taken back by exp, stays positive
+            a, se = table.loc[~coef, "estimate"], table.loc[~coef, "std_error"]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                half = stats.norm.ppf(0.975) * se / a
+                table.loc[~coef, "conf_low"] = np.where(a > 0, a * np.exp(-half), np.nan)
+                table.loc[~coef, "conf_high"] = np.where(a > 0, a * np.exp(half), np.nan)
             for name, source in [("irr", "estimate"), ("irr_low", "conf_low"), ("irr_high", "conf_high")]:
                 table[name] = np.where(coef, np.exp(table[source].where(coef, 0.0)), np.nan)
         return table

@@ -24,6 +24,8 @@ ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
 #: Parameters every study notebook has; the runner fills them.
 RUNNER_PARAMETERS = ("data_dirs", "output_dir")
 YEAR_RANGE = (1950, 2100)
+#: Lists of ids a notebook needs at least so many of (a comparison needs two ties; the workbench takes one).
+MIN_IDS = {"compare_pairs": {"ties": 2}}
 
 
 #: Notebooks that are interactive workbenches, not reports: ``studylib study`` does not render them.
@@ -180,11 +182,11 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
 
         merged["network_file"] = check_network_file(merged["network_file"])
     if bundle is not None:
-        _check_ids(merged, bundle)
+        _check_ids(merged, bundle, minimum=MIN_IDS.get(Path(str(notebook)).stem, {}))
     return merged
 
 
-def _check_ids(values: dict, bundle) -> None:
+def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:
     known = {"tie": bundle.tie_ids(), "city": sorted(bundle.cities["city_id"])}
     for name, kind in ID_PARAMETERS.items():
         if name not in values:
@@ -192,15 +194,28 @@ def _check_ids(values: dict, bundle) -> None:
         items = values[name] if isinstance(values[name], list) else [values[name]]
         if not items:
             raise ParameterError(f"parameter '{name}' needs at least one {kind} id")
+        repeated = sorted({i for i in items if items.count(i) > 1})
+        if repeated:
+            raise ParameterError(f"parameter '{name}' names {', '.join(map(repr, repeated))} more than once; "
+                                 "give each tie once")
+        least = (minimum or {}).get(name, 1)
+        if len(items) < least:
+            raise ParameterError(f"parameter '{name}' needs at least {least} different {kind} ids to compare, not "
+                                 f"{items!r}" + ("; for one tie, run pair_profile" if kind == "tie" else ""))
         for item in items:
             if item not in known[kind]:
+                swapped = "-".join(reversed(item.split("-", 1)))
+                hint = (f" Did you mean {swapped!r}? A tie id names its cities in the order of ties.csv."
+                        if kind == "tie" and swapped in known[kind] else "")
                 raise ParameterError(
-                    f"parameter '{name}': unknown {kind} id {item!r}. Valid {kind} ids: {', '.join(known[kind])}"
+                    f"parameter '{name}': unknown {kind} id {item!r}.{hint} Valid {kind} ids: {', '.join(known[kind])}"
                 )
 
 
-def run_slug(values: dict) -> str:
-    """Folder name for a run, from its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju')."""
+def run_slug(values: dict, spec: dict | None = None) -> str:
+    """Folder name for a run: its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju'), then,
+    given the notebook's ``spec``, every other parameter that differs from its default
+    (e.g. 'surabaya-busan--end_year-2020'), so that runs with different parameters never share a folder."""
     parts = []
     for name in ID_PARAMETERS:
         if name in values:
@@ -209,4 +224,11 @@ def run_slug(values: dict) -> str:
     if values.get("network_file"):  # a run on another network must not replace the default one's outputs
         parts.append(Path(values["network_file"]).stem)
     slug = "_".join(parts) or "default"
+    for name, s in (spec or {}).items():
+        if name in ID_PARAMETERS or name in RUNNER_PARAMETERS or name not in values:
+            continue
+        value = values[name]
+        if value != _default_value(s):
+            text = "+".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+            slug += f"--{name}-{text.lower() if isinstance(value, bool) else text}"
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", slug)[:120]

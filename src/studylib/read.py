@@ -25,6 +25,9 @@ def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:
     if not raw or raw.isspace():  # same as `not raw.strip()`, without copying a large file
         problems.append(Problem(label, 1, "", "the file is empty (expected a header line and rows)"))
         return None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:  # Excel's 'Unicode Text' and the like
+        problems.append(Problem(label, 1, "", "the file is UTF-16, not UTF-8: save it as 'CSV UTF-8' and try again"))
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -108,6 +111,20 @@ def _xlsx_text(value) -> str:
     return str(value)
 
 
+def _cell_value(cell):
+    """A cell's value; a date shown without its day (Excel turns a typed '2019-03' into 1 March 2019 shown as
+    'Mar-19') keeps the precision the user meant: '2019-03' (or '2019' when only the year is shown)."""
+    value = cell.value
+    if not hasattr(value, "isoformat") or not getattr(cell, "is_date", False):
+        return value
+    import re
+
+    shown = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", str(cell.number_format or "")).lower()  # drop literals, colours
+    if "d" in shown or "general" in shown or not shown:
+        return value
+    return value.isoformat()[:7] if "m" in shown else value.isoformat()[:4]
+
+
 def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
     """Read the first sheet of a workbook; problems name the sheet row (``label`` carries the sheet name)."""
     try:
@@ -124,7 +141,7 @@ def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame 
         problems.append(Problem(sheet_label, 1, "", f"the header has merged cells ({', '.join(merged)}); "
                                                   "unmerge them so each column has its own name"))
         return None
-    rows = list(ws.iter_rows(values_only=True))
+    rows = [[_cell_value(c) for c in r] for r in ws.iter_rows()]
     if not rows or not any(v is not None for v in rows[0]):
         problems.append(Problem(sheet_label, 1, "", "the sheet is empty (expected a header row and rows)"))
         return None

@@ -46,7 +46,7 @@ def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list
     nb.metadata["title"] = report_title(nb, fallback=notebook_path.stem, slug=slug)
     written = []
     for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
-        body, _ = exporter.from_notebook_node(nb)
+        body, _ = exporter.from_notebook_node(_without_stderr(nb) if name == "report.html" else nb)
         path = directory / name
         path.write_text(_strip_external_scripts(body), encoding="utf-8")
         written.append(path)
@@ -75,6 +75,24 @@ def numbered_outputs(directory: Path) -> dict:
     path.unlink(missing_ok=True)
     return {key: [{k: item[k] for k in ("number", "caption", "files")} for item in items if item["kind"] == kind]
             for key, kind in (("figures", "figure"), ("tables", "table"))}
+
+
+def _without_stderr(nb):
+    """A copy of ``nb`` without stderr text: the code-free report shows results, and its warnings in one line of its
+    own (:meth:`studylib.StudyRun.warnings_markdown`), never a library's messages with its file paths."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def _run_warnings(staging: Path) -> list[str]:
+    """The warnings the notebook recorded in its ``warnings.txt`` (see :meth:`studylib.StudyRun.capture_warnings`)."""
+    path = staging / "warnings.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
 def export_pdf(directory: Path) -> str:
@@ -150,6 +168,7 @@ def _render(run: _Executed) -> RunResult:
             parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
+            warnings=_run_warnings(run.staging),
             **({"pdf": pdf_note} if pdf_note else {}), **numbered_outputs(run.staging),
             files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
         )

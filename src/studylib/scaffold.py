@@ -82,13 +82,19 @@ def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: 
     for c in (city_a, city_b):
         rows["cities"].append(known.get(c) or {"city_id": c})
     rows["ties"].append({"tie_id": tie_id, "city_a": city_a, "city_b": city_b})
-    folder.mkdir(parents=True)
-    for table in TABLES:
-        header = _header(table)
-        records = [[r.get(h, "") for h in header] for r in rows[table]]
-        (_write_xlsx if xlsx else _write_csv)(folder / f"{table}.{'xlsx' if xlsx else 'csv'}", header, records)
-    readme = bundle_readme(tie_id, folder=folder, known_cities=[c for c in (city_a, city_b) if c in known])
-    (folder / "README.md").write_text(readme, encoding="utf-8")
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:  # read-only, or a file in the way: a user's choice of folder, not a bug
+        raise StudyError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        for table in TABLES:
+            header = _header(table)
+            records = [[r.get(h, "") for h in header] for r in rows[table]]
+            (_write_xlsx if xlsx else _write_csv)(folder / f"{table}.{'xlsx' if xlsx else 'csv'}", header, records)
+        readme = bundle_readme(tie_id, folder=folder, known_cities=[c for c in (city_a, city_b) if c in known], xlsx=xlsx)
+        (folder / "README.md").write_text(readme, encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(f"{folder}: cannot write the tables ({exc.strerror or exc})") from None
     return folder
 
 
@@ -116,14 +122,16 @@ def next_commands(tie_id: str, folder: Path) -> list[str]:
     return [f"studylib validate --data {folder}", f"studylib run pair_profile --data {folder} -p tie {tie_id}"]
 
 
-def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
-    """README for a new pair's folder: what to fill, every column with an example, and the vocabularies."""
+def bundle_readme(tie_id: str, *, folder: Path, known_cities=(), xlsx: bool = False) -> str:
+    """README for a new pair's folder: what to fill, every column with an example, and the vocabularies (the tables
+    named as the folder holds them: ``.xlsx`` with ``xlsx``)."""
     cb = load_codebook()
+    ext = ".xlsx" if xlsx else ".csv"
     lines = [
         f"# Data for the tie `{tie_id}`",
         "",
         "This folder is layered on top of the study's own data (which is never edited). Fill the tables, one row",
-        "per fact, each citing a `source_id` from `sources.csv` and a `locator` (a section heading or a short quoted",
+        f"per fact, each citing a `source_id` from `sources{ext}` and a `locator` (a section heading or a short quoted",
         "phrase) so every number in the reports can be traced. Never invent a date or number: write dates at the",
         "precision the source gives (`2010`, `2010-07`, `2010-07-15`), a loosely bounded one in EDTF (`2007/2023`,",
         "`../2008`, `2008/..`, `2011~`), and leave unknown values empty. Fill `actor_type` (who organises or carries",
@@ -136,7 +144,7 @@ def bundle_readme(tie_id: str, *, folder: Path, known_cities=()) -> str:
     ]
     if known_cities:
         lines += [f"The study data already knows {', '.join(f'`{c}`' for c in known_cities)}: its row is copied into",
-                  "`cities.csv` unchanged (an identical repeat is fine; to change it, add a column `override` = `yes`).", ""]
+                  f"`cities{ext}` unchanged (an identical repeat is fine; to change it, add a column `override` = `yes`).", ""]
     lines += ["Then check and render:", "", "```bash", *next_commands(tie_id, folder), "```", ""]
     for table in TABLES:
         lines += [f"## `{table}`", "", "| column | required | meaning | example |", "|---|---|---|---|"]

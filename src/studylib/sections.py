@@ -17,7 +17,7 @@ from .provenance import git_state, package_versions
 from .tables import md_code, md_escape
 
 __all__ = ["dated_note", "activity_digest", "sources_section", "caveats_section", "method_section",
-           "provenance_section", "tie_section", "MAX_CAVEATS"]
+           "provenance_section", "tie_section", "warnings_line", "no_home", "MAX_CAVEATS"]
 
 MAX_CAVEATS = 40
 
@@ -28,15 +28,20 @@ def _some(ids: list, limit: int = 30) -> str:
     return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
 
 
-def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
-    """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise)."""
+def dated_note(events: pd.DataFrame, activities: pd.DataFrame, *, end_year: int | None = None) -> str:
+    """Markdown warning a reader when no event is dated, so yearly results below are empty ('' otherwise).
+
+    The reason counts the activities that are undated, planned or proposed, and dated after ``end_year``.
+    """
+    from .metrics import no_events_reason
+
     if len(events):
         return ""
-    start = activities["start"].astype(str)
-    undated = int(((start == "") | start.map(is_uncertain)).sum())
-    return (f"**No dated events.** None of the {len(activities)} coded activities here has a date the yearly "
-            f"analysis can use ({undated} undated or only uncertainly dated, the others agreed, planned or proposed); "
-            "the charts and the model below are empty. The activities are listed under Data.")
+    if len(activities) == 0:
+        return ("**No dated events.** No activity is coded here, so the charts and the model below are empty.")
+    why = no_events_reason(activities, end_year=end_year) or "none gives a dated, implemented event"
+    return (f"**No dated events.** The yearly analysis has nothing to count: {md_escape(why)}. The charts and the "
+            "model below are empty. The activities are listed under Data.")
 
 
 def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +78,7 @@ def sources_section(sources: pd.DataFrame, *frames: pd.DataFrame) -> str:
             continue
         s = src.loc[sid]
         flag = " **(low reliability: read its numbers as reported claims)**" if s["reliability"] in ("grey", "unverified") else ""
-        lines.append(f"- {md_code(sid)} ({n} rows): {md_escape(s['citation'])} "
+        lines.append(f"- {md_code(sid)} ({n} row{'s' if n != 1 else ''}): {md_escape(s['citation'])} "
                      f"*{s['source_type']}, {s['reliability']}*{flag}"
                      + (f" — {md_escape(s['note'])}" if s.get("note") else ""))
     return "\n".join(lines) or "- (no rows)"
@@ -125,11 +130,42 @@ def method_section(*, expand_annual: bool, end_year: int) -> str:
             "ones are shown separately.")
 
 
+def no_home(text: str) -> str:
+    """``text`` with the project's folder written as a relative path and the user's home folder as '~'."""
+    root, home = str(DATA_DIR.parent), os.path.expanduser("~")
+    text = text.replace(root + os.sep, "").replace(root, ".")
+    return text.replace(home, "~") if home not in ("", "/") else text
+
+
+def display_path(path) -> str:
+    """A data file's path for a report: relative to the project inside it, from '~' inside the home folder,
+    else absolute (never an absolute path that names a user's folders when it need not)."""
+    path = str(path)
+    rel = os.path.relpath(path, DATA_DIR.parent)
+    if not rel.startswith(".."):
+        return rel
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path
+
+
+def warnings_line(warnings: list[str], *, shown: int = 2) -> str:
+    """One line of Markdown naming the warnings a run raised ('' for none): the first ``shown`` and a count."""
+    if not warnings:
+        return ""
+    named = "; ".join(md_escape(w) for w in warnings[:shown])
+    more = f"; and {len(warnings) - shown} more" if len(warnings) > shown else ""
+    n = len(warnings)
+    return (f"**Caution:** {n} warning{'s' if n != 1 else ''} arose while this report was computed ({named}{more}); "
+            "the run's `warnings.txt` and `manifest.json` list them.")
+
+
 def provenance_section(files: dict, params: dict) -> str:
     """Markdown: data files read (path -> SHA-256), parameters, package versions and git state of a run."""
-    listed = "\n".join(f"- {md_code(os.path.relpath(p, DATA_DIR.parent))} sha256 `{h[:16]}…`"
-                       for p, h in sorted(files.items()))
-    values = ", ".join(md_code(f"{k} = {v!r}") for k, v in params.items() if k != "output_dir")
+    listed = "\n".join(f"- {md_code(display_path(p))} sha256 `{h[:16]}…`" for p, h in sorted(files.items()))
+    shown = {k: [display_path(d) for d in v] if k == "data_dirs" else v for k, v in params.items() if k != "output_dir"}
+    values = ", ".join(md_code(f"{k} = {v!r}") for k, v in shown.items())
     versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
     commit, dirty = git_state()
     return (f"**Parameters**: {values}\n\n**Data files read**:\n{listed}\n\n**Software**: {versions}\n\n"

@@ -17,13 +17,15 @@ from .errors import ModelError
 from .handover import handed_over
 from .outputs import NUMBERING_FILE, figure_caption, show_png, write_figure, write_table
 from .panel import expand_activities
-from .parameters import check_parameters, run_slug
+from .parameters import check_parameters, notebook_parameters, run_slug
 from .paths import DATA_DIR, OUTPUTS_DIR
 from .select import display_labels
 from .latex import write_latex, write_regression_table
 from .references import cited_source_ids, reference_list_markdown
 from .terms import labelled_tidy, reference_sentence
 from .tables import Table, md_code, md_escape, report_table
+
+WARNINGS_FILE = "warnings.txt"
 
 # Table and md_escape live in studylib.tables; they stay importable from here for code written against this module
 __all__ = ["StudyRun", "ModelReport", "open_study"]
@@ -42,8 +44,33 @@ class StudyRun:
         self.output_dir = output_dir
         self.figures: list[Path] = []
         self.tables: list[Path] = []
+        self.warnings: list[str] = []  # 'Category: message' of every distinct warning while the run computed
         self.models: list = []  # every count model fitted, for the side-by-side LaTeX table
         self.numbered: list[dict] = []  # "Figure n." / "Table n." in the order shown: kind, number, caption, files
+
+    # -------------------------------------------------------------------------------------- warnings
+    def capture_warnings(self) -> None:
+        """Record warnings (e.g. a model's numerical ones, a missing glyph) instead of printing them to stderr.
+
+        A report shows them once, in one line of its Provenance section (:meth:`warnings_markdown`), never as stderr
+        text with a library's file path; each distinct warning is also written to the run's ``warnings.txt``, which
+        the runner copies into ``manifest.json``. :func:`open_study` calls this in a notebook.
+        """
+        import warnings
+
+        def record(message, category, filename, lineno, file=None, line=None):
+            text = f"{category.__name__}: {sections.no_home(str(message)).strip()}"
+            if text not in self.warnings:
+                self.warnings.append(text)
+                self.output_dir.mkdir(parents=True, exist_ok=True)
+                with open(self.output_dir / WARNINGS_FILE, "a", encoding="utf-8") as fh:
+                    fh.write(text.replace("\n", " ") + "\n")
+
+        warnings.showwarning = record
+
+    def warnings_markdown(self) -> str:
+        """One line of Markdown naming the warnings raised while the run computed ('' when there were none)."""
+        return sections.warnings_line(self.warnings)
 
     # ----------------------------------------------------------------------------------------- data
     @property
@@ -55,10 +82,9 @@ class StudyRun:
         return expand_activities(self.bundle.activities, end_year=self.end_year,
                                  expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
 
-    @staticmethod
-    def dated_note(events: pd.DataFrame, activities: pd.DataFrame) -> str:
+    def dated_note(self, events: pd.DataFrame, activities: pd.DataFrame) -> str:
         """Markdown warning a reader when no event is dated (see :func:`studylib.sections.dated_note`)."""
-        return sections.dated_note(events, activities)
+        return sections.dated_note(events, activities, end_year=self.end_year)
 
     def activity_digest(self, activities: pd.DataFrame) -> pd.DataFrame:
         """The coded activities as a compact reading table (see :func:`studylib.sections.activity_digest`)."""
@@ -144,9 +170,12 @@ class StudyRun:
 
     def provenance_section(self) -> str:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the
-        references: every source the run's saved tables cite."""
+        references: every source the run's saved tables cite; first, in one line, any warnings raised while the run
+        computed."""
         refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"))
-        return sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
+        text = sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
+        caution = self.warnings_markdown()
+        return f"{caution}\n\n{text}" if caution else text
 
     def tie_section(self, tie_id: str) -> str:
         """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
@@ -238,7 +267,18 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     bundle = (handed_over(output_dir, DATA_DIR, *data_dirs) if output_dir else None) or load_bundle(DATA_DIR, *data_dirs)
     values = {**params, "data_dirs": list(map(str, data_dirs)), "output_dir": output_dir}
     checked = check_parameters(notebook, values, bundle=bundle)
-    out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked)
+    out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked, notebook_parameters(notebook))
     out.mkdir(parents=True, exist_ok=True)
     set_study_theme()
-    return StudyRun(notebook, checked, bundle, out)
+    run = StudyRun(notebook, checked, bundle, out)
+    if _in_ipython():
+        run.capture_warnings()
+    return run
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return False
+    return get_ipython() is not None

@@ -21,7 +21,11 @@ MAX_DECIMALS = 3
 TABLE_CLASS = "studylib-table"
 # Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
 TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
-               "{text-align: left !important; vertical-align: top !important;}</style>")
+               "{text-align: left !important; vertical-align: top !important;}"
+               # ids never break at their hyphens ('yk-' / '001'): a table marks its id columns' positions
+               + "".join(f"table.{TABLE_CLASS}.ids-{i} td:nth-child({i}){{white-space: nowrap;}}" for i in range(1, 9))
+               + "</style>")
+ID_COLUMNS = ("id", "tie", "activity_id", "tie_id", "source_id", "city_id", "entity_id")
 CAPTION_CLASS = "studylib-caption"
 
 
@@ -113,7 +117,8 @@ class Table:
                                              own_decimals=col in self.own_decimals)
                              for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
         text.columns = self.data.columns  # by position: a repeated column name keeps every column
-        table = text.to_html(index=False, border=0, classes=TABLE_CLASS, escape=True, na_rep="",
+        ids = [f"ids-{j + 1}" for j, col in enumerate(self.data.columns) if str(col) in ID_COLUMNS and j < 8]
+        table = text.to_html(index=False, border=0, classes=[TABLE_CLASS, *ids], escape=True, na_rep="",
                              justify="left")
         caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
         return f"{TABLE_STYLE}\n{self._heading()}{caption}{table}"

@@ -7,6 +7,7 @@ an error) for :func:`studylib.validate_bundle` to return.
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 
 import numpy as np
@@ -81,10 +82,57 @@ def _digits(s: pd.Series, mask: np.ndarray, start: int, stop: int) -> pd.Series:
 
 
 
-def _suggest(value: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
+def _suggest(value: str, allowed: list[str], aliases: dict | None = None) -> str:
+    alias = (aliases or {}).get(value.strip().lower())
+    close = [alias] if alias in allowed else difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
+    if alias in allowed:
+        hint += " (the codebook's words are English)"
     return f"'{value}' is not one of {', '.join(allowed)}{hint}"
+
+
+def _latin(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter (accents allowed: 'Sürabaya', 'Łódź')."""
+    import unicodedata
+
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance of two short strings (insertions, deletions, substitutions)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _close_id(value: str, known) -> str | None:
+    """The known id ``value`` is a typo of (a few edits apart, or a tie id with its cities swapped), else None.
+
+    Ids share prefixes and suffixes ('-2019'), so a loose similarity would suggest an unrelated id."""
+    parts = value.split("-")
+    if len(parts) == 2 and f"{parts[1]}-{parts[0]}" in known:
+        return f"{parts[1]}-{parts[0]}"
+    candidates = difflib.get_close_matches(value, known, n=5, cutoff=0.6)  # cheap first pass, as many ids as rows
+    best = min(candidates, key=lambda k: (_edits(value, k), k), default=None)
+    return best if best is not None and _edits(value, best) <= max(1, len(value) // 6) else None
+
+
+_QUALIFIED = re.compile(r"^(?:(~|±|ca\.?|circa|about|approx\.?|approximately|around|sekitar|kurang lebih|kira-kira)"
+                        r"|(>=?|≥|more than|over|at least|lebih dari|minimal))?\s*(\d+)\s*(\+|lebih)?$", re.IGNORECASE)
+
+
+def _count_message(value: str) -> str:
+    """Why ``value`` is not a number of people, with the fix when it is a qualified count ('~30', '50+')."""
+    m = _QUALIFIED.match(value.strip())
+    if m and (m.group(1) or m.group(2) or m.group(4)):
+        qualifier = "about" if m.group(1) else "at_least"
+        return (f"'{value}' is not a number of people: write {m.group(3)} here and '{qualifier}' in "
+                "participants_qualifier")
+    return f"'{value}' is not a number of people"
 
 
 def check_columns(table: str, df: pd.DataFrame, cb: Codebook, file: str, problems, warns) -> bool:
@@ -112,10 +160,17 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
             chk.flag(empty, col, "a value is required")
         kind = spec["type"]
         present = ~empty
+        if spec.get("script") == "latin":
+            foreign = present & s.str.contains(r"[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
+            if foreign.any():
+                foreign[foreign] = [not _latin(v) for v in s[foreign]]
+                chk.flag(foreign, col, lambda v: f"'{v}' is not in Latin script: write the name in Latin letters here "
+                                                 "and the local script in name_local")
         if kind == "vocab":
             allowed = cb.vocabulary(spec["vocab"])
             bad = present & ~s.isin(allowed).to_numpy()
-            chk.flag(bad, col, lambda v, a=allowed: _suggest(v, a))
+            aliases = (cb.spec.get("aliases") or {}).get(spec["vocab"], {})
+            chk.flag(bad, col, lambda v, a=allowed, al=aliases: _suggest(v, a, al))
         elif kind == "id":
             chk.flag(present & ~s.str.match(ID_RE).to_numpy(), col,
                      lambda v: f"'{v}' is not a valid id (letters, digits, '_', '-', '.', no spaces)")
@@ -137,7 +192,7 @@ def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Pro
                 chk.flag((num > hi).to_numpy(), col, lambda v, hi=hi: f"{v} is above the maximum {hi}")
         elif kind == "count":
             num = _numbers(s, present)
-            chk.flag(present & num.isna().to_numpy(), col, lambda v: f"'{v}' is not a number of people")
+            chk.flag(present & num.isna().to_numpy(), col, _count_message)
             chk.flag((num < 0).to_numpy(), col, lambda v: f"{v} is negative; a count of people cannot be")
             chk.flag(((num >= 0) & (num % 1 != 0)).to_numpy(), col, lambda v: f"{v} is fractional; a count of people is a whole number")
         elif kind == "year":
@@ -177,6 +232,12 @@ def _date_key(s: pd.Series, pad: str) -> pd.Series:
     return out.where(out.str.len() != 7, out + fill[1])
 
 
+def _table_files(df: pd.DataFrame, table: str) -> str:
+    """The file names a table was read from, for messages ('sources.csv', or 'sources.xlsx' for a workbook)."""
+    names = sorted({str(f).split(" (sheet ")[0].rsplit("/", 1)[-1] for f in df.get("_file", [])} - {""})
+    return " or ".join(names) if names else f"{table}.csv"
+
+
 def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:
     """Rules across columns and tables: keys, references, dates, ties."""
     for table, df in tables.items():
@@ -199,10 +260,11 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
             known = set(tables[ref_table][ref_col]) if ref_col in tables[ref_table].columns else set()
             s = df[col].fillna("")
             bad = (s != "") & ~s.isin(known)
+            where = _table_files(tables[ref_table], ref_table)
             _Checker(df, problems).flag(
                 bad.to_numpy(), col,
-                lambda v, t=ref_table, c=ref_col, k=known: f"'{v}' is not a {c} in {t}.csv" + (
-                    f"; did you mean '{m[0]}'?" if (m := difflib.get_close_matches(v, sorted(k), n=1)) else ""),
+                lambda v, w=where, c=ref_col, k=known: f"'{v}' is not a {c} in {w}" + (
+                    f"; did you mean '{m}'?" if (m := _close_id(v, sorted(k))) else ""),
             )
     ties = tables["ties"]
     if {"tie_id", "city_a", "city_b"} <= set(ties.columns):
@@ -237,8 +299,9 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
         for etype, ref in (("city", ("cities", "city_id")), ("tie", ("ties", "tie_id"))):
             known = set(tables[ref[0]][ref[1]]) if ref[1] in tables[ref[0]].columns else set()
             bad = (ind["entity_type"] == etype) & ~ind["entity_id"].isin(known)
+            where = _table_files(tables[ref[0]], ref[0])
             _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
-                                         lambda v, r=ref: f"'{v}' is not a {r[1]} in {r[0]}.csv")
+                                         lambda v, r=ref, w=where: f"'{v}' is not a {r[1]} in {w}")
         bad = (ind["entity_type"] == "country") & ~ind["entity_id"].str.match(r"^[A-Z]{2}$")
         _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
                                      lambda v: f"'{v}' is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KR)")

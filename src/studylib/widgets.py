@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import StudyError
-from .paths import DATA_DIR
+from .paths import DATA_DIR, PROJECT_ROOT
 from .select import display_labels
 from .tables import report_table
 from .views import (CHARTS, ExplorerView, Selection, check_choices, explorer_view, latest_year, model_formula,
@@ -108,7 +108,8 @@ class Explorer:
         self.chart = w.Dropdown(options=[(label, key) for key, label in CHARTS.items()], value="timeline",
                                 description="Chart")
         self.expand = w.Checkbox(value=bool(expand_annual), description="Expand annual programmes", indent=False)
-        self.data_folder = w.Text(placeholder="a bundle folder, e.g. /path/to/my/pair", description="Add data")
+        self.data_folder = w.Text(placeholder="a bundle folder, e.g. data/local/bandung-suwon (from the project root)",
+                                  description="Add data")
         self.load_button = w.Button(description="Load", tooltip="layer this folder over the study data")
         self.data_status = w.HTML()
         self.output = w.Output()
@@ -175,7 +176,7 @@ class Explorer:
             self.years.value = (self.years.min, self.years.max)
 
     def load_data(self, *dirs) -> None:
-        """Layer more bundle folders over the data, reload, and redraw.
+        """Layer more bundle folders over the data, reload, and redraw (relative folders start at the project root).
 
         Ties still present stay selected; the sector filter resets to every sector.
 
@@ -184,7 +185,7 @@ class Explorer:
         StudyError
             When a folder does not exist; :class:`~studylib.ValidationError` lists every problem in the data.
         """
-        self.bundle = self._load([*self.bundle.dirs, *dirs])
+        self.bundle = self._load([*self.bundle.dirs, *(_from_root(d) for d in dirs)])
         self._cache = {}
         self.end_year = latest_year(self.bundle.activities, end_year=self._end_year_option)
         with self.hold():
@@ -202,7 +203,7 @@ class Explorer:
         except StudyError as exc:
             self.data_status.value = f"<pre>{html.escape(str(exc))}</pre>"
         else:
-            self.data_status.value = f"Loaded <code>{html.escape(folder)}</code>."
+            self.data_status.value = f"Loaded <code>{html.escape(str(_from_root(folder)))}</code>."
 
     # ------------------------------------------------------------------------------------- selection
     @contextmanager
@@ -397,3 +398,10 @@ def explore(bundle=None, *, data_dirs=(), **options) -> Explorer:
     Explorer
     """
     return Explorer(bundle, data_dirs=data_dirs, **options)
+
+
+def _from_root(folder) -> Path:
+    """A folder typed in the workbench: relative paths start at the project root (as in the README's
+    ``data/local/<pair>``), not at ``notebooks/``, where the kernel runs; ``~`` is the user's home."""
+    path = Path(folder).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
