@@ -500,3 +500,12 @@ def test_an_xlsx_pair_folders_readme_names_its_xlsx_tables(tmp_path):
     folder = new_pair("bandung", "seoul", into=tmp_path / "pair", xlsx=True)
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "`sources.xlsx`" in readme and "`cities.xlsx`" in readme and "sources.csv" not in readme
+
+
+def test_metrics_of_a_tie_without_coded_activities_are_zeros_not_an_error():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    row = sl.tie_metrics(events, b.activities.iloc[:0], unit="tie_id", unit_id="gangnam-haidian", end_year=2023)
+    assert row["undated"] == 0 and row["activities"] == 0

@@ -167,7 +167,7 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).sum()),  # incl. EDTF
+        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).astype(bool).sum()),  # incl. EDTF
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
