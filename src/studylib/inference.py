@@ -558,31 +558,14 @@ def trend_quantity(tie_id: str, *, ties: pd.DataFrame | None = None, threshold: 
     """The yearly trend of a tie's events: IRR per year of ``activities ~ years_since_start`` (family by
     :func:`studylib.choose_count_family`), with its 95% interval and p-value; 'not estimated' when the data
     cannot support the model."""
-    from .models import choose_count_family
-    from .panel import activity_panel
-
-    def quantity(activities, events, end_year):
-        ev = events[events["tie_id"].astype(str) == tie_id]
-        panel = activity_panel(ev, by=["tie_id"], end_year=end_year, ties=ties)
-        base = {"n_activities": int(ev["activity_id"].nunique()), "n_cells": len(panel)}
-        if panel.empty:
-            return {**base, "estimate": np.nan}
-        panel = panel.assign(years_since_start=panel["year"] - panel["year"].min())
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = choose_count_family(panel, "activities ~ years_since_start", threshold=threshold)
-        except ModelError:
-            return {**base, "estimate": np.nan}
-        row = fit.tidy().set_index("term").loc["years_since_start"]
-        return {**base, "estimate": row["irr"], "conf_low": row["irr_low"], "conf_high": row["irr_high"],
-                "p_value": row["p_value"], "null": 1.0}
-
-    return quantity
+    return covariate_quantity(tie_id, lambda panel: panel["year"] - panel["year"].min(), name="years_since_start",
+                              ties=ties, threshold=threshold)
 
 
-def covariate_quantity(tie_id: str, covariate: Callable, *, name: str, ties: pd.DataFrame | None = None) -> Callable:
-    """The IRR of a yearly covariate (``covariate(panel) -> Series``) in ``activities ~ <name>`` for one tie."""
+def covariate_quantity(tie_id: str, covariate: Callable, *, name: str, ties: pd.DataFrame | None = None,
+                       threshold: float = 1.5) -> Callable:
+    """The IRR of a yearly covariate (``covariate(panel) -> Series``) in ``activities ~ <name>`` for one tie (family
+    by :func:`studylib.choose_count_family` with its over-dispersion ``threshold``)."""
     from .models import choose_count_family
     from .panel import activity_panel
 
@@ -596,7 +579,7 @@ def covariate_quantity(tie_id: str, covariate: Callable, *, name: str, ties: pd.
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = choose_count_family(panel, f"activities ~ {name}")
+                fit = choose_count_family(panel, f"activities ~ {name}", threshold=threshold)
         except ModelError:
             return {**base, "estimate": np.nan}
         row = fit.tidy().set_index("term").loc[name]
