@@ -198,16 +198,18 @@ def _table_paths(folder: Path, table: str) -> list[Path]:
 
 def _check_recognised(folder: Path, problems: list[Problem]) -> None:
     """A researcher's folder must hold at least one table under its exact name (``activities.csv``, not
-    ``Activities.csv``): otherwise nothing would be layered and the folder would seem to load."""
+    ``Activities.csv``) or archived source texts (``sources/<id>.txt``): otherwise nothing would be layered and the
+    folder would seem to load."""
     names = {f"{t}{ext}" for t in TABLES for ext in (".csv", ".xlsx")}
     present = {p.name for p in folder.iterdir() if p.is_file()}
     for name in sorted(present - names):
         if name.lower() in names:
             problems.append(Problem(f"{folder.name}/{name}", 0, "",
                                     f"the file name must be '{name.lower()}' (lower case) to be read"))
-    if not present & names:
+    texts = folder / "sources"
+    if not present & names and not (texts.is_dir() and any(texts.glob("*.txt"))):
         problems.append(Problem(folder.name, 0, "", f"no table found in {folder}: expected one or more of "
-                                                    + ", ".join(f"{t}.csv" for t in TABLES) + " (or .xlsx)"))
+                                                    + ", ".join(f"{t}.csv" for t in TABLES) + " (or .xlsx), or source texts in sources/"))
 
 
 def _resolve_dirs(dirs) -> list[Path]:

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from .errors import Problem, StudyError
 
 __all__ = ["SOURCES_FOLDER", "ORIGINAL_SHA256", "LocatorCount", "normalise_space", "archived_sources",
@@ -117,8 +119,8 @@ def closest_passage(text: str, locator: str) -> str:
     return close[0] if len(close[0]) <= HINT_CHARS else close[0][:HINT_CHARS - 1] + "…"
 
 
-def _cited(tables: dict, archive) -> tuple[list, list]:
-    """Rows that cite a source with a locator: ``(file, line, source_id, locator)`` of those whose source is in
+def _cited(tables: dict, archive) -> tuple[pd.DataFrame, pd.Series]:
+    """Rows that cite a source with a locator: ``_file, _line, source_id, locator`` of those whose source is in
     ``archive``, and the source ids of the others (one per row). Vectorised: a large bundle is filtered at once."""
     archived, others = [], []
     for table in CITING_TABLES:
@@ -128,9 +130,12 @@ def _cited(tables: dict, archive) -> tuple[list, list]:
         sid, loc = df["source_id"].fillna("").astype(str), df["locator"].fillna("").astype(str)
         cites = ((sid != "") & (loc.str.strip() != "")).to_numpy()  # a missing value is the column checks' to report
         inside = cites & sid.isin(list(archive)).to_numpy()
-        others.extend(sid[cites & ~inside])
-        archived.extend(zip(df["_file"][inside], df["_line"][inside], sid[inside], loc[inside]))
-    return archived, others
+        others.append(sid[cites & ~inside])
+        archived.append(pd.DataFrame({"_file": df["_file"][inside], "_line": df["_line"][inside],
+                                      "source_id": sid[inside], "locator": loc[inside]}))
+    columns = ["_file", "_line", "source_id", "locator"]
+    rows = pd.concat(archived, ignore_index=True) if archived else pd.DataFrame(columns=columns)
+    return rows, (pd.concat(others, ignore_index=True) if others else pd.Series(dtype=str))
 
 
 def check_locators(tables: dict, dirs, problems: list[Problem]) -> None:
@@ -149,34 +154,33 @@ def check_locators(tables: dict, dirs, problems: list[Problem]) -> None:
     if not archive:
         return  # nothing to check: a bundle without source texts costs nothing more
     rows, _ = _cited(tables, archive)
-    texts: dict[str, str | None] = {}
-    verdicts: dict[tuple[str, str], str | None] = {}  # (source, locator) -> None if found, else the message
-    for file, line, source_id, locator in rows:
+    # a large bundle repeats its locators: each distinct (source, locator) is searched, and hinted, once
+    verdicts: dict[tuple[str, str], str] = {}  # (source, locator) -> the message, for those not found
+    for source_id, part in rows.groupby("source_id", sort=True):
         path, label = archive[source_id]
-        if source_id not in texts:
-            try:
-                texts[source_id] = normalise_space(read_source(path))
-            except StudyError as exc:
-                problems.append(Problem(label, 0, "", str(exc).split(": ", 2)[-1]))
-                texts[source_id] = None
-        text = texts[source_id]
-        if text is None:
+        try:
+            text = normalise_space(read_source(path))
+        except StudyError as exc:
+            problems.append(Problem(label, 0, "", str(exc).split(": ", 2)[-1]))
             continue
-        key = (source_id, locator)
-        if key not in verdicts:  # a large bundle repeats its locators: search and hint once per distinct one
-            found = normalise_space(locator) in text
-            hint = "" if found else closest_passage(text, locator)
-            verdicts[key] = None if found else (
-                f"'{locator}' not found in {label}" + (f"; closest passage: '{hint}'" if hint else ""))
-        if verdicts[key] is not None:
-            problems.append(Problem(str(file), int(line), "locator", verdicts[key]))
+        for locator in part["locator"].unique():
+            if normalise_space(locator) not in text:
+                hint = closest_passage(text, locator)
+                verdicts[(source_id, locator)] = (
+                    f"'{locator}' not found in {label}" + (f"; closest passage: '{hint}'" if hint else ""))
+    if not verdicts:
+        return
+    keys = pd.MultiIndex.from_arrays([rows["source_id"], rows["locator"]])
+    bad = rows[keys.isin(list(verdicts))]
+    for file, line, source_id, locator in zip(bad["_file"], bad["_line"], bad["source_id"], bad["locator"]):
+        problems.append(Problem(str(file), int(line), "locator", verdicts[(source_id, locator)]))
 
 
 def count_locators(tables: dict, dirs) -> LocatorCount:
     """How many locators of a validated bundle (e.g. ``bundle.tables, bundle.dirs``) were checked against archived
     text, and how many rows cite a source that is not archived."""
     rows, others = _cited(tables, archived_sources(*dirs))
-    return LocatorCount(len(rows), len(others), tuple(sorted(set(others))))
+    return LocatorCount(len(rows), len(others), tuple(sorted(set(others.astype(str)))))
 
 
 # ------------------------------------------------------------------------------------------- archiving
