@@ -101,7 +101,9 @@ def test_code_a_seed_passage_in_jupyterlab(browser, coding_lab, tmp_path):  # no
         locator = page.locator(".studylib-field-locator textarea")
         page.wait_for_function("() => document.querySelector('.studylib-field-locator textarea').value === 'Talent Hub'",
                                timeout=CHANGE_MS)
-        assert page.locator(".studylib-coding-text mark.studylib-locator").count() == 1
+        marked = page.locator(".studylib-coding-text mark.studylib-locator")
+        marked.first.wait_for(timeout=CHANGE_MS)  # the text widget is redrawn after the locator field changes
+        assert marked.count() == 1
 
         # the form; a date in the wrong form is flagged as typed and refused on save
         page.locator(".studylib-field-activity_id input").fill("mgx-101")
