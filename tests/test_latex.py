@@ -100,3 +100,12 @@ def test_regression_table_never_prints_negative_zero():
 
     tex = regression_table([Tiny()], caption="c", label="l")
     assert r"x & 0.000 \\" in tex and "(0.000)" in tex and "-0.000" not in tex
+
+
+def test_a_table_too_long_for_a_paper_gets_no_latex(tmp_path):
+    from studylib.latex import MAX_LATEX_ROWS, write_latex
+
+    big = pd.DataFrame({"activity_id": [f"a{i}" for i in range(MAX_LATEX_ROWS + 1)], "n": 1})
+    assert write_latex(big, tmp_path / "big.tex", caption="big", label="tab:big") is None
+    assert not (tmp_path / "big.tex").exists()
+    assert write_latex(big.head(3), tmp_path / "small.tex", caption="small", label="tab:small").exists()

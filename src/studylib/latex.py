@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["escape", "to_latex", "write_latex", "regression_table", "write_regression_table", "LONG_TABLE_ROWS"]
+__all__ = ["escape", "to_latex", "write_latex", "regression_table", "write_regression_table", "LONG_TABLE_ROWS",
+           "MAX_LATEX_ROWS"]
 
 LONG_TABLE_ROWS = 40  # more rows than this: a longtable, which breaks across pages
+MAX_LATEX_ROWS = 2_000  # more rows than this is a data file, not a table for a paper: CSV only
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
@@ -73,9 +75,14 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
                            position=None if long else "htbp", position_float=None if long else "centering")
 
 
-def write_latex(data: pd.DataFrame, path: Path, *, caption: str, label: str, decimals=None, own_decimals=()) -> Path:
-    """Write :func:`to_latex` of ``data`` to ``path`` (UTF-8) and return the path."""
+def write_latex(data: pd.DataFrame, path: Path, *, caption: str, label: str, decimals=None,
+                own_decimals=()) -> Path | None:
+    """Write :func:`to_latex` of ``data`` to ``path`` (UTF-8) and return the path; ``None`` (nothing written) for
+    a table of more than :data:`MAX_LATEX_ROWS` rows, which no paper prints (its CSV is the record; rendering a
+    million rows through the Styler would take many minutes)."""
     path = Path(path)
+    if len(data) > MAX_LATEX_ROWS:
+        return None
     path.write_text(to_latex(data, caption=caption, label=label, decimals=decimals, own_decimals=own_decimals),
                     encoding="utf-8")
     return path
