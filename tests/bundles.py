@@ -45,6 +45,18 @@ def base_rows() -> dict[str, list[dict]]:
     }
 
 
+def expansion_only_activities(tie="alpha-beta") -> list[dict]:
+    """Activities of a tie (signed 2000) whose yearly trend exists only because two annual programmes are expanded."""
+    return [
+        _act("a1", "Agreement", "general", "agreement", "2000", direction="mutual", tie=tie),
+        _act("a2", "Teacher visits", "education", "exchange_programme", "2010", recurrence="annual", tie=tie),
+        _act("a3", "Student visits", "education", "exchange_programme", "2012", recurrence="annual",
+             direction="b_to_a", tie=tie),
+        _act("a4", "Festival", "culture", "festival", "2001", tie=tie),
+        _act("a5", "Trade mission", "economy", "delegation", "", tie=tie),
+    ]
+
+
 def _act(aid, title, sector, atype, start, *, end="", recurrence="once", until="", direction="a_to_b",
          participants="", group="", tie="alpha-beta"):
     return {"activity_id": aid, "tie_id": tie, "actor": "alpha", "title": title, "sector": sector,

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from bundles import _act, base_rows, write_bundle
+from bundles import _act, base_rows, expansion_only_activities, write_bundle
 from scipy import stats
 
 import studylib as sl
@@ -25,13 +25,7 @@ def _expansion_only_bundle(folder):
     """A tie whose yearly trend exists only because two annual programmes are expanded to end_year."""
     rows = base_rows()
     rows["ties"][0]["signed"] = "2000"
-    rows["activities"] = [
-        _act("a1", "Agreement", "general", "agreement", "2000", direction="mutual"),
-        _act("a2", "Teacher visits", "education", "exchange_programme", "2010", recurrence="annual"),
-        _act("a3", "Student visits", "education", "exchange_programme", "2012", recurrence="annual", direction="b_to_a"),
-        _act("a4", "Festival", "culture", "festival", "2001"),
-        _act("a5", "Trade mission", "economy", "delegation", ""),
-    ]
+    rows["activities"] = expansion_only_activities()
     return write_bundle(folder, rows)
 
 

@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 from scipy import stats
-from bundles import _act, base_rows, write_bundle
+from bundles import _act, base_rows, expansion_only_activities, write_bundle
 
 import studylib as sl
 from studylib.paths import NOTEBOOKS_DIR
@@ -28,11 +28,7 @@ def _two_ties(folder):
     rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
                          "signed": "2005", "status": "active", "source_id": "src1", "note": ""})
     rows["activities"] = [
-        _act("a1", "Agreement", "general", "agreement", "2000", direction="mutual"),
-        _act("a2", "Teacher visits", "education", "exchange_programme", "2010", recurrence="annual"),
-        _act("a3", "Student visits", "education", "exchange_programme", "2012", recurrence="annual", direction="b_to_a"),
-        _act("a4", "Festival", "culture", "festival", "2001"),
-        _act("a5", "Trade mission", "economy", "delegation", ""),
+        *expansion_only_activities(),
         _act("g1", "Agreement", "general", "agreement", "2005", tie="alpha-gamma", direction="mutual"),
         _act("g2", "Dance troupe", "culture", "festival", "", tie="alpha-gamma"),
         _act("g3", "Film week", "culture", "festival", "2015", tie="alpha-gamma"),
