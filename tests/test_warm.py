@@ -42,6 +42,9 @@ def _register(root: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory):
     """The warm kernel, usable from this process and from subprocesses (JUPYTER_PATH, PYTHONPATH)."""
+    # Earlier tests' notebooks ran warm kernels: their zygote has the suite's environment, not this module's, and
+    # would serve every kernel here as an ordinary one ("its environment differs").
+    warm.shutdown_zygotes()
     jupyter, site = _register(tmp_path_factory.mktemp("warm"))
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(jupyter), os.environ.get("JUPYTER_PATH")])))
@@ -303,6 +306,8 @@ def test_the_watchdog_kills_a_slow_kernel_and_starts_an_ordinary_one(registered,
 def test_a_dead_or_outdated_zygote_is_replaced(registered, tmp_path):
     nb = _notebook(tmp_path / "z.ipynb", "import os\nprint(os.getppid())")
     first = int(_texts(_execute(nb, tmp_path / "z1.ipynb"))[0])
+    # an ordinary kernel's parent is this process: never kill it
+    assert first != os.getpid() and first in _zygote_pids(), "the kernel was not forked from a zygote"
     os.kill(first, signal.SIGKILL)
     assert not _wait_gone([first], 5)
     second = int(_texts(_execute(nb, tmp_path / "z2.ipynb"))[0])
