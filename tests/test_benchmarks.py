@@ -18,8 +18,8 @@ import run as bench  # noqa: E402
 
 ANALYSIS_LIBRARIES = {"pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "scipy", "patsy"}
 # What the study notebooks reach through studylib while they analyse and plot (and check their parameters).
-ANALYSIS_MODULES = ("study", "charts", "models", "panel", "metrics", "select", "bundle", "read", "read_arrow", "validate",
-                    "handover", "parameters", "codebook")
+ANALYSIS_MODULES = ("study", "charts", "event_charts", "model_charts", "indicator_charts", "models", "panel", "metrics",
+                    "select", "bundle", "read", "read_arrow", "validate", "handover", "parameters", "codebook")
 
 
 def _imports(source: str) -> set[str]:

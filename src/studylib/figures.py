@@ -1,8 +1,9 @@
 """What every chart shares: the study theme, source captions, the caption and title under a chart's own figure,
 byte-stable PNG and SVG files, and the parameter descriptions of the charts' docstrings.
 
-The charts themselves are in :mod:`studylib.charts`, which re-exports :func:`set_study_theme`,
-:func:`source_caption` and :func:`save_figure`.
+The charts themselves are in :mod:`studylib.event_charts`, :mod:`studylib.model_charts`,
+:mod:`studylib.indicator_charts` and :mod:`studylib.inference_charts`; :mod:`studylib.charts` gathers the first three
+with :func:`set_study_theme`, :func:`source_caption` and :func:`save_figure`.
 """
 
 from __future__ import annotations
