@@ -1,4 +1,4 @@
-"""Sister-city networks: read one (GEXF, GraphML or a CSV of pairs), normalise it, and place the study's ties in it.
+"""Sister-city networks: read one (GEXF, GraphML or a CSV of pairs) and place the study's ties in it.
 
 One loader, :func:`read_network`, returns a :class:`Network`: a table of cities (one row per node, with ISO 3166-1
 country codes, coordinates and population where the file has them), a table of undirected ties (each pair once, no
@@ -6,18 +6,14 @@ self-pairs) and a report of what was read and dropped. The study's cities are ma
 explicit crosswalk (:func:`match_cities`): the ``wikidata`` column of ``cities.csv`` for networks whose node ids are
 Wikidata items, name + country for name-based files. Nothing is matched by guesswork; what is not found is reported.
 
-Country names are resolved with the CLDR English territory names that Babel ships, plus :data:`COUNTRY_ALIASES`
-for the spellings of Wikidata labels and Wikipedia scrapes that CLDR lacks. The library returns numbers; the
-notebook ``network_context`` says what they mean.
+This module is the public API: files are parsed in :mod:`studylib.network_files`, names and countries compared in
+:mod:`studylib.place_names` (:data:`COUNTRY_ALIASES`), charts drawn in :mod:`studylib.network_charts`. The library
+returns numbers; the notebook ``network_context`` says what they mean.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import os
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,8 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, Problem
+from .errors import Problem
+from .network_charts import country_pairs_chart, ties_map
+from .network_files import NetworkFileError, read_network_file
 from .paths import DATA_DIR
+from .place_names import COUNTRY_ALIASES, _country_names, country_code, name_key
 
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",
@@ -37,126 +36,7 @@ __all__ = [
 #: The network the workbook uses when none is given: the Wikidata snapshot vendored under data/external/.
 DEFAULT_NETWORK = DATA_DIR / "external" / "wikidata-sister-cities-2022" / "sister_cities.gexf"
 DEFAULT_SOURCE_ID = "wikidata-sister-cities-2022"
-PAIR_COLUMNS = ("city1", "country1", "city2", "country2")
-COORD_COLUMNS = ("lat1", "lng1", "lat2", "lng2")
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-MAX_PROBLEMS = 20
-WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
-
-#: Country spellings CLDR's English names (via Babel) do not hold, as found in Wikidata's labels and in scrapes of
-#: Wikipedia's "List of twin towns and sister cities" pages -> ISO 3166-1 alpha-2. Keys are :func:`name_key` forms.
-#: Historical or disputed entities (Somaliland, Northern Cyprus, West Bank, Gaza Strip, Kingdom of Romania...) are
-#: deliberately absent: they stay unresolved and are reported, rather than folded into a present-day state.
-COUNTRY_ALIASES = {
-    "united states of america": "US", "usa": "US", "u s a": "US", "u s": "US", "america": "US",
-    "peoples republic of china": "CN", "prc": "CN", "mainland china": "CN",
-    "republic of china": "TW", "republic of korea": "KR", "korea south": "KR", "korea republic of": "KR",
-    "s korea": "KR", "democratic peoples republic of korea": "KP", "korea north": "KP",
-    "republic of ireland": "IE", "czech republic": "CZ", "czechia": "CZ", "turkey": "TR", "myanmar": "MM",
-    "burma": "MM", "ivory coast": "CI", "republic of the congo": "CG", "congo brazzaville": "CG",
-    "democratic republic of the congo": "CD", "congo kinshasa": "CD", "dr congo": "CD",
-    "state of palestine": "PS", "palestine": "PS", "palestinian national authority": "PS",
-    "bahamas": "BS", "gambia": "GM", "netherlands": "NL", "kingdom of the netherlands": "NL", "holland": "NL",
-    "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB", "great britain": "GB",
-    "uk": "GB", "russian federation": "RU", "viet nam": "VN", "macedonia": "MK", "republic of macedonia": "MK",
-    "swaziland": "SZ", "east timor": "TL", "cabo verde": "CV", "hong kong": "HK", "macau": "MO", "macao": "MO",
-    "federated states of micronesia": "FM", "vatican": "VA", "holy see": "VA", "united republic of tanzania": "TZ",
-    "lao pdr": "LA", "laos": "LA", "syrian arab republic": "SY", "iran islamic republic of": "IR",
-}
-
-
-class NetworkFileError(ParameterError):
-    """A network file cannot be read; ``problems`` locate each problem by file, line and column."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems[:MAX_PROBLEMS])
-        more = len(self.problems) - MAX_PROBLEMS
-        n = len(self.problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} in the network file:\n{shown}"
-                         + (f"\n  ... and {more:,} more" if more > 0 else ""))
-
-
-# ------------------------------------------------------------------------------------------- normalising
-
-
-def name_keys(values) -> np.ndarray:
-    """:func:`name_key` of many values at once (vectorised with Arrow's string kernels: a scrape has ~100,000
-    distinct names)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    a = pa.array(pd.Index(values).astype(str), type=pa.string())  # no Python loop over an Arrow-backed index
-    s = pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(a, "NFKD"), r"\p{Mn}+", ""))  # accents off
-    s = pc.replace_substring_regex(pc.replace_substring(s, "&", " and "), "['\u2019`]", "")
-    s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"[^\p{L}\p{N}]+", " "))
-    s = pc.replace_substring_regex(pc.replace_substring_regex(s, "^st ", "saint "), "^the ", "")
-    out = np.asarray(s.to_numpy(zero_copy_only=False), dtype=object)
-    empty = out == ""
-    if empty.any():  # all punctuation: keep it as written
-        out[empty] = [str(v).strip().casefold() for v in np.asarray(values, dtype=object)[empty]]
-    return out
-
-
-def name_key(text) -> str:
-    """A place name as compared: accents dropped, case folded, punctuation and extra spaces removed.
-
-    ``'Saint-Étienne'`` and ``'saint etienne'`` give the same key, and names in any script keep their letters
-    (``'부산'``); romanisation variants (Pusan / Busan) are not merged.
-    """
-    return str(name_keys([text])[0])
-
-
-@lru_cache(maxsize=1)
-def _cldr_countries() -> dict[str, str]:
-    from babel import Locale
-
-    names = Locale("en").territories
-    codes = [code for code in names if re.fullmatch(r"[A-Z]{2}", code)]
-    out = dict(zip(name_keys([names[c] for c in codes]), codes))
-    out.update(dict(zip(name_keys(codes), codes)))  # 'KR', 'kr''
-    out.update(COUNTRY_ALIASES)
-    return out
-
-
-def country_code(name) -> str:
-    """ISO 3166-1 alpha-2 code of an English country name or a code ('South Korea', 'KR' -> 'KR'); '' if unknown."""
-    return _country_codes([name])[0]
-
-
-def _country_codes(values) -> list[str]:
-    table = _cldr_countries()
-    return [table.get(k, "") for k in name_keys(values)]
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    from babel import Locale
-
-    return dict(Locale("en").territories)
-
-
-@lru_cache(maxsize=1)
-def _regions() -> dict[str, str]:
-    """Country code -> the IANA time-zone area of its first zone in CLDR (Asia, Europe, America, Africa, ...)."""
-    from babel.core import get_global
-
-    return {code: zones[0].split("/")[0] for code, zones in get_global("territory_zones").items() if zones}
-
-
-def _country_columns(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Raw country values resolved once per distinct value: the values' codes into the distinct values, and per
-    distinct value (plus a last '' for a missing value, code -1) the ISO code ('' if unresolved), the display name and
-    a comparison key (the ISO code, or '?' + the name key when unresolved); the unresolved values."""
-    raw_codes, uniques = pd.factorize(raw.fillna(""), sort=False)
-    uniques = [str(u).strip() for u in uniques]
-    resolved = _country_codes(uniques)
-    names = _country_names()
-    display = [names.get(c, u) if c else u for c, u in zip(resolved, uniques)]
-    keys = [c or "?" + k for c, k in zip(resolved, name_keys(uniques))]
-    unresolved = sorted({u for c, u in zip(resolved, uniques) if not c and u})
-    extend = lambda values: np.array(values + [""], dtype=object)  # noqa: E731 - code -1 (missing) -> ''
-    return raw_codes, extend(resolved), extend(display), extend(keys), unresolved
 
 
 # ---------------------------------------------------------------------------------------------- network
@@ -276,15 +156,8 @@ def read_network(path: str | Path | None = None) -> Network:
 @lru_cache(maxsize=4)
 def _read_cached(path: str, size: int, mtime: int) -> Network:
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".csv" or p.name.lower().endswith(".csv.gz"):
-        net = _read_pairs_csv(p)
-    elif suffix in (".gexf", ".graphml", ".xml"):
-        net = _read_graph(p)
-    else:
-        raise NetworkFileError([Problem(path, 0, "", f"unknown network format '{suffix}': give a .gexf, .graphml or .csv file")])
-    net.sha256 = _sha256(p)
-    return net
+    parts = read_network_file(p)
+    return Network(path=p, **parts, sha256=_sha256(p))
 
 
 def check_network_file(value: str) -> str:
@@ -297,223 +170,6 @@ def check_network_file(value: str) -> str:
     path = Path(value).expanduser().resolve()
     read_network(path)
     return str(path)
-
-
-# ---------------------------------------------------------------------------------------------- CSV pairs
-
-
-def _line_of_byte(path: Path, offset: int) -> int:
-    with open(path, "rb") as fh:
-        return fh.read(offset).count(b"\n") + 1
-
-
-def _read_pairs_csv(path: Path) -> Network:
-    label = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
-    except UnicodeDecodeError as exc:
-        raise NetworkFileError([Problem(label, _line_of_byte(path, exc.start), "", "not UTF-8 text: save the file as UTF-8")]) from None
-    if not header:
-        raise NetworkFileError([Problem(label, 1, "", "the file is empty: a pairs file needs the header "
-                                        "city1,country1,city2,country2")])
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in PAIR_COLUMNS if c not in names]
-    if missing:
-        raise NetworkFileError([Problem(label, 1, c, "missing column; a pairs file needs city1,country1,city2,country2 "
-                                        "(and optionally lat1,lng1,lat2,lng2)") for c in missing])
-    wanted = [c for c in (*PAIR_COLUMNS, *COORD_COLUMNS) if c in names]
-    usecols = [header[names.index(c)] for c in wanted]
-    try:
-        # Every column is read (not usecols), so a row with more fields than the header fails instead of being cut.
-        # No dtype=str: in pandas it costs ~10x the read; names that look like numbers are turned back into text below
-        coord_names = [header[names.index(c)] for c in COORD_COLUMNS if c in names]
-        df = pd.read_csv(path, keep_default_na=False, na_values={c: [""] for c in coord_names}, encoding="utf-8-sig",
-                         skipinitialspace=True)[usecols]
-    except UnicodeDecodeError as exc:
-        raise NetworkFileError([Problem(label, _line_of_byte(path, exc.start), "", "not UTF-8 text: save the file as UTF-8")]) from None
-    except pd.errors.ParserError as exc:
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        problem = (Problem(label, int(m.group(2)), "", f"{m.group(3)} fields where the header has {m.group(1)} "
-                           "(a comma inside a name needs quotes)") if m else Problem(label, 0, "", f"cannot be read as CSV: {exc}"))
-        raise NetworkFileError([problem]) from None
-    df.columns = wanted
-    for col in PAIR_COLUMNS:
-        if not (pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object):
-            df[col] = pd.read_csv(path, usecols=[header[names.index(col)]], dtype=str, keep_default_na=False,
-                                  encoding="utf-8-sig", skipinitialspace=True).iloc[:, 0]  # as written ('007', not 7)
-        df[col] = df[col].astype(str)
-    n_rows = len(df)
-    problems = []
-    line = np.arange(n_rows) + 2  # header is line 1 (quoted line breaks inside a field would shift this)
-    # Both ends of every row: all city1 values, then all city2 values (position p is row p % n_rows)
-    both_names = pd.concat([df["city1"], df["city2"]], ignore_index=True)
-    name_codes, name_uniques = pd.factorize(both_names, sort=False)  # each distinct spelling checked once
-    blank = np.flatnonzero(pd.Index(name_uniques).astype(str).str.strip() == "")
-    if len(blank):
-        at = np.flatnonzero(np.isin(name_codes, blank))
-        at = at[np.argsort(at % n_rows, kind="stable")][:MAX_PROBLEMS]
-        problems += [Problem(label, int(line[p % n_rows]), "city1" if p < n_rows else "city2", "empty city name") for p in at]
-    coords = {}
-    for col in COORD_COLUMNS:
-        if col not in df:
-            continue
-        if not pd.api.types.is_numeric_dtype(df[col]):
-            text = df[col].str.strip()
-            value = pd.to_numeric(text, errors="coerce")
-            bad = np.flatnonzero(((text != "") & value.isna()).to_numpy())
-            problems += [Problem(label, int(line[i]), col, f"'{df[col].iat[i]}' is not a number") for i in bad[:MAX_PROBLEMS]]
-        else:
-            value = df[col]
-        limit = 90 if col.startswith("lat") else 180
-        out = np.flatnonzero((value.abs() > limit).to_numpy())
-        problems += [Problem(label, int(line[i]), col, f"{value.iat[i]} is outside -{limit}..{limit}") for i in out[:MAX_PROBLEMS]]
-        coords[col] = value.to_numpy(float)
-    if problems:
-        raise NetworkFileError(sorted(problems))
-
-    # A city is its name key + its country (code when resolved, else the country's own key): resolved per distinct value
-    both_countries = pd.concat([df["country1"], df["country2"]], ignore_index=True)
-    raw_country, iso, display, ckeys, unresolved = _country_columns(both_countries)
-    country, country_display = iso[raw_country], display[raw_country]
-    key_of_unique, key_uniques = pd.factorize(name_keys(name_uniques), sort=False)  # per distinct spelling
-    key_codes = key_of_unique[name_codes]
-    ckey_of_raw, _ = pd.factorize(ckeys, sort=False)
-    c_codes = ckey_of_raw[raw_country]
-    ckey = ckeys[raw_country]
-    width = int(max(c_codes.max(initial=0), raw_country.max(initial=0))) + 1
-    node_of, n_nodes = _dense_codes(key_codes.astype(np.int64) * width + c_codes)
-    in_file_order = np.column_stack([np.arange(n_rows), np.arange(n_rows) + n_rows]).ravel()  # row 1 city1, city2, row 2...
-    first_pos = _first_positions(node_of, in_file_order, n_nodes)  # where each city is first mentioned
-    n_spellings = _dense_codes(name_codes.astype(np.int64) * width + raw_country)[1]
-    lat = np.full(n_nodes, np.nan)
-    lon = np.full(n_nodes, np.nan)
-    if "lat1" in coords and "lng1" in coords and "lat2" in coords and "lng2" in coords:
-        lat_all = np.concatenate([coords["lat1"], coords["lat2"]])
-        lon_all = np.concatenate([coords["lng1"], coords["lng2"]])
-        has = ~(np.isnan(lat_all) | np.isnan(lon_all))
-        ok = in_file_order[has[in_file_order]]  # positions with coordinates, in file order
-        first = _first_positions(node_of, ok, n_nodes)  # each city's first coordinates (-1: none)
-        known = first >= 0
-        lat[known], lon[known] = lat_all[first[known]], lon_all[first[known]]
-    cities = pd.DataFrame({
-        "node_id": [f"{key_uniques[key_codes[i]]}|{ckey[i]}" for i in first_pos],
-        "name": both_names.iloc[first_pos].str.strip().to_numpy(),
-        "country": country[first_pos], "country_name": country_display[first_pos],
-        "lat": lat, "lon": lon, "population": np.full(n_nodes, np.nan),
-        "key": key_uniques[key_codes[first_pos]],
-    })
-    u, v = node_of[:n_rows], node_of[n_rows:]
-    report = {"rows_read": n_rows, "spelling_variants_merged": int(n_spellings - n_nodes),
-              "unresolved_countries": unresolved,
-              "cities_with_unresolved_country": int((cities["country"] == "").sum())}
-    return _finish(path, "names", cities, u, v, report)
-
-
-def _dense_codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
-    """Non-negative integer keys renumbered 0..k-1 (in key order) in linear time; (codes, k)."""
-    if len(keys) == 0:
-        return keys.astype(np.int64), 0
-    top = int(keys.max()) + 1
-    if top > 50 * len(keys) + 1_000_000:  # sparse keys: hashing beats a table this large
-        codes, uniques = pd.factorize(keys)
-        return codes.astype(np.int64), len(uniques)
-    present = np.zeros(top, dtype=bool)
-    present[keys] = True
-    rank = np.cumsum(present, dtype=np.int32) - 1
-    return rank[keys], int(rank[-1]) + 1
-
-
-def _first_positions(codes: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
-    """For each code 0..k-1, the first position in ``order`` (positions into ``codes``) holding it; -1 if none."""
-    out = np.full(k, -1, dtype=np.int64)
-    seen = pd.Series(codes[order]).drop_duplicates()  # hash-based: keeps each code's first occurrence, in order
-    out[seen.to_numpy()] = order[seen.index.to_numpy()]
-    return out
-
-
-# ------------------------------------------------------------------------------------------- GEXF, GraphML
-
-ATTRIBUTE_NAMES = {"lat": ("lat", "latitude"), "lon": ("lon", "lng", "long", "longitude"),
-                   "population": ("pop", "population"), "country": ("country", "country_code", "countrycode"),
-                   "name": ("label", "name")}
-
-
-def _xml_line(path: Path, needle: str) -> int:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for i, text in enumerate(fh, 1):
-            if needle in text:
-                return i
-    return 0
-
-
-def _read_graph(path: Path) -> Network:
-    import xml.etree.ElementTree as ET
-
-    import networkx as nx
-
-    label = str(path)
-    reader = nx.read_graphml if path.suffix.lower() in (".graphml", ".xml") else nx.read_gexf
-    try:
-        g = reader(path)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise NetworkFileError([Problem(label, line, "", f"not well-formed XML (column {col}): {exc.msg if hasattr(exc, 'msg') else exc}")]) from None
-    except (nx.NetworkXError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        kind = "GraphML" if reader is nx.read_graphml else "GEXF"
-        raise NetworkFileError([Problem(label, 0, "", f"cannot be read as {kind}: {exc}")]) from None
-    nodes = list(g.nodes)
-    index = {n: i for i, n in enumerate(nodes)}
-    data = [g.nodes[n] for n in nodes]
-    cols = {}
-    problems = []
-    for target, options in ATTRIBUTE_NAMES.items():
-        values = []
-        for n, attrs in zip(nodes, data):
-            low = {str(k).lower(): v for k, v in attrs.items()}
-            values.append(next((low[o] for o in options if o in low and low[o] not in (None, "")), None))
-        if target in ("lat", "lon", "population"):
-            num = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
-            bad = [i for i, (raw, x) in enumerate(zip(values, num)) if raw is not None and np.isnan(x)]
-            limit = {"lat": 90, "lon": 180}.get(target)
-            if limit:
-                bad += [i for i, x in enumerate(num) if abs(x) > limit]
-            for i in bad[:MAX_PROBLEMS]:
-                problems.append(Problem(label, _xml_line(path, f'id="{nodes[i]}"'), target,
-                                        f"node '{nodes[i]}': {values[i]!r} is not a valid {target}"))
-            cols[target] = num.to_numpy(float, copy=True)
-        else:
-            cols[target] = values
-    if problems:
-        raise NetworkFileError(sorted(problems))
-    raw_country = pd.Series([str(c) if c is not None else "" for c in cols["country"]], dtype=object)
-    codes, iso, display, _, unresolved = _country_columns(raw_country)
-    country, country_display = iso[codes], display[codes]
-    population = np.where(cols["population"] > 0, cols["population"], np.nan)  # 0 or less: not a population
-    names = [str(x) if x is not None else str(n) for n, x in zip(nodes, cols["name"])]
-    cities = pd.DataFrame({"node_id": [str(n) for n in nodes], "name": names, "country": country,
-                           "country_name": country_display, "lat": cols["lat"], "lon": cols["lon"],
-                           "population": population, "key": name_keys(names)})
-    edges = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
-    kind = "wikidata" if len(nodes) and np.mean([bool(WIKIDATA_ID.match(str(n))) for n in nodes]) > 0.9 else "names"
-    report = {"rows_read": int(len(edges)), "unresolved_countries": unresolved,
-              "cities_with_unresolved_country": int((cities["country"] == "").sum()),
-              "directed_input": bool(g.is_directed())}
-    return _finish(path, kind, cities, edges[:, 0], edges[:, 1], report)
-
-
-def _finish(path: Path, kind: str, cities: pd.DataFrame, u: np.ndarray, v: np.ndarray, report: dict) -> Network:
-    """Drop self-pairs, keep each undirected pair once, count both; add regions."""
-    self_pair = u == v
-    lo, hi = np.minimum(u, v)[~self_pair], np.maximum(u, v)[~self_pair]
-    keys = lo.astype(np.int64) * max(len(cities), 1) + hi
-    keep = np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())  # hash-based; the first of each pair in file order
-    regions = _regions()
-    cities["region"] = cities["country"].map(regions).fillna("")
-    report = {**report, "self_pairs_dropped": int(self_pair.sum()), "duplicate_pairs_dropped": int(len(lo) - len(keep))}
-    ties = pd.DataFrame({"u": lo[keep], "v": hi[keep]})
-    cols = ["node_id", "name", "country", "country_name", "region", "lat", "lon", "population", "key"]
-    return Network(path=path, kind=kind, cities=cities[cols], ties=ties.reset_index(drop=True), report=report)
 
 
 # ----------------------------------------------------------------------------------------- the study's ties
@@ -673,58 +329,6 @@ def compare_partners(first: tuple[Network, pd.DataFrame], second: tuple[Network,
             row["note"] = "city not in " + ("both networks" if a is None and b is None else "the first network" if a is None else "the second network")
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------------------------------------- charts
-
-
-def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = "", title: str | None = None, ax=None):
-    """Horizontal bars of ties per country pair: the ``top`` pairs plus the highlighted ones (drawn in colour).
-
-    Returns the Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
-    """
-    from .figures import _axes, _finish
-
-    show = pd.concat([pairs.head(top), pairs[pairs["highlighted"]]]).drop_duplicates(["country_a", "country_b"])
-    show = show.sort_values("ties")
-    ax, own = _axes(ax, (7.5, 0.28 * len(show) + 1.6))
-    ax.barh(show["pair"], show["ties"], color=np.where(show["highlighted"], "C1", "0.6"))
-    for y, (n, rate) in enumerate(zip(show["ties"], show["ties_per_1000_pairs"])):
-        ax.text(n, y, f" {n:,}" + (f" ({rate:.2f} per 1,000 pairs)" if rate == rate else ""), va="center", fontsize=7.5)
-    ax.set_xlabel("ties in the network")
-    ax.set_ylabel("")
-    ax.margins(x=0.5)  # room for the labels
-    return _finish(ax, caption, title=title, own=own)
-
-
-def ties_map(net: Network, nodes, *, labels: dict | None = None, caption: str = "", title: str | None = None, ax=None):
-    """The given nodes' ties drawn as straight lines on longitude/latitude axes over every city as a grey dot.
-
-    No base map is drawn (nothing is downloaded): the network's own cities outline the inhabited world. Returns the
-    Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
-    """
-    from .figures import _axes, _finish
-
-    c = net.cities
-    ax, own = _axes(ax, (9, 5.6))
-    ax.scatter(c["lon"], c["lat"], s=1, color="0.75", linewidths=0)
-    lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
-    for i, node in enumerate(nodes):
-        nb = _neighbours(net, node)
-        color = f"C{i % 10}"
-        for other in nb:
-            ax.plot([lon[node], lon[other]], [lat[node], lat[other]], color=color, linewidth=0.6, alpha=0.6)
-        ax.scatter(lon[nb], lat[nb], s=6, color=color)
-        name = (labels or {}).get(node, c["name"].iat[node])
-        ax.scatter([lon[node]], [lat[node]], s=40, color=color, edgecolor="black", zorder=3, label=f"{name} ({len(nb)})")
-    ax.set_xlim(-180, 180)
-    ax.set_ylim(-60, 80)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_aspect("equal")
-    if len(nodes):
-        ax.legend(loc="lower left", fontsize=7.5, title="city (partners)", title_fontsize=7.5)
-    return _finish(ax, caption, title=title, own=own)
 
 
 def network_credit(net: Network) -> str:
