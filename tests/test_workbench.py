@@ -9,6 +9,9 @@ import pytest
 import studylib as sl
 from studylib.errors import StudyError, ValidationError
 from studylib.paths import DATA_DIR
+from studylib.coding import empty_form, filled_form, form_row
+from studylib.csv_rows import with_row
+from studylib.passages import marked_text, passage_in_context, search_passages
 from studylib.workbench import CodingSession, CodingWorkbench
 
 SOURCE = "rakhmadi-surabaya-medan"
@@ -67,6 +70,49 @@ def test_live_checks_use_the_validator(session):
     assert session.check_locator(SOURCE, "program Talent\nHub") is None
     assert "not found in sources/rakhmadi-surabaya-medan.txt; closest passage: 'program Talent Hub'" in \
         session.check_locator(SOURCE, "program Talent Hob")
+
+
+def test_a_field_is_checked_live_by_its_kind(session):
+    assert session.check_field(SOURCE, "start", "  ") is None  # empty: the save says whether it is required
+    assert "no month 13" in session.check_field(SOURCE, "start", "2012-13")
+    assert session.check_field(SOURCE, "title", "2012-13") is None  # free text waits for the save
+    assert "closest passage: 'program Talent Hub'" in session.check_field(SOURCE, "locator", "program Talent Hob")
+    assert session.check_field(SOURCE, "locator", "program Talent\nHub") is None
+
+
+def test_a_passage_is_shown_in_its_paragraph_and_marked_in_the_text():
+    text = "Far before.\n\nJust before the Talent\nHub, just after.\n\nFar after."
+    [passage] = search_passages(text, "talent hub")
+    assert passage.locator == "Talent Hub" and "[Talent Hub]" in passage.label()
+    shown = passage_in_context(text, passage)
+    assert "Just before the <mark" in shown and ">Talent\nHub</mark>, just after.…" in shown
+    assert "Far" not in shown
+    marked = marked_text(text, coded=[(0, 3, "x-001")], matches=[passage], locator="Talent Hub")
+    assert '<mark class="studylib-coded" style="background: #dbeafe" title="coded: x-001">Far</mark>' in marked
+    assert 'class="studylib-match studylib-locator"' in marked and 'title="search match; the locator"' in marked
+    assert "studylib-locator" not in marked_text(text, locator="talent hub")  # a locator is verbatim, case too
+
+
+def test_the_form_becomes_a_row_and_a_row_fills_the_form():
+    assert form_row({"title": "T", "participants": 12, "sector": None}, SOURCE) == \
+        {"title": "T", "participants": "12", "sector": "", "source_id": SOURCE}
+    options = {"title": None, "sector": ["", "education", "economy"]}
+    assert empty_form(options) == {"title": "", "sector": ""}
+    assert filled_form({"title": "T", "sector": "economy"}, options) == ({"title": "T", "sector": "economy"}, [])
+    assert filled_form({"title": "T", "sector": "educaton"}, options) == ({"title": "T", "sector": ""},
+                                                                          ["sector 'educaton'"])
+    assert filled_form({}, options) == ({"title": "", "sector": ""}, [])
+
+
+def test_a_csv_record_is_added_keeping_the_byte_order_mark_and_replaced_only_when_there(tmp_path):
+    old = "\ufeffid,name\n1,one\n".encode("utf-8")
+    data, line = with_row(old, {"id": "2", "name": "two"}, header=["unused"], key="id")
+    assert (data, line) == ("\ufeffid,name\n1,one\n2,two\n".encode("utf-8"), 3)
+    data, line = with_row(old, {"id": "1", "name": "uno"}, header=[], key="id", replace="1")
+    assert (data, line) == ("\ufeffid,name\n1,uno\n".encode("utf-8"), 2)
+    assert with_row(b"", {"name": "x"}, header=["id", "name"], key="id") == (b"id,name\n,x\n", 2)
+    with pytest.raises(StudyError, match="no row '9' in rows.csv to replace"):
+        with_row(old, {"id": "9"}, header=[], key="id", replace="9", file="rows.csv")
 
 
 def test_save_appends_a_valid_row_that_validates(session, tmp_path):
