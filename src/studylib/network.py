@@ -13,7 +13,6 @@ returns numbers; the notebook ``network_context`` says what they mean.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from .network_charts import country_pairs_chart, ties_map
 from .network_files import NetworkFileError, read_network_file
 from .paths import DATA_DIR
 from .place_names import COUNTRY_ALIASES, _country_names, country_code, name_key
+from .provenance import file_sha256
 
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",
@@ -122,14 +122,6 @@ def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_network(path: str | Path | None = None) -> Network:
     """Read a sister-city network from a GEXF, GraphML or CSV-of-pairs file (default: the bundled snapshot).
 
@@ -157,7 +149,7 @@ def read_network(path: str | Path | None = None) -> Network:
 def _read_cached(path: str, size: int, mtime: int) -> Network:
     p = Path(path)
     parts = read_network_file(p)
-    return Network(path=p, **parts, sha256=_sha256(p))
+    return Network(path=p, **parts, sha256=file_sha256(p))
 
 
 def check_network_file(value: str) -> str:

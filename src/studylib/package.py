@@ -8,7 +8,6 @@ Runs that are missing or stale (their manifest's data hashes or git commit diffe
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .errors import RunError, StudyError
 from .paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
+from .provenance import file_sha256
 
 __all__ = ["build_package", "lock_file", "stale_reason", "find_runs", "ro_crate"]
 
@@ -57,14 +57,6 @@ def lock_file() -> str:
             f"{platform.python_version()}, {platform.system()} {platform.machine()}).\n" + "\n".join(lines) + "\n")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def stale_reason(manifest: dict) -> str:
     """Why a run's outputs no longer match the code and data ("" when they still do)."""
     from .provenance import git_state
@@ -77,7 +69,7 @@ def stale_reason(manifest: dict) -> str:
         path = Path(shown) if Path(shown).is_absolute() else PROJECT_ROOT / shown
         if not path.is_file():
             return f"{shown} no longer exists"
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             return f"{shown} changed since the run"
     return ""
 

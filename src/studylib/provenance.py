@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import subprocess
@@ -11,9 +12,18 @@ from pathlib import Path
 
 from .paths import PROJECT_ROOT
 
-__all__ = ["package_versions", "git_state", "write_manifest", "PACKAGES"]
+__all__ = ["package_versions", "git_state", "write_manifest", "file_sha256", "PACKAGES"]
 
 PACKAGES = ("studylib", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill", "nbconvert", "ipykernel")
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks (data files may be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,15 @@ FALLBACK_HTML = ("<p><em>Interactive explorer (ipywidgets): open this notebook i
                  "(<code>make lab</code>) to use it. The static figure below is what reports carry.</em></p>")
 
 
+def static_fallback(widget, fallback_html: str, name: str, **kwargs) -> dict:
+    """A widget's MIME bundle, with the HTML and text that a page rendered without a kernel (nbconvert, a PDF)
+    shows in its place."""
+    data = widget._repr_mimebundle_(**kwargs)
+    data["text/html"] = fallback_html
+    data["text/plain"] = f"{name} (interactive: open the notebook in JupyterLab)"
+    return data
+
+
 class Explorer:
     """An ipywidgets workbench over one data bundle.
 
@@ -365,10 +374,7 @@ class Explorer:
 
     # ------------------------------------------------------------------------------------------ display
     def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/html"] = FALLBACK_HTML
-        data["text/plain"] = "Explorer (interactive: open the notebook in JupyterLab)"
-        return data
+        return static_fallback(self.widget, FALLBACK_HTML, "Explorer", **kwargs)
 
     def __repr__(self) -> str:
         s = self.state()

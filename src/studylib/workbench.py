@@ -18,6 +18,7 @@ import html
 from .coding import CodingSession, empty_form, filled_form, form_row
 from .errors import StudyError, ValidationError
 from .passages import MARKS, Passage, marked_text, passage_in_context
+from .widgets import static_fallback
 
 __all__ = ["CodingSession", "CodingWorkbench", "Passage", "code_sources"]
 
@@ -209,10 +210,7 @@ class CodingWorkbench:
         return True
 
     def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/html"] = FALLBACK_HTML
-        data["text/plain"] = "CodingWorkbench (interactive: open the notebook in JupyterLab)"
-        return data
+        return static_fallback(self.widget, FALLBACK_HTML, "CodingWorkbench", **kwargs)
 
 
 def code_sources(save_to, *, data_dirs=(), source: str | None = None) -> CodingWorkbench:
