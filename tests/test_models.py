@@ -309,5 +309,7 @@ def test_lr_test_matches_chi2_and_refuses_non_nested():
         lr_test(restricted, fit_model(data, "y ~ x + z", "negbin"))
     with pytest.raises(ValueError, match="observations"):
         lr_test(fit_model(data.iloc[:200], "y ~ x", "poisson"), full)
-    with pytest.raises(ValueError, match="more parameters"):
+    with pytest.raises(ValueError, match=r"not nested.*restricted model comes first"):
+        lr_test(full, restricted)  # swapped
+    with pytest.raises(ValueError, match="more parameters.*same terms in both"):
         lr_test(full, full)

@@ -197,11 +197,12 @@ def lr_test(restricted: ModelResult, full: ModelResult) -> LRTest:
     extra_terms = set(r.params.index) - set(f.params.index)
     if extra_terms:
         raise ValueError(f"The models are not nested: the restricted model has terms the full model lacks "
-                         f"({', '.join(sorted(extra_terms))}).")
+                         f"({', '.join(sorted(extra_terms))}). The restricted model comes first: "
+                         f"lr_test(restricted, full).")
     df_diff = int(round(f.df_model - r.df_model))
     if df_diff <= 0:
         raise ValueError(f"The full model must have more parameters than the restricted one; the difference is "
-                         f"{df_diff}. Did you swap the arguments?")
+                         f"{df_diff}, with the same terms in both, so there is nothing to test.")
     stat = 2.0 * (f.llf - r.llf)
     if stat < -1e-6 * max(1.0, abs(f.llf)):
         raise ModelError("The full model fits worse than the restricted one, so they are not nested (or a fit "
