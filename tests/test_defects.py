@@ -46,6 +46,18 @@ def test_batch_paths_are_resolved_in_the_client_before_submitting(tmp_path, monk
     assert (tmp_path / "reports" / "pair_profile" / "_summary" / "failures.csv").exists()
 
 
+def test_batches_with_other_parameters_keep_their_own_summary(tmp_path):
+    from studylib.batch import run_batch, summary_dir
+
+    ex = _RecordingExecutor()
+    for parameters in ({}, {"end_year": 2020}):
+        run_batch("pair_profile", ["surabaya-busan"], parameters, out=tmp_path, executor=ex, progress=False)
+    assert summary_dir("pair_profile", {"tie": "x"}, out=tmp_path) == tmp_path / "pair_profile" / "_summary"
+    other = summary_dir("pair_profile", {"tie": "x", "end_year": 2020}, out=tmp_path)
+    assert other == tmp_path / "pair_profile" / "_summary--end_year-2020"
+    assert (other / "failures.csv").exists() and (tmp_path / "pair_profile" / "_summary" / "failures.csv").exists()
+
+
 # --------------------------------------------------------------- 6: unwritable --out / --into: exit 2, one line
 @pytest.mark.parametrize("where", ["file", "proc", "readonly"])
 def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys, where):

@@ -11,11 +11,11 @@ from pathlib import Path
 from .errors import StudyError
 from .execute import _Executed, _start
 from .kernel import BLAS_THREAD_VARIABLES
-from .parameters import WORKBENCH_NOTEBOOKS, list_notebooks, resolve_notebook, run_slug
+from .parameters import WORKBENCH_NOTEBOOKS, list_notebooks, notebook_parameters, resolve_notebook, run_slug
 from .paths import OUTPUTS_DIR
 from .render import RunResult, _exporters, _render
 
-__all__ = ["run_many", "run_batch", "write_summary", "run_study"]
+__all__ = ["run_many", "run_batch", "summary_dir", "write_summary", "run_study"]
 
 
 _BUSY = [False]  # whether this worker process is running a job (its Ctrl-C then cleans up the job's folder)
@@ -107,7 +107,7 @@ def run_many(jobs: list[tuple], *, workers: int | None = None, executor: cf.Exec
 
 def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None, *, data_dirs=(), out=None,
               workers: int | None = None, executor: cf.Executor | None = None, progress: bool = True) -> list[RunResult]:
-    """One report per tie, in parallel, then ``<out>/<notebook>/_summary/`` across the ties that succeeded.
+    """One report per tie, in parallel, then a summary across the ties that succeeded (in :func:`summary_dir`).
 
     The summary holds ``metrics.csv`` (every succeeded tie's metrics, one row each), ``failures.csv`` and a chart.
     A failing tie never stops the others.
@@ -118,8 +118,19 @@ def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None,
     path = str(resolve_notebook(notebook))
     jobs = [(path, {**(parameters or {}), "tie": t}, data_dirs, str(root)) for t in tie_ids]
     results = run_many(jobs, workers=workers, executor=executor, progress=progress)
-    write_summary(results, root / resolve_notebook(notebook).stem / "_summary")
+    write_summary(results, summary_dir(notebook, parameters or {}, out=root))
     return results
+
+
+def summary_dir(notebook: str, parameters: dict, *, out=None) -> Path:
+    """Where a batch's summary goes: ``<out>/<notebook>/_summary/`` for the default parameters, and
+    ``_summary--<name>-<value>`` when parameters other than the tie differ from their defaults (as run folders are
+    named), so that a batch with other parameters never replaces another's summary."""
+    path = resolve_notebook(notebook)
+    values = {k: v for k, v in parameters.items() if k != "tie"}
+    slug = run_slug(values, notebook_parameters(path))
+    root = Path(out).expanduser().resolve() if out else OUTPUTS_DIR
+    return root / path.stem / ("_summary" + slug.removeprefix("default"))
 
 
 def write_summary(results: list[RunResult], directory: Path) -> Path:

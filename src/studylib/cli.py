@@ -103,7 +103,7 @@ def _cold_kernels(args) -> None:
 
 def _cmd_run(args) -> int:
     _cold_kernels(args)
-    from .batch import run_batch
+    from .batch import run_batch, summary_dir
     from .execute import run_notebook
 
     _check_jobs(args.jobs)
@@ -136,7 +136,7 @@ def _cmd_run(args) -> int:
     results = run_batch(args.notebook, ties, values, data_dirs=args.data, out=args.out, workers=args.jobs,
                         executor=executor)
     code = _report(results)
-    print(f"summary: {(args.out or OUTPUTS_DIR) / resolve_notebook(args.notebook).stem / '_summary'}")
+    print(f"summary: {summary_dir(args.notebook, values, out=args.out)}")
     return code
 
 

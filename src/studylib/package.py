@@ -79,7 +79,7 @@ def find_runs(outputs: Path) -> list[_Run]:
     runs = []
     for manifest in sorted(Path(outputs).glob("*/*/manifest.json")):
         folder = manifest.parent
-        if folder.name.startswith(".") or folder.name.endswith(".failed") or folder.name == "_summary":
+        if folder.name.startswith(".") or folder.name.endswith(".failed") or folder.name.startswith("_summary"):
             continue
         try:
             record = json.loads(manifest.read_text(encoding="utf-8"))
@@ -174,9 +174,9 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
         run_paths[id(run)] = base
         for path in _files(run.folder):
             entries[f"{base}/{path.relative_to(run.folder).as_posix()}"] = path
-    for summary in sorted(outputs.glob("*/_summary")):
+    for summary in sorted(outputs.glob("*/_summary*")):
         for path in _files(summary):
-            entries[f"outputs/{summary.parent.name}/_summary/{path.relative_to(summary).as_posix()}"] = path
+            entries[f"outputs/{summary.parent.name}/{summary.name}/{path.relative_to(summary).as_posix()}"] = path
     entries["references.bib"] = _bibliography(runs).encode("utf-8")
     entries["requirements-lock.txt"] = lock_file().encode("utf-8")
     entries["README.md"] = _readme(runs, run_paths, layers, rendered).encode("utf-8")
