@@ -1,6 +1,6 @@
 """Kernel fork server ("zygote"): import the study's libraries once, then fork one fresh ipykernel per request.
 
-Run by :mod:`studylib.warm` as a script (not ``-m``, so that ``studylib`` itself is never preloaded and a kernel
+Run by :mod:`studylib.zygote_pool` as a script (not ``-m``, so that ``studylib`` itself is never preloaded and a kernel
 always imports the library's current code), with the kernel spec's interpreter and flags::
 
     python [flags] zygote.py <control-fd> <json list of modules>
@@ -41,7 +41,7 @@ ZYGOTE_ONLY_ENV = {
 }
 
 
-__all__ = ["preload", "run_kernel", "main"]  # run as a script by studylib.warm, not imported
+__all__ = ["preload", "run_kernel", "main"]  # run as a script by studylib.zygote_pool, not imported
 
 
 def _threads() -> list[str]:
