@@ -160,18 +160,16 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture
-def lab(browser, tmp_path):
-    root = tmp_path / "lab"
-    root.mkdir()
-    cells = len(nbformat.read(_workbench_copy(root, tmp_path / "snapshot"), as_version=4).cells)
+@contextlib.contextmanager
+def running_lab(tmp_path: Path, root: Path, cells: int):
+    """JupyterLab serving ``root`` on a free port, with its own settings, and the study kernel as default."""
+    from studylib.kernel import kernel_name
+
     env = {**os.environ,
            "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "lab-settings")),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces")}
-    from studylib.kernel import kernel_name
-
     log = tmp_path / "lab.log"
     token = secrets.token_hex(16)
     for attempt in range(3):  # the free port may be taken between choosing and binding it
@@ -195,11 +193,20 @@ def lab(browser, tmp_path):
             _stop(proc)
 
 
-def _api(lab: Lab, path: str, body: dict | None = None) -> dict:
+@pytest.fixture
+def lab(browser, tmp_path):
+    root = tmp_path / "lab"
+    root.mkdir()
+    cells = len(nbformat.read(_workbench_copy(root, tmp_path / "snapshot"), as_version=4).cells)
+    with running_lab(tmp_path, root, cells) as running:
+        yield running
+
+
+def _api(lab: Lab, path: str, body: dict | None = None, *, timeout: float = 10) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"{lab.url}{path}", data=data, method="POST" if data else "GET",
                                      headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as resp:
+    with urllib.request.urlopen(request, timeout=timeout) as resp:
         return json.loads(resp.read())
 
 
@@ -212,7 +219,8 @@ def _start_session(lab: Lab, notebook: str) -> str:
     from studylib.kernel import kernel_name
 
     session = _api(lab, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
-                                          "kernel": {"name": kernel_name()}})
+                                          "kernel": {"name": kernel_name()}},
+                   timeout=LAB_START_SECONDS)  # the reply waits for the kernel, and the first one for its zygote
     return session["kernel"]["id"]
 
 
@@ -234,19 +242,26 @@ def _widget_src(page) -> str:
     return img.get_attribute("src")
 
 
+def open_and_run_all(lab: Lab, page, notebook: str) -> str:
+    """Open ``notebook`` in JupyterLab on ``page`` with its kernel connected, Run All, wait until every cell ran;
+    return the kernel id."""
+    kernel_id = _start_session(lab, notebook)
+    page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
+    page.wait_for_function(NOTEBOOK_READY, arg=lab.cells, timeout=LAB_START_SECONDS * 1000)
+    _wait_for_kernel(lab, kernel_id)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_SECONDS * 1000)
+    return kernel_id
+
+
 def test_workbench_in_jupyterlab(browser, lab, tmp_path):
     committed = hashlib.sha256((NOTEBOOKS_DIR / "explore.ipynb").read_bytes()).hexdigest()
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     try:
-        kernel_id = _start_session(lab, "explore.ipynb")
-        page.goto(f"{lab.url}/lab/tree/explore.ipynb?token={lab.token}")
-        page.wait_for_function(NOTEBOOK_READY, arg=lab.cells, timeout=LAB_START_SECONDS * 1000)
-        _wait_for_kernel(lab, kernel_id)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_SECONDS * 1000)
+        kernel_id = open_and_run_all(lab, page, "explore.ipynb")
         page.wait_for_function(IMG_CHANGED, arg="", timeout=CHANGE_SECONDS * 1000)
         first = _widget_src(page)
         assert first.startswith("data:image/png;base64,")

@@ -4,16 +4,11 @@ save; a bad date is refused without writing. Skips as tests/test_browser.py does
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import secrets
-import subprocess
 
 import nbformat
 import pytest
-from test_browser import (ALL_CELLS_RAN, ERROR_OUTPUT, LAB_START_SECONDS, NOTEBOOK_READY, RUN_ALL_SECONDS, Lab,
-                          _api, _free_port, _jupyter, _lab_settings, _start_session, _stop, _wait_for_kernel,
-                          _wait_for_status, browser)  # noqa: F401 - browser is a fixture
+from test_browser import ERROR_OUTPUT, _api, browser, open_and_run_all, running_lab  # noqa: F401 - a fixture
 
 import studylib as sl
 from studylib.paths import DATA_DIR, NOTEBOOKS_DIR
@@ -38,37 +33,11 @@ def _coding_copy(root, save_to):
 
 @pytest.fixture
 def coding_lab(browser, tmp_path):  # noqa: F811 - the imported fixture
-    from studylib.kernel import kernel_name
-
     root = tmp_path / "lab"
     root.mkdir()
     cells = _coding_copy(root, tmp_path / "coder")
-    env = {**os.environ,
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "lab-settings")),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces")}
-    log = tmp_path / "lab.log"
-    token = secrets.token_hex(16)
-    for attempt in range(3):  # the free port may be taken between choosing and binding it
-        port = _free_port()
-        cmd = [_jupyter(), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.extension_manager=readonly", f"--MultiKernelManager.default_kernel_name={kernel_name()}"]
-        with open(log, "ab") as fh:
-            proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                    cwd=root)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_for_status(url, token, proc, log)
-            yield Lab(url, token, log, root, cells)
-            return
-        except RuntimeError:
-            if attempt == 2 or "already in use" not in log.read_text():
-                raise
-        finally:
-            _stop(proc)
+    with running_lab(tmp_path, root, cells) as lab:
+        yield lab
 
 
 def _data_files():
@@ -82,13 +51,7 @@ def test_code_a_seed_passage_in_jupyterlab(browser, coding_lab, tmp_path):  # no
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     try:
-        kernel_id = _start_session(lab, "code_sources.ipynb")
-        page.goto(f"{lab.url}/lab/tree/code_sources.ipynb?token={lab.token}")
-        page.wait_for_function(NOTEBOOK_READY, arg=lab.cells, timeout=LAB_START_SECONDS * 1000)
-        _wait_for_kernel(lab, kernel_id)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_SECONDS * 1000)
+        kernel_id = open_and_run_all(lab, page, "code_sources.ipynb")
         page.locator(".studylib-coding-text mark.studylib-coded").first.wait_for(timeout=CHANGE_MS)
         assert page.locator(".studylib-coding-source select").input_value() == "rakhmadi-surabaya-medan"
 
