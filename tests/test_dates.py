@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from studylib import ValidationError, load_bundle
-from studylib.dates import date_problem, end_before_start, is_uncertain, parse_date, year_window
+from studylib.dates import date_problem, end_before_start, is_uncertain, parse_date, uncertain_dates, year_window
 from studylib.panel import expand_activities
 
 from bundles import base_rows, write_bundle
@@ -47,6 +48,15 @@ def test_plain_and_uncertain_are_told_apart():
     assert is_uncertain("2007/2023") and is_uncertain("2011~")
     assert parse_date("2011?").qualifier == "?"
     assert parse_date("") is None
+
+
+@pytest.mark.parametrize("dtype", [object, "string[pyarrow]"])
+def test_a_column_of_dates_is_told_apart_as_each_date_is(dtype):
+    values = ["2012", "", None, "2007/2023", "2011~", "2012", None, " "]
+    column = pd.Series(values, dtype=dtype)
+    assert uncertain_dates(column).tolist() == [is_uncertain(v) for v in values]
+    assert uncertain_dates(column, undated=True).tolist() == [False, True, True, True, True, False, True, False]
+    assert uncertain_dates(column.iloc[:0]).tolist() == []
 
 
 def test_end_is_compared_with_what_an_uncertain_start_allows():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .dates import is_uncertain
+from .dates import uncertain_dates
 from .errors import ParameterError
 
 __all__ = ["composition"]
@@ -73,8 +73,8 @@ def composition(activities: pd.DataFrame, *, by: str = "actor_type", within: str
     outside = sorted(set(category) - set(levels))
     if outside:
         raise ParameterError(f"composition: values of {by!r} not among the levels: {outside}")
-    start = acts["start"].astype(object).fillna("").astype(str) if "start" in acts.columns else pd.Series("", index=acts.index)
-    undated = (start == "").to_numpy(dtype=bool) | start.map(is_uncertain).to_numpy(dtype=bool)
+    start = acts["start"] if "start" in acts.columns else pd.Series("", index=acts.index)
+    undated = uncertain_dates(start, undated=True)
     frame = pd.DataFrame({by: category, "undated": undated.astype(int)}, index=acts.index)
     keys = [by]
     groups = [None]

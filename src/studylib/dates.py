@@ -22,7 +22,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-__all__ = ["EdtfDate", "parse_date", "year_window", "is_uncertain", "date_problem", "APPROXIMATE_YEARS",
+__all__ = ["EdtfDate", "parse_date", "year_window", "is_uncertain", "uncertain_dates", "date_problem", "APPROXIMATE_YEARS",
            "PLAIN_DATE_RE"]
 
 PLAIN_DATE_RE = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
@@ -136,6 +136,14 @@ def is_uncertain(value: str) -> bool:
     """Whether a coded date is an EDTF interval, open end or qualified date (not a plain date, not empty)."""
     text = "" if value is None else str(value).strip()
     return bool(text) and not _PLAIN.match(text)
+
+
+def uncertain_dates(values: pd.Series, *, undated: bool = False) -> np.ndarray:
+    """:func:`is_uncertain` for a column of coded dates, as a boolean array; with ``undated``, an empty or missing
+    date counts too. Each distinct value is looked at once (a million rows hold few distinct dates)."""
+    codes, distinct = pd.factorize(pd.Series(values, copy=False))  # missing -> -1
+    flags = np.array([(undated and str(v) == "") or is_uncertain(v) for v in distinct] + [undated], dtype=bool)
+    return flags[np.where(codes < 0, len(flags) - 1, codes)]
 
 
 def year_window(value: str, *, approximate: int = APPROXIMATE_YEARS) -> tuple[int | None, int | None]:

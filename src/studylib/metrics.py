@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
-from .dates import is_uncertain
+from .dates import uncertain_dates
 from .panel import window_opens
 
 __all__ = [
@@ -167,7 +167,7 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         "activities": int(ev["activity_id"].nunique()),
         "events": len(ev),
         "expanded_events": int(ev["expanded"].sum()),
-        "undated": int(acts["start"].fillna("").map(lambda s: s == "" or is_uncertain(s)).astype(bool).sum()),  # incl. EDTF
+        "undated": int(uncertain_dates(acts["start"], undated=True).sum()),  # incl. EDTF-uncertain dates
         **cont,
         "rate_per_year": len(ev) / cont["years_in_window"] if cont["years_in_window"] else np.nan,
         "sectors": int(ev.loc[ev["sector"].astype(object) != "general", "sector"].nunique()),
@@ -178,7 +178,7 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
         **institutionalisation(acts[acts["direction"].astype(str) != "none"] if unit == "tie_id" else acts,
                                end_year=end_year),
         "people_per_year": people / cont["years_in_window"] if cont["years_in_window"] else np.nan,
-        "sources": "; ".join(sorted(set(acts["source_id"].astype(str)) - {""})),
+        "sources": "; ".join(sorted(set(acts["source_id"].astype(str).unique()) - {""})),
     }
     if unit == "actor":
         row["axis_distance"] = axis_balance(ev, codebook=codebook).attrs["distance"]
@@ -210,7 +210,7 @@ def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -
     if n == 0:
         return "no coded activities"
     start = activities["start"].fillna("").astype(str)
-    undated = (start == "") | start.map(is_uncertain).astype(bool)  # an EDTF-uncertain date gives no year to count
+    undated = pd.Series(uncertain_dates(start, undated=True), index=activities.index)  # an uncertain date: no year
     planned = ~undated & (activities["stage"].astype(str) != "implemented")
     later = ~undated & ~planned
     if end_year is not None:

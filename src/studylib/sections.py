@@ -10,7 +10,7 @@ import os
 
 import pandas as pd
 
-from .dates import is_uncertain
+from .dates import uncertain_dates
 from .panel import EXPANSION_RULE
 from .paths import DATA_DIR
 from .provenance import git_state, package_versions
@@ -99,7 +99,7 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
         if str(a.stage) != "implemented":
             out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
                        "it is left out of yearly counts.")
-    loose = activities[activities["start"].astype(str).map(is_uncertain)]
+    loose = activities[uncertain_dates(activities["start"])]
     if len(loose):
         out.append(f"- {len(loose)} coded {'activity has' if len(loose) == 1 else 'activities have'} only an "
                    "**uncertain date** (EDTF: interval, open end or approximate) and are left out of yearly counts like "
