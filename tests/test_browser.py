@@ -242,6 +242,28 @@ def _widget_src(page) -> str:
     return img.get_attribute("src")
 
 
+@contextlib.contextmanager
+def watched_page(browser, tmp_path: Path, *, height: int):
+    """A page and the list of its uncaught script errors; when the test fails, a screenshot of what the page showed
+    is kept as ``failure.png``."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    try:
+        yield page, page_errors
+    except BaseException:
+        with contextlib.suppress(Exception):  # what the browser showed, for the failure report
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+def cell_errors(page) -> list[str]:
+    """The texts of stderr outputs in the notebook that report an error or a traceback."""
+    return [t for t in page.locator(ERROR_OUTPUT).all_inner_texts() if "Traceback" in t or "Error" in t]
+
+
 def open_and_run_all(lab: Lab, page, notebook: str) -> str:
     """Open ``notebook`` in JupyterLab on ``page`` with its kernel connected, Run All, wait until every cell ran;
     return the kernel id."""
@@ -257,10 +279,7 @@ def open_and_run_all(lab: Lab, page, notebook: str) -> str:
 
 def test_workbench_in_jupyterlab(browser, lab, tmp_path):
     committed = hashlib.sha256((NOTEBOOKS_DIR / "explore.ipynb").read_bytes()).hexdigest()
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page_errors: list[str] = []
-    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    try:
+    with watched_page(browser, tmp_path, height=1400) as (page, page_errors):
         kernel_id = open_and_run_all(lab, page, "explore.ipynb")
         page.wait_for_function(IMG_CHANGED, arg="", timeout=CHANGE_SECONDS * 1000)
         first = _widget_src(page)
@@ -284,16 +303,10 @@ def test_workbench_in_jupyterlab(browser, lab, tmp_path):
         page.screenshot(path=str(tmp_path / "explore.png"))
         sessions = [x for x in _api(lab, "/api/sessions") if x["path"] == "explore.ipynb"]
         assert [x["kernel"]["id"] for x in sessions] == [kernel_id], "the notebook ran on the kernel started for it"
-        errors = [t for t in page.locator(ERROR_OUTPUT).all_inner_texts() if "Traceback" in t or "Error" in t]
+        errors = cell_errors(page)
         assert not errors, errors[0][-2000:]
         assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
         assert not page_errors, page_errors
-    except BaseException:
-        with contextlib.suppress(Exception):  # what the browser showed, for the failure report
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
     server_log = lab.log.read_text(errors="replace")
     # the kernel logs an exception raised in a widget callback to the server's output, not to a cell
     assert "Traceback" not in server_log, server_log[-3000:]

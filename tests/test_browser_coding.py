@@ -3,12 +3,11 @@ save; a bad date is refused without writing. Skips as tests/test_browser.py does
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import nbformat
 import pytest
-from test_browser import ERROR_OUTPUT, _api, browser, open_and_run_all, running_lab  # noqa: F401 - a fixture
+from test_browser import _api, browser, cell_errors, open_and_run_all, running_lab, watched_page  # noqa: F401
 
 import studylib as sl
 from studylib.paths import DATA_DIR, NOTEBOOKS_DIR
@@ -47,10 +46,7 @@ def _data_files():
 def test_code_a_seed_passage_in_jupyterlab(browser, coding_lab, tmp_path):  # noqa: F811
     lab, saved = coding_lab, tmp_path / "coder" / "activities.csv"
     data_before = _data_files()
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page_errors: list[str] = []
-    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    try:
+    with watched_page(browser, tmp_path, height=1600) as (page, page_errors):
         kernel_id = open_and_run_all(lab, page, "code_sources.ipynb")
         page.locator(".studylib-coding-text mark.studylib-coded").first.wait_for(timeout=CHANGE_MS)
         assert page.locator(".studylib-coding-source select").input_value() == "rakhmadi-surabaya-medan"
@@ -90,16 +86,10 @@ def test_code_a_seed_passage_in_jupyterlab(browser, coding_lab, tmp_path):  # no
         assert locator.input_value() == "Talent Hub"
         page.locator(".studylib-coding-text").evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(tmp_path / "code_sources.png"))
-        errors = [t for t in page.locator(ERROR_OUTPUT).all_inner_texts() if "Traceback" in t or "Error" in t]
+        errors = cell_errors(page)
         assert not errors, errors[0][-2000:]
         assert not page_errors, page_errors
         assert [x["kernel"]["id"] for x in _api(lab, "/api/sessions") if x["path"] == "code_sources.ipynb"] == [kernel_id]
-    except BaseException:
-        with contextlib.suppress(Exception):  # what the browser showed, for the failure report
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
     assert "Traceback" not in lab.log.read_text(errors="replace")
     bundle = sl.load_bundle(DATA_DIR, saved.parent)  # the saved row validates with the study data
     row = bundle.activities.set_index("activity_id").loc["mgx-101"]
