@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ParameterError, RunError, StudyError, ValidationError
-from .parameters import check_parameters, list_notebooks, notebook_parameters, parse_value, resolve_notebook
-from .paths import DATA_DIR, OUTPUTS_DIR
+from .parameters import check_parameters, list_notebooks, notebook_parameters, parse_value
+from .paths import DATA_DIR
 
 if TYPE_CHECKING:
     import concurrent.futures

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
 from .network import Network, great_circle_km
 
 __all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS"]

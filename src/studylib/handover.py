@@ -6,7 +6,6 @@ kernel takes them over only while every table file has the same bytes, and the r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import warnings
@@ -19,6 +18,7 @@ from .bundle import DATE_PRECISIONS, Bundle, _folders, _table_paths
 from .codebook import TABLES, load_codebook
 from .errors import DataWarning
 from .paths import CODEBOOK_PATH
+from .provenance import file_sha256
 from .validate import MAX_YEAR
 
 __all__ = ["HANDOVER_DIR", "table_files", "is_current", "hand_over", "handed_over", "remove_handover"]
@@ -34,7 +34,7 @@ def table_files(*dirs) -> dict[str, str] | None:
         for table in TABLES:
             for path in _table_paths(folder, table):
                 try:
-                    found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                    found[str(path)] = file_sha256(path)
                 except (FileNotFoundError, NotADirectoryError):
                     continue
                 except OSError:
@@ -45,7 +45,7 @@ def table_files(*dirs) -> dict[str, str] | None:
 def _key(dirs: list, files: dict) -> dict:
     """What a validation depends on: the folders, every table file's SHA-256, the codebook's and the latest valid year."""
     return {"dirs": [str(d) for d in dirs], "files": files, "max_year": MAX_YEAR,
-            "codebook": hashlib.sha256(Path(CODEBOOK_PATH).read_bytes()).hexdigest()}
+            "codebook": file_sha256(CODEBOOK_PATH)}
 
 
 def _current_key(dirs) -> dict | None:

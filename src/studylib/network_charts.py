@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # network imports this module: the name is for the annotation only
+    from .network import Network
 
 __all__ = ["country_pairs_chart", "ties_map"]
 

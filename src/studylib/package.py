@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field

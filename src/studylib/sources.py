@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import Problem, StudyError
+from .provenance import file_sha256
 
 __all__ = ["SOURCES_FOLDER", "ORIGINAL_SHA256", "LocatorCount", "normalise_space", "archived_sources",
            "read_source", "find_passages", "locator_found", "closest_passage", "check_locators", "count_locators",
@@ -306,7 +306,7 @@ def archive_source(folder: str | Path, source_id: str, file: str | Path, *, repl
     if target.exists() and not replace:
         raise StudyError(f"{target} exists; pass --replace to archive a new text of '{source_id}'")
     text = extract_text(file)
-    table = _record_hash(sources_csv, source_id, hashlib.sha256(file.read_bytes()).hexdigest())
+    table = _record_hash(sources_csv, source_id, file_sha256(file))
     target.parent.mkdir(exist_ok=True)
     write_atomic(target, text.encode("utf-8"))
     write_atomic(sources_csv, table)
