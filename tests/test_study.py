@@ -142,6 +142,11 @@ def test_caveats_name_agreed_and_uncertainly_dated_rows_and_sources_include_date
     caveats = run.caveats_section(acts)
     assert "**agreed**" in caveats and "a4" in caveats
     assert "uncertain date" in caveats and "a2" in caveats and "2011/2013" in caveats
+    one = run.caveats_section(acts[acts["tie_id"] == "alpha-beta"])  # one uncertain date: the singular throughout
+    assert "1 coded activity has only an **uncertain date**" in one
+    assert "and is left out of yearly counts like undated ones (it counts in composition tables)" in one
+    assert "activities have only an **uncertain date** (EDTF: interval, open end or approximate) and are left out " \
+           "of yearly counts like undated ones (they count in composition tables)" in caveats
     assert "`src2`" in run.sources_section(acts)
     assert "agreed, planned and proposed" in run.method_section()
 

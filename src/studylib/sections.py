@@ -101,9 +101,10 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
                        "it is left out of yearly counts.")
     loose = activities[uncertain_dates(activities["start"])]
     if len(loose):
-        out.append(f"- {len(loose)} coded {'activity has' if len(loose) == 1 else 'activities have'} only an "
-                   "**uncertain date** (EDTF: interval, open end or approximate) and are left out of yearly counts like "
-                   "undated ones (they count in composition tables): "
+        one = len(loose) == 1
+        out.append(f"- {len(loose)} coded {'activity has' if one else 'activities have'} only an **uncertain date** "
+                   f"(EDTF: interval, open end or approximate) and {'is' if one else 'are'} left out of yearly counts "
+                   f"like undated ones ({'it counts' if one else 'they count'} in composition tables): "
                    + ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples()) + ".")
     undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
     if undated:
