@@ -120,3 +120,17 @@ def test_every_metric_has_a_definition_in_the_codebook(tmp_path):
     missing = [k for k in row if k != "actor" and k not in METRIC_DEFINITIONS]
     assert not missing
     assert all(v.strip() for v in METRIC_DEFINITIONS.values())
+
+
+def test_sector_counts_tell_expanded_events_and_their_participants_apart():
+    from studylib.metrics import sector_counts
+
+    events = pd.DataFrame({"sector": ["education"] * 3 + ["culture"],
+                           "expanded": [False, True, True, False],
+                           "participants": [70, 70, np.nan, 5]})
+    counts = sector_counts(events).set_index("sector")
+    assert list(counts.index) == ["education", "culture"]
+    assert counts.loc["education"].to_dict() == {"events": 3, "expanded_events": 2, "participants": 140,
+                                                  "participants_expanded_years": 70}
+    assert counts.loc["culture"].to_dict() == {"events": 1, "expanded_events": 0, "participants": 5,
+                                                "participants_expanded_years": 0}

@@ -88,8 +88,8 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     report = out / "pair_profile" / "bandung-suwon"
     counts = pd.read_csv(report / "tables" / "sector_counts.csv").set_index("sector")
-    assert counts.loc["education", "activities"] == 5 and counts.loc["education", "participants"] == 60
-    assert counts.loc["culture", "activities"] == 1 and counts.loc["general", "activities"] == 1
+    assert counts.loc["education", "events"] == 5 and counts.loc["education", "participants"] == 60
+    assert counts.loc["culture", "events"] == 1 and counts.loc["general", "events"] == 1
     assert "Student visits" in (report / "report.html").read_text()
     assert _hashes() == before, "the study's data/ must not change"
 

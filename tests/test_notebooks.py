@@ -150,10 +150,14 @@ def test_tables_have_their_columns(rendered):
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
     pp = by_key[("pair_profile", "surabaya-busan")]
     counts = pd.read_csv(pp / "tables" / "sector_counts.csv")
-    assert list(counts.columns) == ["sector", "activities", "participants"]
+    assert list(counts.columns) == ["sector", "events", "expanded_events", "participants", "participants_expanded_years"]
     b = load_bundle()
     ev = expand_activities(b.activities, end_year=2023)
-    assert counts["activities"].sum() == (ev["tie_id"] == "surabaya-busan").sum()
+    sb = ev[ev["tie_id"] == "surabaya-busan"]
+    assert counts["events"].sum() == len(sb) and counts["expanded_events"].sum() == sb["expanded"].sum() > 0
+    # the participants of years the expansion added are told apart from the counts a source gives for a year
+    assert counts["participants_expanded_years"].sum() == sb.loc[sb["expanded"], "participants"].sum() > 0
+    assert (counts["participants_expanded_years"] <= counts["participants"]).all()
     cp = by_key[("compare_pairs", "surabaya-busan+medan-gwangju")]
     metrics = pd.read_csv(cp / "tables" / "metrics.csv")
     assert list(metrics["tie_id"]) == ["surabaya-busan", "medan-gwangju"]

@@ -235,5 +235,5 @@ def test_a_million_activities_validate_and_render(tmp_path):
     assert result.ok, result.error
     counts = pd.read_csv(result.output_dir / "tables" / "sector_counts.csv")
     events = expand_activities(bundle.activities, end_year=2023)
-    assert counts["activities"].sum() == (events["tie_id"] == "surabaya-busan").sum()
+    assert counts["events"].sum() == (events["tie_id"] == "surabaya-busan").sum()
     assert (result.output_dir / "report.html").stat().st_size < 20_000_000

@@ -50,15 +50,24 @@ def shares(events: pd.DataFrame, *, by: str = "sector", within: str | None = Non
 
 
 def sector_counts(events: pd.DataFrame) -> pd.DataFrame:
-    """Events and counted participants per sector: columns ``sector, activities, participants``.
+    """Events and counted participants per sector: columns ``sector, events, expanded_events, participants,
+    participants_expanded_years``.
 
-    ``activities`` counts events after the expansion rule; ``participants`` sums the counts sources give
-    (a lower bound: events without a count add nothing).
+    ``events`` counts events after the expansion rule, ``expanded_events`` those the rule added; ``participants``
+    sums the counts sources give (a lower bound: events without a count add nothing), and
+    ``participants_expanded_years`` is the part of it that repeats an annual programme's count in the years the rule
+    added (it rests on that assumption, not on a count a source gives for the year).
     """
-    ev = events.assign(sector=events["sector"].astype(str))
-    out = ev.groupby("sector").agg(activities=("sector", "size"), participants=("participants", "sum")).reset_index()
-    out["participants"] = out["participants"].astype("int64")
-    return out.sort_values(["activities", "sector"], ascending=[False, True]).reset_index(drop=True)
+    expanded = events["expanded"].astype(bool)
+    ev = pd.DataFrame({"sector": events["sector"].astype(str), "expanded": expanded.astype("int64"),
+                       "participants": events["participants"],
+                       "participants_expanded_years": events["participants"].where(expanded)})
+    out = ev.groupby("sector").agg(events=("sector", "size"), expanded_events=("expanded", "sum"),
+                                   participants=("participants", "sum"),
+                                   participants_expanded_years=("participants_expanded_years", "sum")).reset_index()
+    counted = ["participants", "participants_expanded_years"]
+    out[counted] = out[counted].astype("int64")
+    return out.sort_values(["events", "sector"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _sector_shares(events: pd.DataFrame) -> np.ndarray:
