@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (studylib)" >/dev/null
-	$(PY) -m studylib.warm install >/dev/null
+	$(PY) -m studylib.runner.kernels.warm install >/dev/null
 	touch $(STAMP)
 
 study: $(STAMP)

@@ -13,7 +13,7 @@ Cases (``--only`` takes their names, comma-separated):
               memory (≤ 3 GB, in a subprocess).
 ``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
               plotting, modelling or notebook module imported on that path.
-``warm``      warm kernels (forked from a zygote, ``studylib.warm``) against ordinary kernels, same run: the default
+``warm``      warm kernels (forked from a zygote, ``studylib.runner.kernels.warm``) against ordinary kernels, same run: the default
               study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
               5 trivial notebooks on ordinary kernels (≤ 0.7×).
 
@@ -147,7 +147,7 @@ def _quiet_env() -> dict:
 
 def study_notebooks() -> list[str]:
     """The notebooks ``run_study`` renders."""
-    from studylib.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
+    from studylib.report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
 
     return [nb for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
 
@@ -202,7 +202,7 @@ def _check(results, what: str) -> None:
 
 
 def bench_study(repeats: int, warmup: int, workers: int = 2) -> Row:
-    from studylib.batch import run_many, run_study
+    from studylib.runner.batch import run_many, run_study
 
     n = len(study_notebooks())
     with tempfile.TemporaryDirectory(prefix="bench-study-") as tmp:
@@ -234,7 +234,7 @@ def bench_study(repeats: int, warmup: int, workers: int = 2) -> Row:
 
 def bench_batch(repeats: int, warmup: int, n_ties: int = 8) -> Row:
     from studylib import load_bundle
-    from studylib.batch import run_batch
+    from studylib.runner.batch import run_batch
 
     ties = load_bundle().tie_ids()[:n_ties]
     failed: dict[str, str] = {}
@@ -356,7 +356,8 @@ def bench_scale(repeats: int, warmup: int, rows: int = SCALE_ROWS) -> list[Row]:
 
 
 def _network_project(path: str) -> None:
-    from studylib import gravity, network
+    from studylib.network import gravity
+    from studylib import network
 
     network._read_cached.cache_clear()  # measure the reading, not the cache
     net = network.read_network(path)
@@ -450,8 +451,9 @@ def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> 
     ``STUDYLIB_COLD_KERNELS`` chooses the kernel (what ``--cold-kernels`` sets); every run starts a new process pool,
     so every warm run pays for its workers' zygotes, as a ``studylib study`` would. The five sides alternate.
     """
-    from studylib import load_bundle, warm
-    from studylib.batch import run_batch, run_many, run_study
+    from studylib import load_bundle
+    from studylib.runner.kernels import warm
+    from studylib.runner.batch import run_batch, run_many, run_study
 
     why = warm.warm_unavailable()
     if why is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from studylib.dates import window_columns
+from studylib.bundle.dates import window_columns
 
 HEADERS = {
     "sources": ["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],

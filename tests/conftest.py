@@ -20,7 +20,7 @@ def default_study(tmp_path_factory):
     report in a browser), so the study is rendered once instead of once per test. Tests read it and never change it:
     a test that needs to write over a run copies it first.
     """
-    from studylib.batch import run_study
+    from studylib.runner.batch import run_study
 
     out = tmp_path_factory.mktemp("study")
     return out, run_study(workers=2, out=out, progress=False)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements, krippendorff_alpha,
-                                load_codings)
+from studylib.inference.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements, krippendorff_alpha,
+                                          load_codings)
 from studylib.errors import StudyError
 from studylib.paths import DATA_DIR
 

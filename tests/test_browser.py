@@ -109,7 +109,7 @@ def _jupyter() -> str:
 
 def _workbench_copy(root: Path, out: Path) -> Path:
     """A copy of explore.ipynb whose snapshot goes to ``out``: the project's notebook and outputs stay untouched."""
-    from studylib.kernel import kernel_name
+    from studylib.runner.kernels import kernel_name
 
     nb = nbformat.read(NOTEBOOKS_DIR / "explore.ipynb", as_version=4)
     params = next(c for c in nb.cells if c.cell_type == "code")
@@ -163,7 +163,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @contextlib.contextmanager
 def running_lab(tmp_path: Path, root: Path, cells: int):
     """JupyterLab serving ``root`` on a free port, with its own settings, and the study kernel as default."""
-    from studylib.kernel import kernel_name
+    from studylib.runner.kernels import kernel_name
 
     env = {**os.environ,
            "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
@@ -216,7 +216,7 @@ def _start_session(lab: Lab, notebook: str) -> str:
     Lab attaches to this session when the notebook opens, instead of racing to start (and replace) a kernel of
     its own while "Run All" is already queued.
     """
-    from studylib.kernel import kernel_name
+    from studylib.runner.kernels import kernel_name
 
     session = _api(lab, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
                                           "kernel": {"name": kernel_name()}},

@@ -18,7 +18,7 @@ CHANGE_MS = 60_000
 
 def _coding_copy(root, save_to):
     """A copy of code_sources.ipynb saving into ``save_to``: the project's notebook and data stay untouched."""
-    from studylib.kernel import kernel_name
+    from studylib.runner.kernels import kernel_name
 
     nb = nbformat.read(NOTEBOOKS_DIR / "code_sources.ipynb", as_version=4)
     params = next(c for c in nb.cells if c.cell_type == "code")

@@ -212,7 +212,7 @@ def test_missing_folder_is_a_study_error(tmp_path):
 
 
 def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tmp_path):
-    from studylib.handover import HANDOVER_DIR, hand_over, handed_over
+    from studylib.bundle.handover import HANDOVER_DIR, hand_over, handed_over
 
     base = write_bundle(tmp_path / "b")
     layer = tmp_path / "mine"
@@ -244,8 +244,8 @@ def test_a_validated_bundle_is_handed_over_only_while_its_files_are_unchanged(tm
 
 
 def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkeypatch):
-    import studylib.study
-    from studylib.handover import hand_over
+    import studylib.report.study
+    from studylib.bundle.handover import hand_over
 
     folder = write_bundle(tmp_path / "b")
     out = tmp_path / "run"
@@ -255,7 +255,7 @@ def test_open_study_takes_over_the_runners_bundle_and_checks_it(tmp_path, monkey
     def validate_again(*dirs, **kw):
         raise AssertionError("validated again")
 
-    monkeypatch.setattr(studylib.study, "load_bundle", validate_again)
+    monkeypatch.setattr(studylib.report.study, "load_bundle", validate_again)
     run = studylib.open_study("pair_profile", tie="alpha-beta", data_dirs=[folder], output_dir=str(out))
     assert "alpha-beta" in run.bundle.tie_ids()
     (folder / "ties.csv").write_bytes((folder / "ties.csv").read_bytes() + b"\n")
@@ -274,14 +274,14 @@ def test_validate_bundle_returns_a_named_result_and_raises_nothing(tmp_path):
     assert isinstance(found, ValidationResult)
     assert [(p.file, p.line, p.column) for p in found.problems] == [("activities.csv", 3, "sector")]
     assert found.warnings == ["activities.csv:1: column 'mood': unknown column, ignored"]
-    assert sorted(found.tables) == sorted(studylib.codebook.TABLES)
+    assert sorted(found.tables) == sorted(studylib.bundle.codebook.TABLES)
     assert found.tables["activities"]["sector"].tolist()[1] == "educaton"  # text as read, not typed
     assert len(found.files) == 5 and all(len(h) == 64 for h in found.files.values())
 
 
 def test_every_table_is_a_declared_property_of_a_bundle(tmp_path):
     b = load_bundle(write_bundle(tmp_path / "b"))
-    for table in studylib.codebook.TABLES:
+    for table in studylib.bundle.codebook.TABLES:
         assert table in vars(studylib.Bundle), table  # declared: typed, and an editor completes it
         assert typing.get_type_hints(type(vars(studylib.Bundle)[table]).__get__)["return"] is pd.DataFrame
         assert getattr(b, table) is b.tables[table]

@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 from bundles import write_bundle  # noqa: E402
 
 from studylib import charts, load_bundle  # noqa: E402
-from studylib.metrics import axis_balance, people_exchanged, shares  # noqa: E402
-from studylib.panel import expand_activities  # noqa: E402
+from studylib.analysis.metrics import axis_balance, people_exchanged, shares  # noqa: E402
+from studylib.analysis.panel import expand_activities  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_indicator_labels_sit_outside_the_end_of_negative_bars_too():
 
 
 def test_axis_balance_groups_share_one_scale_and_report_each_distance(study):
-    from studylib.metrics import axis_balance_by_stage
+    from studylib.analysis.metrics import axis_balance_by_stage
 
     _, ev = study
     table = axis_balance_by_stage(ev.assign(stage="implemented"))

@@ -59,8 +59,8 @@ def test_list_shows_notebooks_and_ties(capsys):
 
 def test_run_study_and_list_stay_commands_and_a_runner_that_cannot_import_fails_loudly(monkeypatch):
     # as if execute.py and batch.py failed to import: the commands must not vanish from the command line
-    monkeypatch.setitem(sys.modules, "studylib.execute", None)
-    monkeypatch.setitem(sys.modules, "studylib.batch", None)
+    monkeypatch.setitem(sys.modules, "studylib.runner.execute", None)
+    monkeypatch.setitem(sys.modules, "studylib.runner.batch", None)
     parser = build_parser()
     assert parser.parse_args(["run", "pair_profile"]).command == "run"
     assert parser.parse_args(["study"]).command == "study"

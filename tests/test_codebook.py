@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from studylib.codebook import load_codebook
+from studylib.bundle.codebook import load_codebook
 from studylib.paths import CODEBOOK_PATH
 
 

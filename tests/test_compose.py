@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from studylib import ParameterError, load_bundle, load_codebook
-from studylib.compose import composition
+from studylib.analysis.compose import composition
 
 from bundles import base_rows, write_bundle
 

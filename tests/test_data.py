@@ -8,11 +8,11 @@ import hashlib
 import pytest
 
 from studylib import load_bundle
-from studylib.compose import composition
-from studylib.metrics import tie_metrics
-from studylib.panel import expand_activities
+from studylib.analysis.compose import composition
+from studylib.analysis.metrics import tie_metrics
+from studylib.analysis.panel import expand_activities
 from studylib.paths import DATA_DIR, SEEDS_DIR
-from studylib.sources import count_locators
+from studylib.bundle.sources import count_locators
 
 SEED_SOURCES = {"gangnam-glocal": "000", "puspitarini-bandung-seoul": "001", "seoul-scg-report": "002",
                 "nugraha-seoul-tokyo": "003", "rakhmadi-surabaya-medan": "004"}
@@ -154,7 +154,7 @@ def test_seed_frameworks_and_obstacles_are_coded(bundle):
 
 
 def test_city_indicators_can_add_the_countrys_national_figures(bundle):
-    from studylib.select import city_indicators
+    from studylib.analysis.select import city_indicators
 
     own = city_indicators(bundle.indicators, city="seoul")
     assert "KR" not in set(own["entity_id"])  # national figures are not Seoul's

@@ -24,7 +24,7 @@ class _RecordingExecutor(cf.Executor):
         self.jobs = []
 
     def submit(self, fn, *args, **kwargs):
-        from studylib.render import RunResult
+        from studylib.runner.render import RunResult
 
         job = args[0]
         self.jobs.append(job)
@@ -36,7 +36,7 @@ class _RecordingExecutor(cf.Executor):
 def test_batch_paths_are_resolved_in_the_client_before_submitting(tmp_path, monkeypatch):
     write_bundle(tmp_path / "mine")
     monkeypatch.chdir(tmp_path)
-    from studylib.batch import run_batch
+    from studylib.runner.batch import run_batch
 
     ex = _RecordingExecutor()
     run_batch("pair_profile", ["surabaya-busan"], data_dirs=["mine"], out="reports", executor=ex, progress=False)
@@ -47,7 +47,7 @@ def test_batch_paths_are_resolved_in_the_client_before_submitting(tmp_path, monk
 
 
 def test_batches_with_other_parameters_keep_their_own_summary(tmp_path):
-    from studylib.batch import run_batch, summary_dir
+    from studylib.runner.batch import run_batch, summary_dir
 
     ex = _RecordingExecutor()
     for parameters in ({}, {"end_year": 2020}):
@@ -77,7 +77,7 @@ def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys, where):
 
 def test_an_unwritable_out_in_the_library_is_a_run_error(tmp_path):
     from studylib import RunError
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(RunError, match="cannot write"):
@@ -134,7 +134,7 @@ def test_ties_left_out_names_each_tie_and_why():
 
 # -------------------------------------------------------------------------------- 10: parameters in the slug
 def test_runs_with_different_parameters_get_different_folders():
-    from studylib.parameters import check_parameters, notebook_parameters, run_slug
+    from studylib.report.parameters import check_parameters, notebook_parameters, run_slug
 
     spec = notebook_parameters("pair_profile")
     default = check_parameters("pair_profile", {"tie": "surabaya-busan"}, spec=spec)
@@ -148,7 +148,7 @@ def test_runs_with_different_parameters_get_different_folders():
 # ----------------------------------------------------------------------- 12: end_year before the signing year
 def test_end_year_before_the_signing_year_is_explained_and_counts_agree(tmp_path):
     import studylib as sl
-    from studylib.sections import dated_note
+    from studylib.report.sections import dated_note
 
     b = sl.load_bundle(write_bundle(tmp_path / "d"))
     acts = b.activities
@@ -177,7 +177,7 @@ def test_a_folder_without_recognised_tables_is_not_ok(tmp_path):
 
 
 def test_the_workbench_does_not_say_loaded_for_an_empty_folder(tmp_path):
-    from studylib.widgets import Explorer
+    from studylib.lab.widgets import Explorer
 
     (tmp_path / "empty").mkdir()
     ex = Explorer()
@@ -188,7 +188,7 @@ def test_the_workbench_does_not_say_loaded_for_an_empty_folder(tmp_path):
 
 # ------------------------------------------------------------- 8: the workbench's folder box starts at the root
 def test_the_workbench_resolves_relative_folders_from_the_project_root(tmp_path, monkeypatch):
-    from studylib.widgets import Explorer
+    from studylib.lab.widgets import Explorer
 
     monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab runs the kernel
     rel = "data/local/_test-defects-pair"
@@ -233,7 +233,7 @@ def test_a_reference_into_an_xlsx_table_names_the_xlsx_file(tmp_path):
 
 
 def test_no_did_you_mean_for_an_unrelated_id_but_for_a_typo():
-    from studylib.validate import _close_id
+    from studylib.bundle.validate import _close_id
 
     assert _close_id("pratama-2019", ["antara-2019", "rakhmadi-2023"]) is None
     assert _close_id("antra-2019", ["antara-2019", "rakhmadi-2023"]) == "antara-2019"
@@ -257,7 +257,7 @@ def test_hints_for_natural_slips(tmp_path, table, column, value, fragment):
 
 def test_a_reversed_tie_parameter_suggests_the_tie(capsys):
     from studylib import ParameterError, load_bundle
-    from studylib.parameters import check_parameters
+    from studylib.report.parameters import check_parameters
 
     with pytest.raises(ParameterError, match="Did you mean 'surabaya-busan'"):
         check_parameters("pair_profile", {"tie": "busan-surabaya"}, bundle=load_bundle())
@@ -313,7 +313,7 @@ def _make_lab_command() -> str:
 
 
 def test_make_lab_strips_outputs_on_save_with_the_projects_hook():
-    from studylib.lab import PRE_SAVE_HOOK
+    from studylib.lab.hooks import PRE_SAVE_HOOK
 
     assert f"--ContentsManager.pre_save_hook={PRE_SAVE_HOOK}" in _make_lab_command()
 
@@ -350,7 +350,7 @@ def test_saving_a_study_notebook_strips_its_outputs_and_widget_state_but_not_els
 _POOL_SCRIPT = """
 import sys, time
 import concurrent.futures as cf
-from studylib import batch
+from studylib.runner import batch
 
 def job(busy):
     batch._BUSY[0] = busy  # as inside a notebook job, or idle
@@ -390,7 +390,7 @@ def test_a_runs_warnings_are_recorded_not_printed_and_named_in_one_line(tmp_path
     import warnings
 
     from studylib import load_bundle
-    from studylib.study import StudyRun
+    from studylib.report.study import StudyRun
 
     run = StudyRun("pair_profile", {"tie": "alpha-beta"}, load_bundle(write_bundle(tmp_path / "d")), tmp_path / "out")
     with warnings.catch_warnings():
@@ -413,7 +413,7 @@ def test_the_report_carries_no_stderr_and_the_manifest_records_the_warnings(tmp_
 
     import nbformat
 
-    from studylib.render import _run_warnings, export_html
+    from studylib.runner.render import _run_warnings, export_html
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
@@ -433,7 +433,7 @@ def test_the_report_carries_no_stderr_and_the_manifest_records_the_warnings(tmp_
 def test_one_source_row_is_one_row():
     import pandas as pd
 
-    from studylib.sections import sources_section
+    from studylib.report.sections import sources_section
 
     sources = pd.DataFrame({"source_id": ["s1"], "citation": ["C"], "source_type": ["news"], "reliability": ["news"],
                             "note": [""]})
@@ -444,7 +444,7 @@ def test_one_source_row_is_one_row():
 def test_id_columns_do_not_wrap_at_their_hyphens():
     import pandas as pd
 
-    from studylib.tables import report_table
+    from studylib.report.tables import report_table
 
     html = report_table(pd.DataFrame({"id": ["yk-001"], "activity": ["A long title"]})).to_html()
     assert "ids-1" in html and "table.studylib-table.ids-1 td:nth-child(1){white-space: nowrap;}" in html
@@ -452,7 +452,7 @@ def test_id_columns_do_not_wrap_at_their_hyphens():
 
 def test_provenance_prints_data_folders_relative_to_the_project_or_home(tmp_path, monkeypatch):
     from studylib.paths import DATA_DIR
-    from studylib.sections import provenance_section
+    from studylib.report.sections import provenance_section
 
     monkeypatch.setenv("HOME", str(tmp_path))
     mine = tmp_path / "pairs" / "bandung-suwon"
@@ -466,7 +466,7 @@ def test_the_nb2_alpha_interval_stays_positive():
     import numpy as np
     import pandas as pd
 
-    from studylib.models import fit_model
+    from studylib.analysis.models import fit_model
 
     rng = np.random.default_rng(0)
     data = pd.DataFrame({"x": np.repeat([0, 1], 6)})
@@ -507,7 +507,7 @@ def test_a_read_only_filesystem_for_out_is_one_line_and_exit_2(tmp_path, capsys,
 
 
 def test_an_xlsx_pair_folders_readme_names_its_xlsx_tables(tmp_path):
-    from studylib.scaffold import new_pair
+    from studylib.bundle.scaffold import new_pair
 
     folder = new_pair("bandung", "seoul", into=tmp_path / "pair", xlsx=True)
     readme = (folder / "README.md").read_text(encoding="utf-8")

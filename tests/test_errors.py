@@ -12,7 +12,7 @@ from bundles import base_rows, write_bundle
 
 import studylib
 from studylib import DataWarning, FitWarning, StudyError, StudyWarning, load_bundle
-from studylib.execute import USER_ERRORS, _error_text
+from studylib.runner.execute import USER_ERRORS, _error_text
 from studylib.paths import PROJECT_ROOT
 
 

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 import studylib as sl  # noqa: E402
 from studylib import charts  # noqa: E402
-from studylib.figures import RC  # noqa: E402
+from studylib.charts._base import RC  # noqa: E402
 from studylib.paths import DATA_DIR  # noqa: E402
 
 

@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from studylib.fonts import cjk_font, use_cjk_fallback  # noqa: E402
+from studylib.charts.fonts import cjk_font, use_cjk_fallback  # noqa: E402
 
 needs_cjk = pytest.mark.skipif(cjk_font() is None, reason="no CJK font (apt-get install fonts-noto-cjk)")
 

@@ -14,7 +14,7 @@ from bundles import _act, base_rows, expansion_only_activities, write_bundle
 
 import studylib as sl
 from studylib.paths import NOTEBOOKS_DIR
-from studylib.batch import run_many
+from studylib.runner.batch import run_many
 
 SENSITIVITY = ["quantity", "variant", "estimate", "conf_low", "conf_high", "p_value", "robust"]
 

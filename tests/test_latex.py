@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib.latex import LONG_TABLE_ROWS, escape, regression_table, to_latex
-from studylib.models import fit_model
+from studylib.report.latex import LONG_TABLE_ROWS, escape, regression_table, to_latex
+from studylib.analysis.models import fit_model
 
 
 def test_escape_every_special_character():
@@ -57,7 +57,7 @@ def test_regression_table_puts_models_side_by_side():
 
 
 def test_regression_table_keeps_a_model_that_was_not_estimated():
-    from studylib.study import ModelReport
+    from studylib.report.study import ModelReport
 
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"x": rng.normal(size=60)})
@@ -72,7 +72,7 @@ def test_regression_table_keeps_a_model_that_was_not_estimated():
 
 
 def test_own_decimals_columns_keep_each_value_s_decimals(tmp_path):
-    from studylib.latex import write_latex, write_regression_table
+    from studylib.report.latex import write_latex, write_regression_table
 
     data = pd.DataFrame({"value": [4404.0, 99.9], "unit": ["people", "%"]})
     assert r"4404.0 & people" in to_latex(data, caption="c", label="l")
@@ -103,7 +103,7 @@ def test_regression_table_never_prints_negative_zero():
 
 
 def test_a_table_too_long_for_a_paper_gets_no_latex(tmp_path):
-    from studylib.latex import MAX_LATEX_ROWS, write_latex
+    from studylib.report.latex import MAX_LATEX_ROWS, write_latex
 
     big = pd.DataFrame({"activity_id": [f"a{i}" for i in range(MAX_LATEX_ROWS + 1)], "n": 1})
     assert write_latex(big, tmp_path / "big.tex", caption="big", label="tab:big") is None

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studylib import load_bundle
-from studylib.metrics import (axis_balance, compare_metrics, continuity, hhi, institutionalisation,
-                              people_exchanged, reciprocity, shannon_evenness, shares, tie_metrics)
-from studylib.panel import expand_activities
+from studylib.analysis.metrics import (axis_balance, compare_metrics, continuity, hhi, institutionalisation,
+                                       people_exchanged, reciprocity, shannon_evenness, shares, tie_metrics)
+from studylib.analysis.panel import expand_activities
 
 K = 11  # codebook sectors less 'general'
 
@@ -112,7 +112,7 @@ def test_metric_bounds(sectors, directions):
 
 
 def test_every_metric_has_a_definition_in_the_codebook(tmp_path):
-    from studylib.metrics import METRIC_DEFINITIONS
+    from studylib.analysis.metrics import METRIC_DEFINITIONS
 
     b = load_bundle(write_bundle(tmp_path / "b"))
     ev = expand_activities(b.activities, end_year=2016)
@@ -123,7 +123,7 @@ def test_every_metric_has_a_definition_in_the_codebook(tmp_path):
 
 
 def test_sector_counts_tell_expanded_events_and_their_participants_apart():
-    from studylib.metrics import sector_counts
+    from studylib.analysis.metrics import sector_counts
 
     events = pd.DataFrame({"sector": ["education"] * 3 + ["culture"],
                            "expanded": [False, True, True, False],

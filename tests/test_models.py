@@ -11,7 +11,7 @@ from scipy import stats
 from statsmodels.datasets import longley
 
 from studylib import FitWarning, ModelError
-from studylib.models import choose_count_family, fit_model, lr_test, overdispersion
+from studylib.analysis.models import choose_count_family, fit_model, lr_test, overdispersion
 
 # Most tests use small data on purpose; the few-observations FitWarning is tested on its own.
 pytestmark = pytest.mark.filterwarnings("ignore::studylib.FitWarning")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib import gravity
+from studylib.network import gravity
 from studylib import network as nw
 from studylib.cli import main
 from studylib.errors import StudyError

@@ -13,8 +13,8 @@ import pytest
 
 from studylib import StudyError, load_bundle
 from studylib.paths import DATA_DIR, PROJECT_ROOT
-from studylib.batch import run_batch
-from studylib.scaffold import new_pair
+from studylib.runner.batch import run_batch
+from studylib.bundle.scaffold import new_pair
 
 STUDYLIB = [sys.executable, "-m", "studylib"]
 
@@ -148,9 +148,9 @@ def test_batch_cli_exit_status_is_non_zero_when_a_tie_fails(tmp_path):
 def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     import nbformat
 
-    from studylib.handover import HANDOVER_DIR
+    from studylib.bundle.handover import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     copy = tmp_path / "nb" / "pair_profile.ipynb"
     copy.parent.mkdir()

@@ -14,10 +14,10 @@ import pytest
 from bundles import base_rows, write_bundle
 
 from studylib import expand_activities, load_bundle
-from studylib.handover import HANDOVER_DIR
-from studylib.parameters import list_notebooks, notebook_parameters
+from studylib.bundle.handover import HANDOVER_DIR
+from studylib.report.parameters import list_notebooks, notebook_parameters
 from studylib.paths import NOTEBOOKS_DIR
-from studylib.batch import run_many
+from studylib.runner.batch import run_many
 
 STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
 OTHER_PARAMETERS = [
@@ -221,9 +221,9 @@ def _probe(folder, code: str):
 
 @pytest.mark.slow
 def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
-    probe = _probe(tmp_path, "import studylib\nfrom studylib.handover import handed_over\n"
+    probe = _probe(tmp_path, "import studylib\nfrom studylib.bundle.handover import handed_over\n"
                              "assert handed_over(output_dir, studylib.DATA_DIR, *data_dirs) is not None, 'not handed over'")
     result = run_notebook(probe, data_dirs=[write_bundle(tmp_path / "b")], out=tmp_path / "out")
     assert result.ok, result.error

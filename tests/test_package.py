@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from studylib.package import build_package, lock_file, stale_reason
+from studylib.runner.package import build_package, lock_file, stale_reason
 
 
 def test_lock_file_pins_exact_versions():
@@ -33,7 +33,7 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
 
     folder = new_pair_with_cjk(tmp_path / "bandung-suwon")
     outputs = tmp_path / "out"
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     assert run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=outputs).ok
     target = build_package(tmp_path / "pkg.zip", outputs=outputs, notebooks=[], progress=False)
@@ -42,7 +42,7 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
         zf.extractall(tmp_path / "unpacked")
     root = tmp_path / "unpacked" / "replication"
     for required in ("README.md", "CITATION.cff", "references.bib", "requirements-lock.txt", "ro-crate-metadata.json",
-                     "src/studylib/codebook.yaml", "notebooks/pair_profile.ipynb", "data/sources.csv",
+                     "src/studylib/bundle/codebook.yaml", "notebooks/pair_profile.ipynb", "data/sources.csv",
                      "data-layers/1-bandung-suwon/activities.csv",
                      "outputs/pair_profile/bandung-suwon/report.html",
                      "outputs/pair_profile/bandung-suwon/manifest.json",
@@ -80,9 +80,9 @@ def test_package_refuses_a_name_that_is_not_a_zip(tmp_path):
 
 def test_missing_and_stale_runs_are_rendered_first(tmp_path, monkeypatch):
     """The runs to render: a study notebook without its default run, and a run whose code or data changed."""
-    from studylib import package
+    from studylib.runner import package
     from studylib.provenance import git_state
-    from studylib.render import RunResult
+    from studylib.runner.render import RunResult
 
     layer = tmp_path / "layer"
     layer.mkdir()
@@ -102,7 +102,7 @@ def test_missing_and_stale_runs_are_rendered_first(tmp_path, monkeypatch):
         jobs.extend(batch)
         return [RunResult(nb, "x", "ok", tmp_path, 0.0) for nb, *_ in batch]
 
-    monkeypatch.setattr("studylib.batch.run_many", fake_run_many)
+    monkeypatch.setattr("studylib.runner.batch.run_many", fake_run_many)
     done = package._render_missing(tmp_path / "out", notebooks=["pair_profile", "seoul_tokyo_culture"], workers=1,
                                    progress=False)
     out = str(tmp_path / "out")

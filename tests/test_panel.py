@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from studylib import load_bundle
 from studylib.errors import ParameterError
-from studylib.panel import activity_panel, add_frames, expand_activities
+from studylib.analysis.panel import activity_panel, add_frames, expand_activities
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_panel_total_equals_expanded_events(undated_tie, starts, annual, end_yea
     by=st.sampled_from([["tie_id", "sector"], ["tie_id"], ["actor", "axis"], ["tie_id", "direction", "sector"]]),
 )
 def test_counting_path_gives_exactly_the_groupby_panel(two_ties, acts, end_year, by):
-    from studylib.panel import _counted_panel, _grouped_panel
+    from studylib.analysis.panel import _counted_panel, _grouped_panel
 
     activities = typed_activities(two_ties.activities, [
         {"activity_id": f"x{i}", "tie_id": tie, "sector": sector, "start": start,
@@ -173,8 +173,8 @@ def test_counting_path_gives_exactly_the_groupby_panel(two_ties, acts, end_year,
 def test_one_window_rule_for_the_panel_and_the_metrics(bundle, signed):
     """observation_windows (the panel's zeros) and window_start (the metrics' continuity) open a tie's window in the
     same year: the earlier of its signing year and its first event (window_opens)."""
-    from studylib.metrics import window_start
-    from studylib.panel import observation_windows, window_opens
+    from studylib.analysis.metrics import window_start
+    from studylib.analysis.panel import observation_windows, window_opens
 
     ties = bundle.ties.copy()
     ties["signed_year"] = pd.array([signed] * len(ties), dtype="Int64")

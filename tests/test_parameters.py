@@ -8,7 +8,7 @@ import sys
 import papermill as pm
 import pytest
 
-from studylib.parameters import notebook_parameters, parameters_in
+from studylib.report.parameters import notebook_parameters, parameters_in
 from studylib.paths import NOTEBOOKS_DIR
 
 
@@ -53,7 +53,7 @@ def test_a_cell_that_does_not_parse_has_no_parameters():
 def test_opening_a_study_in_a_kernel_imports_neither_papermill_nor_statsmodels_api(tmp_path):
     code = ("import sys, studylib as sl\n"
             f"sl.open_study('pair_profile', tie='surabaya-busan', output_dir={str(tmp_path)!r})\n"
-            "import studylib.models\n"
+            "import studylib.analysis.models\n"
             "print(sorted(m for m in ('papermill', 'nbformat', 'jsonschema', 'statsmodels.api') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

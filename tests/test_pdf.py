@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from studylib.pdf import NO_BROWSER, find_chromium, html_to_pdf
-from studylib.render import RunResult, export_pdf
+from studylib.runner.pdf import NO_BROWSER, find_chromium, html_to_pdf
+from studylib.runner.render import RunResult, export_pdf
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium (apt-get install chromium)")
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler-utils")
@@ -25,7 +25,7 @@ def new_pair_with_cjk(folder):
     """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
     from test_new_pair import _append
 
-    from studylib.scaffold import new_pair
+    from studylib.bundle.scaffold import new_pair
 
     new_pair("bandung", "suwon", into=folder)
     _append(folder / "sources.csv", [{"source_id": "test-src", "citation": "수원시. Test citation (made up).",
@@ -49,7 +49,7 @@ def new_pair_with_cjk(folder):
 @needs_chromium
 @needs_poppler
 def test_a_new_pair_with_hangul_gets_a_pdf_with_the_text_and_a_cjk_font(tmp_path):
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     folder = new_pair_with_cjk(tmp_path / "bandung-suwon")
     result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=tmp_path / "out")

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from studylib.references import (NO_ADDRESS, cited_source_ids, reference_list_html, reference_list_markdown,
-                                 to_bibtex, to_csl_json, write_references)
+from studylib.report.references import (NO_ADDRESS, cited_source_ids, reference_list_html, reference_list_markdown,
+                                        to_bibtex, to_csl_json, write_references)
 
 SOURCES = pd.DataFrame([
     {"source_id": "art", "citation": "Lee, K. 'Cities & diplomacy'. Journal 1(2), 2020.", "source_type": "journal_article",

@@ -20,8 +20,8 @@ import pytest
 from studylib import expand_activities, load_bundle
 from studylib.cli import main
 from studylib.paths import PROJECT_ROOT
-from studylib.batch import run_study
-from studylib.execute import run_notebook
+from studylib.runner.batch import run_study
+from studylib.runner.execute import run_notebook
 
 STUDYLIB = [sys.executable, "-m", "studylib"]
 HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
@@ -92,7 +92,7 @@ def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
 
 
 def test_the_next_run_removes_kernel_sockets_a_killed_run_left(tmp_path, monkeypatch):
-    from studylib.kernel import _kernel_transport
+    from studylib.runner.kernels import _kernel_transport
 
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

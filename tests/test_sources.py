@@ -13,8 +13,8 @@ from bundles import base_rows, write_bundle
 from studylib import load_bundle, validate_bundle
 from studylib.errors import StudyError, ValidationError
 from studylib.paths import DATA_DIR
-from studylib.sources import (archive_source, closest_passage, count_locators, extract_text, find_passages,
-                              locator_found)
+from studylib.bundle.archive import archive_source, extract_text
+from studylib.bundle.sources import closest_passage, count_locators, find_passages, locator_found
 
 TEXT = "Chapter 1\n\nThe two cities signed a\nletter of intent in 1997.\nTeachers visit every July.\n"
 

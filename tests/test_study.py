@@ -102,7 +102,7 @@ def test_show_leaves_every_kind_of_missing_value_blank():
 
 
 def test_the_table_formatter_lives_in_tables_and_stays_reachable():
-    from studylib import tables
+    from studylib.report import tables
 
     assert sl.Table is tables.Table and sl.md_escape is tables.md_escape
     data = pd.DataFrame({"x": [1.5, 2.25]})
@@ -181,7 +181,7 @@ def test_saved_figures_and_tables_are_numbered_in_the_order_shown(tmp_path):
 def test_numbered_outputs_go_into_the_manifest_and_the_report_has_a_real_title(tmp_path):
     import nbformat
 
-    from studylib.render import numbered_outputs, report_title
+    from studylib.runner.render import numbered_outputs, report_title
 
     (tmp_path / "numbering.json").write_text(json.dumps([
         {"kind": "figure", "number": 1, "caption": "c", "files": ["figures/a.png"]},
@@ -210,7 +210,7 @@ def test_model_report_states_reference_categories_and_terms_in_words(tmp_path):
 
 
 def test_csv_tables_carry_no_round_off_noise_but_keep_tiny_p_values(tmp_path):
-    from studylib.outputs import write_table
+    from studylib.report.outputs import write_table
 
     write_table(pd.DataFrame({"estimate": [5.24e-16, -1e-17, 0.5], "p_value": [1e-20, 0.5, 0.1]}), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "estimate,p_value\n0,1e-20\n0,0.5\n0.5,0.1\n"

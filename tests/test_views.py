@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import studylib as sl  # noqa: E402
-from studylib.views import Selection, explorer_view, latest_year, model_formula, select_events  # noqa: E402
+from studylib.lab.explorer import Selection, explorer_view, latest_year, model_formula, select_events  # noqa: E402
 
 END_YEAR = 2023
 SRC = Path(sl.__file__).resolve().parents[1]
@@ -31,10 +31,10 @@ def data():
 def test_views_need_no_widgets(data):
     # the view logic runs without the widget module (a script, a test without a browser); seaborn itself may load
     # ipywidgets when it is installed, so that is not what is checked
-    code = ("import sys, matplotlib; matplotlib.use('Agg'); import studylib as sl; from studylib.views import *; "
+    code = ("import sys, matplotlib; matplotlib.use('Agg'); import studylib as sl; from studylib.lab.explorer import *; "
             "b = sl.load_bundle(); v = explorer_view(b, sl.expand_activities(b.activities, end_year=2023), "
             "Selection(years=(2000, 2023), ties=('surabaya-busan',))); "
-            "assert v.figure is not None; assert 'studylib.widgets' not in sys.modules, 'widgets imported'")
+            "assert v.figure is not None; assert 'studylib.lab.widgets' not in sys.modules, 'widgets imported'")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(SRC)})
 
 
@@ -96,7 +96,7 @@ def test_model_formula_keeps_terms_with_two_levels():
 
 
 def test_check_choices_names_what_is_wrong_and_lists_what_is_valid():
-    from studylib.views import check_choices
+    from studylib.lab.explorer import check_choices
 
     offer = dict(known_ties=["a-b", "c-d", "e-f"], tie_options=["a-b", "c-d"], actor_options=["a"],
                  sector_options=["culture", "education"], year_bounds=(2000, 2020))

@@ -1,4 +1,4 @@
-"""Warm kernels (studylib.warm, studylib.zygote): forked kernels behave as fresh ones, and nothing is left behind.
+"""Warm kernels (studylib.runner.kernels.warm, studylib.runner.kernels.zygote): forked kernels behave as fresh ones, and nothing is left behind.
 
 The warm kernel spec is installed into a temporary Jupyter path and the provisioner registered through a
 temporary ``.dist-info`` on ``sys.path`` (the entry point ``pip install -e .`` writes), so the tests run the
@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from studylib import warm
+from studylib.runner.kernels import warm
 from studylib.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="warm kernels fork: Linux only")
@@ -35,7 +35,7 @@ def _register(root: Path) -> tuple[Path, Path]:
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studylib-warm-tests\nVersion: 0\n")
     (info / "entry_points.txt").write_text(
-        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.warm:WarmProvisioner\n")
+        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.runner.kernels.warm:WarmProvisioner\n")
     return root / "share" / "jupyter", site
 
 
@@ -115,8 +115,8 @@ def test_pyproject_registers_the_provisioner_and_make_installs_the_spec():
 
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     assert project["entry-points"]["jupyter_client.kernel_provisioners"] == {
-        warm.PROVISIONER: "studylib.warm:WarmProvisioner"}
-    assert "-m studylib.warm install" in (PROJECT_ROOT / "Makefile").read_text()
+        warm.PROVISIONER: "studylib.runner.kernels.warm:WarmProvisioner"}
+    assert "-m studylib.runner.kernels.warm install" in (PROJECT_ROOT / "Makefile").read_text()
 
 
 # ------------------------------------------------------------------------------- fresh process per notebook
@@ -176,7 +176,7 @@ def _has_cold() -> bool:
 
 
 def test_study_notebook_outputs_are_byte_identical_to_ordinary_kernels(registered, tmp_path):
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     runs = {}
     for name in (warm.COLD_KERNEL if _has_cold() else "python3", warm.WARM_KERNEL):
@@ -357,7 +357,7 @@ def test_no_process_is_left_behind_when_the_runner_ends(registered, tmp_path, ho
 
 
 def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp_path):
-    from studylib.batch import run_many
+    from studylib.runner.batch import run_many
 
     nb = _notebook(tmp_path / "pool.ipynb",
                    "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import studylib as sl
-from studylib.widgets import CHARTS, Explorer
+from studylib.lab.widgets import CHARTS, Explorer
 
 END_YEAR = 2023
 
@@ -36,7 +36,9 @@ def _message(ex: Explorer) -> str:
 def test_lazy_exports():
     assert sl.Explorer is Explorer
     assert "Explorer" in dir(sl) and "explore" in dir(sl)
-    assert set(sl.widgets.__all__) >= {"Explorer", "explore"}
+    from studylib.lab import widgets
+
+    assert set(widgets.__all__) >= {"Explorer", "explore"}
 
 
 def test_initial_state_and_output(explorer):
@@ -128,12 +130,12 @@ def test_model_error_from_the_data_is_shown(explorer):
 
 def test_model_error_message_is_shown(explorer, monkeypatch):
     """A ModelError from the library is shown as its plain-language message, not raised."""
-    import studylib.models
+    import studylib.analysis.models
 
     def refuse(*args, **kwargs):
         raise sl.ModelError("Too few observations for this model.")
 
-    monkeypatch.setattr(studylib.models, "choose_count_family", refuse)
+    monkeypatch.setattr(studylib.analysis.models, "choose_count_family", refuse)
     explorer.set(chart="irr")
     assert "Too few observations for this model." in _message(explorer)
 
@@ -238,7 +240,7 @@ def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_wid
     """No browser: the notebook runs to the end; the report carries the static figure and a note, not widget space."""
     import re
 
-    from studylib.execute import run_notebook
+    from studylib.runner.execute import run_notebook
 
     result = run_notebook("explore", {"ties": ["medan-gwangju"], "chart": "irr"}, out=tmp_path)
     assert result.ok, result.error

@@ -9,10 +9,10 @@ import pytest
 import studylib as sl
 from studylib.errors import StudyError, ValidationError
 from studylib.paths import DATA_DIR
-from studylib.coding import empty_form, filled_form, form_row
-from studylib.csv_rows import with_row
-from studylib.passages import marked_text, passage_in_context, search_passages
-from studylib.workbench import CodingSession, CodingWorkbench
+from studylib.lab.coding import empty_form, filled_form, form_row
+from studylib.lab.csv_rows import with_row
+from studylib.lab.passages import marked_text, passage_in_context, search_passages
+from studylib.lab.workbench import CodingSession, CodingWorkbench
 
 SOURCE = "rakhmadi-surabaya-medan"
 

@@ -15,19 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ParameterError, RunError, StudyError, ValidationError
-from .parameters import check_parameters, list_notebooks, notebook_parameters, parse_value
+from .report.parameters import check_parameters, list_notebooks, notebook_parameters, parse_value
 from .paths import DATA_DIR
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from .render import RunResult
+    from .runner.render import RunResult
 
 __all__ = ["main"]
 
 
 def _cmd_validate(args) -> int:
-    from .bundle import load_bundle
+    from .bundle.load import load_bundle
 
     dirs = args.data if args.standalone else [DATA_DIR, *args.data]
     with warnings.catch_warnings(record=True) as caught:
@@ -41,7 +41,7 @@ def _cmd_validate(args) -> int:
         loc = "" if row.with_locator != row.with_locator else f", {row.with_locator:.0%} with a locator"
         cited = "" if row.sources_cited != row.sources_cited else f", {int(row.sources_cited)} sources cited"
         print(f"  {row.table:<11} {row.rows:>6} rows{loc}{cited}")
-    from .sources import count_locators  # archived sources: the locators checked, the rows not checked
+    from .bundle.sources import count_locators  # archived sources: the locators checked, the rows not checked
 
     print(f"  locators    {count_locators(bundle.tables, bundle.dirs)}")
     print("OK: no problems found.")
@@ -49,7 +49,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_new_pair(args) -> int:
-    from .scaffold import new_pair, next_commands
+    from .bundle.scaffold import new_pair, next_commands
 
     folder = new_pair(args.city_a, args.city_b, into=args.into, xlsx=args.xlsx)
     tie_id = f"{args.city_a}-{args.city_b}"
@@ -96,15 +96,15 @@ def _output_root(out: str | Path | None) -> Path | None:
 def _cold_kernels(args) -> None:
     """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
     if getattr(args, "cold_kernels", False):
-        from .warm import COLD_ENV
+        from .runner.kernels.warm import COLD_ENV
 
         os.environ[COLD_ENV] = "1"
 
 
 def _cmd_run(args) -> int:
     _cold_kernels(args)
-    from .batch import run_batch, summary_dir
-    from .execute import run_notebook
+    from .runner.batch import run_batch, summary_dir
+    from .runner.execute import run_notebook
 
     _check_jobs(args.jobs)
     if args.all_ties and args.tie:
@@ -126,7 +126,7 @@ def _cmd_run(args) -> int:
     if "tie" not in spec:
         raise ParameterError(f"{args.notebook} has no 'tie' parameter: --tie and --all-ties need one")
     if args.all_ties:
-        from .bundle import load_bundle
+        from .bundle.load import load_bundle
 
         ties = load_bundle(DATA_DIR, *args.data).tie_ids()
     else:
@@ -153,8 +153,8 @@ def _dask_executor(address: str) -> concurrent.futures.Executor:
 
 def _cmd_study(args) -> int:
     _cold_kernels(args)
-    from .batch import run_study
-    from .bundle import load_bundle
+    from .runner.batch import run_study
+    from .bundle.load import load_bundle
 
     _check_jobs(args.jobs)
     out = _output_root(args.out)
@@ -163,7 +163,7 @@ def _cmd_study(args) -> int:
 
 
 def _cmd_list(args) -> int:
-    from .bundle import load_bundle
+    from .bundle.load import load_bundle
 
     for nb in list_notebooks():
         print(nb)
@@ -179,7 +179,7 @@ def _cmd_list(args) -> int:
 def _cmd_agreement(args) -> int:
     import pandas as pd
 
-    from .agreement import agreement_table, disagreements, load_codings
+    from .inference.agreement import agreement_table, disagreements, load_codings
 
     variables = [v.strip() for v in args.variables.split(",") if v.strip()]
     ordinal = [v.strip() for v in args.ordinal.split(",") if v.strip()]
@@ -215,7 +215,7 @@ def _cmd_agreement(args) -> int:
 
 
 def _cmd_archive_source(args) -> int:
-    from .sources import archive_source
+    from .bundle.archive import archive_source
 
     path = archive_source(args.folder, args.source_id, args.file, replace=args.replace)
     print(f"Archived the text of {args.file} as {path}; its SHA-256 is in sources.csv (original_sha256). "
@@ -224,7 +224,7 @@ def _cmd_archive_source(args) -> int:
 
 
 def _cmd_package(args) -> int:
-    from .package import build_package
+    from .runner.package import build_package
 
     path = build_package(args.out, workers=args.jobs)
     print(f"Wrote {path}")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from .paths import PROJECT_ROOT
 
-__all__ = ["package_versions", "git_state", "write_manifest", "file_sha256", "PACKAGES"]
+__all__ = ["package_versions", "git_state", "write_manifest", "file_sha256", "write_atomic", "atomic_target", "PACKAGES"]
 
 PACKAGES = ("studylib", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill", "nbconvert", "ipykernel")
 
@@ -24,6 +27,28 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextmanager
+def atomic_target(path: Path, *, suffix: str = ".tmp"):
+    """Yield a temporary path in ``path``'s folder to write to; it replaces ``path`` only if the block ends normally,
+    so a reader never sees half a file and a failed write leaves the old file as it was."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder (see :func:`atomic_target`)."""
+    with atomic_target(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @lru_cache(maxsize=1)

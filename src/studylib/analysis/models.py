@@ -1,0 +1,327 @@
+"""Regression models for the study: a thin, honest facade over the statsmodels formula API.
+
+:func:`fit_model` fits OLS, Poisson (GLM), negative binomial (NB2) or logit models from a formula and a
+DataFrame. Before fitting it checks that the model can be estimated honestly from the data (enough
+observations, a full-rank design, a usable outcome) and raises :class:`~studylib.errors.ModelError` with a
+plain sentence when it cannot; misuse of the API (an unknown family, a formula naming a missing column, a bad
+argument) raises ``ValueError`` or ``TypeError`` instead, so that a notebook that misuses it fails. After fitting it refuses results that did not converge or that suffer from
+perfect separation. Results come back as a :class:`ModelResult` with tidy tables and a run-independent
+summary text (defined, with :func:`lr_test` and :func:`overdispersion`, in :mod:`studylib.analysis.model_results`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.genmod.families import Poisson
+import statsmodels.formula.api as smf
+from statsmodels.tools.sm_exceptions import (
+                                             ConvergenceWarning, HessianInversionWarning, PerfectSeparationError, PerfectSeparationWarning,
+                                             )
+
+from ..errors import FitWarning, ModelError
+from .model_results import COUNT_FAMILIES, FAMILY_NAMES, LRTest, ModelResult, lr_test, overdispersion
+
+__all__ = [
+    "FAMILIES", "ModelResult", "LRTest", "fit_model", "choose_count_family", "overdispersion",
+    "lr_test",
+]
+
+FAMILIES = ("ols", "poisson", "negbin", "logit")
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+MIN_OBS_PER_PARAMETER = 10
+MIN_CLUSTERS = 20
+# Formulas see the data's columns and numpy as ``np`` -- never the local variables of this module.
+FORMULA_ENV = {"np": np}
+_MISSING_NAME = re.compile(r"name '([^']+)' is not defined|`([^`]+)` is not present")
+
+
+def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: str | None = None,
+              groups: str | None = None, exposure: str | None = None, offset: str | None = None,
+              maxiter: int = 100) -> ModelResult:
+    """Fit a regression model from a formula, refusing models the data cannot support.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data; rows with a missing value in any variable the model uses are dropped (with a warning).
+    formula : str
+        A formula such as ``"count ~ C(sector) + np.log(population)"`` (patsy syntax, as in
+        :mod:`statsmodels.formula.api`). It sees the data's columns, patsy's ``C``, ``I`` and ``Q``, and
+        numpy as ``np`` -- not the caller's variables.
+    family : {"ols", "poisson", "negbin", "logit"}
+        ``ols``: linear regression; ``poisson``: Poisson GLM with log link; ``negbin``: NB2 negative
+        binomial by maximum likelihood (estimates the dispersion ``alpha``); ``logit``: logistic regression
+        of a 0/1 outcome.
+    robust : {None, "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Standard errors: classical (None), heteroskedasticity-robust, or cluster-robust by ``groups``.
+        HC1-HC3 are OLS-only: statsmodels computes plain HC0 for the other families whatever the label.
+    groups : str, optional
+        Column identifying the clusters; required by, and only used with, ``robust="cluster"``.
+    exposure : str, optional
+        Column of positive exposures (count models only); ``log(exposure)`` enters as an offset.
+    offset : str, optional
+        Column added to the linear predictor with coefficient 1 (count models only).
+    maxiter : int
+        Maximum iterations of the estimation algorithm (not used for OLS).
+
+    Returns
+    -------
+    ModelResult
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a DataFrame or ``formula`` not a string.
+    ValueError
+        If an argument is invalid (unknown family, robust type, a column that is not in the data, a formula
+        naming a variable that is not a column): misuse of the API, which must fail the run.
+    ModelError
+        If the data cannot support the model: there are no rows, not at least
+        ``parameters + 2`` observations, the design is rank-deficient, a count outcome is all zero or
+        negative, a logit outcome is perfectly separated, or the estimation does not converge.
+
+    Warns
+    -----
+    FitWarning
+        When rows were dropped for missing values, there are fewer than 10 observations per parameter, there
+        are fewer than 20 clusters, or a count model fits some observations as surely zero (a level with only
+        zero counts); the same sentences are kept in ``ModelResult.warnings``.
+    """
+    _check_arguments(data, formula, family, robust, groups, exposure, offset)
+    extra = [c for c in (groups, exposure, offset) if c is not None]
+    frame = data.dropna(subset=extra) if extra else data
+    if not frame.index.is_unique:
+        frame = frame.reset_index(drop=True)
+    if exposure is not None and not (frame[exposure] > 0).all():
+        raise ModelError(f"The exposure column '{exposure}' must be positive in every row; its logarithm is "
+                         "used as an offset.")
+    model = _build_model(frame, formula, family, exposure, offset)
+    notes = _check_design(model, family, dropped=len(data) - model.exog.shape[0])
+    cov = {} if robust is None else {"cov_type": robust}
+    if robust == "cluster":
+        codes = pd.factorize(frame.loc[model.data.row_labels, groups])[0]
+        cov["cov_kwds"] = {"groups": codes}
+        if codes.max() + 1 < MIN_CLUSTERS:
+            notes.append(f"Only {codes.max() + 1} clusters in '{groups}'; cluster-robust standard errors are "
+                         f"unreliable with fewer than {MIN_CLUSTERS} clusters.")
+    result = _fit(model, family, cov, maxiter)
+    if family in COUNT_FAMILIES:
+        notes += _zero_cells(result)
+    for note in notes:
+        warnings.warn(note, FitWarning, stacklevel=2)
+    return ModelResult(family=family, formula=formula, result=result, warnings=notes)
+
+
+def choose_count_family(data: pd.DataFrame, formula: str, *, threshold: float = 1.5, exposure: str | None = None,
+                        **options) -> ModelResult:
+    """Fit a count model by the study's rule: Poisson unless Pearson χ²/df > 1.5, then NB2.
+
+    A Poisson model is fitted first (the pre-test). If its Pearson chi-squared divided by its residual degrees of
+    freedom exceeds ``threshold`` (default 1.5) the counts are over-dispersed and the NB2 negative binomial model is
+    fitted and returned instead; otherwise the Poisson model is returned. A ratio below ``1 / threshold`` flags
+    **under-dispersion** (counts more regular than Poisson, the signature of counts generated by a deterministic
+    rule such as the annual-programme expansion); the Poisson model is kept, and a caution is recorded. The family
+    is chosen on the same data the model is then fitted to, which the reported p-values do not account for; the
+    ``choice`` sentence says so.
+
+    Parameters
+    ----------
+    data, formula, exposure
+        As in :func:`fit_model`.
+    threshold : float
+        The Pearson χ²/df ratio above which the negative binomial is used (below its inverse: under-dispersed).
+    **options
+        Further keywords for :func:`fit_model` (``robust``, ``groups``, ``offset``, ``maxiter``).
+
+    Returns
+    -------
+    ModelResult
+        The chosen model; its ``choice`` attribute states the rule, the pre-test's ratio and the decision, and its
+        ``pretest_dispersion`` attribute holds the Poisson ratio.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is not a positive number (and as :func:`fit_model` for misuse).
+    """
+    if not (isinstance(threshold, (int, float)) and threshold > 0):
+        raise ValueError(f"The overdispersion threshold must be a positive number, not {threshold!r}.")
+    poisson = fit_model(data, formula, "poisson", exposure=exposure, **options)
+    ratio = poisson.dispersion()
+    rule = (f"Family rule: a Poisson model is fitted first as a pre-test; NB2 is used if its Pearson χ²/df > "
+            f"{threshold:g}; a ratio below {1 / threshold:.2f} flags under-dispersion. The p-values do not account "
+            "for choosing the family on the same data.")
+    if ratio > threshold:
+        chosen = fit_model(data, formula, "negbin", exposure=exposure, **options)
+        chosen.choice = (f"{rule} Pre-test: Pearson χ²/df = {ratio:.2f} > {threshold:g} (over-dispersed), so the "
+                         "negative binomial (NB2) model is used.")
+        chosen.pretest_dispersion = ratio
+        return chosen
+    if ratio < 1 / threshold:
+        poisson.choice = (f"{rule} Pre-test: Pearson χ²/df = {ratio:.2f} < {1 / threshold:.2f} (under-dispersed), "
+                          "so the Poisson model is kept and its standard errors are conservative.")
+        note = (f"The counts are under-dispersed (Pearson χ²/df = {ratio:.2f}): more regular than a Poisson process, "
+                "as counts generated by a deterministic rule (e.g. expanding annual programmes) are.")
+        poisson.warnings.append(note)
+        warnings.warn(note, FitWarning, stacklevel=2)
+    else:
+        poisson.choice = (f"{rule} Pre-test: Pearson χ²/df = {ratio:.2f}, within [{1 / threshold:.2f}, "
+                          f"{threshold:g}], so the Poisson model is kept.")
+    poisson.pretest_dispersion = ratio
+    return poisson
+
+
+def _check_arguments(data, formula, family, robust, groups, exposure, offset) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"The data must be a pandas DataFrame, not {type(data).__name__}.")
+    if not isinstance(formula, str) or "~" not in formula:
+        raise TypeError(f"The formula must be a string like 'y ~ x1 + x2', not {formula!r}.")
+    if family not in FAMILIES:
+        raise ValueError(f"Unknown model family {family!r}; use one of {', '.join(FAMILIES)}.")
+    if data.empty:
+        raise ModelError("The data have no rows (for a yearly panel: no dated events in the window), so there "
+                         "is nothing to estimate.")
+    if robust not in (None, *HC_TYPES, "cluster"):
+        raise ValueError(f"Unknown robust standard errors {robust!r}; use None, HC0, HC1, HC2, HC3 or 'cluster'.")
+    if robust in HC_TYPES[1:] and family != "ols":
+        raise ValueError(f"{robust} standard errors are available for OLS only; for a {FAMILY_NAMES[family]} "
+                         "model statsmodels would compute HC0 under that label. Use robust='HC0'.")
+    if (robust == "cluster") != (groups is not None):
+        raise ValueError("Cluster-robust standard errors need both robust='cluster' and groups='<column>' "
+                         "naming the clusters.")
+    if family not in COUNT_FAMILIES and (exposure is not None or offset is not None):
+        raise ValueError(f"Exposure and offset apply to count models (poisson, negbin), not to a "
+                         f"{FAMILY_NAMES[family]} model.")
+    for role, column in [("groups", groups), ("exposure", exposure), ("offset", offset)]:
+        if column is not None and column not in data.columns:
+            raise ValueError(f"The {role} column '{column}' is not in the data{_did_you_mean(column, data)}.")
+
+
+def _did_you_mean(name: str, data: pd.DataFrame) -> str:
+    close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _build_model(frame, formula, family, exposure, offset):
+    """Build (but do not fit) the statsmodels model, translating formula errors into ModelError."""
+    kwargs = {"eval_env": FORMULA_ENV}
+    if exposure is not None:
+        kwargs["exposure"] = frame[exposure].to_numpy(dtype=float)
+    if offset is not None:
+        kwargs["offset"] = frame[offset].to_numpy(dtype=float)
+    try:
+        if family == "ols":
+            return smf.ols(formula, frame, **kwargs)
+        if family == "poisson":
+            return smf.glm(formula, frame, family=Poisson(), **kwargs)
+        if family == "negbin":
+            return smf.negativebinomial(formula, frame, loglike_method="nb2", **kwargs)
+        return smf.logit(formula, frame, **kwargs)
+    except Exception as exc:  # patsy/formulaic raise their own error types
+        match = _MISSING_NAME.search(str(exc))
+        if match:
+            name = match.group(1) or match.group(2)
+            raise ValueError(f"The formula '{formula}' uses '{name}', which is not a column of the data"
+                             f"{_did_you_mean(name, frame)}.") from exc
+        if "unit interval" in str(exc):
+            raise ModelError(f"A logit model needs an outcome coded 0/1; the outcome of '{formula}' has other "
+                             "values.") from exc
+        raise ValueError(f"The formula '{formula}' could not be applied to the data: {exc}") from exc
+
+
+def _check_design(model, family, dropped) -> list[str]:
+    """Refuse designs that cannot be estimated; return the caveats for those that can."""
+    n, k = model.exog.shape
+    p = k + (family == "negbin")  # NB2 also estimates alpha
+    if n <= p + 1:
+        raise ModelError(f"The model has {p} parameters but only {n} observations; at least {p + 2} are needed "
+                         "to estimate it with any residual degrees of freedom.")
+    _check_rank(model.exog, model.exog_names)
+    y, outcome = model.endog, model.endog_names
+    if family in COUNT_FAMILIES and np.any(y < 0):
+        raise ModelError(f"The outcome '{outcome}' has negative values; a count model needs counts >= 0.")
+    if family in COUNT_FAMILIES and not np.any(y):
+        raise ModelError(f"Every value of the outcome '{outcome}' is zero; a count model cannot be estimated "
+                         "without any events.")
+    if family == "logit" and np.all(y == y[0]):
+        raise ModelError(f"The outcome '{outcome}' is {y[0]:g} in every row; a logit model needs both 0s and 1s.")
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} rows with missing values were dropped; the model uses {n} observations.")
+    if n < MIN_OBS_PER_PARAMETER * p:
+        notes.append(f"Only {n} observations for {p} parameters (fewer than {MIN_OBS_PER_PARAMETER} per "
+                     "parameter); estimates and standard errors may be unstable.")
+    return notes
+
+
+def _check_rank(X: np.ndarray, names: list[str]) -> None:
+    """Raise ModelError naming each design column that is a linear combination of earlier ones."""
+    norms = np.linalg.norm(X, axis=0)
+    Xs = X / np.where(norms > 0, norms, 1.0)  # scale-free rank, so large-valued columns do not dominate
+    rank = np.linalg.matrix_rank(Xs)
+    if rank == X.shape[1]:
+        return
+    kept, details = [], []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(Xs[:, kept + [j]]) > len(kept):
+            kept.append(j)
+            continue
+        coef = np.linalg.lstsq(Xs[:, kept], Xs[:, j], rcond=None)[0] if kept else np.array([])
+        parts = [names[i] for i, c in zip(kept, coef) if abs(c) > 1e-8]
+        details.append(f"'{names[j]}' is " + (f"a linear combination of {', '.join(parts)}" if parts else "all zero"))
+    raise ModelError(f"The design matrix has rank {rank} but {X.shape[1]} columns, so not every coefficient can "
+                     f"be estimated: {'; '.join(details)}. Drop or merge the redundant terms.")
+
+
+def _zero_cells(result) -> list[str]:
+    """Warn when some observations are fitted as (almost) surely zero: a level with only zero counts."""
+    stuck = int(np.sum(result.predict() < 1e-6 * np.mean(result.model.endog)))
+    if not stuck:
+        return []
+    return [f"{stuck} observations have a fitted mean of almost zero: some predictor level has only zero counts, "
+            "so its coefficient is not identified (the estimate diverges and its standard error is meaningless). "
+            "Drop or merge that level."]
+
+
+def _fit(model, family, cov, maxiter):
+    """Fit the model; perfect separation, non-convergence and non-finite estimates become ModelError."""
+    separation = ModelError(f"Perfect separation in the {FAMILY_NAMES[family]} model: some combination of "
+                            "predictors predicts the outcome (almost) exactly, so its coefficients are not "
+                            "identified (they diverge to infinity). Remove or merge the predictor responsible.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        # Convergence and finite standard errors are checked below, so statsmodels' own notices are noise.
+        for category in (ConvergenceWarning, HessianInversionWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.filterwarnings("ignore", "overflow", RuntimeWarning)
+        try:
+            if family == "ols":
+                result = model.fit(**cov)
+            elif family == "poisson":
+                result = model.fit(maxiter=maxiter, **cov)
+            else:
+                result = model.fit(disp=0, maxiter=maxiter, **cov)
+        except (PerfectSeparationError, PerfectSeparationWarning) as exc:
+            raise separation from exc
+        except np.linalg.LinAlgError as exc:
+            raise ModelError(f"The {FAMILY_NAMES[family]} model could not be estimated: {exc}") from exc
+    retvals = getattr(result, "mle_retvals", None) or {}
+    converged = retvals.get("converged", getattr(result, "converged", True))
+    if family == "logit":
+        # statsmodels only warns when every prediction is exact at some iteration; diverging fits often overflow
+        # first, so look at the fitted probabilities as its summary's separation diagnostic does.
+        exact = np.abs(model.endog - result.predict()) < 1e-4
+        if exact.all() or (not converged and exact.mean() > 0.1):
+            raise separation
+    if not converged:
+        raise ModelError(f"The {FAMILY_NAMES[family]} model did not converge within {maxiter} iterations; "
+                         "its estimates cannot be trusted. Simplify the model or raise maxiter.")
+    if not (np.all(np.isfinite(result.params)) and np.all(np.isfinite(result.bse))):
+        raise ModelError(f"The {FAMILY_NAMES[family]} model produced non-finite estimates or standard errors; "
+                         "the data cannot identify every parameter.")
+    return result

@@ -1,0 +1,183 @@
+"""What every chart shares: the study theme, source captions, the caption and title under a chart's own figure,
+byte-stable PNG and SVG files, and the parameter descriptions of the charts' docstrings.
+
+The charts themselves are in :mod:`studylib.charts.events`, :mod:`studylib.charts.models`,
+:mod:`studylib.charts.indicators` and :mod:`studylib.charts.inference`; :mod:`studylib.charts` gathers the first three
+with :func:`set_study_theme`, :func:`source_caption` and :func:`save_figure`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .fonts import use_cjk_fallback
+
+__all__ = ["set_study_theme", "source_caption", "save_figure", "PALETTE", "RC"]
+
+PALETTE = "colorblind"
+RC = {
+    "svg.hashsalt": "studylib",  # stable ids inside SVG files
+    "svg.fonttype": "path",
+    "text.parse_math": False,  # a '$' in a city or programme name is text, not TeX
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+}
+
+# Parameter and return descriptions shared by the charts' numpydoc docstrings (as seaborn's DocstringComponents,
+# kept simple): a docstring names them as {events}, {sources}, ... and :func:`_document` fills them in.
+_DOCS = {
+    "events": "data : pandas.DataFrame\n        Events, one row per event (from :func:`studylib.expand_activities`).",
+    "sources": ("sources : pandas.DataFrame, optional\n        ``Bundle.sources``: the caption then gives each cited "
+                "source's reliability."),
+    "caption_data": ("caption_data : pandas.DataFrame, optional\n        The event rows behind ``data``, whose sources "
+                     "the caption names (default: ``data``'s own rows)."),
+    "title": ("title : str or None\n        Shown above the chart (the figure's title; the Axes' title when ``ax`` is "
+              "given); None for none."),
+    "note": "note : str\n        A sentence added to the caption.",
+    "caption": "caption : str\n        The caption under the figure (e.g. from :func:`source_caption`).",
+    "labels": "labels : dict, optional\n        Display names by id (e.g. :meth:`StudyRun.labels`).",
+    "ax": ("ax : matplotlib.axes.Axes, optional\n        Draw into this Axes; by default the chart makes its own "
+           "figure, sized for its data, with the caption under it."),
+    "returns_ax": ("Returns\n    -------\n    matplotlib.axes.Axes\n        The Axes drawn into; ``ax.figure.caption`` "
+                   "holds the caption when the chart made its own figure. With no rows the Axes says so in words."),
+    "returns_fig": ("Returns\n    -------\n    matplotlib.figure.Figure\n        The figure, its caption text in "
+                    "``fig.caption``. With no rows it says so in words."),
+}
+
+
+def _document(func):
+    """Fill the shared parameter descriptions into ``func``'s docstring."""
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = func.__doc__.format(**_DOCS)
+    return func
+
+
+def set_study_theme() -> None:
+    """Apply the study theme: white grid, colour-blind-safe palette, print-readable sizes, stable SVG ids."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, rc=RC)
+    use_cjk_fallback()  # Hangul, Kana and Kanji fall back to an installed CJK font
+
+
+def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "") -> str:
+    """'Sources: id [reliability]; ...' for the rows in ``data``, then how many of them are events added by the
+    annual-programme expansion (if any: those counts rest on an assumption), then an optional note."""
+    ids = sorted({s for s in data.get("source_id", pd.Series(dtype=str)).dropna().astype(str) if s})
+    if sources is not None:
+        rel = sources.set_index("source_id")["reliability"].astype(str)
+        ids = [f"{i} [{rel.get(i, '?')}]" for i in ids]
+    text = "Sources: " + ("; ".join(ids) if ids else "none")
+    notes = " ".join(t for t in (_expansion_note(data), note) if t)
+    return f"{text}. {notes}" if notes else text + "."
+
+
+def _expansion_note(data: pd.DataFrame) -> str:
+    expanded = int(data["expanded"].fillna(False).astype(bool).sum()) if "expanded" in data.columns else 0
+    if not expanded:
+        return ""
+    return (f"{expanded:,} of {len(data):,} events come from expanding annual programmes to one event a year "
+            "(an assumption: see Method).")
+
+
+def _axes(ax, size) -> tuple:
+    """The Axes to draw into and whether the chart made it: ``ax``, or that of a new figure of ``size``."""
+    if ax is not None:
+        return ax, False
+    return plt.subplots(figsize=size)[1], True
+
+
+CAPTION_SIZE = 7.5
+
+
+def _wrap_caption(fig, caption: str, *, fontsize: float = CAPTION_SIZE) -> str:
+    """``caption`` broken into lines that fit the figure's width, measured with the figure's renderer at the
+    resolution the files are written at (hinted glyphs are not exactly to scale: a line that fits at 100 dpi can
+    run past the edge at 150)."""
+    screen_dpi = fig.dpi
+    fig.set_dpi(max(screen_dpi, RC["savefig.dpi"]))
+    renderer = fig.canvas.get_renderer()
+    room = (0.98 - 0.01) * fig.get_figwidth() * fig.dpi  # the caption starts 1 % in from the left edge
+    probe = fig.text(0, 0, "", fontsize=fontsize)
+    width = max(20, int(room / (0.45 * fontsize * fig.dpi / 72)))  # a first guess: average glyph ~0.45 em wide
+    try:
+        while True:
+            wrapped = "\n".join(textwrap.wrap(caption, width)) if caption else ""
+            probe.set_text(wrapped)
+            if width <= 20 or probe.get_window_extent(renderer).width <= room:
+                return wrapped
+            width -= 4
+    finally:
+        probe.remove()
+        fig.set_dpi(screen_dpi)
+
+
+def _untangle_ticks(fig) -> None:
+    """Turn an Axes' level x tick labels to 35 degrees when neighbours would run together (e.g. six sector names
+    side by side)."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+        gap = 0.5 * labels[0].get_fontsize() * fig.dpi / 72 if labels else 0  # under half an em reads as one phrase
+        if any(a.x1 + gap > b.x0 for a, b in zip(boxes, boxes[1:])) and labels[0].get_rotation() == 0:
+            for t in labels:
+                t.set_rotation(35)
+                t.set_ha("right")
+                t.set_rotation_mode("anchor")
+
+
+def _finish_figure(fig, caption: str, *, title: str | None = None):
+    """Title the figure, put ``caption`` under it wrapped to the figure's width, and lay it out so no text is cut:
+    the figure grows by the caption's height (the panels keep theirs) and crowded x tick labels are turned."""
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    wrapped = _wrap_caption(fig, caption)
+    text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3")
+    _untangle_ticks(fig)
+    caption_in = text.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.12
+    height = fig.get_figheight()
+    fig.set_figheight(height + caption_in)
+    title_in = 0.25 if title else 0.0
+    fig.tight_layout(rect=(0, caption_in / (height + caption_in), 1, 1 - title_in / (height + caption_in)))
+    # tight_layout leaves a placeholder layout engine behind, and with any engine set savefig lays the whole figure
+    # out again before drawing each file; the layout is final here, so drop it (the files come out the same)
+    fig.set_layout_engine(None)
+    fig.caption = caption
+    return fig
+
+
+def _finish(ax, caption: str, *, title: str | None, own: bool):
+    """Caption and title the chart's own figure; in a caller's Axes only set the title. Returns ``ax``."""
+    if own:
+        _finish_figure(ax.figure, caption, title=title)
+    elif title:
+        ax.set_title(title, loc="left")
+    return ax
+
+
+def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note: str = "", size=(7.5, 2.5), ax=None):
+    """An Axes that says, in its body, that there is nothing to draw (instead of an empty or failing plot)."""
+    ax, own = _axes(ax, size)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.3")
+    ax.set_axis_off()
+    return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
+
+
+def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
+    """Write ``fig`` (a Figure, or an Axes of one) as ``<stem>.png`` and ``<stem>.svg`` with no timestamps or
+    random ids; return the paths."""
+    fig = fig.figure  # an Axes' figure; a Figure's own ``figure`` is itself
+    stem = Path(directory) / stem if directory is not None else Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with plt.rc_context(RC):
+        png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+        fig.savefig(png, metadata={"Software": None})
+        fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    return [png, svg]

@@ -1,0 +1,62 @@
+"""Charts of a sister-city network: ties by country pair, and chosen cities' ties on longitude/latitude axes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # the name is for the annotation only: charts need no network code at import
+    from ..network.graph import Network
+
+__all__ = ["country_pairs_chart", "ties_map"]
+
+
+def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = "", title: str | None = None, ax=None):
+    """Horizontal bars of ties per country pair: the ``top`` pairs plus the highlighted ones (drawn in colour).
+
+    Returns the Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
+    """
+    from ._base import _axes, _finish
+
+    show = pd.concat([pairs.head(top), pairs[pairs["highlighted"]]]).drop_duplicates(["country_a", "country_b"])
+    show = show.sort_values("ties")
+    ax, own = _axes(ax, (7.5, 0.28 * len(show) + 1.6))
+    ax.barh(show["pair"], show["ties"], color=np.where(show["highlighted"], "C1", "0.6"))
+    for y, (n, rate) in enumerate(zip(show["ties"], show["ties_per_1000_pairs"])):
+        ax.text(n, y, f" {n:,}" + (f" ({rate:.2f} per 1,000 pairs)" if rate == rate else ""), va="center", fontsize=7.5)
+    ax.set_xlabel("ties in the network")
+    ax.set_ylabel("")
+    ax.margins(x=0.5)  # room for the labels
+    return _finish(ax, caption, title=title, own=own)
+
+
+def ties_map(net: Network, nodes, *, labels: dict | None = None, caption: str = "", title: str | None = None, ax=None):
+    """The given nodes' ties drawn as straight lines on longitude/latitude axes over every city as a grey dot.
+
+    No base map is drawn (nothing is downloaded): the network's own cities outline the inhabited world. Returns the
+    Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
+    """
+    from ._base import _axes, _finish
+
+    c = net.cities
+    ax, own = _axes(ax, (9, 5.6))
+    ax.scatter(c["lon"], c["lat"], s=1, color="0.75", linewidths=0)
+    lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
+    for i, node in enumerate(nodes):
+        nb = net.neighbours(node)
+        color = f"C{i % 10}"
+        for other in nb:
+            ax.plot([lon[node], lon[other]], [lat[node], lat[other]], color=color, linewidth=0.6, alpha=0.6)
+        ax.scatter(lon[nb], lat[nb], s=6, color=color)
+        name = (labels or {}).get(node, c["name"].iat[node])
+        ax.scatter([lon[node]], [lat[node]], s=40, color=color, edgecolor="black", zorder=3, label=f"{name} ({len(nb)})")
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-60, 80)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal")
+    if len(nodes):
+        ax.legend(loc="lower left", fontsize=7.5, title="city (partners)", title_fontsize=7.5)
+    return _finish(ax, caption, title=title, own=own)

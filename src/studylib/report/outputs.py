@@ -1,0 +1,76 @@
+"""A run's files: tables as CSV, figures as PNG + SVG, and the saved PNG shown in a notebook.
+
+Kept apart from what is written (the tables and charts) and from the Markdown around it (:mod:`studylib.report.sections`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["write_table", "write_figure", "show_png", "figure_caption", "NUMBERING_FILE"]
+
+NUMBERING_FILE = "numbering.json"  # a run's figure and table numbers, read into its manifest by the runner
+
+
+def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Write ``data`` to ``path`` as CSV (UTF-8, no index, ``\\n`` line ends, floats to 6 significant digits).
+
+    Columns whose name starts with ``_`` are working columns and are left out. Round-off noise (a float below
+    :data:`studylib.report.tables.NUMERICAL_ZERO`, e.g. 5.24e-16 for an effect that is zero) is written as 0, except in
+    p-value columns, where a tiny p is a result. The table written is returned.
+    """
+    from .tables import NUMERICAL_ZERO, P_VALUE_COLUMNS
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
+    noisy = [c for c in clean.columns if pd.api.types.is_float_dtype(clean[c]) and str(c).lower() not in P_VALUE_COLUMNS
+             and (clean[c].abs() < NUMERICAL_ZERO).any()]
+    if noisy:
+        clean = clean.copy()
+        for c in noisy:
+            clean[c] = clean[c].mask(clean[c].abs() < NUMERICAL_ZERO, 0.0)
+    clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+    return clean
+
+
+def write_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
+    """Write ``fig`` as PNG and SVG (see :func:`studylib.charts.save_figure`; matplotlib loads on first use)."""
+    from ..charts import save_figure
+
+    return save_figure(fig, stem, directory=directory)
+
+
+def figure_caption(fig) -> str:
+    """A figure's title and caption as one text ("Title. Sources: ..."), "" when it has neither."""
+    title = fig.get_suptitle() or next((ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")
+                                        if ax.get_title(loc)), "")
+    parts = [t.strip() for t in (title, getattr(fig, "caption", "")) if t and t.strip()]
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)
+
+
+def show_png(fig, png: Path, *, stem: str, label: str = "") -> bool:
+    """In IPython, show the saved ``png`` at ``fig``'s on-screen size (its title and caption as alt text), with
+    ``label`` ("Figure 2.") and the caption as text beneath it, and close ``fig``, so it is drawn once per file and
+    the report embeds exactly the file written. Outside IPython nothing is shown and ``fig`` stays open. Returns
+    whether it was shown.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return False
+    if get_ipython() is None:
+        return False
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, Image, display
+
+    from .tables import numbered_caption_html
+
+    caption = figure_caption(fig)
+    display(Image(filename=str(png), width=round(fig.get_figwidth() * fig.dpi), alt=caption or stem))
+    if label or caption:
+        display(HTML(numbered_caption_html(label, caption)))
+    plt.close(fig)
+    return True

@@ -1,0 +1,170 @@
+"""Render an executed notebook into its run folder: ``report.html`` (no code), ``notebook.html`` (with code) and the
+provenance manifest, then move the folder into place (``<slug>.failed/`` when the run failed)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .result import Executed, RunResult
+
+__all__ = ["RunResult", "export_html", "export_pdf", "report_title", "TEMPLATES_DIR"]
+
+
+def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list[Path]:
+    """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other, titled
+    with the notebook's first heading and the run's ``slug``."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
+    nb.metadata["title"] = report_title(nb, fallback=notebook_path.stem, slug=slug)
+    written = []
+    for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
+        body, _ = exporter.from_notebook_node(_without_stderr(nb) if name == "report.html" else nb)
+        path = directory / name
+        path.write_text(_strip_external_scripts(body), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def report_title(nb, *, fallback: str, slug: str = "") -> str:
+    """The HTML ``<title>``: the notebook's first Markdown heading (else ``fallback``), then " — slug"."""
+    import re
+
+    heading = next((m.group(1).strip() for cell in nb.cells if cell.cell_type == "markdown"
+                    for m in [re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, flags=re.MULTILINE)] if m), "")
+    heading = re.sub(r"[*_`]", "", heading) or fallback
+    return f"{heading} — {slug}" if slug else heading
+
+
+def numbered_outputs(directory: Path) -> dict:
+    """The run's figure and table numbers (``numbering.json``, written by :class:`studylib.StudyRun`) as the
+    manifest's ``figures`` and ``tables`` lists of number, caption and files; the file itself is removed."""
+    import json
+
+    from ..report.outputs import NUMBERING_FILE
+
+    path = directory / NUMBERING_FILE
+    items = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    path.unlink(missing_ok=True)
+    return {key: [{k: item[k] for k in ("number", "caption", "files")} for item in items if item["kind"] == kind]
+            for key, kind in (("figures", "figure"), ("tables", "table"))}
+
+
+def _without_stderr(nb):
+    """A copy of ``nb`` without stderr text: the code-free report shows results, and its warnings in one line of its
+    own (:meth:`studylib.StudyRun.warnings_markdown`), never a library's messages with its file paths."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def _run_warnings(staging: Path) -> list[str]:
+    """The warnings the notebook recorded in its ``warnings.txt`` (see :meth:`studylib.StudyRun.capture_warnings`)."""
+    path = staging / "warnings.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def export_pdf(directory: Path) -> str:
+    """Print ``directory/report.html`` to ``report.pdf`` with headless Chromium; return "" or why there is no PDF.
+
+    A missing browser or a failed print never fails the run: the HTML report stands, and the reason is returned
+    (and recorded in the manifest) so the caller can say it once.
+    """
+    from .pdf import NO_BROWSER, PdfError, find_chromium, html_to_pdf
+
+    browser = find_chromium()
+    if browser is None:
+        return NO_BROWSER
+    try:
+        html_to_pdf(directory / "report.html", directory / "report.pdf", browser=browser)
+    except (PdfError, OSError) as exc:
+        (directory / "report.pdf").unlink(missing_ok=True)
+        return f"no PDF written: {exc}"
+    return ""
+
+
+_LOCAL = threading.local()
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
+
+
+def _exporters() -> tuple:
+    """The two HTML exporters (report without code, notebook with code), built once per thread.
+
+    Building one compiles its Jinja templates (~0.1 s); a worker that renders many notebooks reuses them. They are
+    kept per thread because an exporter is not documented as safe to share between threads (Dask runs jobs in threads).
+    """
+    cached = getattr(_LOCAL, "exporters", None)
+    if cached is None:
+        from nbconvert import HTMLExporter
+
+        cached = tuple(
+            HTMLExporter(template_name="studylib_lab", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                         exclude_input=exclude, exclude_input_prompt=exclude, exclude_output_prompt=exclude,
+                         mathjax_url="", require_js_url="", widget_renderer_url="", jupyter_widgets_base_url="")
+            for exclude in (True, False)
+        )
+        _LOCAL.exporters = cached
+    return cached
+
+
+def _strip_external_scripts(html_text: str) -> str:
+    """Drop ``<script src=...>`` tags: a report must open offline and load nothing from the network."""
+    import re
+
+    return re.sub(r"<script[^>]*\ssrc=[^>]*>\s*</script>", "", html_text, flags=re.IGNORECASE)
+
+
+
+def _render(run: Executed) -> RunResult:
+    """Export the HTML, stamp the manifest and move the staging folder into place (``<slug>.failed`` on failure)."""
+    from ..provenance import write_manifest
+    from ..report.references import write_references
+
+    try:
+        t0 = time.perf_counter()
+        status, error, pdf_note = run.status, run.error, ""
+        if status == "ok":
+            try:
+                export_html(run.staging / f"{run.stem}.ipynb", run.staging, slug=run.slug)
+            except Exception as exc:  # noqa: BLE001
+                status, error = "failed", f"HTML export failed: {exc}"
+        if status == "ok":
+            pdf_note = export_pdf(run.staging)
+            write_references(run.staging, run.sources)
+        seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
+        write_manifest(
+            run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
+            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
+            start=run.started.isoformat(timespec="seconds"),
+            end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
+            warnings=_run_warnings(run.staging),
+            **({"pdf": pdf_note} if pdf_note else {}), **numbered_outputs(run.staging),
+            files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
+        )
+    except BaseException:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        raise
+    final = run.dest if status == "ok" else run.dest.parent / f"{run.slug}.failed"
+    _replace(run.staging, final)
+    if status == "ok":
+        shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
+    return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked, pdf_note)
+
+
+def _replace(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing what was there only once the new folder is complete."""
+    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
