@@ -1,6 +1,6 @@
 # Two commands on a fresh machine: `make study` renders the whole study, `make test` runs the tests.
 # Both create the virtual environment (.venv) first when it is missing or out of date.
-# `make test` runs every test (CI runs it); `make test-fast` leaves out those marked slow (notebook runs, browser).
+# `make test` runs every test (CI runs it); `make test-fast` runs the unit tier (tests/unit: in process, no kernel).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest tests/unit
 
 validate: $(STAMP)
 	$(PY) -m studylib validate

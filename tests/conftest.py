@@ -1,4 +1,16 @@
-"""Shared fixtures (the study rendered once per session) and the end-of-run note on skipped browser tests."""
+"""The suite's tiers, shared fixtures (the study rendered once per session) and the end-of-run note on skipped
+browser tests.
+
+Tests live in one folder per tier, and a test's markers come from its folder, so they cannot drift:
+
+- ``unit/``: in process only (mirrors ``src/studylib``'s packages); a guard fails any that starts a process or a
+  kernel. ``make test-fast`` runs this folder.
+- ``process/``: kernels, zygotes, command-line subprocesses, a nested pytest (marked ``process``).
+- ``render/``: tests that render notebooks or read rendered runs (marked ``render``).
+- ``browser/``: JupyterLab and reports in headless Chromium (marked ``browser``).
+
+Every test outside ``unit/`` is also marked ``slow``, so ``-m "not slow"`` selects the unit tier as before.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 BROWSER_TESTS = "test_browser.py"
+TIERS = ("unit", "process", "render", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``)."""
+    root = Path(__file__).parent
+    for item in items:
+        try:
+            tier = Path(item.path).relative_to(root).parts[0]
+        except ValueError:  # a test collected from elsewhere (a nested pytest's own files)
+            continue
+        if tier in TIERS and tier != "unit":
+            item.add_marker(getattr(pytest.mark, tier))
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

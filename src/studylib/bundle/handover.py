@@ -14,16 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .load import DATE_PRECISIONS, Bundle, _folders, _table_paths
-from .codebook import TABLES, load_codebook
 from ..errors import DataWarning
-from ..paths import CODEBOOK_PATH
+from ..paths import CODEBOOK_PATH, HANDOVER_DIR
 from ..provenance import file_sha256
+from .codebook import TABLES, load_codebook
+from .load import DATE_PRECISIONS, Bundle, _folders, _table_paths
 from .validate import MAX_YEAR
 
 __all__ = ["HANDOVER_DIR", "table_files", "is_current", "hand_over", "handed_over", "remove_handover"]
 
-HANDOVER_DIR = ".studylib-validated"  # in a run's output folder while its notebook runs
 
 
 def table_files(*dirs) -> dict[str, str] | None:

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "write_figure", "show_png", "figure_caption", "NUMBERING_FILE"]
-
-NUMBERING_FILE = "numbering.json"  # a run's figure and table numbers, read into its manifest by the runner
+__all__ = ["write_table", "write_figure", "show_png", "figure_caption"]
 
 
 def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:

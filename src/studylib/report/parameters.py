@@ -17,19 +17,52 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS"]
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS",
+           "notebook_facts", "study_notebooks"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
 ID_PARAMETERS = {"tie": "tie", "ties": "tie", "actor": "city", "city": "city"}
 #: Parameters every study notebook has; the runner fills them.
 RUNNER_PARAMETERS = ("data_dirs", "output_dir")
 YEAR_RANGE = (1950, 2100)
-#: Lists of ids a notebook needs at least so many of (a comparison needs two ties; the workbench takes one).
-MIN_IDS = {"compare_pairs": {"ties": 2}}
+#: What a notebook says of itself in its metadata (``metadata.studylib``), with the defaults for a notebook that says
+#: nothing: ``workbench`` (an interactive workbench, not a report: ``studylib study`` does not render it) and
+#: ``min_ids`` (lists of ids it needs at least so many of: a comparison needs two ties).
+NOTEBOOK_FACTS = {"workbench": False, "min_ids": {}}
 
 
-#: Notebooks that are interactive workbenches, not reports: ``studylib study`` does not render them.
-WORKBENCH_NOTEBOOKS = ("explore", "code_sources")
+def notebook_facts(notebook: str | Path) -> dict:
+    """The facts a notebook states about itself in ``metadata.studylib`` (see :data:`NOTEBOOK_FACTS`)."""
+    path = resolve_notebook(notebook)
+    return {**NOTEBOOK_FACTS, **_facts(str(path), path.stat().st_mtime)}
+
+
+@lru_cache(maxsize=32)
+def _facts(path: str, mtime: float) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        facts = json.load(fh).get("metadata", {}).get("studylib", {})
+    unknown = set(facts) - set(NOTEBOOK_FACTS)
+    if unknown:
+        raise ValueError(f"{path}: unknown metadata.studylib keys {sorted(unknown)}; known: {sorted(NOTEBOOK_FACTS)}")
+    return facts
+
+
+def _min_ids(notebook) -> dict:
+    try:
+        return notebook_facts(notebook)["min_ids"]
+    except ParameterError:  # a notebook given by a spec alone (tests, tools): it states nothing
+        return {}
+
+
+def study_notebooks() -> list[str]:
+    """Stems of the notebooks that render a report (every notebook that is not a workbench)."""
+    return [nb for nb in list_notebooks() if not notebook_facts(nb)["workbench"]]
+
+
+def __getattr__(name):
+    if name == "WORKBENCH_NOTEBOOKS":  # read from the notebooks' metadata, so a new workbench needs no code change
+        return tuple(nb for nb in list_notebooks() if notebook_facts(nb)["workbench"])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def list_notebooks() -> list[str]:
@@ -182,7 +215,7 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
 
         merged["network_file"] = check_network_file(merged["network_file"])
     if bundle is not None:
-        _check_ids(merged, bundle, minimum=MIN_IDS.get(Path(str(notebook)).stem, {}))
+        _check_ids(merged, bundle, minimum=_min_ids(notebook))
     return merged
 
 

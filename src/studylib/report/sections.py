@@ -10,14 +10,14 @@ import os
 
 import pandas as pd
 
-from ..bundle.dates import uncertain_dates
 from ..analysis.panel import EXPANSION_RULE
-from ..paths import DATA_DIR
+from ..bundle.dates import uncertain_dates
+from ..paths import display_path
 from ..provenance import git_state, package_versions
 from .tables import md_code, md_escape
 
 __all__ = ["dated_note", "activity_digest", "sources_section", "caveats_section", "method_section",
-           "provenance_section", "tie_section", "warnings_line", "no_home", "MAX_CAVEATS"]
+           "provenance_section", "tie_section", "warnings_line", "MAX_CAVEATS"]
 
 MAX_CAVEATS = 40
 
@@ -129,26 +129,6 @@ def method_section(*, expand_annual: bool, end_year: int) -> str:
             "like an undated one.\n\n"
             "**Stage**: only activities the sources report as implemented enter yearly counts; agreed, planned and proposed "
             "ones are shown separately.")
-
-
-def no_home(text: str) -> str:
-    """``text`` with the project's folder written as a relative path and the user's home folder as '~'."""
-    root, home = str(DATA_DIR.parent), os.path.expanduser("~")
-    text = text.replace(root + os.sep, "").replace(root, ".")
-    return text.replace(home, "~") if home not in ("", "/") else text
-
-
-def display_path(path) -> str:
-    """A data file's path for a report: relative to the project inside it, from '~' inside the home folder,
-    else absolute (never an absolute path that names a user's folders when it need not)."""
-    path = str(path)
-    rel = os.path.relpath(path, DATA_DIR.parent)
-    if not rel.startswith(".."):
-        return rel
-    home = os.path.expanduser("~")
-    if home not in ("", "/") and path.startswith(home + os.sep):
-        return "~" + path[len(home):]
-    return path
 
 
 def warnings_line(warnings: list[str], *, shown: int = 2) -> str:

@@ -11,21 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import sections
+from ..analysis.panel import expand_activities
+from ..analysis.select import display_labels
+from ..analysis.terms import labelled_tidy, reference_sentence
+from ..bundle.handover import handed_over
 from ..bundle.load import Bundle, load_bundle
 from ..errors import ModelError
-from ..bundle.handover import handed_over
-from .outputs import NUMBERING_FILE, figure_caption, show_png, write_figure, write_table
-from ..analysis.panel import expand_activities
-from .parameters import check_parameters, notebook_parameters, run_slug
-from ..paths import DATA_DIR, OUTPUTS_DIR
-from ..analysis.select import display_labels
+from ..paths import DATA_DIR, NUMBERING_FILE, OUTPUTS_DIR, WARNINGS_FILE, no_home
+from . import sections
 from .latex import write_latex, write_regression_table
+from .outputs import figure_caption, show_png, write_figure, write_table
+from .parameters import check_parameters, notebook_parameters, run_slug
 from .references import cited_source_ids, reference_list_markdown
-from ..analysis.terms import labelled_tidy, reference_sentence
 from .tables import Table, md_code, md_escape, report_table
-
-WARNINGS_FILE = "warnings.txt"
 
 # Table and md_escape live in studylib.report.tables; they stay importable from here for code written against this module
 __all__ = ["StudyRun", "ModelReport", "open_study"]
@@ -59,7 +57,7 @@ class StudyRun:
         import warnings
 
         def record(message, category, filename, lineno, file=None, line=None):
-            text = f"{category.__name__}: {sections.no_home(str(message)).strip()}"
+            text = f"{category.__name__}: {no_home(str(message)).strip()}"
             if text not in self.warnings:
                 self.warnings.append(text)
                 self.output_dir.mkdir(parents=True, exist_ok=True)

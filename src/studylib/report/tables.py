@@ -1,8 +1,8 @@
 """Tables as reports and the explorer show them: escaped text, no index, numbers formatted for reading.
 
 :class:`Table` and :func:`report_table` are shared by :meth:`studylib.StudyRun.show` and the interactive explorer,
-so a number reads the same in a rendered report and in the workbench. :func:`md_escape` and :func:`md_code` make
-data strings safe inside the Markdown the reports write.
+so a number reads the same in a rendered report and in the workbench. :func:`~studylib.report.markdown.md_escape` and
+:func:`~studylib.report.markdown.md_code` (re-exported here) make data strings safe inside the Markdown the reports write.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import html
 
 import numpy as np
 import pandas as pd
+
+from .markdown import md_code, md_escape
 
 __all__ = ["Table", "report_table", "md_escape", "md_code", "numbered_caption_html", "NUMERICAL_ZERO", "MAX_DECIMALS"]
 
@@ -33,19 +35,6 @@ def numbered_caption_html(label: str, caption: str) -> str:
     """``<p>`` with a bold label ("Figure 2.", "Table 1.") and the caption after it, both HTML-escaped."""
     parts = ([f"<strong>{html.escape(label)}</strong>"] if label else []) + ([html.escape(caption)] if caption else [])
     return f'<p class="{CAPTION_CLASS}">{" ".join(parts)}</p>'
-
-
-def md_escape(text) -> str:
-    """Escape a data string for Markdown text: no tag, script or Markdown syntax survives."""
-    s = html.escape(str(text), quote=False).replace("\\", "\\\\")
-    for ch in "`*_{}[]()#+!|~":
-        s = s.replace(ch, "\\" + ch)
-    return s
-
-
-def md_code(text) -> str:
-    """A data string as a Markdown code span (shown literally; backticks cannot close it early)."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
 def _is_float(value) -> bool:

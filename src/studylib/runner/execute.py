@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ModelError, ParameterError, RunError, StudyError, ValidationError
-from .kernels import _kernel_transport, _pid_alive, kernel_name
+from ..paths import DATA_DIR, OUTPUTS_DIR, display_path
 from ..report.parameters import RUNNER_PARAMETERS, check_parameters, notebook_parameters, resolve_notebook, run_slug
-from ..paths import DATA_DIR, OUTPUTS_DIR
+from .kernels import kernel_transport, pid_alive
 from .render import _render
 from .result import Executed, RunResult
 
@@ -82,6 +82,7 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
     import papermill as pm
 
     from ..bundle.handover import hand_over, remove_handover
+    from .kernels.warm import kernel_name
 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -95,14 +96,14 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
             str(path), str(staging / f"{path.stem}.ipynb"),
             parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
             kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, cwd=str(staging),
-            request_save_on_cell_execute=False, shutdown_kernel="immediate", **_kernel_transport(),
+            request_save_on_cell_execute=False, shutdown_kernel="immediate", **kernel_transport(),
         )
     except Exception as exc:  # noqa: BLE001 - any failure inside the kernel is a failed run, reported below
         status, error = "failed", _error_text(exc)
     finally:
         remove_handover(staging)
     return Executed(path.stem, staging, dest, status, error, time.perf_counter() - t0, started, checked,
-                     {_display_path(p): h for p, h in sorted(bundle.files.items())}, bundle.sources)
+                     {display_path(p): h for p, h in sorted(bundle.files.items())}, bundle.sources)
 
 
 _LAST_BUNDLE: list = []  # [Bundle]: what this process validated last
@@ -115,9 +116,9 @@ def _load_bundle_cached(data_dirs: list[str]):
     file has the SHA-256 of the bytes that were validated (see :func:`studylib.bundle.handover.is_current`). One bundle is
     kept, so a million-row bundle does not pile up in a long-lived worker.
     """
+    from ..bundle.handover import is_current
     from ..bundle.load import load_bundle
     from ..errors import DataWarning
-    from ..bundle.handover import is_current
 
     dirs = [DATA_DIR, *data_dirs]
     if _LAST_BUNDLE and is_current(_LAST_BUNDLE[0], *dirs):
@@ -146,10 +147,4 @@ def _alive(staging: Path) -> bool:
         pid = int(staging.name.rsplit(".partial-", 1)[1].split("-")[0])
     except (ValueError, IndexError):
         return False
-    return _pid_alive(pid)  # our own process too: one of its runs may be waiting to be rendered
-
-
-def _display_path(path: str) -> str:
-    """A data file's path relative to the project when inside it, else absolute."""
-    rel = os.path.relpath(path, DATA_DIR.parent)
-    return path if rel.startswith("..") else rel
+    return pid_alive(pid)  # our own process too: one of its runs may be waiting to be rendered

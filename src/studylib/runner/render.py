@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..paths import MANIFEST_FILE, NUMBERING_FILE, WARNINGS_FILE
 from .result import Executed, RunResult
 
 __all__ = ["RunResult", "export_html", "export_pdf", "report_title", "TEMPLATES_DIR"]
@@ -47,7 +48,6 @@ def numbered_outputs(directory: Path) -> dict:
     manifest's ``figures`` and ``tables`` lists of number, caption and files; the file itself is removed."""
     import json
 
-    from ..report.outputs import NUMBERING_FILE
 
     path = directory / NUMBERING_FILE
     items = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
@@ -70,7 +70,7 @@ def _without_stderr(nb):
 
 def _run_warnings(staging: Path) -> list[str]:
     """The warnings the notebook recorded in its ``warnings.txt`` (see :meth:`studylib.StudyRun.capture_warnings`)."""
-    path = staging / "warnings.txt"
+    path = staging / WARNINGS_FILE
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
@@ -143,7 +143,7 @@ def _render(run: Executed) -> RunResult:
             write_references(run.staging, run.sources)
         seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
         write_manifest(
-            run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
+            run.staging / MANIFEST_FILE, notebook=run.stem, slug=run.slug, status=status, error=error,
             parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),

@@ -1,4 +1,7 @@
-"""The kernels the runner starts: which kernel, how the runner talks to it, how many BLAS threads it may use."""
+"""The kernels the runner starts: how the runner talks to them and how many BLAS threads each may use.
+
+Which kernel starts (warm or ordinary) is chosen in :mod:`.warm` (:func:`~.warm.kernel_name`); forked kernels are
+served by the zygotes of :mod:`.pool` (each runs :mod:`.zygote`)."""
 
 from __future__ import annotations
 
@@ -6,25 +9,17 @@ import os
 import uuid
 from pathlib import Path
 
-__all__ = ["kernel_name", "MAX_IPC_PATH", "BLAS_THREAD_VARIABLES"]
+__all__ = ["kernel_transport", "pid_alive", "MAX_IPC_PATH", "BLAS_THREAD_VARIABLES"]
 
 # One thread each for the linear-algebra libraries of kernels that run side by side, one per core: the study's models
 # are small, and threads of several kernels competing for the same cores cost CPU time (OpenBLAS's threads spin).
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
-def kernel_name() -> str:
-    """The kernel runs start: 'studylib-warm' (forked from a zygote, see :mod:`studylib.runner.kernels.warm`) on Linux unless
-    ``--cold-kernels``, else the project's 'studylib' (both installed into .venv by make), else 'python3'."""
-    from .warm import kernel_name as chosen
-
-    return chosen()
-
-
 MAX_IPC_PATH = 90  # a Unix socket path must stay under ~104 bytes; leave room for the '-<port>' suffix
 
 
-def _kernel_transport() -> dict:
+def kernel_transport() -> dict:
     """Talk to the kernel over Unix sockets in the user's private Jupyter runtime folder when possible.
 
     Over TCP (the default) ipykernel 7 warns on every start that its traffic is unencrypted on localhost; IPC
@@ -54,11 +49,12 @@ def _remove_dead_sockets(runtime: Path) -> None:
             pid = int(path.name.split("-")[1])
         except ValueError:
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             path.unlink(missing_ok=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (as this user or another)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,0 +1,54 @@
+"""Inter-coder agreement: Krippendorff's published example, kappa, coders' folders and the command line."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from studylib.paths import DATA_DIR
+
+
+def _coder_folder(path, changes: dict[str, dict]):
+    """A coder's folder holding the study's own rows for the activities in ``changes``, with those edits."""
+    acts = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False)
+    acts = acts[acts["activity_id"].isin(changes)].copy()
+    for aid, edits in changes.items():
+        for col, value in edits.items():
+            acts.loc[acts["activity_id"] == aid, col] = value
+    path.mkdir(parents=True)
+    acts.to_csv(path / "activities.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    return path
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "studylib", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_agreement_command_prints_alpha_and_disagreements_and_writes_csv(tmp_path):
+    directions = {"sb-002": "a_to_b", "sb-006": "b_to_a", "mg-003": "mutual"}  # the same, and varied, for both
+    one = _coder_folder(tmp_path / "coder1", {k: {"direction": v} for k, v in directions.items()})
+    two = _coder_folder(tmp_path / "coder2", {k: {"direction": v} for k, v in directions.items()}
+                        | {"sb-002": {"direction": "a_to_b", "sector": "tourism"}})
+    out = tmp_path / "alpha.csv"
+    done = _cli("agreement", str(one), str(two), "--variables", "sector,direction", "--resamples", "50",
+                "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "alpha" in done.stdout and "kappa" in done.stdout and "sb-002" in done.stdout
+    written = pd.read_csv(out)
+    assert list(written["variable"]) == ["sector", "direction"] and {"variable", "alpha"} <= set(written.columns)
+    assert written.set_index("variable").at["direction", "alpha"] == pytest.approx(1.0)
+
+
+def test_agreement_command_bad_row_names_file_line_and_column(tmp_path):
+    one = _coder_folder(tmp_path / "coder1", {"sb-002": {}})
+    two = _coder_folder(tmp_path / "coder2", {"sb-002": {"sector": "pendidikan"}})
+    done = _cli("agreement", str(one), str(two), "--variables", "sector")
+    assert done.returncode == 2
+    assert "coder2/activities.csv:2: column 'sector'" in done.stderr and "Traceback" not in done.stderr
+    good = _coder_folder(tmp_path / "coder3", {"sb-002": {}})
+    bad = _cli("agreement", str(one), str(good), "--variables", "colour")
+    assert bad.returncode == 2 and "unknown variable 'colour'" in bad.stderr

@@ -1,0 +1,282 @@
+"""Warm kernels (studylib.runner.kernels.warm, studylib.runner.kernels.zygote): forked kernels behave as fresh ones, and nothing is left behind.
+
+The warm kernel spec is installed into a temporary Jupyter path and the provisioner registered through a
+temporary ``.dist-info`` on ``sys.path`` (the entry point ``pip install -e .`` writes), so the tests run the
+worktree's code without reinstalling the package.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from studylib.runner.kernels import warm
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="warm kernels fork: Linux only")
+
+
+def _register(root: Path) -> tuple[Path, Path]:
+    """Install the warm kernel spec under ``root`` and an entry point for the provisioner; return (jupyter, site)."""
+    warm.install_kernel_spec(prefix=str(root))
+    site = root / "site"
+    info = site / "studylib_warm_tests-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studylib-warm-tests\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.runner.kernels.warm:WarmProvisioner\n")
+    return root / "share" / "jupyter", site
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """The warm kernel, usable from this process and from subprocesses (JUPYTER_PATH, PYTHONPATH)."""
+    # Earlier tests' notebooks ran warm kernels: their zygote has the suite's environment, not this module's, and
+    # would serve every kernel here as an ordinary one ("its environment differs").
+    warm.shutdown_zygotes()
+    jupyter, site = _register(tmp_path_factory.mktemp("warm"))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(jupyter), os.environ.get("JUPYTER_PATH")])))
+    mp.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(site)])))
+    mp.setenv("OPENBLAS_NUM_THREADS", "1")  # as the runner's workers set it
+    mp.delenv(warm.COLD_ENV, raising=False)
+    mp.syspath_prepend(str(site))
+    yield {"jupyter": jupyter, "site": site}
+    warm.shutdown_zygotes()
+    mp.undo()
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = new_notebook()
+    nb.cells = [new_code_cell(textwrap.dedent(c).strip()) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _execute(path: Path, out: Path, kernel: str = warm.WARM_KERNEL, **kw):
+    import papermill as pm
+
+    return pm.execute_notebook(str(path), str(out), kernel_name=kernel, progress_bar=False, log_output=False,
+                               cwd=str(path.parent), **kw)
+
+
+def _texts(nb) -> list[str]:
+    return ["".join(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+
+
+def _zygote_pids() -> set[int]:
+    return {z.proc.pid for z in warm._ZYGOTES.values() if z.alive()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_gone(pids, seconds=15.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = [p for p in pids if _alive(p)]
+        if not left:
+            return []
+        time.sleep(0.1)
+    return left
+
+
+def test_a_notebook_sees_nothing_of_the_one_before(registered, tmp_path):
+    first = _notebook(
+        tmp_path / "first.ipynb",
+        """
+        import os, random, sys, wave
+        import numpy as np, pandas as pd, matplotlib.pyplot as plt, studylib
+        leaked = 42
+        os.environ["STUDYLIB_LEAK"] = "1"
+        pd.set_option("display.max_rows", 3)
+        plt.rcParams["lines.linewidth"] = 9.0
+        studylib.LEAKED_ATTRIBUTE = True
+        print(os.getpid(), os.getppid(), np.random.rand(), random.random())
+        """)
+    second = _notebook(
+        tmp_path / "second.ipynb",
+        """
+        import os, random, sys
+        import numpy as np, pandas as pd, matplotlib.pyplot as plt, studylib
+        print(os.getpid(), os.getppid(), np.random.rand(), random.random())
+        """,
+        """
+        print("leaked" in globals(), "wave" in sys.modules, "STUDYLIB_LEAK" in os.environ,
+              pd.get_option("display.max_rows"), plt.rcParams["lines.linewidth"],
+              hasattr(studylib, "LEAKED_ATTRIBUTE"))
+        """)
+    a = _texts(_execute(first, tmp_path / "a.ipynb"))[0].split()
+    b = _texts(_execute(second, tmp_path / "b.ipynb"))
+    b0 = b[0].split()
+    assert int(a[0]) in warm.forked_kernels() and int(b0[0]) in warm.forked_kernels()
+    assert a[0] != b0[0] and a[1] == b0[1] and int(a[1]) in _zygote_pids()  # two children of one zygote
+    assert a[2] != b0[2] and a[3] != b0[3]  # fresh seeds for numpy and random
+    assert b[1].split() == ["False", "False", "False", "60", "1.5", "False"]
+
+
+def test_inline_figures_and_execution_counts_match_an_ordinary_kernel(registered, tmp_path):
+    nb = _notebook(
+        tmp_path / "fig.ipynb",
+        "import matplotlib.pyplot as plt\nimport matplotlib\nprint(matplotlib.get_backend())",
+        "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nax.set_title('t')\nplt.show()",
+        "from IPython.display import Markdown\nMarkdown('**x**')")
+    cold = _execute(nb, tmp_path / "cold.ipynb", kernel=warm.COLD_KERNEL if _has_cold() else "python3")
+    hot = _execute(nb, tmp_path / "warm.ipynb")
+    outputs = lambda n: [(c.execution_count, c.outputs) for c in n.cells]  # noqa: E731
+    assert "image/png" in hot.cells[1].outputs[0]["data"]
+    assert outputs(hot) == outputs(cold)
+
+
+def _has_cold() -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return warm.COLD_KERNEL in KernelSpecManager().find_kernel_specs()
+
+
+def test_a_crashing_notebook_does_not_take_the_zygote_down(registered, tmp_path):
+    ok = _notebook(tmp_path / "ok.ipynb", "import os\nprint(os.getppid())")
+    _execute(ok, tmp_path / "warmup.ipynb")
+    zygotes = _zygote_pids()
+    crash = _notebook(tmp_path / "crash.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(Exception, match="(?i)dead|died"):
+        _execute(crash, tmp_path / "crashed.ipynb")
+    after = _texts(_execute(ok, tmp_path / "after.ipynb"))[0].split()
+    assert _zygote_pids() == zygotes and int(after[0]) in zygotes
+
+
+def test_interrupt_shutdown_and_kill_behave_as_for_ordinary_kernels(registered):
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name=warm.WARM_KERNEL)
+    km.start_kernel()
+    try:
+        pid = km.provisioner.pid
+        assert pid in warm.forked_kernels()
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=30)
+        msg_id = kc.execute("import time\ntime.sleep(60)")
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=20)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - t0 < 10
+        assert km.is_alive()
+        reply = kc.execute_interactive("x = 1 + 1", timeout=20)
+        assert reply["content"]["status"] == "ok"
+        kc.stop_channels()
+        process = km.provisioner.process
+        km.shutdown_kernel(now=False)
+        assert process.wait(timeout=10) == 0 and not _wait_gone([pid])
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    km2 = KernelManager(kernel_name=warm.WARM_KERNEL)
+    km2.start_kernel()
+    process = km2.provisioner.process
+    km2.shutdown_kernel(now=True)  # interrupt, then SIGKILL to the process group
+    assert process.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_a_different_environment_gets_an_ordinary_kernel(registered, tmp_path, monkeypatch):
+    nb = _notebook(tmp_path / "env.ipynb", "import os\nprint(os.getpid(), os.environ.get('STUDYLIB_TEST_VAR'))")
+    _execute(nb, tmp_path / "first.ipynb")  # the zygote exists, with this environment
+    monkeypatch.setenv("STUDYLIB_TEST_VAR", "changed")
+    pid, value = _texts(_execute(nb, tmp_path / "second.ipynb"))[0].split()
+    assert value == "changed" and int(pid) not in warm.forked_kernels()
+
+
+def test_the_watchdog_kills_a_slow_kernel_and_starts_an_ordinary_one(registered, tmp_path, monkeypatch):
+    monkeypatch.setattr(warm.WarmProvisioner, "watchdog_seconds", 0.0)
+    nb = _notebook(tmp_path / "dog.ipynb", "import os\nprint(os.getpid(), os.getppid())")
+    before = list(warm._KILLED)
+    pid, _ = _texts(_execute(nb, tmp_path / "dog-out.ipynb"))[0].split()
+    assert int(pid) not in warm.forked_kernels()
+    killed = warm._KILLED[len(before):]
+    assert len(killed) == 1 and not _wait_gone(killed)
+
+
+def test_a_dead_or_outdated_zygote_is_replaced(registered, tmp_path):
+    nb = _notebook(tmp_path / "z.ipynb", "import os\nprint(os.getppid())")
+    first = int(_texts(_execute(nb, tmp_path / "z1.ipynb"))[0])
+    # an ordinary kernel's parent is this process: never kill it
+    assert first != os.getpid() and first in _zygote_pids(), "the kernel was not forked from a zygote"
+    os.kill(first, signal.SIGKILL)
+    assert not _wait_gone([first], 5)
+    second = int(_texts(_execute(nb, tmp_path / "z2.ipynb"))[0])
+    assert second != first and second in _zygote_pids()
+    os.utime(registered["site"])  # the interpreter's import folders changed (a package installed or removed)
+    third = int(_texts(_execute(nb, tmp_path / "z3.ipynb"))[0])
+    assert third not in (first, second) and third in _zygote_pids()
+    assert not _wait_gone([second])  # the outdated zygote left once its last kernel had
+
+
+RUNNER = """
+import os, sys, papermill as pm
+sys.stdout.write("%d\\n" % os.getpid()); sys.stdout.flush()
+pm.execute_notebook(sys.argv[1], sys.argv[2], kernel_name="studylib-warm", progress_bar=False)
+"""
+
+
+@pytest.mark.parametrize("how", ["exits", "SIGKILL", "SIGINT"])
+def test_no_process_is_left_behind_when_the_runner_ends(registered, tmp_path, how):
+    marker = tmp_path / "kernel.txt"
+    cells = ["import os\nopen(%r, 'w').write('%%d %%d' %% (os.getpid(), os.getppid()))" % str(marker)]
+    if how != "exits":
+        cells.append("import time\ntime.sleep(120)")
+    nb = _notebook(tmp_path / "left.ipynb", *cells)
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(nb), str(tmp_path / "out.ipynb")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None or how == "exits", "the runner ended early"
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        kernel, zygote = map(int, marker.read_text().split())
+        if how == "exits":
+            assert proc.wait(timeout=60) == 0
+        else:
+            time.sleep(0.5)
+            proc.send_signal(getattr(signal, how))
+            proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not _wait_gone([kernel, zygote]), f"left behind after the runner {how}"
+
+
+def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp_path):
+    from studylib.runner.batch import run_many
+
+    nb = _notebook(tmp_path / "pool.ipynb",
+                   "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''",
+                   "import os\nprint(os.getpid(), os.getppid(), open(f'/proc/{os.getppid()}/cmdline').read())")
+    nb_json = nbformat.read(str(nb), as_version=4)
+    nb_json.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb_json, str(nb))
+    results = run_many([(str(nb), {}, [], tmp_path / f"o{i}") for i in range(4)], workers=2, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    lines = [_texts(nbformat.read(str(r.output_dir / "pool.ipynb"), as_version=4))[0] for r in results]
+    assert all("zygote.py" in line for line in lines)
+    assert len({line.split()[1] for line in lines}) == 1  # the runner's one zygote served both workers
+    pids = {int(x) for line in lines for x in line.split()[:2]}
+    assert not _wait_gone(pids)

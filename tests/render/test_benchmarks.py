@@ -1,0 +1,23 @@
+"""The benchmarks measure what they say: the floor imports what the study imports, the helpers compute right."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from studylib.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+
+
+import run as bench  # noqa: E402
+
+
+def test_floor_notebook_runs_through_the_runner(tmp_path):
+    from studylib.runner.execute import run_notebook
+
+    result = run_notebook(bench.floor_notebook(tmp_path / "nb" / "floor_0.ipynb"), out=tmp_path / "out")
+    assert result.ok, result.error
+    for name in ("floor_0.ipynb", "report.html", "notebook.html", "manifest.json"):
+        assert (result.output_dir / name).stat().st_size > 0

@@ -1,0 +1,164 @@
+"""Robustness: killed runs, byte-identical re-runs, hostile strings, data never evaluated, a million rows."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from studylib import expand_activities, load_bundle
+from studylib.paths import PROJECT_ROOT
+from studylib.runner.batch import run_study
+from studylib.runner.execute import run_notebook
+
+HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+# Cells that do something when a program evaluates them: each would create a file in CANARY (an absolute folder)
+PAYLOADS = {
+    "python": "__import__('os').system('touch CANARY/python')",
+    "yaml": "!!python/object/apply:os.system ['touch CANARY/yaml']",
+    "shell": "$(touch CANARY/shell)",
+    "formula": "=cmd|' /C touch CANARY/formula'!A0",  # a spreadsheet's DDE formula (CSV injection)
+    "template": "{{ 7 * 191 }} ${7 * 191} %(x)s",
+}
+
+
+LOOKS_TYPED = ["0012", "1e5", "True", "None", "+1-1"]  # locators that a guessing reader would turn into other values
+
+
+def _payloads(canary: Path) -> dict[str, str]:
+    return {name: payload.replace("CANARY", str(canary)) for name, payload in PAYLOADS.items()}
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_runs_of_the_study_are_byte_identical(default_study, tmp_path):
+    first, results = default_study  # the session's run of the study, then a second one here
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    second = tmp_path / "two"
+    results = run_study(workers=2, out=second, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    pattern = re.compile(r"(tables/.+\.csv|figures/.+\.(png|svg))$")
+    one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
+    two = {k: v for k, v in _tree(second).items() if pattern.search(k)}
+    assert len(one) > 40 and one == two
+    for path in first.rglob("regression.csv"):
+        assert "Date:" not in path.read_text() and "Time:" not in path.read_text()
+
+
+def _hostile_bundle(folder: Path, canary: Path) -> Path:
+    folder.mkdir()
+    rows = {
+        "cities.csv": [["city_id", "name", "name_local", "country", "level", "parent_id", "lat", "lon"],
+                       ["nan", "Nan", "น่าน", "TH", "city", "", "", ""],
+                       ["evil", f"Evil {SCRIPT}", "مرحبا 🎉 서울", "XX", "city", "", "", ""]],
+        "sources.csv": [["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
+                        ["hostile-src", f'Citation with "quotes" and {SCRIPT}', "news", "news", "", "en"]],
+        "ties.csv": [["tie_id", "city_a", "city_b", "tie_type", "signed", "status", "source_id", "note"],
+                     ["nan-evil", "nan", "evil", "sister", "2001", "disputed", "hostile-src", f"Note {SCRIPT} \\ 'q'"]],
+        "activities.csv": [
+            ["activity_id", "tie_id", "actor", "title", "sector", "activity_type", "start", "end", "recurrence", "until",
+             "direction", "participants", "participant_group", "institution", "source_id", "locator", "certainty"],
+            ["h-1", "nan-evil", "nan", HOSTILE_TITLE, "culture", "festival", "2005", "", "once", "", "a_to_b", "3",
+             "artists", "Université \"Nan\"", "hostile-src", f"§ {SCRIPT}", "disputed"],
+            ["h-2", "nan-evil", "evil", "Second", "education", "exchange_programme", "2006", "", "annual", "2008",
+             "b_to_a", "", "", "", "hostile-src", "p. 2", "reported"],
+            *[[f"p-{name}", "nan-evil", "nan", payload, "culture", "festival", "2007", "", "once",
+               "", "mutual", "", "", "", "hostile-src", locator, "reported"]
+              for (name, payload), locator in zip(_payloads(canary).items(), LOOKS_TYPED)],
+        ],
+    }
+    for name, data in rows.items():
+        with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(data)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """pair_profile rendered once on the hostile bundle; returns ``(bundle folder, result, canary folder)``."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    canary = tmp / "canary"
+    canary.mkdir()
+    folder = _hostile_bundle(tmp / "hostile", canary)
+    result = run_notebook("pair_profile", {"tie": "nan-evil"}, data_dirs=[folder], out=tmp / "out")
+    return folder, result, canary
+
+
+def test_hostile_strings_are_escaped_in_html_and_unchanged_in_csv(hostile_run):
+    folder, result, _ = hostile_run
+    assert result.ok, result.error
+    for page in ("report.html", "notebook.html"):
+        html = (result.output_dir / page).read_text(encoding="utf-8")
+        assert SCRIPT not in html, page
+        assert "alert(1)" in html and "&lt;script&gt;" in html  # shown, escaped
+        assert "Nan" in html
+    with open(result.output_dir / "tables" / "activities.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["activity_id"]: r for r in csv.DictReader(fh)}
+    assert rows["h-1"]["title"] == HOSTILE_TITLE
+    assert rows["h-1"]["locator"] == f"§ {SCRIPT}"
+    b = load_bundle(PROJECT_ROOT / "data", folder)
+    assert b.cities.set_index("city_id").at["nan", "name"] == "Nan"
+
+
+def _live(payloads: dict[str, str], canary: Path) -> set[str]:
+    """Which payloads do act when evaluated by what they target (the test's control: they are not duds)."""
+    import jinja2
+    import yaml
+
+    eval(payloads["python"])  # noqa: S307 - the control: this is what evaluating a cell would do
+    yaml.unsafe_load(payloads["yaml"])
+    subprocess.run(["sh", "-c", f"echo {payloads['shell']}"], check=True, capture_output=True)
+    acted = {p.name for p in canary.iterdir()}
+    if "1337" in jinja2.Template(payloads["template"]).render():
+        acted.add("template")
+    return acted
+
+
+def test_data_files_are_never_evaluated(hostile_run, tmp_path):
+    folder, result, canary = hostile_run
+    payloads = _payloads(canary)
+    control = tmp_path / "control"
+    control.mkdir()
+    assert _live(_payloads(control), control) == \
+        {"python", "yaml", "shell", "template"}  # the formula needs a spreadsheet: kept verbatim is what is checked
+
+    activities = load_bundle(PROJECT_ROOT / "data", folder).activities.set_index("activity_id")
+    assert result.ok, result.error
+    with open(result.output_dir / "tables" / "activities.csv", newline="", encoding="utf-8") as fh:
+        table = {r["activity_id"]: r for r in csv.DictReader(fh)}
+    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    for (name, payload), locator in zip(payloads.items(), LOOKS_TYPED):
+        loaded, written = activities.loc[f"p-{name}"], table[f"p-{name}"]  # read, then written by the notebook
+        assert (loaded["title"], loaded["locator"]) == (written["title"], written["locator"]) == (payload, locator)
+        assert html.escape(payload, quote=False) in report, name  # shown as text, not run or rendered
+    assert not list(canary.iterdir()), "a cell of a data file was executed"
+
+
+def test_a_million_activities_validate_and_render(tmp_path):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from synthetic import synthetic_bundle
+
+    folder = synthetic_bundle(tmp_path / "big", 1_000_000, standalone=False)
+    bundle = load_bundle(PROJECT_ROOT / "data", folder)
+    assert len(bundle.activities) > 1_000_000
+    result = run_notebook("pair_profile", {}, data_dirs=[folder], out=tmp_path / "out")
+    assert result.ok, result.error
+    counts = pd.read_csv(result.output_dir / "tables" / "sector_counts.csv")
+    events = expand_activities(bundle.activities, end_year=2023)
+    assert counts["events"].sum() == (events["tie_id"] == "surabaya-busan").sum()
+    assert (result.output_dir / "report.html").stat().st_size < 20_000_000
