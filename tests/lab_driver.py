@@ -26,7 +26,6 @@ import nbformat
 
 from studylib.paths import NOTEBOOKS_DIR
 
-CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LAB_START_SECONDS = 90
 RUN_ALL_SECONDS = 180
@@ -49,6 +48,11 @@ IMG_CHANGED = """(old) => {
     const img = document.querySelector('.studylib-explorer-output img');
     return img !== null && img.complete && img.naturalWidth > 0 && img.src !== old;
 }"""
+
+
+def in_ci() -> bool:
+    """Whether this run is CI's (``CI`` set to anything but '', '0', 'false' or 'no'): read when asked, not at import."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _missing() -> list[str]:

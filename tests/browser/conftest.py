@@ -11,7 +11,7 @@ import shutil
 import nbformat
 import pytest
 
-from lab_driver import CHROMIUM_ARGS, CI, _missing, _workbench_copy, running_lab
+from lab_driver import CHROMIUM_ARGS, _missing, _workbench_copy, in_ci, running_lab
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def browser():
     missing = _missing()
     if missing:
         reason = "browser tests need " + " and ".join(missing)
-        if CI:
+        if in_ci():
             pytest.fail(f"{reason}; CI is set, so the browser tests must run", pytrace=False)
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
