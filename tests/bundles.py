@@ -109,3 +109,40 @@ def typed_activities(template: pd.DataFrame, rows: list[dict[str, str]]) -> pd.D
         else:
             frame[column] = pd.Series(text, dtype=dtype)
     return frame
+
+
+def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """Append ``rows`` to a CSV file under its own header (cells it does not name are left empty)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    with open(path, "a", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writerows([{h: r.get(h, "") for h in header} for r in rows])
+
+
+HANGUL = "수원 청소년 교류"
+KANA_KANJI = "東京 とうきょう"
+INDONESIAN = "Kunjungan pelajar ke Suwon"
+
+
+def new_pair_with_cjk(folder: Path) -> Path:
+    """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
+    from studylib.bundle.scaffold import new_pair
+
+    new_pair("bandung", "suwon", into=folder)
+    append_rows(folder / "sources.csv", [{"source_id": "test-src", "citation": "수원시. Test citation (made up).",
+                                          "source_type": "news", "reliability": "news", "language": "ko"}])
+    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
+    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", "test-src", "p. 1"]
+    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
+    base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
+            "source_id": "test-src", "certainty": "reported"}
+    append_rows(folder / "activities.csv", [
+        {**base, "activity_id": "t-1", "title": HANGUL, "sector": "education", "activity_type": "exchange_programme",
+         "start": "2005", "locator": "p. 1"},
+        {**base, "activity_id": "t-2", "title": KANA_KANJI, "sector": "culture", "activity_type": "festival",
+         "start": "2008", "locator": "p. 2"},
+        {**base, "activity_id": "t-3", "title": INDONESIAN, "sector": "education", "activity_type": "delegation",
+         "start": "2010", "locator": "p. 3"},
+    ])
+    return folder

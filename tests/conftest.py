@@ -14,6 +14,7 @@ Every test outside ``unit/`` is also marked ``slow``, so ``-m "not slow"`` selec
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,21 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 BROWSER_TESTS = "test_browser.py"
 TIERS = ("unit", "process", "render", "browser")
+
+
+NO_PDF_ENV = "STUDYLIB_NO_PDF"  # studylib.runner.render.NO_PDF_ENV (not imported here: conftest stays light)
+
+
+def pytest_configure(config):
+    """Runs print no report.pdf (about 2 CPU-seconds each) unless a test asks for it with ``printing_pdfs``: the
+    tests that check a PDF say so, the others read the HTML and the files."""
+    os.environ[NO_PDF_ENV] = "1"
+
+
+@pytest.fixture
+def printing_pdfs(monkeypatch):
+    """Runs in this test print report.pdf, as they do outside the test suite."""
+    monkeypatch.delenv(NO_PDF_ENV, raising=False)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,6 +66,42 @@ def default_study(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("study")
     return out, run_study(workers=2, out=out, progress=False)
+
+
+def _warm():
+    from studylib.runner.kernels import warm  # imported when a warm-kernel test runs: conftest stays light
+
+    return warm
+
+
+def _register(root: Path) -> tuple[Path, Path]:
+    """Install the warm kernel spec under ``root`` and an entry point for the provisioner; return (jupyter, site)."""
+    _warm().install_kernel_spec(prefix=str(root))
+    site = root / "site"
+    info = site / "studylib_warm_tests-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studylib-warm-tests\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.runner.kernels.warm:WarmProvisioner\n")
+    return root / "share" / "jupyter", site
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """The warm kernel, usable from this process and from subprocesses (JUPYTER_PATH, PYTHONPATH)."""
+    # Earlier tests' notebooks ran warm kernels: their zygote has the suite's environment, not this module's, and
+    # would serve every kernel here as an ordinary one ("its environment differs").
+    _warm().shutdown_zygotes()
+    jupyter, site = _register(tmp_path_factory.mktemp("warm"))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(jupyter), os.environ.get("JUPYTER_PATH")])))
+    mp.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(site)])))
+    mp.setenv("OPENBLAS_NUM_THREADS", "1")  # as the runner's workers set it
+    mp.delenv(_warm().COLD_ENV, raising=False)
+    mp.syspath_prepend(str(site))
+    yield {"jupyter": jupyter, "site": site}
+    _warm().shutdown_zygotes()
+    mp.undo()
 
 
 def _skip_reason(report) -> str:

@@ -94,11 +94,16 @@ def _output_root(out: str | Path | None) -> Path | None:
 
 
 def _cold_kernels(args) -> None:
-    """``--cold-kernels``: ordinary kernels for this run (an environment variable, so pool workers see it too)."""
+    """``--cold-kernels``: ordinary kernels for this run; ``--no-pdf``: no report.pdf (environment variables, so pool
+    workers see them too)."""
     if getattr(args, "cold_kernels", False):
         from .runner.kernels.warm import COLD_ENV
 
         os.environ[COLD_ENV] = "1"
+    if getattr(args, "no_pdf", False):
+        from .runner.render import NO_PDF_ENV
+
+        os.environ[NO_PDF_ENV] = "1"
 
 
 def _cmd_run(args) -> int:
@@ -256,11 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--all-ties", action="store_true", help="batch: one report for every tie in the data")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
     r.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
+    r.add_argument("--no-pdf", action="store_true", help="write no report.pdf (a draft: faster)")
     r.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
     s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
+    s.add_argument("--no-pdf", action="store_true", help="write no report.pdf (a draft: faster)")
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)

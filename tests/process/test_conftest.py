@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import lab_driver  # noqa: F401 - loaded here, so the nested runs share (never re-import) numpy and studylib
-import pytest
 
 pytest_plugins = ["pytester"]
 

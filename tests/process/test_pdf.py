@@ -12,7 +12,7 @@ needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium
 
 
 @needs_chromium
-def test_a_browser_that_fails_is_a_pdf_error_not_a_failed_run(tmp_path, monkeypatch):
+def test_a_browser_that_fails_is_a_pdf_error_not_a_failed_run(tmp_path, monkeypatch, printing_pdfs):
     fake = tmp_path / "fake-chromium"
     fake.write_text("#!/bin/sh\necho broken >&2\nexit 3\n")
     fake.chmod(0o755)

@@ -10,9 +10,9 @@ import nbformat
 import pandas as pd
 import pytest
 from scipy import stats
-from bundles import _act, base_rows, expansion_only_activities, write_bundle
 
 import studylib as sl
+from bundles import _act, base_rows, expansion_only_activities, write_bundle
 from studylib.paths import NOTEBOOKS_DIR
 from studylib.runner.batch import run_many
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import subprocess
@@ -11,6 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
+from bundles import append_rows
 from studylib.paths import DATA_DIR, PROJECT_ROOT
 from studylib.runner.batch import run_batch
 
@@ -21,17 +21,9 @@ def _hashes():
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA_DIR.glob("*.csv"))}
 
 
-def _append(path, rows):
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh))
-    with open(path, "a", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
-        w.writerows([{h: r.get(h, "") for h in header} for r in rows])
-
-
 def _fill(folder):
     """Fill a scaffolded bandung-suwon folder the way a researcher would (made-up test rows)."""
-    _append(folder / "sources.csv", [{"source_id": "test-src", "citation": "Test citation", "source_type": "news",
+    append_rows(folder / "sources.csv", [{"source_id": "test-src", "citation": "Test citation", "source_type": "news",
                                      "reliability": "news", "language": "en"}])
     ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
     ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", "test-src", "p. 1"]
@@ -48,7 +40,7 @@ def _fill(folder):
          "activity_type": "festival", "start": "2008-05", "recurrence": "once", "direction": "b_to_a",
          "source_id": "test-src", "locator": "p. 3", "certainty": "reported"},
     ]
-    _append(folder / "activities.csv", acts)
+    append_rows(folder / "activities.csv", acts)
 
 
 def test_readme_steps_for_a_new_pair(tmp_path):

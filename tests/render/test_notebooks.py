@@ -20,7 +20,6 @@ from studylib.runner.batch import run_many
 
 STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
 
-
 OTHER_PARAMETERS = [
     ("pair_profile", {"tie": "medan-gwangju", "expand_annual": False}),
     ("compare_pairs", {"ties": ["surabaya-busan", "medan-gwangju", "seoul-tokyo"]}),
@@ -28,7 +27,6 @@ OTHER_PARAMETERS = [
     ("gangnam_axes", {"include_plans": False}),
     ("smart_city_governance", {"city": "bandung"}),
 ]
-
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 

@@ -9,14 +9,10 @@ import zipfile
 from studylib.runner.package import build_package
 
 
-def test_package_zip_lists_every_figure_and_table(tmp_path):
-    from test_pdf import new_pair_with_cjk
-
-    folder = new_pair_with_cjk(tmp_path / "bandung-suwon")
-    outputs = tmp_path / "out"
-    from studylib.runner.execute import run_notebook
-
-    assert run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=outputs).ok
+def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
+    _, result = cjk_run
+    assert result.ok, result.error
+    outputs = result.output_dir.parents[1]
     target = build_package(tmp_path / "pkg.zip", outputs=outputs, notebooks=[], progress=False)
     with zipfile.ZipFile(target) as zf:
         names = set(zf.namelist())

@@ -6,57 +6,20 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pandas as pd
 import pytest
 
+from bundles import HANGUL, INDONESIAN, KANA_KANJI
 from studylib.runner.pdf import find_chromium
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium (apt-get install chromium)")
 
-
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler-utils")
-
-
-HANGUL = "수원 청소년 교류"
-
-
-KANA_KANJI = "東京 とうきょう"
-
-
-INDONESIAN = "Kunjungan pelajar ke Suwon"
-
-
-def new_pair_with_cjk(folder):
-    """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
-    from studylib.bundle.scaffold import new_pair
-    from test_new_pair import _append
-
-    new_pair("bandung", "suwon", into=folder)
-    _append(folder / "sources.csv", [{"source_id": "test-src", "citation": "수원시. Test citation (made up).",
-                                     "source_type": "news", "reliability": "news", "language": "ko"}])
-    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
-    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", "test-src", "p. 1"]
-    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
-    base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
-            "source_id": "test-src", "certainty": "reported"}
-    _append(folder / "activities.csv", [
-        {**base, "activity_id": "t-1", "title": HANGUL, "sector": "education", "activity_type": "exchange_programme",
-         "start": "2005", "locator": "p. 1"},
-        {**base, "activity_id": "t-2", "title": KANA_KANJI, "sector": "culture", "activity_type": "festival",
-         "start": "2008", "locator": "p. 2"},
-        {**base, "activity_id": "t-3", "title": INDONESIAN, "sector": "education", "activity_type": "delegation",
-         "start": "2010", "locator": "p. 3"},
-    ])
-    return folder
 
 
 @needs_chromium
 @needs_poppler
-def test_a_new_pair_with_hangul_gets_a_pdf_with_the_text_and_a_cjk_font(tmp_path):
-    from studylib.runner.execute import run_notebook
-
-    folder = new_pair_with_cjk(tmp_path / "bandung-suwon")
-    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=tmp_path / "out")
+def test_a_new_pair_with_hangul_gets_a_pdf_with_the_text_and_a_cjk_font(cjk_run, tmp_path):
+    _, result = cjk_run
     assert result.ok, result.error
     assert result.pdf_note == ""
     pdf = result.output_dir / "report.pdf"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -17,9 +19,9 @@ from studylib import expand_activities, load_bundle
 from studylib.paths import PROJECT_ROOT
 from studylib.runner.batch import run_study
 from studylib.runner.execute import run_notebook
+from studylib.runner.kernels import warm
 
 HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
-
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -33,7 +35,6 @@ PAYLOADS = {
     "template": "{{ 7 * 191 }} ${7 * 191} %(x)s",
 }
 
-
 LOOKS_TYPED = ["0012", "1e5", "True", "None", "+1-1"]  # locators that a guessing reader would turn into other values
 
 
@@ -46,16 +47,36 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_two_runs_of_the_study_are_byte_identical(default_study, tmp_path):
+def _cells(path: Path) -> list:
+    """Each cell's source, execution count and outputs; the run's own staging folder (injected as ``output_dir``,
+    a new name for every run) written as ``<staging>``."""
+    nb = nbformat.read(str(path), as_version=4)
+    staging = next(v for k, v in nb.metadata.papermill.parameters.items() if k == "output_dir")
+    return [json.dumps([c.source, c.get("execution_count"), c.get("outputs")], sort_keys=True).replace(staging, "<staging>")
+            for c in nb.cells]
+
+
+def test_the_study_is_byte_identical_run_again_on_ordinary_kernels(default_study, tmp_path, monkeypatch):
+    """One re-run serves two checks: two runs of the study give the same bytes, and forked warm kernels (the session's
+    run, where this machine has them) give what ordinary kernels give."""
     first, results = default_study  # the session's run of the study, then a second one here
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    if sys.platform == "linux":  # make installs the warm kernel: the session's run used it
+        reason = warm.warm_unavailable()
+        assert reason is None, f"the session's study ran on {reason}: nothing would compare warm with ordinary kernels"
+    monkeypatch.setenv(warm.COLD_ENV, "1")
+    assert warm.kernel_name() != warm.WARM_KERNEL
     second = tmp_path / "two"
     results = run_study(workers=2, out=second, progress=False)
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
-    pattern = re.compile(r"(tables/.+\.csv|figures/.+\.(png|svg))$")
+    pattern = re.compile(r"(tables/.+\.(csv|tex)|figures/.+\.(png|svg)|references\.(bib|json))$")
     one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
     two = {k: v for k, v in _tree(second).items() if pattern.search(k)}
     assert len(one) > 40 and one == two
+    notebooks = sorted(p.relative_to(first) for p in first.glob("*/*/*.ipynb"))
+    assert len(notebooks) == len(results)
+    for nb in notebooks:  # papermill stamps each cell's start and end time: compare the cells' contents
+        assert _cells(first / nb) == _cells(second / nb), nb
     for path in first.rglob("regression.csv"):
         assert "Date:" not in path.read_text() and "Time:" not in path.read_text()
 

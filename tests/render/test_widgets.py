@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 
 def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_widget(tmp_path):

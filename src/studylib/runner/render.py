@@ -3,6 +3,7 @@ provenance manifest, then move the folder into place (``<slug>.failed/`` when th
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -74,6 +75,12 @@ def _run_warnings(staging: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
+#: Set (to anything but "" or "0") to write no report.pdf, for drafts and for tests that read no PDF; ``--no-pdf``
+#: sets it (an environment variable, so pool workers see it too).
+NO_PDF_ENV = "STUDYLIB_NO_PDF"
+NOT_PRINTED = f"report.pdf not printed ({NO_PDF_ENV} is set, e.g. by --no-pdf)"
+
+
 def export_pdf(directory: Path) -> str:
     """Print ``directory/report.html`` to ``report.pdf`` with headless Chromium; return "" or why there is no PDF.
 
@@ -82,6 +89,8 @@ def export_pdf(directory: Path) -> str:
     """
     from .pdf import NO_BROWSER, PdfError, find_chromium, html_to_pdf
 
+    if os.environ.get(NO_PDF_ENV, "") not in ("", "0"):
+        return NOT_PRINTED
     browser = find_chromium()
     if browser is None:
         return NO_BROWSER

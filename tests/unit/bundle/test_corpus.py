@@ -13,7 +13,6 @@ from studylib.cli import main
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
-
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+
 import pytest
 
 from bundles import base_rows, write_bundle
 from studylib import load_bundle, validate_bundle
 from studylib.bundle.archive import archive_source, extract_text
 from studylib.bundle.sources import closest_passage, count_locators, find_passages, locator_found
-from studylib.errors import StudyError
+from studylib.cli import main
+from studylib.errors import StudyError, ValidationError
 from studylib.paths import DATA_DIR
 
 TEXT = "Chapter 1\n\nThe two cities signed a\nletter of intent in 1997.\nTeachers visit every July.\n"
@@ -89,3 +93,60 @@ def test_archive_refuses_the_study_data_and_a_source_without_a_row(tmp_path):
     assert not (folder / "sources").exists()
     with pytest.raises(StudyError, match="not a valid source id"):
         archive_source(folder, "../src1", txt)
+
+
+def test_locator_not_in_the_text_fails_validate_with_exit_2_and_its_location(tmp_path, capsys):
+    folder = _archived(tmp_path / "b", locator="letter of intent in 1998")
+    assert main(["validate", "--standalone", "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert ("activities.csv:2: column 'locator': 'letter of intent in 1998' not found in sources/src1.txt; "
+            "closest passage: 'letter of intent in 1997.'") in err
+    assert "Traceback" not in err
+
+
+def test_a_source_not_archived_is_counted_not_an_error(tmp_path, capsys):
+    folder = write_bundle(tmp_path / "b")
+    assert _problems(folder) == []
+    assert main(["validate", "--standalone", "--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "0 locators found in archived source texts; 5 rows cite 1 source not archived (not checked): src1" in out
+
+
+PDF_TEXT = "Jalan Medan inaugurated 2009"
+
+
+def _pdf(path):
+    """A one-page PDF whose page says PDF_TEXT (written by hand: tests make no network or tool calls)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({PDF_TEXT}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_archive_a_pdf_records_its_hash_and_its_locators_are_checked(tmp_path, capsys):
+    folder = write_bundle(tmp_path / "b")
+    pdf = _pdf(tmp_path / "paper.pdf")
+    before = (folder / "activities.csv").read_bytes()
+    assert main(["archive-source", str(folder), "src1", str(pdf)]) == 0
+    assert PDF_TEXT in (folder / "sources" / "src1.txt").read_text(encoding="utf-8")
+    with open(folder / "sources.csv", encoding="utf-8", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["original_sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert (folder / "activities.csv").read_bytes() == before
+    with pytest.raises(ValidationError, match="'p. 1' not found in sources/src1.txt"):
+        load_bundle(folder)
+    capsys.readouterr()
+    assert main(["archive-source", str(folder), "src1", str(pdf)]) == 2
+    assert "--replace" in capsys.readouterr().err

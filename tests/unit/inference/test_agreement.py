@@ -17,7 +17,6 @@ from studylib.paths import DATA_DIR
 # missing values. Published: nominal 0.743, ordinal 0.815 (interval 0.849, ratio 0.797).
 NA = np.nan
 
-
 KRIPPENDORFF_EXAMPLE = pd.DataFrame({
     "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, NA, NA, NA],
     "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NA, 3],

@@ -16,7 +16,6 @@ from studylib.lab.explorer import Selection, explorer_view, latest_year, model_f
 
 END_YEAR = 2023
 
-
 TIES = ("surabaya-busan", "medan-gwangju")
 
 

@@ -16,7 +16,6 @@ from studylib.network import gravity
 
 HEADER = "city1,country1,city2,country2,lat1,lng1,lat2,lng2\n"
 
-
 ROWS = [
     "Surabaya,Indonesia,Busan,South Korea,-7.25,112.74,35.1,129.04",
     "busan ,Republic of Korea,SURABAYA,Indonesia,35.1,129.04,-7.25,112.74",  # the same pair, other spellings

@@ -1,8 +1,8 @@
-"""Warm kernels (studylib.runner.kernels.warm, studylib.runner.kernels.zygote): forked kernels behave as fresh ones, and nothing is left behind.
+"""Warm kernels (studylib.runner.kernels): forked kernels behave as fresh ones, and nothing is left behind.
 
-The warm kernel spec is installed into a temporary Jupyter path and the provisioner registered through a
-temporary ``.dist-info`` on ``sys.path`` (the entry point ``pip install -e .`` writes), so the tests run the
-worktree's code without reinstalling the package.
+The ``registered`` fixture (tests/conftest.py) installs the warm kernel spec into a temporary Jupyter path and
+registers the provisioner through a temporary ``.dist-info`` on ``sys.path``, so the tests run the worktree's code
+without reinstalling the package.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,36 +17,6 @@ from studylib.paths import PROJECT_ROOT
 from studylib.runner.kernels import warm
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="warm kernels fork: Linux only")
-
-
-def _register(root: Path) -> tuple[Path, Path]:
-    """Install the warm kernel spec under ``root`` and an entry point for the provisioner; return (jupyter, site)."""
-    warm.install_kernel_spec(prefix=str(root))
-    site = root / "site"
-    info = site / "studylib_warm_tests-0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studylib-warm-tests\nVersion: 0\n")
-    (info / "entry_points.txt").write_text(
-        "[jupyter_client.kernel_provisioners]\nstudylib-warm = studylib.runner.kernels.warm:WarmProvisioner\n")
-    return root / "share" / "jupyter", site
-
-
-@pytest.fixture(scope="module")
-def registered(tmp_path_factory):
-    """The warm kernel, usable from this process and from subprocesses (JUPYTER_PATH, PYTHONPATH)."""
-    # Earlier tests' notebooks ran warm kernels: their zygote has the suite's environment, not this module's, and
-    # would serve every kernel here as an ordinary one ("its environment differs").
-    warm.shutdown_zygotes()
-    jupyter, site = _register(tmp_path_factory.mktemp("warm"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(jupyter), os.environ.get("JUPYTER_PATH")])))
-    mp.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(site)])))
-    mp.setenv("OPENBLAS_NUM_THREADS", "1")  # as the runner's workers set it
-    mp.delenv(warm.COLD_ENV, raising=False)
-    mp.syspath_prepend(str(site))
-    yield {"jupyter": jupyter, "site": site}
-    warm.shutdown_zygotes()
-    mp.undo()
 
 
 def test_installed_kernel_spec_selects_the_provisioner(registered):
