@@ -23,10 +23,10 @@ study: $(STAMP)
 	$(PY) -m studylib study --jobs $(JOBS)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: $(STAMP)
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest -n $(JOBS) tests/unit
 
 validate: $(STAMP)
 	$(PY) -m studylib validate

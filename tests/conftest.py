@@ -41,10 +41,19 @@ def printing_pdfs(monkeypatch):
     monkeypatch.delenv(NO_PDF_ENV, raising=False)
 
 
+#: Session fixtures that render runs: under pytest-xdist (``make test`` runs two workers) every test that reads one
+#: goes to the same worker, so each is rendered once per run, not once per worker.
+SHARED_RUNS = ("default_study", "cjk_run")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``)."""
+    """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``), and keep the tests
+    that read one shared rendered run on one xdist worker."""
     root = Path(__file__).parent
     for item in items:
+        shared = [name for name in SHARED_RUNS if name in getattr(item, "fixturenames", ())]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
         try:
             tier = Path(item.path).relative_to(root).parts[0]
         except ValueError:  # a test collected from elsewhere (a nested pytest's own files)
