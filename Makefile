@@ -31,10 +31,11 @@ test-fast: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m studylib validate
 
-# Saving a notebook in notebooks/ strips its outputs (studylib/lab.py says why); root (in containers) needs --allow-root
+# Lab serves the project root (notebooks/, outputs/ and data/ can all be browsed) and opens at notebooks/; saving a
+# notebook in notebooks/ strips its outputs (src/studylib/lab/hooks.py says why); root (in containers) needs --allow-root
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=. --ContentsManager.pre_save_hook=studylib.lab.strip_outputs \
-		$(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+		--ContentsManager.pre_save_hook=studylib.lab.strip_outputs $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ParameterError, RunError, StudyError, ValidationError
-from .report.parameters import check_parameters, list_notebooks, notebook_parameters, parse_value
+from .report.parameters import (WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks, notebook_parameters,
+                                parse_value)
 from .paths import DATA_DIR
 
 if TYPE_CHECKING:
@@ -120,6 +121,11 @@ def _cmd_run(args) -> int:
         raise ParameterError("--scheduler runs a batch: give --tie or --all-ties")
     args.data = [str(Path(d).expanduser().resolve()) for d in args.data]  # in the client, before any worker sees them
     args.out = Path(args.out).expanduser().resolve() if args.out else None  # created only once the run is checked
+    stem = Path(args.notebook).stem
+    if stem in WORKBENCH_NOTEBOOKS:  # interactive: it has no report to render (and no output_dir parameter)
+        raise ParameterError(
+            f"{stem} is a workbench to use in JupyterLab, not a report to render: start JupyterLab with `make lab` "
+            f"and open notebooks/{stem}.ipynb. `studylib run` renders the study notebooks: {', '.join(_reports())}")
     spec = notebook_parameters(args.notebook)
     values = {}
     for name, text in args.param:
@@ -236,8 +242,34 @@ def _cmd_package(args) -> int:
     return 0
 
 
+def _reports() -> list[str]:
+    """The notebooks ``studylib run`` renders (the workbenches are opened in JupyterLab)."""
+    return [nb for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
+
+
+def _run_epilog() -> str:
+    workbenches = [nb for nb in list_notebooks() if nb in WORKBENCH_NOTEBOOKS]
+    return (
+        "notebooks:\n  " + "\n  ".join(_reports())
+        + "\n\nworkbenches (open them in JupyterLab with `make lab`; not for `run`):\n  " + "\n  ".join(workbenches)
+        + "\n\n`studylib list` shows each notebook's parameters, their defaults and the tie ids.\n"
+        "examples:\n"
+        "  studylib run pair_profile -p tie surabaya-busan\n"
+        "  studylib run compare_pairs -p ties surabaya-busan,medan-gwangju -p end_year 2024\n"
+        "  studylib run pair_profile --data data/local/bandung-braunschweig -p tie bandung-braunschweig\n"
+        "  studylib run pair_profile --tie surabaya-busan --tie medan-gwangju --jobs 2"
+    )
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"studylib {__version__}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a data bundle and print a summary")
     p.add_argument("--data", action="append", default=[], metavar="DIR",
@@ -251,9 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--into", default=None, metavar="DIR", help="folder to create (default: data/local/<a>-<b>/)")
     n.add_argument("--xlsx", action="store_true", help="write spreadsheet (.xlsx) tables instead of CSV")
     n.set_defaults(func=_cmd_new_pair)
-    r = sub.add_parser("run", help="run one notebook with parameters")
-    r.add_argument("notebook", help="notebook stem (e.g. pair_profile) or path")
-    r.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    r = sub.add_parser("run", help="run one notebook with parameters", epilog=_run_epilog(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("notebook", help="notebook stem (e.g. pair_profile, listed below) or path")
+    r.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="set a notebook parameter (repeatable): -p tie surabaya-busan, -p end_year 2024; "
+                        "a list is written with commas and no spaces: -p ties surabaya-busan,medan-gwangju")
     r.add_argument("--data", action="append", default=[], metavar="DIR", help="extra bundle folder (repeatable)")
     r.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
     r.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")

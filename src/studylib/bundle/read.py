@@ -25,6 +25,15 @@ def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:
     if not raw or raw.isspace():  # same as `not raw.strip()`, without copying a large file
         problems.append(Problem(label, 1, "", "the file is empty (expected a header line and rows)"))
         return None
+    if raw[:4] == b"PK\x03\x04":  # a zip archive: an .xlsx workbook saved (or renamed) with a .csv name
+        stem = label.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        problems.append(Problem(label, 1, "", "the file is an Excel workbook (.xlsx) under a .csv name, not a CSV: "
+                                f"rename it to {stem}.xlsx, or open it in Excel and save it as 'CSV UTF-8'"))
+        return None
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the old binary Excel format (.xls)
+        problems.append(Problem(label, 1, "", "the file is an old Excel workbook (.xls) under a .csv name, not a CSV: "
+                                "open it in Excel and save it as 'CSV UTF-8'"))
+        return None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:  # Excel's 'Unicode Text' and the like
         problems.append(Problem(label, 1, "", "the file is UTF-16, not UTF-8: save it as 'CSV UTF-8' and try again"))
         return None

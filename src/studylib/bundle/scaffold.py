@@ -11,7 +11,7 @@ from ..errors import StudyError
 from ..paths import DATA_DIR
 from .validate import SLUG_RE
 
-__all__ = ["new_pair", "bundle_readme", "next_commands", "EXAMPLE_ROWS"]
+__all__ = ["new_pair", "city_slug", "bundle_readme", "next_commands", "EXAMPLE_ROWS"]
 
 #: One filled-in example per table, shown in the folder's README (not written into the tables).
 EXAMPLE_ROWS = {
@@ -48,6 +48,16 @@ def _known_cities() -> dict[str, dict]:
         return {row["city_id"]: row for row in csv.DictReader(fh)}
 
 
+def city_slug(name: str) -> str:
+    """The city id a name suggests: lower case, accents dropped, other characters as '_' ('Makassar' -> 'makassar',
+    'New York' -> 'new_york', 'Malmö' -> 'malmo'); '' when nothing ASCII is left (a name in another script)."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name).strip("_")
+    return slug if re.match(SLUG_RE, slug) else ""
+
+
 def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: bool = False) -> Path:
     """Create a bundle folder for the tie ``<city_a>-<city_b>``.
 
@@ -70,7 +80,10 @@ def new_pair(city_a: str, city_b: str, *, into: str | Path | None = None, xlsx: 
     """
     for c in (city_a, city_b):
         if not re.match(SLUG_RE, c):
-            raise StudyError(f"'{c}' is not a city id: use lower-case ASCII letters and digits joined by '_' (e.g. new_york)")
+            slug = city_slug(c)
+            hint = f"; did you mean '{slug}'?" if slug else ""
+            raise StudyError(f"'{c}' is not a city id: use lower-case ASCII letters and digits joined by '_' "
+                             f"(e.g. new_york){hint}")
     if city_a == city_b:
         raise StudyError("a tie needs two different cities")
     tie_id = f"{city_a}-{city_b}"
@@ -105,15 +118,51 @@ def _write_csv(path: Path, header: list[str], records: list[list[str]]) -> None:
         w.writerows(records)
 
 
-def _write_xlsx(path: Path, header: list[str], records: list[list[str]]) -> None:
-    import openpyxl
+#: Rows of an .xlsx scaffold that get the drop-downs and the text format of dates (Excel applies neither further down).
+XLSX_ROWS = 2000
 
+
+def _write_xlsx(path: Path, header: list[str], records: list[list[str]]) -> None:
+    """The table as the first sheet of a workbook, ready for Excel: a drop-down of the codebook's values in every
+    vocabulary column (the lists on a hidden second sheet, 'vocabularies'; the reader reads the first sheet only),
+    and date columns formatted as text, so that Excel keeps a typed ``2015-09`` as written instead of turning it into
+    1 September 2015."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    table = path.stem
+    specs = load_codebook().all_columns(table) if table in TABLES else {}
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = path.stem
+    ws.title = table
     ws.append(header)
     for r in records:
         ws.append(r)
+    lists, at = None, 0
+    for col, name in enumerate(header, start=1):
+        spec = specs.get(name) or {}
+        letter = get_column_letter(col)
+        cells = f"{letter}2:{letter}{XLSX_ROWS + 1}"
+        if spec.get("type") == "date":
+            ws.column_dimensions[letter].number_format = "@"  # what Excel applies to cells typed later
+            for row in range(2, XLSX_ROWS + 2):
+                ws.cell(row, col).number_format = "@"
+        elif spec.get("type") == "vocab" and spec.get("vocab"):
+            values = load_codebook().vocabulary(spec["vocab"])
+            if lists is None:
+                lists = wb.create_sheet("vocabularies")
+                lists.sheet_state = "hidden"
+            at += 1
+            lists.cell(1, at, spec["vocab"])
+            for i, value in enumerate(values, start=2):
+                lists.cell(i, at, value)
+            source = f"vocabularies!${get_column_letter(at)}$2:${get_column_letter(at)}${len(values) + 1}"
+            check = DataValidation(type="list", formula1=f"={source}", allow_blank=not spec.get("required", False))
+            check.error, check.errorTitle = f"Choose one of the codebook's values for {name}.", name
+            check.prompt, check.promptTitle = f"{name}: one of {', '.join(values)}"[:255], name
+            check.add(cells)
+            ws.add_data_validation(check)
     wb.save(path)
 
 

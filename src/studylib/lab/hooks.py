@@ -4,7 +4,10 @@ The workbench (``notebooks/explore.ipynb``) and the study notebooks are committe
 autosave would otherwise write every chart into them (a dirty checkout, ``dirty: true`` in every manifest). The
 server's documented ``ContentsManager.pre_save_hook`` strips outputs from notebooks in ``notebooks/`` as they are
 saved: the live session keeps its outputs, the file on disk stays as committed (code and Markdown edits are
-saved). A git filter such as nbstripout was not chosen: it needs installing in every clone and leaves the outputs
+saved). JupyterLab also writes the kernel's ``language_info`` (version, mimetype, codemirror mode ...) into the
+notebook's metadata on every save; the hook keeps only its ``name``, as the notebooks are committed, so that saving
+an unchanged notebook leaves ``git status`` clean. ``make lab`` serves the project root (outputs and data can be
+browsed); the hook still only touches notebooks directly in ``notebooks/``. A git filter such as nbstripout was not chosen: it needs installing in every clone and leaves the outputs
 in the file itself, where the tests and the runner read it. Notebooks elsewhere are saved as they are.
 """
 
@@ -21,7 +24,8 @@ PRE_SAVE_HOOK = "studylib.lab.strip_outputs"
 
 
 def strip_outputs(model: dict, path: str, contents_manager=None, **kwargs) -> None:
-    """Pre-save hook: clear the outputs, execution counts and widget state of a notebook saved in ``notebooks/``.
+    """Pre-save hook: clear the outputs, execution counts, widget state and kernel version details (``language_info``
+    beyond its name) of a notebook saved in ``notebooks/``.
 
     ``path`` is the server's path relative to its root folder (``contents_manager.root_dir``).
     """
@@ -32,7 +36,10 @@ def strip_outputs(model: dict, path: str, contents_manager=None, **kwargs) -> No
     if target.parent != NOTEBOOKS_DIR.resolve():
         return
     nb = model["content"]
-    nb.get("metadata", {}).pop("widgets", None)
+    metadata = nb.get("metadata", {})
+    metadata.pop("widgets", None)
+    if isinstance(metadata.get("language_info"), dict):  # the committed notebooks hold {"name": "python"} only
+        metadata["language_info"] = {"name": metadata["language_info"].get("name", "python")}
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []

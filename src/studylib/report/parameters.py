@@ -7,6 +7,7 @@ papermill runs), so an unknown tie id fails fast with the list of valid ones.
 from __future__ import annotations
 
 import ast
+import difflib
 import io
 import json
 import re
@@ -78,7 +79,10 @@ def resolve_notebook(name: str | Path) -> Path:
     candidate = NOTEBOOKS_DIR / f"{path.stem}.ipynb"
     if candidate.exists():
         return candidate
-    raise ParameterError(f"no notebook '{name}'; the study notebooks are: {', '.join(list_notebooks())}")
+    names = list_notebooks()
+    close = difflib.get_close_matches(path.stem, names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise ParameterError(f"no notebook '{name}'.{hint} The study notebooks are: {', '.join(names)}")
 
 
 @lru_cache(maxsize=32)
@@ -238,11 +242,32 @@ def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:
         for item in items:
             if item not in known[kind]:
                 swapped = "-".join(reversed(item.split("-", 1)))
-                hint = (f" Did you mean {swapped!r}? A tie id names its cities in the order of ties.csv."
-                        if kind == "tie" and swapped in known[kind] else "")
+                close = difflib.get_close_matches(item, known[kind], n=1, cutoff=0.8)
+                if kind == "tie" and swapped in known[kind]:
+                    hint = f" Did you mean {swapped!r}? A tie id names its cities in the order of ties.csv."
+                else:
+                    hint = (_forgotten_data(item, bundle) if kind == "tie" else "") or \
+                        (f" Did you mean {close[0]!r}?" if close else "")
                 raise ParameterError(
                     f"parameter '{name}': unknown {kind} id {item!r}.{hint} Valid {kind} ids: {', '.join(known[kind])}"
                 )
+
+
+def _forgotten_data(tie_id: str, bundle) -> str:
+    """A hint when a tie missing from the data has a folder of its own that the run did not layer
+    (``data/local/<tie_id>/``, as ``studylib new-pair`` makes it): the user most likely forgot ``--data``."""
+    from ..paths import DATA_DIR, PROJECT_ROOT
+
+    folder = DATA_DIR / "local" / tie_id
+    layered = {Path(d).resolve() for d in getattr(bundle, "dirs", ())}
+    if not folder.is_dir() or folder.resolve() in layered:
+        return ""
+    try:
+        shown = folder.relative_to(PROJECT_ROOT)
+    except ValueError:  # pragma: no cover - data/ is inside the project
+        shown = folder
+    return (f" Its data folder {shown}/ exists but is not part of this run: add --data {shown} "
+            f"(a notebook run by hand: data_dirs=[\"{shown}\"]).")
 
 
 def run_slug(values: dict, spec: dict | None = None) -> str:

@@ -111,7 +111,8 @@ def run_batch(notebook: str, tie_ids: list[str], parameters: dict | None = None,
     """One report per tie, in parallel, then a summary across the ties that succeeded (in :func:`summary_dir`).
 
     The summary holds ``metrics.csv`` (every succeeded tie's metrics, one row each), ``failures.csv`` and a chart.
-    A failing tie never stops the others.
+    A failing tie never stops the others. A later batch with the same parameters adds its ties to the summary (a
+    tie run again replaces its own rows); it never drops the ties of an earlier batch.
     """
     # resolved here, in the client: a Dask worker has a working directory of its own
     data_dirs = [str(Path(d).expanduser().resolve()) for d in data_dirs]
@@ -134,19 +135,45 @@ def summary_dir(notebook: str, parameters: dict, *, out=None) -> Path:
     return root / path.stem / ("_summary" + slug.removeprefix("default"))
 
 
+def _earlier(path: Path, column: str, ties: set[str]):
+    """The rows of an earlier batch's summary table whose tie this batch did not run (none if there is no table)."""
+    import pandas as pd
+
+    if not path.exists():
+        return None
+    try:
+        earlier = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={column: str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return None  # not a summary this runner wrote: this batch's rows replace it
+    if column not in earlier.columns:
+        return None
+    return earlier[~earlier[column].isin(ties)]
+
+
 def write_summary(results: list[RunResult], directory: Path) -> Path:
-    """Cross-pair table, failure list and chart of a batch (byte-stable: no dates in the files)."""
+    """Cross-pair table, failure list and chart of a batch (byte-stable: no dates in the files).
+
+    The tables keep the rows of earlier batches (with the same parameters, hence the same ``directory``) for the
+    ties this batch did not run; a tie this batch ran has only this batch's outcome (a success removes its earlier
+    failure, and the other way round). The earlier ties come first, then this batch's in its order.
+    """
     import pandas as pd
 
     directory.mkdir(parents=True, exist_ok=True)
+    ties = {str(r.parameters.get("tie", r.slug)) for r in results}
     frames = [pd.read_csv(r.output_dir / "tables" / "metrics.csv", keep_default_na=False, na_values=[""])
               for r in results if r.ok and (r.output_dir / "tables" / "metrics.csv").exists()]
+    kept = _earlier(directory / "metrics.csv", "tie_id", ties)
+    frames = ([kept] if kept is not None and len(kept) else []) + frames
     metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["tie_id"])
     metrics.to_csv(directory / "metrics.csv", index=False, lineterminator="\n", float_format="%.6g")
     failures = pd.DataFrame([{"notebook": r.notebook, "tie": r.parameters.get("tie", r.slug), "error": r.error,
                               "kept": "" if str(r.output_dir) in ("", ".") else str(r.output_dir)}
                              for r in results if not r.ok],
                             columns=["notebook", "tie", "error", "kept"])
+    kept = _earlier(directory / "failures.csv", "tie", ties)
+    if kept is not None and len(kept):
+        failures = pd.concat([kept, failures], ignore_index=True)
     failures.to_csv(directory / "failures.csv", index=False, lineterminator="\n")
     if len(metrics):
         from ..charts import save_figure, set_study_theme, summary_chart
