@@ -193,6 +193,69 @@ def test_partners_and_percentiles(tmp_path):
     assert pairs.at[("ID", "KR"), "ties"] == 2 and pairs.at[("US", "ZA"), "ties"] == 0
 
 
+def test_country_pairs_have_exact_poisson_intervals_and_the_focal_pair_is_tested(tmp_path):
+    from scipy import stats
+
+    low, high = nw.poisson_interval([0, 3])
+    assert low[0] == 0 and high[0] == pytest.approx(-math.log(0.025))  # 3.689: P(X = 0) = 0.025 at the bound
+    assert stats.poisson.sf(2, low[1]) == pytest.approx(0.025) and stats.poisson.cdf(3, high[1]) == pytest.approx(0.025)
+    net = nw.read_network(_pairs(tmp_path))
+    pairs = nw.country_pairs(net, highlight=[("ID", "KR")]).set_index(["country_a", "country_b"])
+    row = pairs.loc[("ID", "KR")]
+    assert row["conf_low"] == pytest.approx(1000 * low[0] if row["ties"] == 0 else 1000 * stats.chi2.ppf(0.025, 2 * row["ties"]) / 2 / row["possible_pairs"])
+    assert row["conf_low"] < row["ties_per_1000_pairs"] < row["conf_high"]
+    # the referee's numbers: 3 ties in 989 pairs against 32 in 12,642 cannot be ranked
+    r = nw.compare_rates(3, 989, 32, 12642)
+    assert r["rate_ratio"] == pytest.approx(3 / 989 / (32 / 12642))
+    assert r["ratio_low"] < 1 < r["ratio_high"] and r["p_value"] > 0.5
+    strong = nw.compare_rates(30, 1000, 10, 10000)
+    assert strong["ratio_low"] > 1 and strong["p_value"] < 0.001
+    tests = nw.country_pair_tests(net, nw.country_pairs(net, highlight=[("ID", "KR"), ("JP", "KR")]), [("ID", "KR"), ("KR", "JP")])
+    assert list(tests["against"]) == ["the rest of the network", "Japan–South Korea", "the rest of the network"]
+    n = int((net.cities["country"] != "").sum())
+    assert tests.at[0, "possible_other"] == n * (n - 1) // 2 - tests.at[0, "possible_pairs"]
+
+
+@pytest.mark.parametrize("raw, code", [("Jepang", "JP"), ("Korea Selatan", "KR"), ("Tiongkok", "CN"),
+                                       ("Amerika Serikat", "US"), ("Belanda", "NL"), ("Jerman", "DE"),
+                                       ("Cina", "CN"), ("Japan", "JP")])
+def test_indonesian_country_names(raw, code):
+    assert nw.country_code(raw) == code
+
+
+def test_a_city_without_an_id_is_found_by_name_or_coordinates_and_the_rule_is_said(snapshot):
+    cities = pd.DataFrame({"city_id": ["bandung", "braunschweig", "somewhere", "seoul", "ghost"],
+                           "name": ["Bandung", "Braunschweig", "Somewhere", "Seoul", "Ghost"],
+                           "name_local": ["Kota Bandung", "", "", "", ""], "country": ["ID", "DE", "DE", "KR", "KR"],
+                           "lat": [np.nan, 52.2667, 50.0, np.nan, np.nan], "lon": [np.nan, 10.5167, 7.0, np.nan, np.nan],
+                           "wikidata": ["", "", "", "Q8684", "Q999999999"]})
+    xw = nw.match_cities(cities, snapshot).set_index("city_id")
+    assert xw.at["bandung", "matched_by"] == "name + country" and xw.at["bandung", "node_id"] == "Q10389"
+    assert xw.at["braunschweig", "found"] and xw.at["braunschweig", "node_id"] == "Q2773"  # labelled 'Brunswick'
+    assert xw.at["braunschweig", "matched_by"].startswith("coordinates") and "Brunswick" in xw.at["braunschweig", "detail"]
+    assert xw.at["braunschweig", "distance_km"] < nw.MATCH_RADIUS_KM
+    assert not xw.at["somewhere", "found"] and "within 20 km" in xw.at["somewhere", "detail"]
+    assert xw.at["seoul", "matched_by"] == "wikidata id"
+    assert not xw.at["ghost", "found"] and "Q999999999 is not in the network" in xw.at["ghost", "detail"]
+    # the same rule never crosses a border: Braunschweig's coordinates with another country find nothing
+    other = nw.match_cities(cities.assign(country=["ID", "PL", "DE", "KR", "KR"]), snapshot).set_index("city_id")
+    assert not other.at["braunschweig", "found"]
+
+
+def test_new_pair_scaffold_has_a_wikidata_column_and_a_user_city_is_found(tmp_path, snapshot):
+    from studylib.bundle.scaffold import new_pair
+
+    folder = new_pair("bandung", "braunschweig", into=tmp_path / "bb")
+    cities = pd.read_csv(folder / "cities.csv", dtype=str, keep_default_na=False)
+    assert "wikidata" in cities.columns
+    assert cities.set_index("city_id").at["bandung", "wikidata"] == "Q10389"  # copied from the study data
+    cities.loc[cities["city_id"] == "braunschweig", ["name", "country", "level", "lat", "lon"]] = \
+        ["Braunschweig", "DE", "city", "52.2667", "10.5167"]  # as a user fills it: no QID
+    xw = nw.match_cities(cities, snapshot).set_index("city_id")
+    assert xw.loc[["bandung", "braunschweig"], "found"].all()
+    assert xw.at["braunschweig", "network_name"] == "Brunswick"
+
+
 # --------------------------------------------------------------------------------------------- model
 
 
