@@ -153,9 +153,13 @@ def read_network(path: str | Path | None = None) -> Network:
 
 @lru_cache(maxsize=4)
 def _read_cached(path: str, size: int, mtime: int) -> Network:
+    from concurrent.futures import ThreadPoolExecutor
+
     p = Path(path)
-    parts = read_network_file(p)
-    return Network(path=p, **parts, sha256=file_sha256(p))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps the parsing
+        digest = pool.submit(file_sha256, p)
+        parts = read_network_file(p)
+        return Network(path=p, **parts, sha256=digest.result())
 
 
 def check_network_file(value: str) -> str:

@@ -112,8 +112,7 @@ def sample_non_ties(net: Network, n: int, *, seed: int, nodes: np.ndarray | None
         a, b = nodes[rng.integers(0, m, k)], nodes[rng.integers(0, m, k)]
         keep = (a != b) & ~net.has_tie(a, b)
         keys = np.concatenate([got, np.minimum(a, b)[keep] * width + np.maximum(a, b)[keep]])
-        first = np.sort(np.unique(keys, return_index=True)[1])  # distinct pairs, in the order drawn
-        got = keys[first][:n]
+        got = keys[~pd.Series(keys).duplicated().to_numpy()][:n]  # distinct pairs, in the order drawn (hashing)
     else:
         raise ValueError(f"could not draw {n} untied pairs from {m} cities (too few untied pairs)")
     return got // width, got % width
@@ -372,7 +371,7 @@ def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: in
     all_ties = len(u)
     tau = all_ties / possible
     width = len(c)
-    known = np.sort(u * width + v)
+    known = net._tie_keys()  # sorted keys of every tie (pairs of usable cities are found among them)
     info = _Nodes(net)
     k = len(terms) + 1
     start = np.zeros(k)
