@@ -51,7 +51,7 @@ def ties_map(net: Network, nodes, *, labels: dict | None = None, highlight=(), c
     from ._base import _axes, _finish
 
     c = net.cities
-    ax, own = _axes(ax, (9, 5.6))
+    ax, own = _axes(ax, (9, 4.9))  # the -60..80 x -180..180 box at equal aspect: little empty space
     ax.scatter(c["lon"], c["lat"], s=1, color="0.75", linewidths=0)
     lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
     for i, node in enumerate(nodes):
