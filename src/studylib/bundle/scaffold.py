@@ -19,7 +19,7 @@ EXAMPLE_ROWS = {
                 "source_type": "journal_article", "reliability": "peer_reviewed", "url_or_doi": "doi:10.0000/xyz",
                 "language": "en"},
     "cities": {"city_id": "bandung", "name": "Bandung", "name_local": "Kota Bandung", "country": "ID", "level": "city",
-               "parent_id": "", "lat": "", "lon": ""},
+               "parent_id": "", "lat": "", "lon": "", "wikidata": "Q10389"},
     "ties": {"tie_id": "bandung-suwon", "city_a": "bandung", "city_b": "suwon", "tie_type": "sister",
              "signed": "1997", "status": "active", "source_id": "smith-2024", "note": "", "locator": "Section 3"},
     "activities": {"activity_id": "bsw-001", "tie_id": "bandung-suwon", "actor": "bandung",
@@ -38,7 +38,7 @@ EXAMPLE_ROWS = {
 
 def _header(table: str) -> list[str]:
     cb = load_codebook()
-    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "actor_type", "note", "target_type", "value_kind", "certainty")]
+    optional = [c for c in cb.optional_columns(table) if c in ("locator", "participants_qualifier", "stage", "actor_type", "note", "target_type", "value_kind", "certainty", "wikidata")]
     return list(cb.columns(table)) + [c for c in optional if c not in cb.columns(table)]
 
 

@@ -4,7 +4,8 @@ One loader, :func:`read_network`, returns a :class:`Network`: a table of cities 
 country codes, coordinates and population where the file has them), a table of undirected ties (each pair once, no
 self-pairs) and a report of what was read and dropped. The study's cities are matched to nodes only through an
 explicit crosswalk (:func:`match_cities`): the ``wikidata`` column of ``cities.csv`` for networks whose node ids are
-Wikidata items, name + country for name-based files. Nothing is matched by guesswork; what is not found is reported.
+Wikidata items, else name + country, else the nearest city of the same country within :data:`MATCH_RADIUS_KM`; the
+rule that matched each city, or why none did, is part of the crosswalk.
 
 This module is the public API: files are parsed in :mod:`studylib.network.files`, names and countries compared in
 :mod:`studylib.network.places` (:data:`COUNTRY_ALIASES`), charts drawn in :mod:`studylib.charts.network`. The library
@@ -29,7 +30,8 @@ from ..provenance import file_sha256
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",
     "country_code", "name_key", "match_cities", "city_partners", "partner_countries", "focal_ties",
-    "great_circle_km", "country_pairs", "compare_partners", "network_credit",
+    "great_circle_km", "country_pairs", "compare_partners", "network_credit", "poisson_interval", "compare_rates",
+    "country_pair_tests", "MATCH_RADIUS_KM",
 ]
 
 #: The network the workbook uses when none is given: the Wikidata snapshot vendored under data/external/.
@@ -151,9 +153,13 @@ def read_network(path: str | Path | None = None) -> Network:
 
 @lru_cache(maxsize=4)
 def _read_cached(path: str, size: int, mtime: int) -> Network:
+    from concurrent.futures import ThreadPoolExecutor
+
     p = Path(path)
-    parts = read_network_file(p)
-    return Network(path=p, **parts, sha256=file_sha256(p))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps the parsing
+        digest = pool.submit(file_sha256, p)
+        parts = read_network_file(p)
+        return Network(path=p, **parts, sha256=digest.result())
 
 
 def check_network_file(value: str) -> str:
@@ -171,30 +177,86 @@ def check_network_file(value: str) -> str:
 # ----------------------------------------------------------------------------------------- the study's ties
 
 
-def match_cities(cities: pd.DataFrame, net: Network) -> pd.DataFrame:
-    """The crosswalk of study cities to network nodes: ``city_id, node, node_id, matched_by, found``.
+#: A city without an id or a name match is matched to the nearest network city of its country within this distance.
+MATCH_RADIUS_KM = 20.0
 
-    Wikidata-id networks match on ``cities.csv``'s ``wikidata`` column only; name-based networks on the
-    normalised name and the ISO country code. A city without a match has ``node = -1`` and ``found = False``.
+
+def match_cities(cities: pd.DataFrame, net: Network, *, radius_km: float = MATCH_RADIUS_KM) -> pd.DataFrame:
+    """The crosswalk of study cities to network nodes: ``city_id, node, looked_up, matched_by, detail, found,
+    node_id, network_name, distance_km``.
+
+    Rules, in order (``matched_by`` names the one that matched):
+
+    1. ``wikidata id``: for a network whose node ids are Wikidata items, the ``wikidata`` column of ``cities.csv``.
+       A city that has an id is matched by it alone (an id the network lacks is not found).
+    2. ``name + country``: the city's ``name`` or ``name_local`` equals (as :func:`name_key`) the name of exactly one
+       network city of the same ISO country.
+    3. ``coordinates``: the nearest network city of the same country within ``radius_km`` of the city's ``lat``/``lon``,
+       provided any other city of that country within the radius is more than twice as far (+ 1 km); two about
+       equally near cities are reported, not guessed between.
+
+    A city no rule matches has ``node = -1``, ``found = False``, ``matched_by`` saying what it lacked first (e.g.
+    ``no wikidata id in cities.csv``) and ``detail`` why each rule failed.
     """
+    if not (isinstance(radius_km, (int, float)) and radius_km >= 0):
+        raise ValueError(f"radius_km must be a number >= 0, not {radius_km!r}")
     c = net.cities
-    out = []
-    if net.kind == "wikidata":
-        where = {nid: i for i, nid in enumerate(c["node_id"])}
-        wikidata = cities["wikidata"] if "wikidata" in cities else pd.Series("", index=cities.index)
-        for cid, qid in zip(cities["city_id"], wikidata.fillna("").astype(str)):
-            node = where.get(qid, -1) if qid else -1
-            out.append((cid, node, qid, "wikidata id" if qid else "no wikidata id in cities.csv"))
-    else:
-        where = {(k, cc): i for i, (k, cc) in enumerate(zip(c["key"], c["country"])) if cc}
-        for cid, name, cc in zip(cities["city_id"], cities["name"], cities["country"].astype(str)):
-            node = where.get((name_key(name), cc), -1)
-            out.append((cid, node, f"{name}, {cc}", "name + country"))
-    df = pd.DataFrame(out, columns=["city_id", "node", "looked_up", "matched_by"])
+    by_id = {nid: i for i, nid in enumerate(c["node_id"])}
+    by_name: dict[tuple[str, str], list[int]] = {}
+    for i, (k, cc) in enumerate(zip(c["key"], c["country"])):
+        if cc:
+            by_name.setdefault((k, cc), []).append(i)
+    lat_all, lon_all = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
+    country_all = c["country"].to_numpy(object)
+    col = lambda name: (cities[name] if name in cities else pd.Series("", index=cities.index)).fillna("").astype(str)  # noqa: E731
+    num = lambda name: pd.to_numeric(cities[name], errors="coerce") if name in cities else pd.Series(np.nan, index=cities.index)  # noqa: E731
+    rows = []
+    for cid, name, local, cc, qid, lat, lon in zip(cities["city_id"], col("name"), col("name_local"), col("country"),
+                                                   col("wikidata"), num("lat"), num("lon")):
+        qid, cc = qid.strip(), cc.strip().upper()
+        looked_up = qid if (net.kind == "wikidata" and qid) else f"{name}, {cc}"
+        if net.kind == "wikidata" and qid:
+            node = by_id.get(qid, -1)
+            rows.append((cid, node, looked_up, "wikidata id", "" if node >= 0 else f"{qid} is not in the network", np.nan))
+            continue
+        why = ["no wikidata id in cities.csv"] if net.kind == "wikidata" else []
+        first = why[0] if why else "not found by name + country"
+        keys = [k for k in dict.fromkeys(name_key(x) for x in (name, local) if x.strip())]
+        hits = sorted({i for k in keys for i in by_name.get((k, cc), [])}) if cc else []
+        if len(hits) == 1:
+            rows.append((cid, hits[0], looked_up, "name + country", "; ".join(why + [f"'{c['name'].iat[hits[0]]}' in {cc}"]), np.nan))
+            continue
+        why.append(f"{len(hits)} network cities named {' / '.join(repr(x) for x in (name, local) if x.strip())} in {cc}"
+                   if hits else f"no network city named {' / '.join(repr(x) for x in (name, local) if x.strip()) or '(no name)'} in {cc or '(no country)'}")
+        if lat != lat or lon != lon:
+            why.append("cities.csv gives no coordinates")
+            rows.append((cid, -1, looked_up, first, "; ".join(why), np.nan))
+            continue
+        same = np.flatnonzero((country_all == cc) & ~np.isnan(lat_all)) if cc else np.array([], dtype=int)
+        d = great_circle_km(lat, lon, lat_all[same], lon_all[same]) if len(same) else np.array([])
+        near = same[d <= radius_km]
+        if len(near):
+            dn = d[d <= radius_km]
+            order = np.argsort(dn)
+            best, dist = int(near[order[0]]), float(dn[order[0]])
+            second = float(dn[order[1]]) if len(near) > 1 else np.inf
+            if second < 2 * dist + 1.0:  # two about equally near: not guessed
+                why.append(f"two network cities of {cc} are about equally near its coordinates "
+                           f"('{c['name'].iat[best]}' {dist:.1f} km, '{c['name'].iat[int(near[order[1]])]}' {second:.1f} km)")
+                rows.append((cid, -1, looked_up, first, "; ".join(why), np.nan))
+                continue
+            note = (f"{dist:.1f} km from '{c['name'].iat[best]}'"
+                    + (f" (the next network city is {second:.1f} km away)" if len(near) > 1 else ""))
+            rows.append((cid, best, looked_up, f"coordinates (same country, within {radius_km:g} km)",
+                         "; ".join(why + [note]), dist))
+            continue
+        why.append(f"no network city of {cc or '(no country)'} within {radius_km:g} km of its coordinates")
+        rows.append((cid, -1, looked_up, first, "; ".join(why), np.nan))
+    df = pd.DataFrame(rows, columns=["city_id", "node", "looked_up", "matched_by", "detail", "distance_km"])
     df["found"] = df["node"] >= 0
     df["node_id"] = [c["node_id"].iat[n] if n >= 0 else "" for n in df["node"]]
     df["network_name"] = [c["name"].iat[n] if n >= 0 else "" for n in df["node"]]
-    return df
+    return df[["city_id", "node", "looked_up", "matched_by", "detail", "found", "node_id", "network_name", "distance_km"]]
 
 
 def city_partners(crosswalk: pd.DataFrame, net: Network, city_ids) -> pd.DataFrame:
@@ -269,7 +331,8 @@ def focal_ties(ties: pd.DataFrame, crosswalk: pd.DataFrame, net: Network) -> pd.
 
 def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:
     """Ties by unordered country pair, with how many could exist: ``country_a, country_b, ties, cities_a, cities_b,
-    possible_pairs, ties_per_1000_pairs`` (``highlight``: pairs of codes such as ('ID', 'KR') listed even at 0)."""
+    possible_pairs, ties_per_1000_pairs, conf_low, conf_high`` (``highlight``: pairs of codes such as ('ID', 'KR')
+    listed even at 0). The interval is the exact 95% Poisson interval of the rate per 1,000 possible pairs."""
     c = net.cities["country"].to_numpy(object)
     a, b = c[net.ties["u"].to_numpy()], c[net.ties["v"].to_numpy()]
     lo, hi = np.where(a <= b, a, b), np.where(a <= b, b, a)
@@ -290,8 +353,72 @@ def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:
     counts.insert(2, "pair", [f"{names.get(x, x)}–{names.get(y, y)}" for x, y in zip(counts["country_a"], counts["country_b"])])
     counts["cities_a"], counts["cities_b"], counts["possible_pairs"] = na, nb, possible
     counts["ties_per_1000_pairs"] = np.where(possible > 0, 1000 * counts["ties"] / np.maximum(possible, 1), np.nan)
+    low, high = poisson_interval(counts["ties"].to_numpy())
+    scale = np.where(possible > 0, 1000 / np.maximum(possible, 1), np.nan)
+    counts["conf_low"], counts["conf_high"] = low * scale, high * scale
     counts["highlighted"] = [(x, y) in set(extra) for x, y in zip(counts["country_a"], counts["country_b"])]
     return counts.sort_values(["ties", "pair"], ascending=[False, True]).reset_index(drop=True)
+
+
+def poisson_interval(counts, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval of a Poisson mean for each observed count: chi-square quantiles, 0 below at 0."""
+    from scipy import stats
+
+    k = np.asarray(counts, dtype=float)
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, not {level!r}")
+    if (k < 0).any():
+        raise ValueError("counts must be non-negative")
+    alpha = 1 - level
+    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * np.maximum(k, 1)) / 2, 0.0)
+    return low, stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+
+
+def compare_rates(ties_a: int, pairs_a: int, ties_b: int, pairs_b: int, *, level: float = 0.95) -> dict:
+    """Exact test of two tie rates (ties per possible city pair): conditional on the total, the first count is
+    binomial with p = pairs_a / (pairs_a + pairs_b) under equal rates. Returns ``rate_ratio`` (a / b), its exact
+    interval (from the Clopper-Pearson interval of that binomial) and the two-sided central ``p_value`` (twice the
+    smaller tail, so p < 1 - level exactly when the interval excludes 1)."""
+    from scipy import stats
+
+    if min(pairs_a, pairs_b) <= 0 or min(ties_a, ties_b) < 0:
+        raise ValueError("pairs must be positive and ties non-negative")
+    n = ties_a + ties_b
+    share = pairs_a / (pairs_a + pairs_b)
+    odds = pairs_b / pairs_a
+    ratio = (ties_a / pairs_a) / (ties_b / pairs_b) if ties_b else np.inf if ties_a else np.nan
+    if n == 0:
+        return {"rate_ratio": np.nan, "ratio_low": np.nan, "ratio_high": np.nan, "p_value": 1.0}
+    test = stats.binomtest(int(ties_a), int(n), share)
+    ci = test.proportion_ci(confidence_level=level, method="exact")
+    to_ratio = lambda q: q / (1 - q) * odds if q < 1 else np.inf  # noqa: E731
+    central = min(1.0, 2 * min(stats.binom.cdf(ties_a, n, share), stats.binom.sf(ties_a - 1, n, share)))
+    return {"rate_ratio": ratio, "ratio_low": to_ratio(ci.low), "ratio_high": to_ratio(ci.high),
+            "p_value": float(central)}
+
+
+def country_pair_tests(net: Network, pairs: pd.DataFrame, focal) -> pd.DataFrame:
+    """Each focal country pair's rate against the rest of the network (all other country pairs together) and
+    against every other focal pair: ``pair, against, ties, possible_pairs, ties_other, possible_other,
+    rate_ratio, ratio_low, ratio_high, p_value`` (exact conditional tests, :func:`compare_rates`)."""
+    t = pairs.set_index(["country_a", "country_b"])
+    keys = [tuple(sorted(p)) for p in focal]
+    keys = [k for k in dict.fromkeys(keys) if k in t.index]
+    n = int((net.cities["country"] != "").sum())  # the rest: all pairs of cities with a resolved country
+    total_ties, total_pairs = int(pairs["ties"].sum()), n * (n - 1) // 2
+    rows = []
+    for i, k in enumerate(keys):
+        a = t.loc[k]
+        others = [("the rest of the network", total_ties - int(a["ties"]), total_pairs - int(a["possible_pairs"]))]
+        others += [(t.at[o, "pair"], int(t.at[o, "ties"]), int(t.at[o, "possible_pairs"])) for o in keys[i + 1:]]
+        for name, ties_b, pairs_b in others:
+            if a["possible_pairs"] <= 0 or pairs_b <= 0:
+                continue
+            rows.append({"pair": a["pair"], "against": name, "ties": int(a["ties"]),
+                         "possible_pairs": int(a["possible_pairs"]), "ties_other": ties_b, "possible_other": pairs_b,
+                         **compare_rates(int(a["ties"]), int(a["possible_pairs"]), ties_b, pairs_b)})
+    return pd.DataFrame(rows, columns=["pair", "against", "ties", "possible_pairs", "ties_other", "possible_other",
+                                       "rate_ratio", "ratio_low", "ratio_high", "p_value"])
 
 
 def compare_partners(first: tuple[Network, pd.DataFrame], second: tuple[Network, pd.DataFrame], city_ids) -> pd.DataFrame:

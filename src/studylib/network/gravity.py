@@ -1,32 +1,80 @@
-"""Tie formation in a sister-city network: a case-control logit with King & Zeng's (2001) prior correction.
+"""Tie formation in a sister-city network: a dyad (gravity) logit, fitted on all city pairs or on a case-control sample.
 
-Every tie of the network is a case; a simple random sample of the city pairs that are *not* tied (``controls_per_tie``
-of them per tie, drawn with a recorded seed) are the controls. A logit of tie / no tie on the cities' log
-populations, log great-circle distance, same country and same region is fitted on that sample. Sampling on the
-outcome leaves the slopes consistent and shifts only the intercept, which is corrected as in King & Zeng (2001,
-"Logistic Regression in Rare Events Data", *Political Analysis* 9(2), eq. 7):
+Three estimators of the same logit of *tied / not tied* on the cities' log populations, log great-circle distance,
+same country and same region (:data:`TERMS`):
 
-    b0_corrected = b0 - ln[ ((1 - tau) / tau) * (ybar / (1 - ybar)) ]
+``all_pairs``
+    Maximum likelihood on every pair of the cities that can enter the model: the population itself, so nothing is
+    sampled and nothing is corrected. The pairs are never held in memory at once: each Newton step streams them in
+    blocks of :data:`BLOCK_PAIRS` and keeps only the k × k sums (the bundled snapshot's ~10.4 million pairs take
+    seconds to a minute, with memory bounded by one block).
+``weighted``
+    Case-control: every tie is a case (a random :data:`MAX_CASES` of them in larger networks), ``controls_per_tie``
+    untied pairs per tie a simple random sample (recorded seed); the log-likelihood is weighted by King & Zeng's (2001,
+    "Logistic Regression in Rare Events Data", *Political Analysis* 9(2), §4.1) weights ``tau / ybar`` for ties and
+    ``(1 - tau) / (1 - ybar)`` for untied pairs, so the fit estimates the population's (all-pairs) logit even when the
+    model is misspecified.
+``prior_corrected``
+    The same sample, unweighted, with the intercept corrected as in King & Zeng (2001, eq. 7)
+    ``b0 - ln[((1 - tau) / tau) (ybar / (1 - ybar))]``; the slopes equal the population's only when the model is
+    correctly specified. Kept as a comparison.
 
-with ``tau`` the share of tied pairs among all pairs of the cities in the model, and ``ybar`` the share of ties in
-the sample. Predicted probabilities then refer to the whole population of city pairs.
+``tau`` is the share of tied pairs among all pairs of the cities in the model, ``ybar`` the share of ties in the sample.
+:func:`fit_tie_model` with ``estimator="auto"`` uses ``all_pairs`` when the cities have at most
+:data:`MAX_ALL_PAIRS` pairs, else ``weighted``.
+
+Every model's standard errors are **dyadic cluster-robust** (Fafchamps & Gubert 2007; Aronow, Samii & Assenova 2015,
+"Cluster-robust variance estimation for dyadic data", *Political Analysis* 23(4)): the sandwich ``H⁻¹ M H⁻¹`` whose
+meat ``M`` sums the score products of every two dyads that share a city, computed as
+``Σ_i S_i S_iᵀ − Σ_d s_d s_dᵀ`` (``S_i`` the sum of the scores of city i's dyads, ``s_d`` a dyad's score), so that a
+city appearing in many dyads is not counted as many independent observations. No small-sample factor is applied.
+The standard error that treats dyads as independent (the same sandwich with only ``Σ_d s_d s_dᵀ`` as meat) is kept
+beside it (``std_error_independent``), to show how much the dependence matters.
+
+:data:`CHECK_TERMS` add node heterogeneity: the log of 1 + each city's *other* partners (its ties in the network
+other than the dyad's own), larger and smaller, as a check of how much of the gravity slopes is city-level popularity.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .graph import Network, great_circle_km
 
-__all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS"]
+__all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS",
+           "CHECK_TERMS", "TERM_LABELS", "ESTIMATORS", "SE_TYPE", "MAX_ALL_PAIRS", "term_label", "compare_models"]
 
 #: The model's terms, in the order of the design matrix (after the intercept).
 TERMS = ("log_pop_larger", "log_pop_smaller", "log_distance_km", "same_country", "same_region")
+#: Node-heterogeneity terms for the check model (each city's partners other than the dyad's own tie).
+CHECK_TERMS = ("log_partners_larger", "log_partners_smaller")
+#: How terms are shown in tables and figures.
+TERM_LABELS = {
+    "const": "intercept", "log_pop_larger": "log population, larger city",
+    "log_pop_smaller": "log population, smaller city", "log_distance_km": "log distance (km)",
+    "same_country": "same country", "same_region": "same region (time-zone area)",
+    "log_partners_larger": "log(1 + other partners), better-connected city",
+    "log_partners_smaller": "log(1 + other partners), less-connected city",
+}
+#: Estimator keys and how they are named in tables.
+ESTIMATORS = {"all_pairs": "all pairs (maximum likelihood, no sampling)",
+              "weighted": "case-control, King-Zeng weighted",
+              "prior_corrected": "case-control, King-Zeng prior-corrected"}
+SE_TYPE = "dyadic cluster-robust (Aronow, Samii & Assenova 2015)"
 MAX_CASES = 100_000  # larger networks: a random sample of this many ties are the cases (still a case-control design)
+MAX_ALL_PAIRS = 20_000_000  # estimator="auto" fits on all pairs up to this many pairs
+BLOCK_PAIRS = 1_000_000  # pairs per block when streaming all pairs
 MIN_DISTANCE_KM = 1.0  # log distance is taken of at least 1 km (two items with the same coordinates)
+
+
+def term_label(term: str) -> str:
+    """The label of a model term ('log_pop_larger' -> 'log population, larger city'); unknown terms unchanged."""
+    return TERM_LABELS.get(term, term)
 
 
 def prior_correction(intercept: float, tau: float, ybar: float) -> float:
@@ -64,41 +112,139 @@ def sample_non_ties(net: Network, n: int, *, seed: int, nodes: np.ndarray | None
         a, b = nodes[rng.integers(0, m, k)], nodes[rng.integers(0, m, k)]
         keep = (a != b) & ~net.has_tie(a, b)
         keys = np.concatenate([got, np.minimum(a, b)[keep] * width + np.maximum(a, b)[keep]])
-        first = np.sort(np.unique(keys, return_index=True)[1])  # distinct pairs, in the order drawn
-        got = keys[first][:n]
+        got = keys[~pd.Series(keys).duplicated().to_numpy()][:n]  # distinct pairs, in the order drawn (hashing)
     else:
         raise ValueError(f"could not draw {n} untied pairs from {m} cities (too few untied pairs)")
     return got // width, got % width
 
 
-def pair_covariates(net: Network, u, v) -> pd.DataFrame:
-    """The model's terms for pairs of node indices (NaN where a city lacks population or coordinates)."""
-    c = net.cities
+# ------------------------------------------------------------------------------------------ covariates
+
+
+class _Nodes:
+    """Per-city arrays the design is built from (computed once per fit)."""
+
+    def __init__(self, net: Network):
+        c = net.cities
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.logpop = np.log(c["population"].to_numpy(float))
+        self.lat, self.lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
+        # integer codes: comparing millions of pairs of strings is slow ('' -> -1, unknown)
+        self.country = pd.factorize(c["country"].replace("", None))[0]
+        self.region = pd.factorize(c["region"].replace("", None))[0]
+        self.degree = net.degrees.astype(float)
+
+    def design(self, u, v, y, terms) -> np.ndarray:
+        """Columns: a constant, then ``terms`` (NaN where a city lacks a covariate)."""
+        out = np.empty((len(u), len(terms) + 1))
+        out[:, 0] = 1.0
+        for k, t in enumerate(terms, 1):
+            if t.startswith("log_pop"):
+                pu, pv = self.logpop[u], self.logpop[v]
+                out[:, k] = np.fmax(pu, pv) if t.endswith("larger") else np.fmin(pu, pv)
+            elif t == "log_distance_km":
+                d = great_circle_km(self.lat[u], self.lon[u], self.lat[v], self.lon[v])
+                out[:, k] = np.log(np.fmax(d, MIN_DISTANCE_KM))
+            elif t in ("same_country", "same_region"):
+                code = self.country if t == "same_country" else self.region
+                cu, cv = code[u], code[v]
+                out[:, k] = np.where((cu >= 0) & (cv >= 0), (cu == cv).astype(float), np.nan)
+            elif t.startswith("log_partners"):  # partners other than this dyad's own tie
+                du, dv = np.log1p(self.degree[u] - y), np.log1p(self.degree[v] - y)
+                out[:, k] = np.fmax(du, dv) if t.endswith("larger") else np.fmin(du, dv)
+            else:
+                raise ValueError(f"unknown term {t!r}")
+        return out
+
+
+def pair_covariates(net: Network, u, v, *, terms=TERMS) -> pd.DataFrame:
+    """The model's terms for pairs of node indices (NaN where a city lacks population or coordinates).
+
+    Partner terms (:data:`CHECK_TERMS`) count each city's partners other than a tie between ``u`` and ``v``.
+    """
     u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
-    logpop = np.log(c["population"].to_numpy(float))
-    lat, lon = c["lat"].to_numpy(float), c["lon"].to_numpy(float)
-    # integer codes: comparing millions of pairs of strings is slow ('' -> -1, unknown)
-    country = pd.factorize(c["country"].replace("", None))[0]
-    region = pd.factorize(c["region"].replace("", None))[0]
-    pu, pv = logpop[u], logpop[v]
-    dist = great_circle_km(lat[u], lon[u], lat[v], lon[v])
-    known_country = (country[u] >= 0) & (country[v] >= 0)
-    known_region = (region[u] >= 0) & (region[v] >= 0)
-    return pd.DataFrame({
-        "log_pop_larger": np.fmax(pu, pv), "log_pop_smaller": np.fmin(pu, pv),
-        "log_distance_km": np.log(np.fmax(dist, MIN_DISTANCE_KM)),
-        "same_country": np.where(known_country, (country[u] == country[v]).astype(float), np.nan),
-        "same_region": np.where(known_region, (region[u] == region[v]).astype(float), np.nan),
-    })
+    y = net.has_tie(u, v).astype(float) if any(t.startswith("log_partners") for t in terms) else np.zeros(len(u))
+    x = _Nodes(net).design(u, v, y, tuple(terms))
+    return pd.DataFrame(x[:, 1:], columns=list(terms))
+
+
+# --------------------------------------------------------------------------------------- the estimator
+
+
+def _all_pair_blocks(nodes: np.ndarray, block: int):
+    """Every pair ``(nodes[i], nodes[j])``, ``i < j``, in blocks of about ``block`` pairs, in key order."""
+    m = len(nodes)
+    per_row = np.arange(m - 1, -1, -1, dtype=np.int64)  # row i holds m - 1 - i pairs
+    ends = np.cumsum(per_row)
+    start_row = 0
+    while start_row < m - 1:
+        stop = int(np.searchsorted(ends, ends[start_row] - per_row[start_row] + block, side="right"))
+        stop = max(stop, start_row + 1)
+        rows = np.arange(start_row, min(stop, m - 1))
+        counts = per_row[rows]
+        total = int(counts.sum())
+        first = np.repeat(rows, counts)
+        offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        yield nodes[first], nodes[first + 1 + offset]
+        start_row = int(rows[-1]) + 1
+
+
+def _is_tie(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    if not len(known):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(known, keys)
+    return known[np.minimum(at, len(known) - 1)] == keys
+
+
+def _logit_fit(blocks, k: int, n_nodes: int, start: np.ndarray, *, maxiter: int = 50, tol: float = 1e-8):
+    """Weighted logit by Newton's method over ``blocks()`` (an iterable factory of ``(X, y, w, u, v)``) with the
+    dyadic sandwich; returns ``(beta, cov_dyadic, cov_independent, iterations)`` or raises ValueError.
+
+    The sandwich's per-city sums are accumulated only once the steps are small (Newton converges quadratically), and
+    the last pass, whose step is below ``tol``, gives both covariances."""
+    beta = start.astype(float).copy()
+    last_step = np.inf
+    for it in range(1, maxiter + 1):
+        meat_wanted = last_step < 1e-3
+        h, g, meat_diag = np.zeros((k, k)), np.zeros(k), np.zeros((k, k))
+        per_node = np.zeros((n_nodes, k)) if meat_wanted else None
+        for x, y, w, u, v in blocks():
+            p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+            r = w * (y - p)
+            g += x.T @ r
+            h += (x * (w * p * (1 - p))[:, None]).T @ x
+            if meat_wanted:
+                s = x * r[:, None]
+                meat_diag += s.T @ s
+                for j in range(k):
+                    per_node[:, j] += np.bincount(u, weights=s[:, j], minlength=n_nodes)
+                    per_node[:, j] += np.bincount(v, weights=s[:, j], minlength=n_nodes)
+        if not np.all(np.isfinite(h)) or not np.all(np.isfinite(g)):
+            raise ValueError("the likelihood is not finite")
+        step = np.linalg.solve(h, g)
+        last_step = float(np.max(np.abs(step)))
+        if meat_wanted and last_step < tol:
+            bread = np.linalg.inv(h)
+            meat = per_node.T @ per_node - meat_diag
+            return beta + step, bread @ meat @ bread, bread @ meat_diag @ bread, it
+        beta = beta + step
+        if np.max(np.abs(beta)) > 1e3 or not np.all(np.isfinite(beta)):
+            raise ValueError("the estimates diverge (perfect separation)")
+    raise ValueError(f"Newton's method did not converge in {maxiter} iterations (separation?)")
 
 
 @dataclass
 class TieModel:
-    """A fitted tie-formation model (or the reason it could not be fitted)."""
+    """A fitted tie-formation model (or the reason it could not be fitted).
+
+    ``params``: intercept (``const``, for ``prior_corrected`` after the correction) and slopes; ``cov``: their dyadic
+    cluster-robust covariance; ``cov_independent``: the robust covariance that treats dyads as independent. ``n`` pairs entered the fit, ``n_ties`` of them
+    tied; ``n_pairs_population`` is the number of pairs among the ``n_cities`` cities in the model.
+    """
 
     terms: tuple
     params: pd.Series | None
-    result: object
+    cov: pd.DataFrame | None
     n: int
     n_ties: int
     n_controls: int
@@ -107,64 +253,98 @@ class TieModel:
     ybar: float
     seed: int
     controls_per_tie: int
+    estimator: str = "prior_corrected"
     reason: str = ""
     dropped_cities: int = 0
     ties_in_network: int = 0  # ties among the cities kept; more than n_ties when the cases were sampled
+    n_pairs_population: int = 0
+    cov_independent: pd.DataFrame | None = None
+    iterations: int = 0
+    seconds: float = 0.0
+    name: str = "main"
+    extra: dict = field(default_factory=dict)
 
     @property
     def fitted(self) -> bool:
         return self.params is not None
 
+    @property
+    def estimator_label(self) -> str:
+        return ESTIMATORS[self.estimator]
+
+    @property
+    def std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov)), index=self.params.index)
+
     def tidy(self) -> pd.DataFrame:
-        """``term, estimate, std_error, statistic, p_value, conf_low, conf_high, n, n_ties, n_controls`` (intercept
-        after the prior correction; its standard error is the sample's)."""
-        cols = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "n", "n_ties",
-                "n_controls", "note"]
+        """One row per term: ``model, estimator, se_type, term, label, estimate, std_error, statistic, p_value,
+        conf_low, conf_high, std_error_independent, n, n_ties, n_controls, n_cities, note`` (95% Wald intervals from the
+        dyadic cluster-robust standard errors)."""
+        from scipy import stats
+
+        cols = ["model", "estimator", "se_type", "term", "label", "estimate", "std_error", "statistic", "p_value",
+                "conf_low", "conf_high", "std_error_independent", "n", "n_ties", "n_controls", "n_cities", "note"]
         if not self.fitted:
             return pd.DataFrame(columns=cols)
-        r = self.result
-        ci = r.conf_int()
-        shift = self.params["const"] - r.params["const"]
-        out = pd.DataFrame({"term": ["intercept (prior-corrected)", *self.terms], "estimate": self.params.to_numpy(),
-                            "std_error": r.bse.to_numpy(), "statistic": r.tvalues.to_numpy(),
-                            "p_value": r.pvalues.to_numpy(), "conf_low": ci[0].to_numpy(), "conf_high": ci[1].to_numpy()})
-        out.loc[0, ["conf_low", "conf_high"]] += shift
-        out["n"], out["n_ties"], out["n_controls"] = self.n, self.n_ties, self.n_controls
+        est, se = self.params.to_numpy(), self.std_errors.to_numpy()
+        z = est / se
+        out = pd.DataFrame({"term": ["intercept (prior-corrected)" if self.estimator == "prior_corrected" else "intercept",
+                                     *self.terms],
+                            "label": [term_label("const"), *(term_label(t) for t in self.terms)],
+                            "estimate": est, "std_error": se, "statistic": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
+                            "conf_low": est - 1.959963984540054 * se, "conf_high": est + 1.959963984540054 * se,
+                            "std_error_independent": np.sqrt(np.diag(self.cov_independent))})
+        out.insert(0, "se_type", SE_TYPE)
+        out.insert(0, "estimator", self.estimator_label)
+        out.insert(0, "model", self.name)
+        out["n"], out["n_ties"], out["n_controls"], out["n_cities"] = self.n, self.n_ties, self.n_controls, self.n_cities
         out["note"] = ""
-        out.loc[0, "note"] = (f"King-Zeng prior correction: tau = {self.tau:.3g} (ties among all pairs), "
-                              f"ybar = {self.ybar:.3g} (ties in the sample); seed {self.seed}"
-                              + (f"; cases: a random {self.n_ties:,} of the {self.ties_in_network:,} ties"
-                                 if self.ties_in_network > self.n_ties else ""))
+        if self.estimator == "all_pairs":
+            note = f"all {self.n:,} pairs of {self.n_cities:,} cities; tau = {self.tau:.3g}"
+        else:
+            note = (f"tau = {self.tau:.3g} (ties among all pairs), ybar = {self.ybar:.3g} (ties in the sample); "
+                    f"{self.controls_per_tie} controls per tie, seed {self.seed}"
+                    + (f"; cases: a random {self.n_ties:,} of the {self.ties_in_network:,} ties"
+                       if self.ties_in_network > self.n_ties else ""))
+        out.loc[0, "note"] = note
         return out[cols]
 
     def predict(self, net: Network, u, v) -> np.ndarray:
         """Probability that each pair is tied, for the population of city pairs (NaN where a covariate is missing)."""
         if not self.fitted:
             return np.full(len(np.atleast_1d(u)), np.nan)
-        x = pair_covariates(net, u, v)[list(self.terms)].to_numpy(float)
+        x = pair_covariates(net, u, v, terms=self.terms).to_numpy(float)
         eta = self.params["const"] + x @ self.params[list(self.terms)].to_numpy()
         return 1 / (1 + np.exp(-eta))
 
 
-def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 20010401, terms=TERMS,
-                  max_cases: int = MAX_CASES) -> TieModel:
-    """Fit the case-control tie-formation logit on ``net`` (see the module docstring).
+def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: int = 3, seed: int = 20010401,
+                  terms=TERMS, max_cases: int = MAX_CASES, max_all_pairs: int = MAX_ALL_PAIRS,
+                  name: str = "main") -> TieModel:
+    """Fit the tie-formation logit on ``net`` (see the module docstring) with dyadic cluster-robust errors.
 
-    Cities without population, coordinates or a resolved country are left out (they cannot enter the model), and
-    with them their ties;
-    ``tau`` is computed among the cities kept. A network with more than ``max_cases`` ties contributes a random
-    ``max_cases`` of them as cases: the prior correction corrects for sampling on the outcome at any known rates, and
-    100,000 cases estimate a handful of coefficients precisely. A model that cannot be estimated (too few ties, no variation,
-    separation) comes back with ``reason`` set, never raised.
+    Parameters
+    ----------
+    estimator : {'auto', 'all_pairs', 'weighted', 'prior_corrected'}
+        ``auto``: ``all_pairs`` when the cities in the model have at most ``max_all_pairs`` pairs, else ``weighted``.
+    controls_per_tie, seed : int
+        The case-control sample (ignored by ``all_pairs``).
+    terms : sequence of str
+        Terms from :data:`TERMS` and :data:`CHECK_TERMS`.
+
+    Cities without population (when a population term is used), coordinates or a resolved country are left out, and
+    with them their ties; ``tau`` is computed among the cities kept. A model that cannot be estimated (too few ties,
+    no variation, separation) comes back with ``reason`` set, never raised.
     """
-    import statsmodels.api as sm
-
-    if not isinstance(controls_per_tie, (int, np.integer)) or controls_per_tie < 1:
+    if estimator not in ("auto", *ESTIMATORS):
+        raise ValueError(f"estimator must be one of auto, {', '.join(ESTIMATORS)}; not {estimator!r}")
+    if not isinstance(controls_per_tie, (int, np.integer)) or isinstance(controls_per_tie, bool) or controls_per_tie < 1:
         raise ValueError(f"controls_per_tie must be a whole number >= 1, not {controls_per_tie!r}")
     terms = tuple(terms)
-    unknown = set(terms) - set(TERMS)
+    unknown = set(terms) - set(TERMS) - set(CHECK_TERMS)
     if unknown:
-        raise ValueError(f"unknown terms {sorted(unknown)}; the terms are {', '.join(TERMS)}")
+        raise ValueError(f"unknown terms {sorted(unknown)}; the terms are {', '.join(TERMS + CHECK_TERMS)}")
+    started = time.perf_counter()
     c = net.cities
     usable = c["lat"].notna() & c["lon"].notna()
     if any(t.startswith("log_pop") for t in terms):
@@ -173,48 +353,106 @@ def fit_tie_model(net: Network, *, controls_per_tie: int = 3, seed: int = 200104
         usable &= c["country"] != ""
     if "same_region" in terms:
         usable &= c["region"] != ""
-    nodes = np.flatnonzero(usable.to_numpy())
+    ok = usable.to_numpy()
+    nodes = np.flatnonzero(ok)
     u, v = net.ties["u"].to_numpy(np.int64), net.ties["v"].to_numpy(np.int64)
-    inside = usable.to_numpy()[u] & usable.to_numpy()[v]
+    inside = ok[u] & ok[v]
     u, v = u[inside], v[inside]
     m = len(nodes)
-    empty = dict(terms=terms, params=None, result=None, n=0, n_ties=int(len(u)), n_controls=0, n_cities=m,
-                 tau=np.nan, ybar=np.nan, seed=seed, controls_per_tie=controls_per_tie,
-                 dropped_cities=int(len(c) - m))
     possible = m * (m - 1) // 2
+    if estimator == "auto":
+        estimator = "all_pairs" if possible <= max_all_pairs else "weighted"
+    empty = dict(terms=terms, params=None, cov=None, n=0, n_ties=int(len(u)), n_controls=0, n_cities=m,
+                 tau=np.nan, ybar=np.nan, seed=seed, controls_per_tie=controls_per_tie, estimator=estimator,
+                 dropped_cities=int(len(c) - m), n_pairs_population=possible, name=name)
     if len(u) < 10 * (len(terms) + 1) or possible <= len(u):
-        return TieModel(**empty, reason=f"only {len(u)} ties among {m} cities with the covariates: too few to estimate "
-                                        f"{len(terms) + 1} coefficients")
+        return TieModel(**empty, reason=f"Only {len(u)} ties among {m} cities with the covariates: too few to estimate "
+                                        f"{len(terms) + 1} coefficients.")
     all_ties = len(u)
-    if len(u) > max_cases:
-        pick = np.sort(np.random.default_rng([seed, 1]).choice(len(u), max_cases, replace=False))
-        u, v = u[pick], v[pick]
-    n_controls = min(controls_per_tie * len(u), possible - all_ties)
-    cu, cv = sample_non_ties(net, n_controls, seed=seed, nodes=nodes)
-    x = pair_covariates(net, np.concatenate([u, cu]), np.concatenate([v, cv]))[list(terms)]
-    y = np.concatenate([np.ones(len(u)), np.zeros(len(cu))])
-    complete = x.notna().all(axis=1).to_numpy()
-    x, y = x[complete], y[complete]
-    constant = [t for t in terms if x[t].nunique() < 2]
-    if constant:
-        return TieModel(**{**empty, "n": int(len(y))}, reason=f"no variation in {', '.join(constant)} among the sampled pairs")
-    exog = sm.add_constant(x.to_numpy(float), has_constant="add")
-    try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = sm.Logit(y, pd.DataFrame(exog, columns=["const", *terms])).fit(disp=0, method="newton", maxiter=50)
-    except (np.linalg.LinAlgError, ValueError) as exc:  # perfect separation, singular design
-        return TieModel(**{**empty, "n": int(len(y))}, reason=f"the logit could not be estimated: {exc}")
-    n_ties = int(y.sum())
-    ybar = n_ties / len(y)
     tau = all_ties / possible
-    params = result.params.copy()
-    params["const"] = prior_correction(params["const"], tau, ybar)
-    return TieModel(terms=terms, params=params, result=result, n=int(len(y)), n_ties=n_ties,
-                    n_controls=int(len(y) - n_ties), n_cities=m, tau=tau, ybar=ybar, seed=seed,
-                    controls_per_tie=controls_per_tie, dropped_cities=int(len(c) - m), ties_in_network=all_ties)
+    width = len(c)
+    known = net._tie_keys()  # sorted keys of every tie (pairs of usable cities are found among them)
+    info = _Nodes(net)
+    k = len(terms) + 1
+    start = np.zeros(k)
+
+    if estimator == "all_pairs":
+        def blocks():
+            for bu, bv in _all_pair_blocks(nodes, BLOCK_PAIRS):
+                y = _is_tie(known, bu * width + bv).astype(float)
+                yield info.design(bu, bv, y, terms), y, np.ones(len(y)), bu, bv
+
+        x = None  # a covariate without variation makes the Hessian singular: reported as such below
+        n, n_ties, ybar = possible, all_ties, tau
+        start[0] = math.log(tau / (1 - tau))
+        if possible > 4 * BLOCK_PAIRS:  # start from the weighted case-control fit: fewer passes over all pairs
+            try:
+                first = fit_tie_model(net, estimator="weighted", controls_per_tie=controls_per_tie, seed=seed,
+                                      terms=terms, max_cases=max_cases)
+            except ValueError:  # e.g. too few untied pairs to sample: start from the overall rate
+                first = None
+            if first is not None and first.fitted:
+                start = first.params.to_numpy(float)
+    else:
+        cu_, cv_ = u, v
+        if len(u) > max_cases:
+            pick = np.sort(np.random.default_rng([seed, 1]).choice(len(u), max_cases, replace=False))
+            cu_, cv_ = u[pick], v[pick]
+        n_controls = min(controls_per_tie * len(cu_), possible - all_ties)
+        try:
+            su, sv = sample_non_ties(net, n_controls, seed=seed, nodes=nodes)
+        except ValueError as exc:
+            return TieModel(**empty, reason=f"The controls could not be sampled: {exc}.")
+        su, sv = np.concatenate([cu_, su]), np.concatenate([cv_, sv])
+        y = np.concatenate([np.ones(len(cu_)), np.zeros(n_controls)])
+        x = info.design(su, sv, y, terms)
+        n, n_ties = len(y), int(y.sum())
+        ybar = n_ties / n
+        w = np.where(y == 1, tau / ybar, (1 - tau) / (1 - ybar)) if estimator == "weighted" else np.ones(n)
+        start[0] = math.log(tau / (1 - tau)) if estimator == "weighted" else math.log(ybar / (1 - ybar))
+
+        def blocks():
+            yield x, y, w, su, sv
+
+    constant = [] if x is None else [t for j, t in enumerate(terms, 1) if np.unique(x[:, j][~np.isnan(x[:, j])]).size < 2]
+    if constant:
+        return TieModel(**{**empty, "n": int(n)}, reason=f"No variation in {', '.join(term_label(t) for t in constant)} "
+                                                         "among the pairs.")
+    try:
+        beta, cov, cov_independent, iterations = _logit_fit(blocks, k, width, start)
+    except (np.linalg.LinAlgError, ValueError) as exc:  # perfect separation, singular design
+        return TieModel(**{**empty, "n": int(n)}, reason=f"The logit could not be estimated: {exc}.")
+    index = ["const", *terms]
+    params = pd.Series(beta, index=index)
+    if estimator == "prior_corrected":
+        params["const"] = prior_correction(params["const"], tau, ybar)
+    return TieModel(terms=terms, params=params, cov=pd.DataFrame(cov, index=index, columns=index), n=int(n),
+                    n_ties=int(n_ties), n_controls=int(n - n_ties), n_cities=m, tau=tau, ybar=ybar, seed=seed,
+                    controls_per_tie=controls_per_tie, estimator=estimator, dropped_cities=int(len(c) - m),
+                    ties_in_network=all_ties, n_pairs_population=possible,
+                    cov_independent=pd.DataFrame(cov_independent, index=index, columns=index), iterations=iterations,
+                    seconds=time.perf_counter() - started, name=name)
+
+
+def compare_models(reference: TieModel, *others: TieModel) -> pd.DataFrame:
+    """How far other fits' slopes are from ``reference``'s: one row per model and shared term with both estimates,
+    the difference and the difference in units of the reference's (dyadic cluster-robust) standard error."""
+    cols = ["model", "estimator", "term", "label", "estimate", "reference_estimate", "difference",
+            "difference_in_reference_se"]
+    rows = []
+    if not reference.fitted:
+        return pd.DataFrame(columns=cols)
+    se = reference.std_errors
+    for m in others:
+        if not m.fitted:
+            continue
+        for t in m.terms:
+            if t in reference.terms:
+                d = m.params[t] - reference.params[t]
+                rows.append({"model": m.name, "estimator": m.estimator_label, "term": t, "label": term_label(t),
+                             "estimate": m.params[t], "reference_estimate": reference.params[t], "difference": d,
+                             "difference_in_reference_se": d / se[t]})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def ranks(model: TieModel, net: Network, focal: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Place names as compared: name keys for cities; ISO 3166-1 codes, English names and regions for countries.
 
-Country names are resolved with the CLDR English territory names that Babel ships, plus :data:`COUNTRY_ALIASES`
-for the spellings of Wikidata labels and Wikipedia scrapes that CLDR lacks. Romanisation variants are not merged.
+Country names are resolved with the CLDR English and Indonesian territory names that Babel ships, plus
+:data:`COUNTRY_ALIASES` for the spellings of Wikidata labels and Wikipedia scrapes that CLDR lacks and
+:data:`INDONESIAN_ALIASES` for common Indonesian ones. Romanisation variants are not merged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUNTRY_ALIASES", "name_key", "name_keys", "country_code"]
+__all__ = ["COUNTRY_ALIASES", "INDONESIAN_ALIASES", "name_key", "name_keys", "country_code"]
 
 #: Country spellings CLDR's English names (via Babel) do not hold, as found in Wikidata's labels and in scrapes of
 #: Wikipedia's "List of twin towns and sister cities" pages -> ISO 3166-1 alpha-2. Keys are :func:`name_key` forms.
@@ -34,6 +35,12 @@ COUNTRY_ALIASES = {
     "federated states of micronesia": "FM", "vatican": "VA", "holy see": "VA", "united republic of tanzania": "TZ",
     "lao pdr": "LA", "laos": "LA", "syrian arab republic": "SY", "iran islamic republic of": "IR",
 }
+
+
+#: Indonesian spellings CLDR's Indonesian names do not hold (its names, e.g. 'Jepang', 'Korea Selatan', 'Tiongkok',
+#: 'Amerika Serikat', 'Belanda', are read as well). Keys are :func:`name_key` forms.
+INDONESIAN_ALIASES = {"cina": "CN", "republik rakyat tiongkok": "CN", "inggris": "GB", "korsel": "KR",
+                      "republik korea": "KR", "amerika": "US"}
 
 
 def name_keys(values) -> np.ndarray:
@@ -72,11 +79,17 @@ def _cldr_countries() -> dict[str, str]:
     out = dict(zip(name_keys([names[c] for c in codes]), codes))
     out.update(dict(zip(name_keys(codes), codes)))  # 'KR', 'kr''
     out.update(COUNTRY_ALIASES)
+    local = Locale("id").territories  # Indonesian names ('Jepang', 'Korea Selatan', 'Tiongkok'); English wins a clash
+    for key, code in zip(name_keys([local[c] for c in codes if c in local]), [c for c in codes if c in local]):
+        out.setdefault(key, code)
+    for key, code in INDONESIAN_ALIASES.items():
+        out.setdefault(key, code)
     return out
 
 
 def country_code(name) -> str:
-    """ISO 3166-1 alpha-2 code of an English country name or a code ('South Korea', 'KR' -> 'KR'); '' if unknown."""
+    """ISO 3166-1 alpha-2 code of an English or Indonesian country name or a code ('South Korea', 'Korea Selatan',
+    'KR' -> 'KR'); '' if unknown."""
     return _country_codes([name])[0]
 
 

@@ -182,6 +182,72 @@ def test_partners_and_percentiles(tmp_path):
     assert pairs.at[("ID", "KR"), "ties"] == 2 and pairs.at[("US", "ZA"), "ties"] == 0
 
 
+def test_country_pairs_have_exact_poisson_intervals_and_the_focal_pair_is_tested(tmp_path):
+    from scipy import stats
+
+    low, high = nw.poisson_interval([0, 3])
+    assert low[0] == 0 and high[0] == pytest.approx(-math.log(0.025))  # 3.689: P(X = 0) = 0.025 at the bound
+    assert stats.poisson.sf(2, low[1]) == pytest.approx(0.025) and stats.poisson.cdf(3, high[1]) == pytest.approx(0.025)
+    net = nw.read_network(_pairs(tmp_path))
+    pairs = nw.country_pairs(net, highlight=[("ID", "KR")]).set_index(["country_a", "country_b"])
+    row = pairs.loc[("ID", "KR")]
+    assert row["conf_low"] == pytest.approx(1000 * low[0] if row["ties"] == 0 else 1000 * stats.chi2.ppf(0.025, 2 * row["ties"]) / 2 / row["possible_pairs"])
+    assert row["conf_low"] < row["ties_per_1000_pairs"] < row["conf_high"]
+    # the referee's numbers: 3 ties in 989 pairs against 32 in 12,642 cannot be ranked
+    r = nw.compare_rates(3, 989, 32, 12642)
+    assert r["rate_ratio"] == pytest.approx(3 / 989 / (32 / 12642))
+    assert r["ratio_low"] < 1 < r["ratio_high"] and r["p_value"] > 0.5
+    strong = nw.compare_rates(30, 1000, 10, 10000)
+    assert strong["ratio_low"] > 1 and strong["p_value"] < 0.001
+    tests = nw.country_pair_tests(net, nw.country_pairs(net, highlight=[("ID", "KR"), ("JP", "KR")]), [("ID", "KR"), ("KR", "JP")])
+    assert list(tests["against"]) == ["the rest of the network", "Japan–South Korea", "the rest of the network"]
+    n = int((net.cities["country"] != "").sum())
+    assert tests.at[0, "possible_other"] == n * (n - 1) // 2 - tests.at[0, "possible_pairs"]
+
+
+@pytest.mark.parametrize("raw, code", [("Jepang", "JP"), ("Korea Selatan", "KR"), ("Tiongkok", "CN"),
+                                       ("Amerika Serikat", "US"), ("Belanda", "NL"), ("Jerman", "DE"),
+                                       ("Cina", "CN"), ("Japan", "JP")])
+def test_indonesian_country_names(raw, code):
+    assert nw.country_code(raw) == code
+
+
+def test_a_city_without_an_id_is_found_by_name_or_coordinates_and_the_rule_is_said(snapshot):
+    cities = pd.DataFrame({"city_id": ["bandung", "braunschweig", "somewhere", "seoul", "ghost"],
+                           "name": ["Bandung", "Braunschweig", "Somewhere", "Seoul", "Ghost"],
+                           "name_local": ["Kota Bandung", "", "", "", ""], "country": ["ID", "DE", "DE", "KR", "KR"],
+                           "lat": [np.nan, 52.2667, 50.0, np.nan, np.nan], "lon": [np.nan, 10.5167, 7.0, np.nan, np.nan],
+                           "wikidata": ["", "", "", "Q8684", "Q999999999"]})
+    xw = nw.match_cities(cities, snapshot).set_index("city_id")
+    assert xw.at["bandung", "matched_by"] == "name + country" and xw.at["bandung", "node_id"] == "Q10389"
+    assert xw.at["braunschweig", "found"] and xw.at["braunschweig", "node_id"] == "Q2773"  # labelled 'Brunswick'
+    assert xw.at["braunschweig", "matched_by"].startswith("coordinates") and "Brunswick" in xw.at["braunschweig", "detail"]
+    assert xw.at["braunschweig", "distance_km"] < nw.MATCH_RADIUS_KM
+    assert not xw.at["somewhere", "found"] and "within 20 km" in xw.at["somewhere", "detail"]
+    assert xw.at["seoul", "matched_by"] == "wikidata id"
+    assert not xw.at["ghost", "found"] and "Q999999999 is not in the network" in xw.at["ghost", "detail"]
+    # the same rule never crosses a border: Braunschweig's coordinates with another country find nothing
+    other = nw.match_cities(cities.assign(country=["ID", "PL", "DE", "KR", "KR"]), snapshot).set_index("city_id")
+    assert not other.at["braunschweig", "found"]
+
+
+def test_new_pair_scaffold_has_a_wikidata_column_and_a_user_city_is_found(tmp_path, snapshot):
+    from studylib.bundle.scaffold import new_pair
+
+    folder = new_pair("bandung", "braunschweig", into=tmp_path / "bb")
+    cities = pd.read_csv(folder / "cities.csv", dtype=str, keep_default_na=False)
+    assert "wikidata" in cities.columns
+    assert cities.set_index("city_id").at["bandung", "wikidata"] == "Q10389"  # copied from the study data
+    cities.loc[cities["city_id"] == "braunschweig", ["name", "country", "level", "lat", "lon"]] = \
+        ["Braunschweig", "DE", "city", "52.2667", "10.5167"]  # as a user fills it: no QID
+    xw = nw.match_cities(cities, snapshot).set_index("city_id")
+    assert xw.loc[["bandung", "braunschweig"], "found"].all()
+    assert xw.at["braunschweig", "network_name"] == "Brunswick"
+
+
+# --------------------------------------------------------------------------------------------- model
+
+
 def test_prior_correction_is_king_and_zeng_eq7():
     b0, tau, ybar = -1.2, 0.001, 0.25
     assert gravity.prior_correction(b0, tau, ybar) == pytest.approx(b0 - math.log((1 - tau) / tau * ybar / (1 - ybar)))
@@ -229,10 +295,11 @@ def _synthetic_network(tmp_path, n_cities=400, seed=1):
 
 def test_tie_model_is_tidy_reproducible_and_finds_the_distance_effect(tmp_path):
     net = _synthetic_network(tmp_path)
-    a = gravity.fit_tie_model(net, controls_per_tie=3, seed=11)
-    b = gravity.fit_tie_model(net, controls_per_tie=3, seed=11)
+    a = gravity.fit_tie_model(net, estimator="prior_corrected", controls_per_tie=3, seed=11)
+    b = gravity.fit_tie_model(net, estimator="prior_corrected", controls_per_tie=3, seed=11)
     tidy = a.tidy()
-    assert list(tidy.columns[:7]) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+    assert list(tidy.columns[3:10]) == ["term", "label", "estimate", "std_error", "statistic", "p_value", "conf_low"]
+    assert "conf_high" in tidy
     assert tidy["n"].iloc[0] == a.n == a.n_ties + a.n_controls and a.n_controls == 3 * a.n_ties
     assert tidy.equals(b.tidy())
     est = tidy.set_index("term")["estimate"]
@@ -241,6 +308,108 @@ def test_tie_model_is_tidy_reproducible_and_finds_the_distance_effect(tmp_path):
     assert abs(est["log_pop_larger"]) < 0.3  # no population effect was simulated
     with pytest.raises(ValueError):
         gravity.fit_tie_model(net, controls_per_tie=0)
+
+
+KNOWN = {"const": -7.0, "log_pop_larger": 0.3, "log_pop_smaller": 0.6, "log_distance_km": -0.9,
+         "same_country": 1.0, "same_region": 0.5}
+REGION = {"Japan": "Asia", "South Korea": "Asia", "France": "Europe", "Brazil": "America"}
+
+
+def _known_network(tmp_path, n_cities=500, seed=5, node_sd=0.0, beta=KNOWN):
+    """A network drawn from the gravity logit with known coefficients (plus, with ``node_sd``, a random city effect)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(-50, 60, n_cities), rng.uniform(-150, 150, n_cities)
+    logpop = rng.normal(11.5, 1.0, n_cities)
+    countries = rng.choice(list(REGION), n_cities)
+    effect = rng.normal(0, node_sd, n_cities) if node_sd else np.zeros(n_cities)
+    i, j = np.triu_indices(n_cities, 1)
+    d = np.log(np.fmax(nw.great_circle_km(lat[i], lon[i], lat[j], lon[j]), 1.0))
+    region = np.array([REGION[c] for c in countries])
+    eta = (beta["const"] + beta["log_pop_larger"] * np.fmax(logpop[i], logpop[j])
+           + beta["log_pop_smaller"] * np.fmin(logpop[i], logpop[j]) + beta["log_distance_km"] * d
+           + beta["same_country"] * (countries[i] == countries[j]) + beta["same_region"] * (region[i] == region[j])
+           + effect[i] + effect[j])
+    tied = rng.random(len(eta)) < 1 / (1 + np.exp(-eta))
+    g = nx.Graph()
+    for k in range(n_cities):
+        g.add_node(f"Q{k + 1}", label=f"City {k}", country=str(countries[k]), lat=float(lat[k]), lon=float(lon[k]),
+                   pop=float(np.exp(logpop[k])))
+    g.add_edges_from((f"Q{a + 1}", f"Q{b + 1}") for a, b in zip(i[tied], j[tied]))
+    path = tmp_path / f"known-{seed}-{node_sd}.gexf"
+    nx.write_gexf(g, path)
+    return nw.read_network(path)
+
+
+def test_all_pairs_fit_is_the_logit_on_every_pair_and_recovers_known_coefficients(tmp_path, monkeypatch):
+    import statsmodels.api as sm
+
+    net = _known_network(tmp_path)
+    monkeypatch.setattr(gravity, "BLOCK_PAIRS", 7_000)  # many blocks: streaming must give the one-block answer
+    model = gravity.fit_tie_model(net, estimator="all_pairs")
+    assert model.fitted and model.estimator == "all_pairs"
+    assert model.n == 500 * 499 // 2 and model.n_ties == len(net.ties)
+    i, j = np.triu_indices(len(net.cities), 1)
+    x = gravity.pair_covariates(net, i, j)
+    y = net.has_tie(i, j).astype(float)
+    reference = sm.Logit(y, sm.add_constant(x.to_numpy())).fit(disp=0)
+    assert np.allclose(model.params.to_numpy(), reference.params, atol=1e-6)
+    se = model.std_errors
+    for term, true in KNOWN.items():  # the truth lies within 3.5 dyadic-robust standard errors
+        assert abs(model.params[term] - true) < 3.5 * se[term], (term, model.params[term], se[term])
+    tidy = model.tidy()
+    assert (tidy["estimator"] == "all pairs (maximum likelihood, no sampling)").all()
+    assert (tidy["se_type"] == gravity.SE_TYPE).all() and "dyadic" in gravity.SE_TYPE
+    assert "log_pop_larger" not in set(tidy["label"]) and "log population, larger city" in set(tidy["label"])
+
+
+def test_dyadic_standard_errors_are_the_aronow_samii_assenova_sandwich(tmp_path):
+    """Brute force: the meat sums s_d s_d' over every two dyads sharing a city (d = d' included)."""
+    net = _known_network(tmp_path, n_cities=60, seed=2, beta={**KNOWN, "const": 1.0})
+    model = gravity.fit_tie_model(net, estimator="all_pairs", terms=("log_distance_km", "same_country"))
+    assert model.fitted
+    i, j = np.triu_indices(len(net.cities), 1)
+    x = np.column_stack([np.ones(len(i)), gravity.pair_covariates(net, i, j, terms=model.terms).to_numpy()])
+    y = net.has_tie(i, j).astype(float)
+    p = 1 / (1 + np.exp(-(x @ model.params.to_numpy())))
+    s = x * (y - p)[:, None]
+    shares = (i[:, None] == i[None, :]) | (i[:, None] == j[None, :]) | (j[:, None] == i[None, :]) | (j[:, None] == j[None, :])
+    meat = s.T @ shares.astype(float) @ s
+    bread = np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x)
+    assert np.allclose(model.cov.to_numpy(), bread @ meat @ bread, rtol=1e-6)
+    assert np.allclose(model.tidy()["std_error_independent"], np.sqrt(np.diag(bread @ (s.T @ s) @ bread)), rtol=1e-6)
+
+
+def test_case_control_estimators_and_auto(tmp_path):
+    net = _known_network(tmp_path, n_cities=700, seed=8)
+    full = gravity.fit_tie_model(net, estimator="all_pairs")
+    weighted = gravity.fit_tie_model(net, estimator="weighted", controls_per_tie=5, seed=3)
+    corrected = gravity.fit_tie_model(net, estimator="prior_corrected", controls_per_tie=5, seed=3)
+    for m in (weighted, corrected):  # correctly specified: both estimate the population slopes and intercept
+        assert m.n == 6 * m.n_ties
+        for term, true in KNOWN.items():
+            assert abs(m.params[term] - true) < 4 * m.std_errors[term], (m.estimator, term)
+    agree = gravity.compare_models(full, weighted, corrected)
+    assert set(agree["model"]) == {"main"} and len(agree) == 2 * 5
+    assert agree["difference"].abs().max() < 1.0
+    assert gravity.fit_tie_model(net).estimator == "all_pairs"  # auto: small enough for all pairs
+    assert gravity.fit_tie_model(net, max_all_pairs=1000).estimator == "weighted"
+    with pytest.raises(ValueError, match="estimator"):
+        gravity.fit_tie_model(net, estimator="magic")
+
+
+def test_weighting_recovers_the_population_slopes_when_the_model_is_misspecified(tmp_path):
+    """City effects left out of the model: the prior-corrected slopes drift from the all-pairs ones, the weighted
+    ones do not (King & Zeng 2001, section 4.1), and dyadic errors exceed the errors that treat dyads as independent."""
+    net = _known_network(tmp_path, n_cities=900, seed=4, node_sd=1.5)
+    full = gravity.fit_tie_model(net, estimator="all_pairs")
+    w = [gravity.fit_tie_model(net, estimator="weighted", controls_per_tie=3, seed=s) for s in range(4)]
+    pc = [gravity.fit_tie_model(net, estimator="prior_corrected", controls_per_tie=3, seed=s) for s in range(4)]
+    gap = lambda fits: np.mean([abs(f.params["const"] - full.params["const"]) for f in fits])  # noqa: E731
+    assert gap(w) < gap(pc)
+    tidy = full.tidy().set_index("term")
+    assert (tidy["std_error"] > tidy["std_error_independent"]).iloc[1:].all()
+    check = gravity.fit_tie_model(net, estimator="all_pairs", terms=gravity.TERMS + gravity.CHECK_TERMS, name="check")
+    assert check.fitted and check.params["log_partners_smaller"] > 0  # popular cities tie more: the effect is seen
 
 
 def test_tie_model_too_small_is_said_not_raised(tmp_path):
@@ -254,6 +423,9 @@ def test_sampled_controls_are_untied_distinct_pairs(snapshot):
     u, v = gravity.sample_non_ties(snapshot, 5000, seed=3)
     assert len(set(zip(u, v))) == 5000 and (u < v).all()
     assert not snapshot.has_tie(u, v).any()
+
+
+# ------------------------------------------------------------------------------------------ notebook
 
 
 def test_bad_node_attribute_is_located(tmp_path):
