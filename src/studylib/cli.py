@@ -226,7 +226,8 @@ def _cmd_archive_source(args) -> int:
 def _cmd_package(args) -> int:
     from .runner.package import build_package
 
-    path = build_package(args.out, workers=args.jobs)
+    runs = [p for value in args.runs for p in value.split(",")] or None
+    path = build_package(args.out, workers=args.jobs, runs=runs)
     print(f"Wrote {path}")
     return 0
 
@@ -285,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--out", default=None, metavar="FILE.zip",
                    help="the zip to write (default: outputs/replication-package.zip)")
     k.add_argument("--jobs", type=int, default=None, help="parallel notebooks when rendering (default: number of cores)")
+    k.add_argument("--runs", action="append", default=[], metavar="NOTEBOOK[/RUN]",
+                   help="only these runs (e.g. pair_profile/surabaya-busan, compare_pairs, 'pair_profile/*'; "
+                        "repeatable or comma-separated; default: every run in outputs/)")
     k.set_defaults(func=_cmd_package)
     return parser
 

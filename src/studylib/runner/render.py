@@ -144,7 +144,7 @@ def _render(run: Executed) -> RunResult:
         seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
         write_manifest(
             run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
-            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
+            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=_input_hashes(run),
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
             warnings=_run_warnings(run.staging),
@@ -159,6 +159,23 @@ def _render(run: Executed) -> RunResult:
     if status == "ok":
         shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
     return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked, pdf_note)
+
+
+def _input_hashes(run: Executed) -> dict:
+    """The data files' SHA-256 (from the validated bundle) and those of the other files the run read (a
+    ``network_file``), so that a changed input makes the run stale."""
+    from ..provenance import file_sha256
+
+    hashes = dict(run.data_files)
+    if "network_file" in run.checked:
+        from ..network.graph import DEFAULT_NETWORK
+        from ..paths import PROJECT_ROOT
+
+        path = Path(run.checked["network_file"] or DEFAULT_NETWORK)
+        if path.is_file():
+            shown = path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
+            hashes.setdefault(shown, file_sha256(path))
+    return hashes
 
 
 def _replace(staging: Path, final: Path) -> None:
