@@ -232,6 +232,16 @@ def _cmd_package(args) -> int:
     return 0
 
 
+def _cmd_sources_import(args) -> int:
+    from .bundle.bibimport import import_sources
+
+    report = import_sources(args.file, args.data)
+    for line in report.lines():
+        print(line)
+    print(f"Wrote {report.path}. Check it with: studylib validate --data {args.data}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Paradiplomacy comparative study workbook.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -290,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these runs (e.g. pair_profile/surabaya-busan, compare_pairs, 'pair_profile/*'; "
                         "repeatable or comma-separated; default: every run in outputs/)")
     k.set_defaults(func=_cmd_package)
+    src = sub.add_parser("sources", help="the sources of a data folder (import a Zotero/BibTeX/CSL-JSON export)")
+    src_sub = src.add_subparsers(dest="sources_command", required=True)
+    imp = src_sub.add_parser("import", help="add or update sources.csv rows from a .bib or CSL-JSON .json file")
+    imp.add_argument("file", help="a BibTeX (.bib) or CSL-JSON (.json) export, keyed by citation key")
+    imp.add_argument("--data", required=True, metavar="DIR", help="the data folder whose sources.csv to fill")
+    imp.set_defaults(func=_cmd_sources_import)
     return parser
 
 

@@ -292,19 +292,25 @@ def _umask() -> int:
 
 
 def _bibliography(runs: list[_Run]) -> str:
-    """BibTeX of every source the packaged runs' tables cite (each run's data layers read for its sources)."""
+    """BibTeX of every source and method the packaged runs cite: those in each run's ``references.json`` (its
+    tables' sources, the sources and methods its report names), each run's data layers read for its sources."""
     import pandas as pd
 
     from ..bundle.load import load_bundle
-    from ..report.references import cited_source_ids, to_bibtex
+    from ..report.references import cited_source_ids, method_references, to_bibtex
 
     frames, ids = [], set()
     for layers in dict.fromkeys(tuple(run.data_dirs) for run in runs) or [()]:
         frames.append(load_bundle(DATA_DIR, *layers).sources)
     for run in runs:
         ids.update(cited_source_ids(run.folder / "tables"))
+        try:
+            ids.update(item["id"] for item in json.loads((run.folder / "references.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     sources = pd.concat(frames, ignore_index=True).drop_duplicates("source_id", keep="last")
-    return to_bibtex(sources, sorted(ids))
+    return to_bibtex(sources, sorted(ids & set(sources["source_id"].astype(str))),
+                     extra=method_references(ids))
 
 
 def _kind(path: str) -> str | None:
@@ -368,7 +374,9 @@ recording parameters, data-file SHA-256 hashes, package versions, git commit and
 
 The data are coded by the study's authors, row by row, from published documents; every row names its source
 (`source_id`, see `data/sources.csv`) and a locator within it. The sources the packaged results cite are listed in
-`references.bib` (BibTeX; each entry's `note` is the citation as coded, and entries without an address say so).
+`references.bib` (BibTeX: typed records with authors, title, year and venue where the study coded them; a source
+known only by its coded citation is `@misc` with that citation as its `note`; entries without an address say so),
+with the methods the reports use.
 The source documents themselves are not redistributed here; they are cited. The coded data are released with the
 code under the MIT licence (see `CITATION.cff`). The variables are documented in the codebook,
 `src/studylib/bundle/codebook.yaml`.
