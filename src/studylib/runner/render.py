@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .result import Executed, RunResult
 
-__all__ = ["RunResult", "export_html", "export_pdf", "report_title", "TEMPLATES_DIR"]
+__all__ = ["RunResult", "export_html", "export_pdf", "export_word", "complete_references", "report_title",
+           "TEMPLATES_DIR"]
 
 
 def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list[Path]:
@@ -93,6 +94,22 @@ def export_pdf(directory: Path) -> str:
     return ""
 
 
+def export_word(notebook_path: Path, directory: Path, *, slug: str = "") -> str:
+    """Write ``report.docx`` (:func:`studylib.runner.word.export_docx`); return "" or why there is none (a failed
+    Word export never fails the run: the HTML report stands, and the reason goes into the manifest)."""
+    import nbformat
+
+    from .word import export_docx
+
+    try:
+        nb = nbformat.read(notebook_path, as_version=4)
+        export_docx(nb, directory, title=report_title(nb, fallback=notebook_path.stem, slug=slug))
+    except Exception as exc:  # noqa: BLE001
+        (directory / "report.docx").unlink(missing_ok=True)
+        return f"no report.docx written: {type(exc).__name__}: {exc}"
+    return ""
+
+
 _LOCAL = threading.local()
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
 
@@ -131,7 +148,7 @@ def _render(run: Executed) -> RunResult:
 
     try:
         t0 = time.perf_counter()
-        status, error, pdf_note = run.status, run.error, ""
+        status, error, pdf_note, docx_note = run.status, run.error, "", ""
         if status == "ok":
             try:
                 complete_references(run.staging / f"{run.stem}.ipynb", run.staging, run.sources,
@@ -141,6 +158,7 @@ def _render(run: Executed) -> RunResult:
                 status, error = "failed", f"HTML export failed: {exc}"
         if status == "ok":
             pdf_note = export_pdf(run.staging)
+            docx_note = export_word(run.staging / f"{run.stem}.ipynb", run.staging, slug=run.slug)
         seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
         write_manifest(
             run.staging / "manifest.json", notebook=run.stem, slug=run.slug, status=status, error=error,
@@ -148,7 +166,8 @@ def _render(run: Executed) -> RunResult:
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
             warnings=_run_warnings(run.staging),
-            **({"pdf": pdf_note} if pdf_note else {}), **numbered_outputs(run.staging),
+            **({"pdf": pdf_note} if pdf_note else {}), **({"docx": docx_note} if docx_note else {}),
+            **numbered_outputs(run.staging),
             files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
         )
     except BaseException:
