@@ -237,7 +237,8 @@ def _cmd_archive_source(args) -> int:
 def _cmd_package(args) -> int:
     from .runner.package import build_package
 
-    path = build_package(args.out, workers=args.jobs)
+    runs = [p for value in args.runs for p in value.split(",")] or None
+    path = build_package(args.out, workers=args.jobs, runs=runs)
     print(f"Wrote {path}")
     return 0
 
@@ -265,6 +266,16 @@ def _version() -> str:
     from . import __version__
 
     return f"studylib {__version__}"
+
+
+def _cmd_sources_import(args) -> int:
+    from .bundle.bibimport import import_sources
+
+    report = import_sources(args.file, args.data)
+    for line in report.lines():
+        print(line)
+    print(f"Wrote {report.path}. Check it with: studylib validate --data {args.data}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -327,7 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--out", default=None, metavar="FILE.zip",
                    help="the zip to write (default: outputs/replication-package.zip)")
     k.add_argument("--jobs", type=int, default=None, help="parallel notebooks when rendering (default: number of cores)")
+    k.add_argument("--runs", action="append", default=[], metavar="NOTEBOOK[/RUN]",
+                   help="only these runs (e.g. pair_profile/surabaya-busan, compare_pairs, 'pair_profile/*'; "
+                        "repeatable or comma-separated; default: every run in outputs/)")
     k.set_defaults(func=_cmd_package)
+    src = sub.add_parser("sources", help="the sources of a data folder (import a Zotero/BibTeX/CSL-JSON export)")
+    src_sub = src.add_subparsers(dest="sources_command", required=True)
+    imp = src_sub.add_parser("import", help="add or update sources.csv rows from a .bib or CSL-JSON .json file")
+    imp.add_argument("file", help="a BibTeX (.bib) or CSL-JSON (.json) export, keyed by citation key")
+    imp.add_argument("--data", required=True, metavar="DIR", help="the data folder whose sources.csv to fill")
+    imp.set_defaults(func=_cmd_sources_import)
     return parser
 
 

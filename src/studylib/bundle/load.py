@@ -123,7 +123,9 @@ def _typed(table: str, df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
         elif kind == "count":
             df[col] = _numbers(s, (s.notna() & (s != "")).to_numpy(dtype=bool)).astype("Int64")
         elif kind == "year":
-            df[col] = _digits(s, (s.notna() & (s != "")).to_numpy(dtype=bool), 0, None).astype("Int64")
+            if not (pd.api.types.is_string_dtype(s) or s.dtype == object) or s.isna().any():
+                s = s.astype(object).where(s.notna(), "").astype(str)  # an optional column a layer lacks (NaN)
+            df[col] = _digits(s, (s != "").to_numpy(dtype=bool), 0, None).astype("Int64")
         elif kind == "date":
             s = s.fillna("").astype(str)
             df[col] = s

@@ -170,7 +170,8 @@ class StudyRun:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the
         references: every source the run's saved tables cite; first, in one line, any warnings raised while the run
         computed."""
-        refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"))
+        refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"),
+                                       style=str(self.params.get("citation_style") or "apa"))
         text = sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
         caution = self.warnings_markdown()
         return f"{caution}\n\n{text}" if caution else text

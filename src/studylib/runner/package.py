@@ -8,9 +8,11 @@ Runs that are missing or stale (their manifest's data hashes or git commit diffe
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import platform
+import shlex
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +23,7 @@ from ..errors import RunError, StudyError
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT
 from ..provenance import atomic_target, file_sha256
 
-__all__ = ["build_package", "lock_file", "stale_reason", "find_runs", "ro_crate"]
+__all__ = ["build_package", "lock_file", "stale_reason", "find_runs", "ro_crate", "replicator_command"]
 
 FIGURE_SUFFIXES = (".png", ".svg")
 TABLE_SUFFIXES = (".csv", ".tex")
@@ -40,6 +42,14 @@ class _Run:
     @property
     def data_dirs(self) -> list[str]:
         return list(self.manifest.get("parameters", {}).get("data_dirs", []))
+
+    @property
+    def name(self) -> str:
+        return f"{self.notebook}/{self.folder.name}"
+
+    def matches(self, patterns) -> bool:
+        """Whether ``--runs`` patterns (``NOTEBOOK`` or ``NOTEBOOK/RUN``, shell wildcards allowed) select this run."""
+        return any(fnmatch.fnmatchcase(self.name, p) or fnmatch.fnmatchcase(self.notebook, p) for p in patterns)
 
 
 def lock_file() -> str:
@@ -87,17 +97,21 @@ def find_runs(outputs: Path) -> list[_Run]:
     return runs
 
 
-def _render_missing(outputs: Path, *, notebooks, workers, progress) -> list[str]:
-    """Render the study's default runs that are missing, and every run that is stale; return what was done."""
+def _render_missing(outputs: Path, *, notebooks, workers, progress, runs=None) -> list[str]:
+    """Render the study's default runs that are missing, and every (selected) run that is stale; return what was
+    done. Workbench notebooks (``explore``, ``code_sources``) are interactive, not reports: never rendered here."""
     from .batch import run_many
-    from ..report.parameters import check_parameters, list_notebooks, run_slug
+    from ..report.parameters import WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks, run_slug
 
     out = None if Path(outputs).resolve() == OUTPUTS_DIR.resolve() else str(outputs)
-    have = {(r.notebook, r.folder.name): r for r in find_runs(outputs)}
+    have = {(r.notebook, r.folder.name): r for r in find_runs(outputs) if runs is None or r.matches(runs)}
+    if notebooks is None:
+        notebooks = [nb for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS
+                     and (runs is None or any(fnmatch.fnmatchcase(nb, p) for p in runs))]
     jobs, done = [], []
-    for nb in [nb for nb in list_notebooks() if nb != "explore"] if notebooks is None else notebooks:
+    for nb in notebooks:
         default_slug = run_slug(check_parameters(nb, {"data_dirs": [], "output_dir": ""}))
-        if (nb, default_slug) not in have:
+        if (nb, default_slug) not in have and not (runs is not None and any(k[0] == nb for k in have)):
             jobs.append((nb, {}, [], out))
             done.append(f"{nb}: not rendered yet")
     for run in have.values():
@@ -131,7 +145,7 @@ def _layer_name(index: int, folder: str) -> str:
 
 
 def build_package(out: str | Path | None = None, *, outputs: str | Path | None = None, notebooks=None,
-                  workers: int | None = None, progress: bool = True) -> Path:
+                  runs: list[str] | None = None, workers: int | None = None, progress: bool = True) -> Path:
     """Render what is missing or stale, then write the replication zip; return its path.
 
     Parameters
@@ -141,7 +155,11 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
     outputs : path-like, optional
         The folder of rendered runs to package (default ``outputs/``): every succeeded run in it is packaged.
     notebooks : list of str, optional
-        The notebooks whose default run must be there (rendered when missing); default every study notebook.
+        The notebooks whose default run must be there (rendered when missing); default every study notebook
+        (those ``runs`` selects, when given), never the interactive workbenches.
+    runs : list of str, optional
+        Which runs go in: ``NOTEBOOK`` or ``NOTEBOOK/RUN`` patterns (shell wildcards allowed, e.g.
+        ``pair_profile/*``); default every succeeded run in ``outputs``. A pattern that selects nothing is an error.
     workers : int, optional
         Parallel notebooks when rendering (default: the number of cores).
     """
@@ -149,15 +167,24 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
     target = Path(out).expanduser().resolve() if out else OUTPUTS_DIR / "replication-package.zip"
     if target.suffix.lower() != ".zip":
         raise StudyError(f"{target}: the package is a zip file; give --out a name ending in .zip")
-    rendered = _render_missing(outputs, notebooks=notebooks, workers=workers, progress=progress)
-    runs = find_runs(outputs)
+    patterns = [p.strip().strip("/") for p in runs or [] if p.strip()] or None
+    rendered = _render_missing(outputs, notebooks=notebooks, workers=workers, progress=progress, runs=patterns)
+    every = find_runs(outputs)
+    runs = [r for r in every if patterns is None or r.matches(patterns)]
+    for pattern in patterns or []:
+        if not any(r.matches([pattern]) for r in runs):
+            raise StudyError(f"--runs {pattern}: no rendered run matches; the runs are: "
+                             f"{', '.join(r.name for r in every) or '(none)'}")
     layers = list(dict.fromkeys(d for run in runs for d in run.data_dirs))
+    inputs = _input_files(runs)
     entries: dict[str, Path | bytes] = {}
     for path in _files(DATA_DIR):
         entries[f"data/{path.relative_to(DATA_DIR).as_posix()}"] = path
     for i, folder in enumerate(layers, start=1):
         for path in _files(Path(folder)):
             entries[f"{_layer_name(i, folder)}/{path.relative_to(folder).as_posix()}"] = path
+    for path, packaged in inputs.items():
+        entries[packaged] = path
     for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
         entries[f"notebooks/{path.name}"] = path
     for path in _files(PROJECT_ROOT / "src" / "studylib"):
@@ -171,12 +198,12 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
         run_paths[id(run)] = base
         for path in _files(run.folder):
             entries[f"{base}/{path.relative_to(run.folder).as_posix()}"] = path
-    for summary in sorted(outputs.glob("*/_summary*")):
+    for summary in sorted(outputs.glob("*/_summary*")) if patterns is None else []:
         for path in _files(summary):
             entries[f"outputs/{summary.parent.name}/{summary.name}/{path.relative_to(summary).as_posix()}"] = path
     entries["references.bib"] = _bibliography(runs).encode("utf-8")
     entries["requirements-lock.txt"] = lock_file().encode("utf-8")
-    entries["README.md"] = _readme(runs, run_paths, layers, rendered).encode("utf-8")
+    entries["README.md"] = _readme(runs, run_paths, layers, rendered, inputs).encode("utf-8")
     entries["ro-crate-metadata.json"] = json.dumps(ro_crate(entries, runs, run_paths), indent=2,
                                                    ensure_ascii=False).encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +219,72 @@ def build_package(out: str | Path | None = None, *, outputs: str | Path | None =
     return target
 
 
+#: Parameters whose value is a file the run read; packaged under ``inputs/`` unless it is inside ``data/``.
+FILE_PARAMETERS = ("network_file",)
+
+
+def _input_files(runs) -> dict[Path, str]:
+    """Every input file a run read that is not in a packaged data folder (a user's network file): its path ->
+    its name in the package (``inputs/<n>-<file name>``)."""
+    found: dict[Path, str] = {}
+    for run in runs:
+        for name in FILE_PARAMETERS:
+            value = run.manifest.get("parameters", {}).get(name)
+            if not value:
+                continue
+            path = Path(value).expanduser().resolve()
+            if not path.is_file():
+                raise StudyError(f"{run.folder}: its {name} {value} is gone; restore it, or delete the run folder "
+                                 f"(or leave it out with --runs)")
+            if path.is_relative_to(DATA_DIR.resolve()) or path in found:
+                continue
+            found[path] = f"inputs/{len(found) + 1}-{path.name}"
+    return found
+
+
+def _packaged_path(value: str, inputs: dict[Path, str]) -> str:
+    """The path, relative to the package root, of an input file a run read."""
+    path = Path(value).expanduser().resolve()
+    if path in inputs:
+        return inputs[path]
+    if path.is_relative_to(DATA_DIR.resolve()):
+        return f"data/{path.relative_to(DATA_DIR.resolve()).as_posix()}"
+    return value
+
+
+def replicator_command(run, layers: list[str], inputs: dict[Path, str]) -> str:
+    """The ``studylib run`` command that renders ``run`` again inside the package, quoted for a POSIX shell.
+
+    Every parameter that differs from the notebook's default is given (lists as ``a,b``, the form ``-p`` reads;
+    booleans as ``true``/``false``); files are named by their path in the package; data layers by ``--data``.
+    """
+    from ..report.parameters import _default_value, notebook_parameters
+
+    try:
+        spec = notebook_parameters(run.notebook)
+    except StudyError:
+        spec = {}
+    words = ["studylib", "run", run.notebook]
+    for name, value in run.manifest.get("parameters", {}).items():
+        if name == "data_dirs" or (name in spec and value == _default_value(spec[name])):
+            continue
+        if name in FILE_PARAMETERS and value:
+            value = _packaged_path(value, inputs)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            if any("," in str(v) for v in value):
+                text = json.dumps([str(v) for v in value])
+            else:
+                text = ",".join(map(str, value))
+        else:
+            text = str(value)
+        words += ["-p", name, text]
+    for d in run.data_dirs:
+        words += ["--data", _layer_name(layers.index(d) + 1, d)]
+    return shlex.join(words)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -199,19 +292,25 @@ def _umask() -> int:
 
 
 def _bibliography(runs: list[_Run]) -> str:
-    """BibTeX of every source the packaged runs' tables cite (each run's data layers read for its sources)."""
+    """BibTeX of every source and method the packaged runs cite: those in each run's ``references.json`` (its
+    tables' sources, the sources and methods its report names), each run's data layers read for its sources."""
     import pandas as pd
 
     from ..bundle.load import load_bundle
-    from ..report.references import cited_source_ids, to_bibtex
+    from ..report.references import cited_source_ids, method_references, to_bibtex
 
     frames, ids = [], set()
     for layers in dict.fromkeys(tuple(run.data_dirs) for run in runs) or [()]:
         frames.append(load_bundle(DATA_DIR, *layers).sources)
     for run in runs:
         ids.update(cited_source_ids(run.folder / "tables"))
+        try:
+            ids.update(item["id"] for item in json.loads((run.folder / "references.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     sources = pd.concat(frames, ignore_index=True).drop_duplicates("source_id", keep="last")
-    return to_bibtex(sources, sorted(ids))
+    return to_bibtex(sources, sorted(ids & set(sources["source_id"].astype(str))),
+                     extra=method_references(ids))
 
 
 def _kind(path: str) -> str | None:
@@ -222,11 +321,12 @@ def _kind(path: str) -> str | None:
     return None
 
 
-def _outputs_list(runs, run_paths) -> list[tuple[str, str, str, str]]:
+def _outputs_list(runs, run_paths, inputs=None) -> list[tuple[str, str, str, str]]:
     """(kind, name, notebook with parameters, packaged file) for every figure and table file of the runs."""
     rows = []
     for run in runs:
-        params = ", ".join(f"{k}={v}" for k, v in run.manifest.get("parameters", {}).items()
+        params = ", ".join(f"{k}={_packaged_path(v, inputs or {}) if k in FILE_PARAMETERS else v}"
+                           for k, v in run.manifest.get("parameters", {}).items()
                            if k != "data_dirs" and v not in ([], ""))
         for rel in sorted(run.manifest.get("files", [])):
             packaged = f"{run_paths[id(run)]}/{rel}"
@@ -237,22 +337,20 @@ def _outputs_list(runs, run_paths) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _readme(runs, run_paths, layers, rendered) -> str:
+def _readme(runs, run_paths, layers, rendered, inputs=None) -> str:
     commit = runs[0].manifest.get("git", {}).get("commit", "unknown") if runs else "unknown"
     durations = [(r.notebook, r.folder.name, float(r.manifest.get("duration_seconds", 0.0))) for r in runs]
     total = sum(d for *_, d in durations)
     versions = runs[0].manifest.get("packages", {}) if runs else {}
     time_rows = "\n".join(f"| {nb} | {slug} | {sec:.1f} |" for nb, slug, sec in durations)
+    inputs = inputs or {}
     layer_lines = "\n".join(f"- `{_layer_name(i, d)}/`: a researcher's data folder layered over `data/` "
-                            f"(originally `{d}`)" for i, d in enumerate(layers, 1)) or "- (none: every run uses `data/` alone)"
-    run_commands = "\n".join(
-        "    studylib run {nb}{params}{data}".format(
-            nb=r.notebook,
-            params="".join(f" -p {k} {json.dumps(v) if isinstance(v, list) else v}"
-                           for k, v in r.manifest.get("parameters", {}).items() if k != "data_dirs"),
-            data="".join(f" --data {_layer_name(layers.index(d) + 1, d)}" for d in r.data_dirs))
-        for r in runs)
-    listing = "\n".join(f"| {kind} | {name} | {nb} | `{path}` |" for kind, name, nb, path in _outputs_list(runs, run_paths))
+                            f"(originally named `{Path(d).name}`)" for i, d in enumerate(layers, 1)) \
+        or "- (none: every run uses `data/` alone)"
+    layer_lines += "".join(f"\n- `{packaged}`: an input file a run read (originally named `{path.name}`)"
+                           for path, packaged in inputs.items())
+    run_commands = "\n".join(f"    {replicator_command(r, layers, inputs)}" for r in runs)
+    listing = "\n".join(f"| {kind} | {name} | {nb} | `{path}` |" for kind, name, nb, path in _outputs_list(runs, run_paths, inputs))
     refreshed = ("\n".join(f"- {line}" for line in rendered)) or "- none (every run was current)"
     dirty = [f"{r.notebook}/{r.folder.name}" for r in runs if r.manifest.get("git", {}).get("dirty")]
     if dirty:
@@ -276,7 +374,9 @@ recording parameters, data-file SHA-256 hashes, package versions, git commit and
 
 The data are coded by the study's authors, row by row, from published documents; every row names its source
 (`source_id`, see `data/sources.csv`) and a locator within it. The sources the packaged results cite are listed in
-`references.bib` (BibTeX; each entry's `note` is the citation as coded, and entries without an address say so).
+`references.bib` (BibTeX: typed records with authors, title, year and venue where the study coded them; a source
+known only by its coded citation is `@misc` with that citation as its `note`; entries without an address say so),
+with the methods the reports use.
 The source documents themselves are not redistributed here; they are cited. The coded data are released with the
 code under the MIT licence (see `CITATION.cff`). The variables are documented in the codebook,
 `src/studylib/bundle/codebook.yaml`.
@@ -307,12 +407,16 @@ Data folders in this package:
 
 ## Instructions to replicators
 
+Run these from the package's root folder (the one holding this README); they are quoted for a POSIX shell
+(bash, zsh) and name every file by its path inside the package.
+
     pip install -r requirements-lock.txt && pip install -e .
     studylib validate
-    studylib study          # every study notebook with its default parameters
+    studylib study
 {run_commands}
 
-Each command writes `outputs/<notebook>/<run>/`; compare its tables with the packaged ones.
+`studylib study` renders every study notebook with its default parameters; the lines after it render each packaged
+run with its own parameters. Each command writes `outputs/<notebook>/<run>/`; compare its tables with the packaged ones.
 
 Runs rendered again while this package was written (missing or stale):
 {refreshed}

@@ -14,7 +14,8 @@ from pathlib import Path
 from ..paths import MANIFEST_FILE, NUMBERING_FILE, WARNINGS_FILE
 from .result import Executed, RunResult
 
-__all__ = ["RunResult", "export_html", "export_pdf", "report_title", "TEMPLATES_DIR"]
+__all__ = ["RunResult", "export_html", "export_pdf", "export_word", "complete_references", "report_title",
+           "TEMPLATES_DIR"]
 
 
 def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list[Path]:
@@ -102,6 +103,22 @@ def export_pdf(directory: Path) -> str:
     return ""
 
 
+def export_word(notebook_path: Path, directory: Path, *, slug: str = "") -> str:
+    """Write ``report.docx`` (:func:`studylib.runner.word.export_docx`); return "" or why there is none (a failed
+    Word export never fails the run: the HTML report stands, and the reason goes into the manifest)."""
+    import nbformat
+
+    from .word import export_docx
+
+    try:
+        nb = nbformat.read(notebook_path, as_version=4)
+        export_docx(nb, directory, title=report_title(nb, fallback=notebook_path.stem, slug=slug))
+    except Exception as exc:  # noqa: BLE001
+        (directory / "report.docx").unlink(missing_ok=True)
+        return f"no report.docx written: {type(exc).__name__}: {exc}"
+    return ""
+
+
 _LOCAL = threading.local()
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # 'studylib_lab': JupyterLab's, with figure alt text
 
@@ -137,27 +154,29 @@ def _strip_external_scripts(html_text: str) -> str:
 def _render(run: Executed) -> RunResult:
     """Export the HTML, stamp the manifest and move the staging folder into place (``<slug>.failed`` on failure)."""
     from ..provenance import write_manifest
-    from ..report.references import write_references
 
     try:
         t0 = time.perf_counter()
-        status, error, pdf_note = run.status, run.error, ""
+        status, error, pdf_note, docx_note = run.status, run.error, "", ""
         if status == "ok":
             try:
+                complete_references(run.staging / f"{run.stem}.ipynb", run.staging, run.sources,
+                                    style=str(run.checked.get("citation_style") or "apa"))
                 export_html(run.staging / f"{run.stem}.ipynb", run.staging, slug=run.slug)
             except Exception as exc:  # noqa: BLE001
                 status, error = "failed", f"HTML export failed: {exc}"
         if status == "ok":
             pdf_note = export_pdf(run.staging)
-            write_references(run.staging, run.sources)
+            docx_note = export_word(run.staging / f"{run.stem}.ipynb", run.staging, slug=run.slug)
         seconds = run.seconds + time.perf_counter() - t0  # working time, not time spent waiting for a worker
         write_manifest(
             run.staging / MANIFEST_FILE, notebook=run.stem, slug=run.slug, status=status, error=error,
-            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=run.data_files,
+            parameters={k: v for k, v in run.checked.items() if k != "output_dir"}, data_files=_input_hashes(run),
             start=run.started.isoformat(timespec="seconds"),
             end=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration_seconds=round(seconds, 2),
             warnings=_run_warnings(run.staging),
-            **({"pdf": pdf_note} if pdf_note else {}), **numbered_outputs(run.staging),
+            **({"pdf": pdf_note} if pdf_note else {}), **({"docx": docx_note} if docx_note else {}),
+            **numbered_outputs(run.staging),
             files=sorted(str(p.relative_to(run.staging)) for p in run.staging.rglob("*") if p.is_file()),
         )
     except BaseException:
@@ -168,6 +187,78 @@ def _render(run: Executed) -> RunResult:
     if status == "ok":
         shutil.rmtree(run.dest.parent / f"{run.slug}.failed", ignore_errors=True)
     return RunResult(run.stem, run.slug, status, final, seconds, error, run.checked, pdf_note)
+
+
+REFERENCES_HEADING = "**References**\n\n"  # how :meth:`studylib.StudyRun.provenance_section` opens the list
+
+
+def _output_text(nb) -> str:
+    """Everything the executed notebook shows a reader (Markdown cells and the text of outputs, not code)."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                for mime in ("text/markdown", "text/html", "text/plain"):
+                    if mime in data:
+                        value = data[mime]
+                        parts.append("".join(value) if isinstance(value, list) else value)
+                        break
+                if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                    parts.append(output.get("text", ""))
+    return "\n".join(parts)
+
+
+def complete_references(notebook_path: Path, directory: Path, sources, *, style: str = "apa") -> tuple[list, list]:
+    """Make the run's references complete: every source its saved tables cite *and* every source and method its
+    report's text names (:func:`studylib.report.references.named_in_text`), formatted in CSL ``style``.
+
+    Rewrites the reference list the notebook printed (which knew only the tables) and writes ``references.bib``
+    and ``references.json``; returns (source ids, method ids).
+    """
+    import nbformat
+
+    from ..report.references import cited_source_ids, method_references, named_in_text, reference_list_markdown, \
+        write_references
+
+    if sources is None:
+        return [], []
+    nb = nbformat.read(notebook_path, as_version=4)
+    named, methods = named_in_text(_output_text(nb), sources["source_id"].astype(str))
+    ids = sorted(set(cited_source_ids(directory / "tables")) | set(named))
+    listed = reference_list_markdown(sources, ids, extra=method_references(set(methods)), style=style)
+    changed = False
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = output.get("data", {}).get("text/markdown")
+            text = "".join(text) if isinstance(text, list) else text
+            if text and REFERENCES_HEADING in text:
+                output["data"]["text/markdown"] = text.split(REFERENCES_HEADING, 1)[0] + REFERENCES_HEADING + listed
+                output["data"].pop("text/plain", None)
+                changed = True
+    if changed:
+        nbformat.write(nb, notebook_path)
+    write_references(directory, sources, ids, methods=methods)
+    return ids, methods
+
+
+def _input_hashes(run: Executed) -> dict:
+    """The data files' SHA-256 (from the validated bundle) and those of the other files the run read (a
+    ``network_file``), so that a changed input makes the run stale."""
+    from ..provenance import file_sha256
+
+    hashes = dict(run.data_files)
+    if "network_file" in run.checked:
+        from ..network.graph import DEFAULT_NETWORK
+        from ..paths import PROJECT_ROOT
+
+        path = Path(run.checked["network_file"] or DEFAULT_NETWORK)
+        if path.is_file():
+            shown = path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
+            hashes.setdefault(shown, file_sha256(path))
+    return hashes
 
 
 def _replace(staging: Path, final: Path) -> None:
