@@ -211,10 +211,10 @@ def test_krippendorffs_example_through_the_command_on_coders_folders(tmp_path, c
 
 def test_two_coders_folders_on_a_new_pairs_bundle_give_the_table_and_a_trail_of_adjudication(tmp_path, capsys):
     pair = _new_pair(tmp_path)
-    first = [_activity("bs-001"), _activity("bs-002", sector="culture", participants="20", stage="agreed"),
-             _activity("bs-003", direction="mutual"), _activity("bs-004")]
-    second = [_activity("bs-001"), _activity("bs-002", sector="economy", participants="25", stage="planned"),
-              _activity("bs-003", direction="mutual")]  # bs-004 not coded by the colleague
+    first = [_activity("bsw-001"), _activity("bsw-002", sector="culture", participants="20", stage="agreed"),
+             _activity("bsw-003", direction="mutual"), _activity("bsw-004")]
+    second = [_activity("bsw-001"), _activity("bsw-002", sector="economy", participants="25", stage="planned"),
+              _activity("bsw-003", direction="mutual")]  # bsw-004 not coded by the colleague
     me, colleague = _coding(tmp_path / "me", first), _coding(tmp_path / "colleague", second)
     sheet = tmp_path / "disagreements.csv"
     code = main(["agreement", str(me), str(colleague), "--data", str(pair), "--ordinal", "stage",
@@ -227,11 +227,11 @@ def test_two_coders_folders_on_a_new_pairs_bundle_give_the_table_and_a_trail_of_
     assert table.at["stage", "level"] == "ordinal" and table.at["participants", "level"] == "interval"
     assert table.at["sector", "n_units"] == 3 and table.at["sector", "n_single"] == 1
     assert table.at["sector", "n_disagreements"] == 1 and not np.isnan(table.at["sector", "kappa"])
-    assert "not coded by colleague (1): bs-004" in printed.out
+    assert "not coded by colleague (1): bsw-004" in printed.out
     decisions = pd.read_csv(sheet, dtype=str, keep_default_na=False)
     assert decisions[["activity_id", "variable", "me", "colleague"]].values.tolist() == [
-        ["bs-002", "sector", "culture", "economy"], ["bs-002", "stage", "agreed", "planned"],
-        ["bs-002", "participants", "20", "25"]]
+        ["bsw-002", "sector", "culture", "economy"], ["bsw-002", "stage", "agreed", "planned"],
+        ["bsw-002", "participants", "20", "25"]]
     assert list(decisions.columns[-3:]) == ["value", "reason", "decided_by"]
 
     # adjudication: every decision needs a reason and a decider; nothing is written until it has them
@@ -251,12 +251,12 @@ def test_two_coders_folders_on_a_new_pairs_bundle_give_the_table_and_a_trail_of_
     assert ((me / "activities.csv").read_bytes(), (colleague / "activities.csv").read_bytes()) == before
     log = pd.read_csv(final / "adjudication.csv", dtype=str, keep_default_na=False)
     assert log[["activity_id", "variable", "before", "value", "decided_by"]].values.tolist() == [
-        ["bs-002", "sector", "culture", "economy", "A. Adjudicator"],
-        ["bs-002", "stage", "agreed", "agreed", "A. Adjudicator"],
-        ["bs-002", "participants", "20", "25", "A. Adjudicator"]]
+        ["bsw-002", "sector", "culture", "economy", "A. Adjudicator"],
+        ["bsw-002", "stage", "agreed", "agreed", "A. Adjudicator"],
+        ["bsw-002", "participants", "20", "25", "A. Adjudicator"]]
     assert log.at[0, "reason"] == "trade fair, per codebook" and log.at[0, "colleague"] == "economy"
     bundle = load_bundle(DATA_DIR, pair, final)
-    row = bundle.activities.set_index("activity_id").loc["bs-002"]
+    row = bundle.activities.set_index("activity_id").loc["bsw-002"]
     assert (row["sector"], row["participants"], len(bundle.activities[bundle.activities["tie_id"] == "bandung-suwon"])) \
         == ("economy", 25, 4)
     # the agreement before adjudication is still there to compute; the final data are never overwritten
@@ -270,20 +270,20 @@ def test_two_coders_folders_on_a_new_pairs_bundle_give_the_table_and_a_trail_of_
 def test_a_round_folder_fixes_the_units_and_reports_what_is_left_out(tmp_path, capsys):
     pair = _new_pair(tmp_path)
     round_ = tmp_path / "round"
-    _coding(round_ / "coder1", [_activity("bs-001"), _activity("bs-002"), _activity("bs-009")])
-    _coding(round_ / "coder2", [_activity("bs-001"), _activity("bs-002", direction="b_to_a")])
-    (round_ / "units.csv").write_text("activity_id,tie_id,source_id,locator\nbs-001,bandung-suwon,test-src,p. 1\n"
-                                      "bs-002,bandung-suwon,test-src,p. 2\nbs-003,bandung-suwon,test-src,p. 3\n",
+    _coding(round_ / "coder1", [_activity("bsw-001"), _activity("bsw-002"), _activity("bsw-009")])
+    _coding(round_ / "coder2", [_activity("bsw-001"), _activity("bsw-002", direction="b_to_a")])
+    (round_ / "units.csv").write_text("activity_id,tie_id,source_id,locator\nbsw-001,bandung-suwon,test-src,p. 1\n"
+                                      "bsw-002,bandung-suwon,test-src,p. 2\nbsw-003,bandung-suwon,test-src,p. 3\n",
                                       encoding="utf-8")
     assert main(["agreement", str(round_), "--data", str(pair), "--variables", "direction",
                  "--resamples", "50"]) == 0
     out = capsys.readouterr().out
     assert "Agreement of 2 coders (coder1, coder2)" in out
     assert "Units: 3 (the units fixed in" in out and "by none: 1" in out
-    assert "coded by coder1 outside the round's units, left out (1): bs-009" in out
-    assert "not coded by coder2 (1): bs-003" in out
+    assert "coded by coder1 outside the round's units, left out (1): bsw-009" in out
+    assert "not coded by coder2 (1): bsw-003" in out
     codings = load_codings(round_ / "coder1", round_ / "coder2", data_dirs=[pair])  # the same units, found beside
-    assert codings.unit_ids() == ["bs-001", "bs-002", "bs-003"] and codings.left_out["coder1"] == ["bs-009"]
+    assert codings.unit_ids() == ["bsw-001", "bsw-002", "bsw-003"] and codings.left_out["coder1"] == ["bsw-009"]
     assert main(["agreement", str(round_ / "coder1"), str(round_ / "coder2"), "--data", str(pair),
                  "--variables", "direction", "--units", "none", "--resamples", "50"]) == 0
     assert "Units: 3 (every activity any coder coded)" in capsys.readouterr().out
@@ -320,8 +320,8 @@ def test_a_coder_folder_without_the_shared_bundle_says_to_name_it_with_data(tmp_
     pair = _new_pair(tmp_path)
     with open(pair / "activities.csv", "a", encoding="utf-8", newline="") as fh:
         header = (pair / "activities.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-        csv.DictWriter(fh, header, lineterminator="\n").writerow({h: _activity("bs-001").get(h, "") for h in header})
-    colleague = _coding(tmp_path / "colleague", [_activity("bs-001", sector="culture")])
+        csv.DictWriter(fh, header, lineterminator="\n").writerow({h: _activity("bsw-001").get(h, "") for h in header})
+    colleague = _coding(tmp_path / "colleague", [_activity("bsw-001", sector="culture")])
     assert main(["agreement", str(pair), str(colleague), "--variables", "sector"]) == 2  # the review's call (D5)
     err = capsys.readouterr().err
     assert "colleague/activities.csv:2: column 'tie_id': 'bandung-suwon' is not a tie_id" in err
@@ -330,7 +330,7 @@ def test_a_coder_folder_without_the_shared_bundle_says_to_name_it_with_data(tmp_
                  "--resamples", "50"]) == 0  # the pair's folder is both the bundle and the first coder
     out = capsys.readouterr().out
     assert "Agreement of 2 coders (bandung-suwon, colleague)" in out and "Units: 1 " in out
-    assert re.search(r"bs-001\s+sector\s+education\s+culture", out)
+    assert re.search(r"bsw-001\s+sector\s+education\s+culture", out)
 
 
 def test_interval_alpha_and_weighted_kappa_by_hand():
