@@ -187,26 +187,70 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _names(text: str | None) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def _write_csv_out(frame, path: str, what: str) -> None:
+    out = Path(path).expanduser()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out, index=False)
+    except OSError as exc:
+        raise StudyError(f"{out}: cannot write ({exc.strerror})") from None
+    print(f"Wrote {what} to {out}")
+
+
+def _listed(ids: list[str], most: int = 12) -> str:
+    return ", ".join(ids[:most]) + (f", … ({len(ids) - most} more)" if len(ids) > most else "")
+
+
 def _cmd_agreement(args) -> int:
     import pandas as pd
 
-    from .inference.agreement import agreement_table, disagreements, load_codings
+    from .inference.agreement import (AGREEMENT_VARIABLES, agreement_table, check_variables, coverage, disagreements,
+                                      load_codings)
 
-    variables = [v.strip() for v in args.variables.split(",") if v.strip()]
-    ordinal = [v.strip() for v in args.ordinal.split(",") if v.strip()]
+    ordinal, interval = _names(args.ordinal), _names(args.interval)
+    if args.variables is None:  # the default set, and the variables given a level
+        variables = list(dict.fromkeys([*AGREEMENT_VARIABLES, *ordinal, *interval]))
+    else:
+        variables = _names(args.variables)
     if args.resamples < 1:
         raise StudyError(f"--resamples must be a positive number, not {args.resamples}")
-    codings = load_codings(*args.folders)
-    try:
-        table = agreement_table(codings, variables, ordinal=ordinal, resamples=args.resamples, seed=args.seed)
-    except ValueError as exc:  # an unknown variable is a user's slip here, not a programming error
+    try:  # an unknown variable is a user's slip here, not a programming error: checked before any folder is read
+        check_variables(variables, ordinal=ordinal, interval=interval)
+    except ValueError as exc:
         raise StudyError(str(exc)) from None
+    units = None if args.units == "none" else (args.units or "auto")
+    codings = load_codings(*args.folders, data_dirs=args.data, units=units)
+    table = agreement_table(codings, variables, ordinal=ordinal, interval=interval, resamples=args.resamples,
+                            seed=args.seed)
     coders = ", ".join(codings)
     print(f"Agreement of {len(codings)} coders ({coders}); alpha interval: bootstrap over units, "
           f"{args.resamples} resamples, seed {args.seed}")
+    if args.data:
+        print("Shared data layered under every coder: " + ", ".join(args.data))
+    cover = coverage(codings)
+    source = (f"the units fixed in {codings.units_file}" if codings.units is not None
+              else "every activity any coder coded")
+    every = int((cover["n_coders"] == len(codings)).sum())
+    print(f"Units: {len(cover)} ({source}); coded by every coder: {every}; by only some: "
+          f"{int(((cover['n_coders'] < len(codings)) & (cover['n_coders'] > 0)).sum())}; by none: "
+          f"{int((cover['n_coders'] == 0).sum())}")
+    for coder in codings:
+        missed = list(cover.loc[cover["missing"].str.split(", ").map(lambda m, c=coder: c in m), "activity_id"])
+        if missed:
+            print(f"  not coded by {coder} ({len(missed)}): {_listed(missed)}")
+    for coder, ids in codings.left_out.items():
+        if ids:
+            print(f"  coded by {coder} outside the round's units, left out ({len(ids)}): {_listed(ids)}")
     shown = table.drop(columns=["resamples", "seed"] + ([] if len(codings) == 2 else ["kappa"]))
+    print()
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
+    print("n_units: units with values from two or more coders; n_single: from one coder only (not comparable)."
+          + (" kappa: unweighted (nominal), linear (ordinal), quadratic (interval)." if len(codings) == 2 else ""))
     differ = disagreements(codings, variables)
     if len(differ):
         print(f"\n{len(differ)} disagreements to adjudicate:")
@@ -215,13 +259,25 @@ def _cmd_agreement(args) -> int:
     else:
         print("\nNo disagreements.")
     if args.out:
-        out = Path(args.out).expanduser()
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(out, index=False)
-        except OSError as exc:
-            raise StudyError(f"{out}: cannot write ({exc.strerror})") from None
-        print(f"Wrote {out}")
+        _write_csv_out(table, args.out, "the per-variable table")
+    if args.disagreements:
+        sheet = differ.assign(value="", reason="", decided_by="")
+        _write_csv_out(sheet, args.disagreements, "the disagreements (fill value, reason, decided_by; then "
+                                                   "studylib adjudicate)")
+    if args.coverage:
+        _write_csv_out(cover, args.coverage, "who coded which unit")
+    return 0
+
+
+def _cmd_adjudicate(args) -> int:
+    from .inference.agreement import adjudicate
+
+    final, log, n = adjudicate(args.decisions, base=args.base, out=args.out, data_dirs=args.data)
+    print(f"Applied {n} decision{'s' if n != 1 else ''} to {args.base}'s coding: wrote {final} and the log {log} "
+          "(each value before and after, the reason, who decided). The coders' folders are unchanged, so the "
+          "agreement before adjudication can be computed again.")
+    extra = "".join(f" --data {d}" for d in args.data)
+    print(f"Check the final data with: studylib validate{extra} --data {Path(args.out)}")
     return 0
 
 
@@ -319,15 +375,37 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=_cmd_list)
     a = sub.add_parser("agreement", help="inter-coder agreement (Krippendorff's alpha, Cohen's kappa) of codings")
     a.add_argument("folders", nargs="+", metavar="DIR",
-                   help="two or more coders' folders, each with an activities.csv (data/ may be one of them)")
-    a.add_argument("--variables", default="sector,activity_type,direction,stage,actor_type",
-                   help="comma-separated activity columns to compare (default: %(default)s)")
+                   help="two or more coders' folders, each with an activities.csv (data/ may be one of them), or a "
+                        "round folder (units.csv and the coders' folders)")
+    a.add_argument("--data", action="append", default=[], metavar="BUNDLE",
+                   help="the shared bundle (a pair's folder: sources, ties, cities) layered under every coder "
+                        "(repeatable)")
+    a.add_argument("--variables", default=None, metavar="VARS",
+                   help="comma-separated activity columns to compare (default: sector,activity_type,direction,"
+                        "stage,actor_type and any --ordinal/--interval ones)")
     a.add_argument("--ordinal", default="", metavar="VARS",
                    help="variables whose vocabulary is ordered (codebook order); the others are nominal")
+    a.add_argument("--interval", default="", metavar="VARS",
+                   help="numeric variables compared by their differences (e.g. participants)")
+    a.add_argument("--units", default=None, metavar="FILE",
+                   help="the units fixed in advance (units.csv; default: the round folder's, if any; 'none': "
+                        "every activity coded)")
     a.add_argument("--out", default=None, metavar="FILE", help="write the per-variable table as CSV")
+    a.add_argument("--disagreements", default=None, metavar="FILE",
+                   help="write the disagreements as CSV, with empty value, reason, decided_by columns to adjudicate")
+    a.add_argument("--coverage", default=None, metavar="FILE", help="write who coded which unit as CSV")
     a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
     a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
     a.set_defaults(func=_cmd_agreement)
+    j = sub.add_parser("adjudicate", help="apply adjudicated values to a coder's coding, keeping a log of each decision")
+    j.add_argument("decisions", help="CSV: activity_id, variable, value, reason, decided_by (e.g. the "
+                                     "--disagreements file of studylib agreement, filled in)")
+    j.add_argument("--base", required=True, metavar="DIR", help="the coder's folder whose coding is amended (read only)")
+    j.add_argument("--out", required=True, metavar="DIR",
+                   help="a new folder for the final activities.csv and adjudication.csv (never overwritten)")
+    j.add_argument("--data", action="append", default=[], metavar="BUNDLE",
+                   help="the shared bundle layered under the final data (repeatable)")
+    j.set_defaults(func=_cmd_adjudicate)
     a = sub.add_parser("archive-source", help="archive a source's text (PDF, HTML or UTF-8 .txt) in a bundle folder")
     a.add_argument("folder", help="your bundle folder (its sources.csv must hold the source's row)")
     a.add_argument("source_id", help="the source's id in sources.csv")

@@ -4,7 +4,16 @@
 the activity form's fields from the codebook, checks one value as it is typed, and :meth:`CodingSession.save`
 validates the candidate row with the bundle validator itself and writes the coder's ``activities.csv`` atomically
 (a temporary file in the same folder, then ``os.replace``; the existing rows' bytes are kept). Nothing is written
-when the row has a problem, and never into the study's own ``data/``. :func:`form_row`, :func:`empty_form` and
+when the row has a problem, and never into the study's own ``data/``.
+
+**A coder's mode** (``blind=True``): a coder works in a folder of their own layered on the shared bundle (the
+pair's sources, ties and cities), may code the same units (the same ``activity_id``) as another coder without an
+``override`` column, and sees nothing of any other coding: the activities of every other folder (the study's
+``data/`` included) are left out of the tables, the highlighted passages and the ids. With ``units`` (a round's
+``units.csv``: ``activity_id``, ``tie_id``, ``source_id``, ``locator``) the units are fixed in advance and
+:meth:`CodingSession.unit_form` gives each one's form to fill; without it the coder segments the text freely.
+
+:func:`form_row`, :func:`empty_form` and
 :func:`filled_form` turn the form's values into a row and back. :class:`studylib.lab.workbench.CodingWorkbench` is the
 ipywidgets shell over them.
 """
@@ -16,8 +25,9 @@ import tempfile
 from pathlib import Path
 
 from ..bundle.codebook import TABLES, load_codebook
-from .csv_rows import read_records, with_row, write_csv
 from ..errors import Problem, StudyError, ValidationError
+from ..inference.agreement import read_units
+from .csv_rows import read_records, with_row, write_csv
 from .passages import Passage, search_passages
 from ..paths import DATA_DIR, PROJECT_ROOT
 from ..bundle.sources import (SOURCES_FOLDER, archived_sources, closest_passage, find_passages, normalise_space,
@@ -48,15 +58,21 @@ class CodingSession:
     data_dirs : sequence of path-like
         Bundle folders read under ``save_to`` (e.g. the new pair's folder when ``save_to`` is a second coder's);
         the study's ``data/`` is always the first layer.
+    blind : bool
+        A coder's mode: rows with ids of other folders are codings of the same units (no ``override`` needed),
+        and no activity of another folder is shown (not in :attr:`tables`, :meth:`coded` or :meth:`next_id`).
+    units : path-like, optional
+        A round's ``units.csv``: the units to code, each with its source and locator (relative paths start at
+        the project root).
 
     Raises
     ------
     StudyError
-        When ``save_to`` is the study's ``data/`` (or a folder in it other than ``data/local/``), or a folder of
-        ``data_dirs`` does not exist.
+        When ``save_to`` is the study's ``data/`` (or a folder in it other than ``data/local/``), a folder of
+        ``data_dirs`` does not exist, or a unit's source is not archived or its locator is not in the text.
     """
 
-    def __init__(self, save_to, *, data_dirs=()):
+    def __init__(self, save_to, *, data_dirs=(), blind: bool = False, units=None):
         self.save_to = _resolve(save_to)
         data = DATA_DIR.resolve()
         if self.save_to == data or (data in self.save_to.parents and (data / "local") not in
@@ -67,8 +83,30 @@ class CodingSession:
         for d in self.data_dirs:
             if not d.is_dir():
                 raise StudyError(f"{d}: no such data folder")
+        self.blind = bool(blind)
         self.codebook = load_codebook()
         self.reload()
+        self.units_file = _resolve(units) if units else None
+        self.units = self._read_units() if self.units_file else None
+
+    def _read_units(self):
+        units = read_units(self.units_file)
+        label = f"{self.units_file.parent.name}/{self.units_file.name}"
+        problems = []
+        for u in units.itertuples():
+            if not u.source_id:
+                problems.append(Problem(label, u.line, "source_id", "a value is required (the workbench shows the "
+                                                                    "unit's source)"))
+            elif u.source_id not in self._archive:
+                problems.append(Problem(label, u.line, "source_id", f"no archived text for source '{u.source_id}' "
+                                        f"in {', '.join(str(d) for d in self.layers)}"))
+            elif not u.locator:
+                problems.append(Problem(label, u.line, "locator", "a value is required (the unit's passage)"))
+            elif (message := self.check_locator(u.source_id, u.locator)) is not None:
+                problems.append(Problem(label, u.line, "locator", message))
+        if problems:
+            raise ValidationError(problems)
+        return units
 
     # ------------------------------------------------------------------------------------------ data
     @property
@@ -88,8 +126,13 @@ class CodingSession:
         if (self.save_to / f"{TABLE}.xlsx").exists():
             raise StudyError(f"{self.save_to / (TABLE + '.xlsx')}: the workbench writes CSV; convert this folder's "
                              "activities to activities.csv first")
-        found = validate_bundle(*self.layers, codebook=self.codebook)
+        found = validate_bundle(*self.layers, codebook=self.codebook, replace=self.blind)
         self.tables, self.problems = found.tables, found.problems
+        if self.blind:  # nothing of any other coding: only this folder's activities
+            own = f"{self.save_to.name}/{TABLE}.csv"
+            acts = self.tables[TABLE]
+            self.tables = {**self.tables, TABLE: acts[acts["_file"] == own]}
+            self.problems = [p for p in self.problems if p.file.startswith(f"{self.save_to.name}/")]
         self._archive = archived_sources(*self.layers)
         self._texts: dict[str, str] = {}
 
@@ -120,9 +163,10 @@ class CodingSession:
         return f"not found in {self._archive[source_id][1]}" + (f"; closest passage: '{hint}'" if hint else "")
 
     def coded(self, source_id: str) -> list[tuple[int, int, str]]:
-        """``(start, end, row ids)`` of the passages of the source that rows of any layer already cite."""
+        """``(start, end, row ids)`` of the passages of the source that rows of any layer already cite (in a
+        coder's mode: only the coder's own activities)."""
         text, spans = self.text(source_id), {}
-        for table in ("activities", "ties", "indicators"):
+        for table in ((TABLE,) if self.blind else ("activities", "ties", "indicators")):
             df = self.tables[table]
             if not len(df) or "locator" not in df.columns:
                 continue
@@ -132,6 +176,38 @@ class CodingSession:
                 for span in find_passages(text, str(row["locator"]), ignore_case=False):
                     spans.setdefault(span, []).append(label)
         return [(s, e, ", ".join(ids)) for (s, e), ids in sorted(spans.items())]
+
+    # ------------------------------------------------------------------------------------------ units fixed in advance
+    def unit_ids(self) -> list[str]:
+        """The ids of the units to code (``[]`` when the coder segments freely)."""
+        return [] if self.units is None else list(self.units["activity_id"])
+
+    def unit(self, activity_id: str) -> dict:
+        """One unit of ``units.csv``: ``activity_id``, ``tie_id``, ``source_id``, ``locator``."""
+        if activity_id not in self.unit_ids():
+            raise StudyError(f"'{activity_id}' is not a unit of {self.units_file}")
+        row = self.units.set_index("activity_id").loc[activity_id]
+        return {"activity_id": activity_id, "tie_id": row["tie_id"], "source_id": row["source_id"],
+                "locator": row["locator"]}
+
+    def is_coded(self, activity_id: str) -> bool:
+        """Whether ``save_to`` holds a row for ``activity_id``."""
+        return any((r.get(KEY) or "").strip() == activity_id for r in self.own_rows())
+
+    def unit_form(self, activity_id: str) -> tuple[dict, bool]:
+        """The row to show for a unit, and whether it is already coded: the coder's own row when there is one,
+        else the unit's id, tie, source and locator (the rest to fill)."""
+        if self.is_coded(activity_id):
+            return self.row(activity_id), True
+        return {k: v for k, v in self.unit(activity_id).items() if v}, False
+
+    def units_in(self, source_id: str) -> list[tuple[int, int, str]]:
+        """``(start, end, activity id)`` of the units whose passage is in ``source_id``."""
+        if self.units is None:
+            return []
+        text = self.text(source_id)
+        return [(s, e, u.activity_id) for u in self.units.itertuples() if u.source_id == source_id
+                for s, e in find_passages(text, u.locator, ignore_case=False)]
 
     # ------------------------------------------------------------------------------------------ the form
     def fields(self) -> dict[str, dict]:
@@ -162,7 +238,7 @@ class CodingSession:
         raise StudyError(f"no row '{activity_id}' in {self.file}; rows of other folders are read-only here")
 
     def next_id(self, prefix: str) -> str:
-        """The first ``<prefix>-NNN`` id not used in any layer."""
+        """The first ``<prefix>-NNN`` id not used in any layer (in a coder's mode: not used in the coder's own)."""
         used = set(self.tables[TABLE][KEY])
         n = 1
         while f"{prefix}-{n:03d}" in used:
@@ -230,7 +306,7 @@ class CodingSession:
                     (copy / SOURCES_FOLDER).symlink_to(self.save_to / SOURCES_FOLDER, target_is_directory=True)
             (copy / self.file.name).write_bytes(data)
             under = self.layers[:-1] if self.save_to.is_dir() else self.layers
-            problems = validate_bundle(*under, copy, codebook=self.codebook).problems
+            problems = validate_bundle(*under, copy, codebook=self.codebook, replace=self.blind).problems
         label = f"{copy.name}/{self.file.name}"
         return [p for p in problems if p.file == label and p.line == line]
 

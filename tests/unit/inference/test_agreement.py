@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import csv
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from studylib.inference.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements, krippendorff_alpha,
+                                          load_codings)
+from studylib import load_bundle
 from studylib.errors import StudyError
 from studylib.inference.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements,
                                           krippendorff_alpha, load_codings)
@@ -107,3 +113,238 @@ def test_bad_coder_input_is_a_user_error(tmp_path):
         load_codings(one)
     with pytest.raises(ValueError, match="unknown variable 'colour'"):
         agreement_table(load_codings(one, _coder_folder(tmp_path / "c2", {"sb-002": {}})), ["colour"])
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "studylib", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_agreement_command_prints_alpha_and_disagreements_and_writes_csv(tmp_path):
+    directions = {"sb-002": "a_to_b", "sb-006": "b_to_a", "mg-003": "mutual"}  # the same, and varied, for both
+    one = _coder_folder(tmp_path / "coder1", {k: {"direction": v} for k, v in directions.items()})
+    two = _coder_folder(tmp_path / "coder2", {k: {"direction": v} for k, v in directions.items()}
+                        | {"sb-002": {"direction": "a_to_b", "sector": "tourism"}})
+    out = tmp_path / "alpha.csv"
+    done = _cli("agreement", str(one), str(two), "--variables", "sector,direction", "--resamples", "50",
+                "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "alpha" in done.stdout and "kappa" in done.stdout and "sb-002" in done.stdout
+    written = pd.read_csv(out)
+    assert list(written["variable"]) == ["sector", "direction"] and {"variable", "alpha"} <= set(written.columns)
+    assert written.set_index("variable").at["direction", "alpha"] == pytest.approx(1.0)
+
+
+def test_agreement_command_bad_row_names_file_line_and_column(tmp_path):
+    one = _coder_folder(tmp_path / "coder1", {"sb-002": {}})
+    two = _coder_folder(tmp_path / "coder2", {"sb-002": {"sector": "pendidikan"}})
+    done = _cli("agreement", str(one), str(two), "--variables", "sector")
+    assert done.returncode == 2
+    assert "coder2/activities.csv:2: column 'sector'" in done.stderr and "Traceback" not in done.stderr
+    good = _coder_folder(tmp_path / "coder3", {"sb-002": {}})
+    bad = _cli("agreement", str(one), str(good), "--variables", "colour")
+    assert bad.returncode == 2 and "unknown variable 'colour'" in bad.stderr
+
+
+# ------------------------------------------------------------------------------ coders' folders on a new pair's bundle
+from studylib.cli import main  # noqa: E402
+
+SECTORS = {1: "education", 2: "culture", 3: "economy", 4: "tourism", 5: "sports"}
+
+
+def _new_pair(tmp_path):
+    """A new pair's bundle made with `studylib new-pair`, filled as a researcher would (a source and the tie)."""
+    pair = tmp_path / "bandung-suwon"
+    assert main(["new-pair", "bandung", "suwon", "--into", str(pair)]) == 0
+    with open(pair / "sources.csv", "a", newline="", encoding="utf-8") as fh:
+        header = (pair / "sources.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+        csv.DictWriter(fh, header, lineterminator="\n").writerow(
+            {h: "" for h in header} | {"source_id": "test-src", "citation": "Test citation", "source_type": "news",
+                                       "reliability": "news", "language": "en"})
+    ties = pd.read_csv(pair / "ties.csv", dtype=str, keep_default_na=False)
+    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", "test-src",
+                                                                           "p. 1"]
+    ties.to_csv(pair / "ties.csv", index=False, lineterminator="\n")
+    return pair
+
+
+def _activity(aid, **values):
+    row = {"activity_id": aid, "tie_id": "bandung-suwon", "actor": "bandung", "title": f"Activity {aid}",
+           "sector": "education", "activity_type": "festival", "recurrence": "once", "direction": "a_to_b",
+           "source_id": "test-src", "locator": f"p. {aid}", "certainty": "reported", "start": "", "end": "",
+           "until": "", "participants": "", "participant_group": "", "institution": ""}
+    return {**row, **values}
+
+
+def _coding(folder, rows):
+    """A coder's folder holding only activities.csv."""
+    folder.mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(folder / "activities.csv", index=False, lineterminator="\n")
+    assert [p.name for p in folder.iterdir()] == ["activities.csv"]
+    return folder
+
+
+def _krippendorff_coders(root):
+    """Krippendorff's four observers as four coders' folders: a missing value is a unit the coder did not code;
+    the value is a sector (nominal) and a number of participants (interval)."""
+    folders = []
+    for coder in KRIPPENDORFF_EXAMPLE.columns:
+        rows = [_activity(f"k-{i + 1:02d}", sector=SECTORS[int(v)], participants=str(int(v)))
+                for i, v in enumerate(KRIPPENDORFF_EXAMPLE[coder]) if v == v]
+        folders.append(_coding(root / f"coder{coder}", rows))
+    return folders
+
+
+def test_krippendorffs_example_through_the_command_on_coders_folders(tmp_path, capsys):
+    pair = _new_pair(tmp_path)
+    folders = _krippendorff_coders(tmp_path / "round")
+    out = tmp_path / "alpha.csv"
+    code = main(["agreement", *map(str, folders), "--data", str(pair), "--variables", "sector,participants",
+                 "--interval", "participants", "--resamples", "200", "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    table = pd.read_csv(out).set_index("variable")
+    assert table.at["sector", "level"] == "nominal" and table.at["participants", "level"] == "interval"
+    assert table.at["sector", "alpha"] == pytest.approx(0.743, abs=5e-4)
+    assert table.at["participants", "alpha"] == pytest.approx(0.849, abs=5e-4)
+    assert table.at["sector", "n_units"] == 11 and table.at["sector", "n_single"] == 1  # unit 12: coder B only
+    assert "Units: 12 (every activity any coder coded); coded by every coder: 8; by only some: 4" in printed.out
+    assert "not coded by coderA (3): k-10, k-11, k-12" in printed.out
+    assert "kappa" not in printed.out.split("n_units:")[0]  # four coders: no kappa column
+
+
+def test_two_coders_folders_on_a_new_pairs_bundle_give_the_table_and_a_trail_of_adjudication(tmp_path, capsys):
+    pair = _new_pair(tmp_path)
+    first = [_activity("bsw-001"), _activity("bsw-002", sector="culture", participants="20", stage="agreed"),
+             _activity("bsw-003", direction="mutual"), _activity("bsw-004")]
+    second = [_activity("bsw-001"), _activity("bsw-002", sector="economy", participants="25", stage="planned"),
+              _activity("bsw-003", direction="mutual")]  # bsw-004 not coded by the colleague
+    me, colleague = _coding(tmp_path / "me", first), _coding(tmp_path / "colleague", second)
+    sheet = tmp_path / "disagreements.csv"
+    code = main(["agreement", str(me), str(colleague), "--data", str(pair), "--ordinal", "stage",
+                 "--interval", "participants", "--resamples", "100", "--disagreements", str(sheet),
+                 "--out", str(tmp_path / "alpha.csv")])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    table = pd.read_csv(tmp_path / "alpha.csv").set_index("variable")
+    assert list(table.index) == ["sector", "activity_type", "direction", "stage", "actor_type", "participants"]
+    assert table.at["stage", "level"] == "ordinal" and table.at["participants", "level"] == "interval"
+    assert table.at["sector", "n_units"] == 3 and table.at["sector", "n_single"] == 1
+    assert table.at["sector", "n_disagreements"] == 1 and not np.isnan(table.at["sector", "kappa"])
+    assert "not coded by colleague (1): bsw-004" in printed.out
+    decisions = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert decisions[["activity_id", "variable", "me", "colleague"]].values.tolist() == [
+        ["bsw-002", "sector", "culture", "economy"], ["bsw-002", "stage", "agreed", "planned"],
+        ["bsw-002", "participants", "20", "25"]]
+    assert list(decisions.columns[-3:]) == ["value", "reason", "decided_by"]
+
+    # adjudication: every decision needs a reason and a decider; nothing is written until it has them
+    decisions["value"] = ["economy", "agreed", "25"]
+    decisions.to_csv(sheet, index=False)
+    final = tmp_path / "final"
+    assert main(["adjudicate", str(sheet), "--base", str(me), "--out", str(final), "--data", str(pair)]) == 2
+    err = capsys.readouterr().err
+    assert "disagreements.csv:2: column 'reason': a value is required" in err and "Traceback" not in err
+    assert not final.exists()
+    decisions["reason"] = ["trade fair, per codebook", "MoU only", "the source's later figure"]
+    decisions["decided_by"] = "A. Adjudicator"
+    decisions.to_csv(sheet, index=False)
+    before = (me / "activities.csv").read_bytes(), (colleague / "activities.csv").read_bytes()
+    assert main(["adjudicate", str(sheet), "--base", str(me), "--out", str(final), "--data", str(pair)]) == 0
+    capsys.readouterr()
+    assert ((me / "activities.csv").read_bytes(), (colleague / "activities.csv").read_bytes()) == before
+    log = pd.read_csv(final / "adjudication.csv", dtype=str, keep_default_na=False)
+    assert log[["activity_id", "variable", "before", "value", "decided_by"]].values.tolist() == [
+        ["bsw-002", "sector", "culture", "economy", "A. Adjudicator"],
+        ["bsw-002", "stage", "agreed", "agreed", "A. Adjudicator"],
+        ["bsw-002", "participants", "20", "25", "A. Adjudicator"]]
+    assert log.at[0, "reason"] == "trade fair, per codebook" and log.at[0, "colleague"] == "economy"
+    bundle = load_bundle(DATA_DIR, pair, final)
+    row = bundle.activities.set_index("activity_id").loc["bsw-002"]
+    assert (row["sector"], row["participants"], len(bundle.activities[bundle.activities["tie_id"] == "bandung-suwon"])) \
+        == ("economy", 25, 4)
+    # the agreement before adjudication is still there to compute; the final data are never overwritten
+    assert main(["agreement", str(me), str(colleague), "--data", str(pair), "--variables", "sector",
+                 "--resamples", "50"]) == 0
+    assert "1 disagreements to adjudicate" in capsys.readouterr().out
+    assert main(["adjudicate", str(sheet), "--base", str(me), "--out", str(final), "--data", str(pair)]) == 2
+    assert "already exists and is never overwritten" in capsys.readouterr().err
+
+
+def test_a_round_folder_fixes_the_units_and_reports_what_is_left_out(tmp_path, capsys):
+    pair = _new_pair(tmp_path)
+    round_ = tmp_path / "round"
+    _coding(round_ / "coder1", [_activity("bsw-001"), _activity("bsw-002"), _activity("bsw-009")])
+    _coding(round_ / "coder2", [_activity("bsw-001"), _activity("bsw-002", direction="b_to_a")])
+    (round_ / "units.csv").write_text("activity_id,tie_id,source_id,locator\nbsw-001,bandung-suwon,test-src,p. 1\n"
+                                      "bsw-002,bandung-suwon,test-src,p. 2\nbsw-003,bandung-suwon,test-src,p. 3\n",
+                                      encoding="utf-8")
+    assert main(["agreement", str(round_), "--data", str(pair), "--variables", "direction",
+                 "--resamples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "Agreement of 2 coders (coder1, coder2)" in out
+    assert "Units: 3 (the units fixed in" in out and "by none: 1" in out
+    assert "coded by coder1 outside the round's units, left out (1): bsw-009" in out
+    assert "not coded by coder2 (1): bsw-003" in out
+    codings = load_codings(round_ / "coder1", round_ / "coder2", data_dirs=[pair])  # the same units, found beside
+    assert codings.unit_ids() == ["bsw-001", "bsw-002", "bsw-003"] and codings.left_out["coder1"] == ["bsw-009"]
+    assert main(["agreement", str(round_ / "coder1"), str(round_ / "coder2"), "--data", str(pair),
+                 "--variables", "direction", "--units", "none", "--resamples", "50"]) == 0
+    assert "Units: 3 (every activity any coder coded)" in capsys.readouterr().out
+
+
+def test_the_study_check_keeps_its_form_and_its_numbers(capsys):
+    assert main(["agreement", "data", "data/reliability/coder2", "--resamples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "Units: 21 (the units fixed in" in out and "by only some: 0" in out
+    table = agreement_table(load_codings(DATA_DIR, DATA_DIR / "reliability" / "coder2"), resamples=50)
+    assert dict(zip(table["variable"], table["alpha"].round(3))) == {
+        "sector": 0.934, "activity_type": 0.945, "direction": 0.678, "stage": 1.0, "actor_type": 0.913}
+    assert set(table["n_units"]) == {21}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--variables", "sector,colour"], "unknown variable 'colour': not a coded column of activities"),
+    (["--variables", "sector", "--ordinal", "stage"], "--ordinal stage: 'stage' is not among the variables "
+                                                      "compared (sector); add it to --variables"),
+    (["--variables", "sector", "--interval", "participants"], "--interval participants: 'participants' is not among"),
+    (["--variables", "sector", "--interval", "sector"], "'sector' is not a number (vocab), so it cannot be interval"),
+    (["--variables", "title", "--ordinal", "title"], "'title' has no vocabulary, so it cannot be ordinal"),
+    (["--variables", "stage", "--ordinal", "stage", "--interval", "stage"], "'stage' is given two levels"),
+])
+def test_unknown_or_unselected_variables_are_errors(tmp_path, capsys, args, message):
+    one = _coder_folder(tmp_path / "c1", {"sb-002": {}})
+    two = _coder_folder(tmp_path / "c2", {"sb-002": {}})
+    assert main(["agreement", str(one), str(two), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_coder_folder_without_the_shared_bundle_says_to_name_it_with_data(tmp_path, capsys):
+    pair = _new_pair(tmp_path)
+    with open(pair / "activities.csv", "a", encoding="utf-8", newline="") as fh:
+        header = (pair / "activities.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+        csv.DictWriter(fh, header, lineterminator="\n").writerow({h: _activity("bsw-001").get(h, "") for h in header})
+    colleague = _coding(tmp_path / "colleague", [_activity("bsw-001", sector="culture")])
+    assert main(["agreement", str(pair), str(colleague), "--variables", "sector"]) == 2  # the review's call (D5)
+    err = capsys.readouterr().err
+    assert "colleague/activities.csv:2: column 'tie_id': 'bandung-suwon' is not a tie_id" in err
+    assert "hint:" in err and f"--data {pair}" in err
+    assert main(["agreement", str(pair), str(colleague), "--data", str(pair), "--variables", "sector",
+                 "--resamples", "50"]) == 0  # the pair's folder is both the bundle and the first coder
+    out = capsys.readouterr().out
+    assert "Agreement of 2 coders (bandung-suwon, colleague)" in out and "Units: 1 " in out
+    assert re.search(r"bsw-001\s+sector\s+education\s+culture", out)
+
+
+def test_interval_alpha_and_weighted_kappa_by_hand():
+    assert krippendorff_alpha(KRIPPENDORFF_EXAMPLE, level="interval") == pytest.approx(0.849, abs=5e-4)
+    with pytest.raises(ValueError, match="needs numbers; 'x' is not one"):
+        krippendorff_alpha(pd.DataFrame({"a": ["x", "y"], "b": ["x", "x"]}), level="interval")
+    a, b = [1, 2, 3, 3], [1, 2, 3, 2]  # quadratic weights: 1 - sum(w o) / sum(w e)
+    obs = np.zeros((3, 3))
+    for i, j in zip(a, b):
+        obs[i - 1, j - 1] += 1
+    obs /= 4
+    exp = np.outer(obs.sum(1), obs.sum(0))
+    w = np.subtract.outer([1, 2, 3], [1, 2, 3]) ** 2
+    assert cohen_kappa(a, b, level="interval") == pytest.approx(1 - (w * obs).sum() / (w * exp).sum())

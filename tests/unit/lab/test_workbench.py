@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
@@ -15,6 +16,8 @@ from studylib.lab.passages import marked_text, passage_in_context, search_passag
 from studylib.lab.workbench import CodingSession, CodingWorkbench
 
 SOURCE = "rakhmadi-surabaya-medan"
+TALENT_SENTENCE = ("Kegiatan Talent Talk merupakan sarana sosialisasi program Talent Hub kepada generasi muda untuk "
+                   "meningkatkan keterampilan di bidang teknologi digital dan kreatif.")
 
 
 def _row(**values):
@@ -184,6 +187,11 @@ def test_the_widget_fills_the_locator_from_a_match_and_refuses_a_bad_date(tmp_pa
     bench.query.value = "talent hub"
     assert len(bench.matches.options) == 1 and bench.fields["locator"].value == ""
     assert "studylib-match" in bench.text.value and 'class="studylib-coded"' in bench.text.value
+    bench.matches.value = 0  # the locator is the passage picked, the sentence around the match (D19)
+    assert bench.fields["locator"].value == TALENT_SENTENCE
+    assert bench.session.check_locator(SOURCE, bench.fields["locator"].value) is None
+    bench.extent.value = "match"  # or the match alone, when the coder asks for it
+    bench.matches.value = None
     bench.matches.value = 0
     assert bench.fields["locator"].value == "Talent Hub"
     assert ">Talent Hub</mark> kepada generasi muda" in bench.context.value
@@ -205,3 +213,152 @@ def test_the_widget_fills_the_locator_from_a_match_and_refuses_a_bad_date(tmp_pa
     bench.fields["title"].value = "Talent Hub presented"
     assert bench.save(), bench.status.value
     assert [(r["activity_id"], r["title"]) for r in bench.session.own_rows()] == [("mgx-009", "Talent Hub presented")]
+
+
+# ------------------------------------------------------------------------------------------ two coders, blind
+from studylib.cli import main  # noqa: E402
+from studylib.lab.passages import sentence_span  # noqa: E402
+
+PAIR_TEXT = ("<html><body><p>Bandung and Suwon signed a sister-city agreement in 1997. The mayors met again in "
+             "2005.</p><p>In 2010 Suwon sent a dance troupe of 20 artists to the Bandung festival. The troupe "
+             "stayed a week!</p><p>Students from Bandung visited Suwon every summer since 2012.</p></body></html>")
+
+
+def test_a_locator_is_the_sentence_around_the_match_cut_to_whole_words():
+    text = "First one. Second has the Talent Hub in it! Third?\n\nA heading\n\nLast, with no full stop"
+    [p] = search_passages(text, "talent hub")
+    assert p.passage == "Second has the Talent Hub in it!" and p.locator == "Talent Hub"
+    [h] = search_passages(text, "heading")
+    assert h.passage == "A heading"  # a paragraph of its own is a sentence
+    [last] = search_passages(text, "full stop")
+    assert last.passage == "Last, with no full stop"
+    long = "Start " + "word " * 100 + "the needle here " + "word " * 100 + "end."
+    s, e = sentence_span(long, long.index("needle"), long.index("needle") + 6, limit=60)
+    assert "needle" in long[s:e] and e - s <= 60 and long[s - 1] == " " and long[e] == " "
+
+
+def _pair_with_a_source(tmp_path):
+    """A new pair made with `studylib new-pair`, its source's text archived: the shared bundle of two coders."""
+    pair = tmp_path / "bandung-suwon"
+    assert main(["new-pair", "bandung", "suwon", "--into", str(pair)]) == 0
+    with open(pair / "sources.csv", "a", encoding="utf-8") as fh:
+        fh.write("test-src,Test citation,news,news,,en" + "," * (len(
+            (pair / "sources.csv").read_text(encoding="utf-8").splitlines()[0].split(",")) - 6) + "\n")
+    ties = (pair / "ties.csv").read_text(encoding="utf-8").splitlines()
+    header = ties[0].split(",")
+    values = dict(zip(header, ties[1].split(","))) | {"tie_type": "sister", "signed": "1997", "status": "active",
+                                                      "source_id": "test-src", "locator": "Bandung and Suwon signed"}
+    (pair / "ties.csv").write_text(ties[0] + "\n" + ",".join(values[h] for h in header) + "\n", encoding="utf-8")
+    original = tmp_path / "test-src.html"
+    original.write_text(PAIR_TEXT, encoding="utf-8")
+    assert main(["archive-source", str(pair), "test-src", str(original)]) == 0
+    return pair
+
+
+def _pair_row(**values):
+    row = {"activity_id": "bsw-001", "tie_id": "bandung-suwon", "actor": "suwon", "title": "Dance troupe at the festival",
+           "sector": "culture", "activity_type": "festival", "start": "2010", "recurrence": "once",
+           "direction": "b_to_a", "participants": "20", "source_id": "test-src",
+           "locator": "Suwon sent a dance troupe of 20 artists", "certainty": "reported"}
+    return {**row, **values}
+
+
+def test_two_blind_coders_code_the_same_unit_and_see_nothing_of_each_other(tmp_path, capsys):
+    pair = _pair_with_a_source(tmp_path)
+    a = CodingSession(tmp_path / "coders" / "a", data_dirs=[pair], blind=True)
+    assert a.sources() == sorted(a.sources()) and "test-src" in a.sources()  # the source comes from the bundle
+    assert "bandung-suwon" in a.choices("tie_id")
+    assert a.save(_pair_row()) == 2
+    assert [s for s in a.coded("test-src")] and a.next_id("bsw") == "bsw-002"
+
+    b = CodingSession(tmp_path / "coders" / "b", data_dirs=[pair], blind=True)
+    assert b.coded("test-src") == [] and b.coded(SOURCE) == []  # neither coder A's nor the study's coding
+    assert list(b.tables["activities"]["activity_id"]) == [] and b.next_id("bsw") == "bsw-001"
+    bench = CodingWorkbench(b, source="test-src")
+    assert "studylib-coded" not in bench.text.value and "bsw-001" not in bench.text.value
+    assert "Dance troupe" not in bench.widget.children[0].value and "Blind coding" in bench.widget.children[0].value
+    assert bench.open_row.options == (("", ""),)
+    bench.query.value = "dance troupe"
+    bench.matches.value = 0
+    assert bench.fields["locator"].value == "In 2010 Suwon sent a dance troupe of 20 artists to the Bandung festival."
+    for col, value in _pair_row(sector="tourism", participants="").items():
+        if col in bench.fields and col != "locator":
+            bench.fields[col].value = value
+    assert bench.save(), bench.status.value  # the same id, no override
+    assert 'title="coded: bsw-001' in bench.text.value
+    assert [(r["activity_id"], r["sector"]) for r in b.own_rows()] == [("bsw-001", "tourism")]
+    assert [(r["activity_id"], r["sector"]) for r in a.own_rows()] == [("bsw-001", "culture")]
+    again = CodingSession(tmp_path / "coders" / "a", data_dirs=[pair], blind=True)
+    assert [ids for *_, ids in again.coded("test-src")] == ["bsw-001"]  # A still sees only A's row
+    assert "tourism" not in str(again.tables["activities"].to_dict())
+
+    # the two folders hold only activities.csv; layered on the pair they give the per-variable table
+    assert main(["agreement", str(tmp_path / "coders" / "a"), str(tmp_path / "coders" / "b"), "--data", str(pair),
+                 "--variables", "sector,direction,participants", "--interval", "participants",
+                 "--resamples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "Agreement of 2 coders (a, b)" in out and "bsw-001" in out
+    assert re.search(r"participants\s+interval\s+-\s+-\s+-\s+0\s+0\s+1\b", out), out
+
+
+def test_a_blind_coder_over_a_pair_the_first_coder_wrote_into(tmp_path):
+    pair = _pair_with_a_source(tmp_path)
+    CodingSession(pair).save(_pair_row())  # the first coder codes into the pair's own folder (review, D6)
+    b = CodingSession(tmp_path / "coder-b", data_dirs=[pair], blind=True)
+    assert b.coded("test-src") == [] and "bsw-001" not in set(b.tables["activities"]["activity_id"])
+    assert b.save(_pair_row(title="Another reading", sector="tourism")) == 2
+    with pytest.raises(ValidationError, match="'bsw-001' is already in bandung-suwon/activities.csv"):
+        CodingSession(tmp_path / "not-blind", data_dirs=[pair]).save(_pair_row(sector="tourism"))
+
+
+def _units(folder, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "units.csv").write_text("activity_id,tie_id,source_id,locator\n" + "".join(
+        ",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return folder / "units.csv"
+
+
+def test_the_workbench_walks_a_coder_through_units_fixed_in_advance(tmp_path):
+    units = _units(tmp_path / "round", [
+        ("sb-002", "surabaya-busan", SOURCE, "peresmian Jalan Surabaya di Busan"),
+        ("sb-003", "surabaya-busan", SOURCE, "The 1st Surabaya Street Festival")])
+    session = CodingSession(tmp_path / "round" / "coder1", blind=True, units=units)
+    assert session.unit_ids() == ["sb-002", "sb-003"]
+    bench = CodingWorkbench(session)
+    assert bench.unit_pick.value == "sb-002" and bench.source.value == SOURCE
+    assert bench.fields["activity_id"].value == "sb-002" and bench.fields["activity_id"].disabled
+    assert bench.fields["locator"].value == "peresmian Jalan Surabaya di Busan" and bench.fields["locator"].disabled
+    assert bench.fields["tie_id"].value == "surabaya-busan" and bench.fields["sector"].value == ""
+    assert 'title="unit: sb-002' in bench.text.value and "studylib-coded" not in bench.text.value  # blind
+    assert ">peresmian Jalan Surabaya di Busan</mark>" in bench.context.value
+    assert "0 of 2 units coded" in bench.unit_info.value
+    for col, value in {"actor": "busan", "title": "Jalan Surabaya inaugurated", "sector": "culture",
+                       "activity_type": "naming", "recurrence": "once", "direction": "a_to_b",
+                       "certainty": "reported"}.items():
+        bench.fields[col].value = value
+    assert bench.save(), bench.status.value
+    assert "1 of 2 units coded" in bench.unit_info.value and "✓ coded" in bench.unit_pick.options[0][0]
+    bench.step(1)
+    assert bench.unit_pick.value == "sb-003" and bench.fields["activity_id"].value == "sb-003"
+    assert bench.fields["title"].value == "" and bench.editing is None
+    bench.step(-1)  # back to the coded unit: the coder's row, to edit
+    assert bench.fields["title"].value == "Jalan Surabaya inaugurated" and bench.editing == "sb-002"
+    [row] = session.own_rows()
+    assert (row["activity_id"], row["locator"], row["source_id"]) == ("sb-002", "peresmian Jalan Surabaya di Busan",
+                                                                      SOURCE)
+
+
+def test_a_bad_units_file_names_its_line_and_column(tmp_path):
+    units = _units(tmp_path / "round", [("sb-002", "surabaya-busan", SOURCE, "peresmian Jalan Surabaya di Busan"),
+                                        ("sb-003", "surabaya-busan", SOURCE, "not in the seed at all"),
+                                        ("sb-004", "surabaya-busan", "no-such-source", "x"),
+                                        ("sb-002", "surabaya-busan", SOURCE, "x")])
+    with pytest.raises(ValidationError) as exc:
+        CodingSession(tmp_path / "c", blind=True, units=units)
+    assert [(p.file, p.line, p.column) for p in exc.value.problems] == [("round/units.csv", 5, "activity_id")]
+    units = _units(tmp_path / "round", [("sb-003", "surabaya-busan", SOURCE, "not in the seed at all"),
+                                        ("sb-004", "surabaya-busan", "no-such-source", "x")])
+    with pytest.raises(ValidationError) as exc:
+        CodingSession(tmp_path / "c", blind=True, units=units)
+    assert [(p.line, p.column) for p in exc.value.problems] == [(2, "locator"), (3, "source_id")]
+    assert "not found in sources/rakhmadi-surabaya-medan.txt" in exc.value.problems[0].message
