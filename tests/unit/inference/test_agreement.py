@@ -11,8 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib.inference.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements, krippendorff_alpha,
-                                          load_codings)
 from studylib import load_bundle
 from studylib.errors import StudyError
 from studylib.inference.agreement import (agreement_table, alpha_interval, cohen_kappa, disagreements,
