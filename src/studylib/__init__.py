@@ -21,6 +21,7 @@ _LAZY = {
                 "axis_balance_by_stage", "metric_definitions", "no_events_reason", "ties_left_out"],
     "analysis.select": ["ties_of", "city_indicators", "tension_years", "display_labels"],
     "analysis.compose": ["composition"],
+    "bundle.codebook": ["axis_mapping_table"],
     "bundle.dates": ["year_window", "parse_date", "is_uncertain"],
     "analysis.models": ["fit_model", "choose_count_family", "overdispersion", "lr_test", "ModelResult", "LRTest"],
     "report.study": ["StudyRun", "ModelReport", "open_study"],
@@ -52,7 +53,7 @@ __all__ = [
     "Bundle", "ValidationResult", "load_bundle", "validate_bundle", "load_codebook",
     "StudyError", "ValidationError", "ParameterError", "ModelError", "RunError",
     "StudyWarning", "DataWarning", "FitWarning",
-    "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT", "charts", "network", "axis_mapping_table",
+    "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "PROJECT_ROOT", "charts", "network",
     *_WHERE,
 ]
 
@@ -65,13 +66,6 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'studylib' has no attribute {name!r}")
-
-
-def axis_mapping_table():
-    """The codebook's sector -> axis mapping with the rationale of each line, as a DataFrame."""
-    import pandas as pd
-
-    return pd.DataFrame(load_codebook().mapping_table("axis"))
 
 
 def __dir__():

@@ -10,7 +10,7 @@ import yaml
 
 from ..paths import CODEBOOK_PATH
 
-__all__ = ["Codebook", "load_codebook", "TABLES"]
+__all__ = ["Codebook", "load_codebook", "axis_mapping_table", "TABLES"]
 
 TABLES = ("sources", "cities", "ties", "activities", "indicators", "findings")
 
@@ -57,8 +57,19 @@ class Codebook:
             for s, m in self.spec["mappings"][frame]["from_sector"].items()
         ]
 
+    def mapping_frame(self, frame: str):
+        """:meth:`mapping_table` as a DataFrame (``sector``, ``<frame>``, ``why``), as reports show it."""
+        import pandas as pd
+
+        return pd.DataFrame(self.mapping_table(frame))
+
     def mapping_rationale(self, frame: str) -> str:
         return " ".join(self.spec["mappings"][frame]["rationale"].split())
+
+
+def axis_mapping_table():
+    """The codebook's sector -> axis mapping with the rationale of each line, as a DataFrame."""
+    return load_codebook().mapping_frame("axis")
 
 
 @lru_cache(maxsize=4)
