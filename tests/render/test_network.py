@@ -93,6 +93,7 @@ def test_notebook_text_follows_the_network_and_the_pair_it_is_given(tmp_path):
     for stale in ("about 80", "47 against", "Cities only", "2022 snapshot", "absent from this network", "since 1997"):
         assert stale not in report, stale
     assert "A user network" in report and "pairs.csv" in report
+    assert "(no source is cited)" not in report  # the focal ties' sources are in References
     assert "all pairs (maximum likelihood, no sampling)" in report and "no populations" in report
     assert "log distance (km)" in report and not reg["label"].str.startswith("log population").any()
     assert "log_distance_km" not in report.split("Provenance")[0].replace("tables/", "")  # labelled terms only

@@ -428,6 +428,29 @@ def test_sampled_controls_are_untied_distinct_pairs(snapshot):
 # ------------------------------------------------------------------------------------------ notebook
 
 
+def test_ties_map_draws_the_focal_ties_and_the_pairs_chart_their_intervals(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from studylib import charts
+
+    net = nw.read_network(_pairs(tmp_path))
+    c = net.cities.reset_index()
+    surabaya, busan, bandung = (int(c.index[c["key"] == k][0]) for k in ("surabaya", "busan", "bandung"))
+    fig, ax = plt.subplots()
+    charts.ties_map(net, [surabaya], highlight=[(surabaya, busan), (surabaya, bandung)], ax=ax)
+    thick = [line for line in ax.lines if line.get_linewidth() > 2]
+    assert len(thick) == 2 and {line.get_linestyle() for line in thick} == {"-", "--"}  # held, and not held
+    assert "focal ties (dashed: not in the network)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    charts.country_pairs_chart(nw.country_pairs(net, highlight=[("ID", "KR")]), ax=ax)
+    assert any("95% CI" in t.get_text() for t in ax.texts)
+    plt.close(fig)
+
+
 def test_bad_node_attribute_is_located(tmp_path):
     g = _graph()
     g.nodes["Q1490"]["lat"] = "north"
