@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -67,18 +68,20 @@ def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
         assert again.ok and not list(dest.parent.glob(".*")), "the next run cleans them"
 
 
-def test_the_next_run_removes_kernel_sockets_a_killed_run_left(tmp_path, monkeypatch):
+def test_the_next_run_removes_kernel_sockets_a_killed_run_left(monkeypatch):
     from studylib.runner.kernels import kernel_transport
 
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = int(gone.stdout)  # a process that has ended
-    left = [tmp_path / f"studylib-{dead}-0a1b2c3d-ipc-{port}" for port in (1, 2)]
-    ours = tmp_path / f"studylib-{os.getpid()}-4e5f6a7b-ipc-1"
-    other = [tmp_path / "kernel-1234.json", tmp_path / "studylib-0a1b2c3d4e5f-ipc-1"]  # not ours, or no pid to check
-    for path in [*left, ours, *other]:
-        path.touch()
-    config = kernel_transport()["config"]
-    assert str(tmp_path) in config.KernelManager.ip
-    assert not any(p.exists() for p in left)
-    assert ours.exists() and all(p.exists() for p in other)
+    with tempfile.TemporaryDirectory(prefix="rt-", dir="/tmp") as short:  # a socket path must stay under ~104 bytes
+        runtime = Path(short)
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        dead = int(gone.stdout)  # a process that has ended
+        left = [runtime / f"studylib-{dead}-0a1b2c3d-ipc-{port}" for port in (1, 2)]
+        ours = runtime / f"studylib-{os.getpid()}-4e5f6a7b-ipc-1"
+        other = [runtime / "kernel-1234.json", runtime / "studylib-0a1b2c3d4e5f-ipc-1"]  # not ours, or no pid to check
+        for path in [*left, ours, *other]:
+            path.touch()
+        config = kernel_transport()["config"]
+        assert str(runtime) in config.KernelManager.ip
+        assert not any(p.exists() for p in left)
+        assert ours.exists() and all(p.exists() for p in other)
