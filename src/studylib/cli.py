@@ -319,9 +319,12 @@ def _run_epilog() -> str:
 
 
 def _version() -> str:
-    from . import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"studylib {__version__}"
+    try:  # the installed distribution's version (the command line never imports the package's public face)
+        return f"studylib {version('studylib')}"
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree that was never installed
+        return "studylib (not installed)"
 
 
 def _cmd_sources_import(args) -> int:
