@@ -56,7 +56,7 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
         assert f"## {section}" in readme
     listed = set(re.findall(r"^\| (?:Figure|Table) \|.*\| `([^`]+)` \|$", readme, flags=re.M))
     outputs_in_zip = {n.removeprefix("replication/") for n in names
-                      if re.search(r"/(figures/[^/]+\.(png|svg)|tables/[^/]+\.(csv|tex))$", n)}
+                      if re.search(r"/(figures/(print/)?[^/]+\.(png|svg|pdf)|tables/[^/]+\.(csv|tex))$", n)}
     assert listed and listed == outputs_in_zip
     assert all((root / path).is_file() for path in listed)
     assert "--data data-layers/1-bandung-suwon" in readme

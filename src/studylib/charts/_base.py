@@ -170,9 +170,19 @@ def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
-def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
+#: Resolution of the print PNG (journals ask for 300 dpi); the report's own PNG keeps ``RC["savefig.dpi"]``.
+PRINT_DPI = 300
+PRINT_FOLDER = "print"
+
+
+def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None, print_formats: bool = True) -> list[Path]:
     """Write ``fig`` (a Figure, or an Axes of one) as ``<stem>.png`` and ``<stem>.svg`` with no timestamps or
-    random ids; return the paths."""
+    random ids; return the paths.
+
+    With ``print_formats`` (the default) it is also written for a journal, beside them in ``print/``: a 300-dpi PNG
+    and a vector PDF (fonts embedded as TrueType/CID, never Type 3), equally byte-stable. They are not in the
+    returned list, which names the files the report shows.
+    """
     fig = fig.figure  # an Axes' figure; a Figure's own ``figure`` is itself
     stem = Path(directory) / stem if directory is not None else Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -180,4 +190,11 @@ def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -
         png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
         fig.savefig(png, metadata={"Software": None})
         fig.savefig(svg, metadata={"Date": None, "Creator": None})
+        if print_formats:
+            folder = stem.parent / PRINT_FOLDER
+            folder.mkdir(exist_ok=True)
+            fig.savefig(folder / png.name, dpi=PRINT_DPI, metadata={"Software": None})
+            with plt.rc_context({"pdf.fonttype": 42}):  # TrueType / CID fonts: journal checkers reject Type 3
+                fig.savefig(folder / f"{stem.name}.pdf", metadata={"CreationDate": None, "Creator": None,
+                                                                 "Producer": None})
     return [png, svg]
