@@ -161,7 +161,7 @@ def test_an_imported_article_is_a_typed_bibtex_and_csl_record(tmp_path):
                          "*Journal of Urban Affairs*, *12*\\(3\\), 45–67. <https://doi.org/10.1234/jua.2020.1>")
     chicago = reference_list_markdown(sources, ["lee2020cities"], style="chicago-author-date")
     assert chicago != md and "2020. “Cities and Diplomacy”" in chicago  # author-date: the year after the names
-    with pytest.raises(ValueError, match="no such CSL style"):
+    with pytest.raises(StudyError, match="no such CSL style"):  # a user's parameter: ParameterError
         reference_list_markdown(sources, ["lee2020cities"], style="no-such-style")
 
 
@@ -236,3 +236,15 @@ def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
         assert field in entry, field
     report = (result.output_dir / "report.html").read_text(encoding="utf-8")
     assert "Lee, K.-m., Müller, J., &amp; Busan Metropolitan City. (2020)." in report
+
+
+@pytest.mark.slow
+def test_citation_style_parameter_formats_the_report_list(tmp_path):
+    from studylib.runner.execute import run_notebook
+
+    result = run_notebook("seoul_tokyo_culture", {"citation_style": "chicago-author-date"}, out=tmp_path)
+    assert result.ok, result.error
+    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    # Chicago author-date: "Family, G., G. Family, and G. Family. n.d."; APA would print "…, &amp; Hayat, F. K. (n.d.)"
+    assert "Nugraha, A. T. B., E. K. Dewi, and F. K. Hayat. n.d." in report
+    assert "Nugraha, A. T. B., Dewi, E. K., &amp; Hayat, F. K. (n.d.)" not in report

@@ -365,7 +365,7 @@ def test_id_columns_do_not_wrap_at_their_hyphens():
     from studylib.report.tables import report_table
 
     html = report_table(pd.DataFrame({"id": ["yk-001"], "activity": ["A long title"]})).to_html()
-    assert "ids-1" in html and "table.studylib-table.ids-1 td:nth-child(1){white-space: nowrap;}" in html
+    assert "ids-1" in html and "table.studylib-table.ids-1 td:nth-child(1){white-space: nowrap !important;}" in html
 
 
 def test_provenance_prints_data_folders_relative_to_the_project_or_home(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.transforms import Bbox
 import pandas as pd
 import seaborn as sns
 
@@ -139,7 +140,8 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     wrapped = _wrap_caption(fig, caption)
-    text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3")
+    text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
+                    gid=CAPTION_GID)
     _untangle_ticks(fig)
     caption_in = text.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.12
     height = fig.get_figheight()
@@ -150,6 +152,7 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     # out again before drawing each file; the layout is final here, so drop it (the files come out the same)
     fig.set_layout_engine(None)
     fig.caption = caption
+    fig.caption_height_inches = caption_in  # the band under the panels that holds the caption (see save_figure)
     return fig
 
 
@@ -170,9 +173,21 @@ def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
-def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
+CAPTION_GID = "studylib-caption"  # the caption under a chart's own figure (left out of the print files)
+#: Resolution of the print PNG (journals ask for 300 dpi); the report's own PNG keeps ``RC["savefig.dpi"]``.
+PRINT_DPI = 300
+PRINT_FOLDER = "print"
+
+
+def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None, print_formats: bool = True) -> list[Path]:
     """Write ``fig`` (a Figure, or an Axes of one) as ``<stem>.png`` and ``<stem>.svg`` with no timestamps or
-    random ids; return the paths."""
+    random ids; return the paths.
+
+    With ``print_formats`` (the default) it is also written for a journal, beside them in ``print/``: a 300-dpi PNG
+    and a vector PDF (fonts embedded as TrueType/CID, never Type 3), equally byte-stable, without the caption drawn
+    under the chart (a paper prints its caption as text; it is in the run's manifest). They are not in the returned
+    list, which names the files the report shows.
+    """
     fig = fig.figure  # an Axes' figure; a Figure's own ``figure`` is itself
     stem = Path(directory) / stem if directory is not None else Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -180,4 +195,23 @@ def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -
         png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
         fig.savefig(png, metadata={"Software": None})
         fig.savefig(svg, metadata={"Date": None, "Creator": None})
+        if print_formats:
+            folder = stem.parent / PRINT_FOLDER
+            folder.mkdir(exist_ok=True)
+            # a journal prints the caption as text under the figure: the print files leave the drawn one out
+            captions = [t for t in fig.texts if t.get_gid() == CAPTION_GID and t.get_visible()]
+            for text in captions:
+                text.set_visible(False)
+            try:
+                # the band the caption took is cut off (a fixed box: no extra layout pass, as with 'tight')
+                band = getattr(fig, "caption_height_inches", 0.0) if captions else 0.0
+                width, height = fig.get_size_inches()
+                tight = {"bbox_inches": Bbox([[0, band], [width, height]])} if band else {}
+                fig.savefig(folder / png.name, dpi=PRINT_DPI, metadata={"Software": None}, **tight)
+                with plt.rc_context({"pdf.fonttype": 42}):  # TrueType / CID fonts: journal checkers reject Type 3
+                    fig.savefig(folder / f"{stem.name}.pdf", metadata={"CreationDate": None, "Creator": None,
+                                                                     "Producer": None}, **tight)
+            finally:
+                for text in captions:
+                    text.set_visible(True)
     return [png, svg]

@@ -1,7 +1,10 @@
 """Tables for papers: booktabs LaTeX of a saved table, and a side-by-side regression table of several models.
 
-Both need ``\\usepackage{booktabs}`` (long tables also ``longtable``) in the paper's preamble. Text is escaped
-(``& % $ # _ { } ~ ^ \\``), so a coded title or a formula term prints as it reads in the CSV.
+Both need ``\\usepackage{booktabs}`` (long tables also ``longtable``; wide tables, of more than
+:data:`WIDE_TABLE_COLUMNS` columns, are landscape longtables and need ``pdflscape`` and ``array``) in the paper's
+preamble. Text is escaped (``& % $ # _ { } ~ ^ \\``), so a coded title or a formula term prints as it reads in the
+CSV; it stays UTF-8 (Indonesian, Hangul, ``≥``): compile with XeLaTeX or LuaLaTeX (with a CJK font for Hangul and
+Kanji), or pdfLaTeX for Latin text only.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["escape", "to_latex", "write_latex", "regression_table", "write_regression_table", "LONG_TABLE_ROWS",
-           "MAX_LATEX_ROWS"]
+           "MAX_LATEX_ROWS", "WIDE_TABLE_COLUMNS"]
 
 LONG_TABLE_ROWS = 40  # more rows than this: a longtable, which breaks across pages
+WIDE_TABLE_COLUMNS = 8  # more columns than this: a landscape longtable whose long text columns wrap
+WRAP_CHARACTERS = 24  # a text column whose cells are longer than this on average wraps in a p{} column (when wide)
 MAX_LATEX_ROWS = 2_000  # more rows than this is a data file, not a table for a paper: CSV only
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -67,12 +72,29 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
     text = pd.DataFrame({j: _column_text(data.iloc[:, j], per_column.get(col), col in set(own_decimals))
                          for j, col in enumerate(data.columns)}, index=range(len(data)), dtype=object)
     text.columns = [str(c) for c in data.columns]
-    align = "".join("r" if _is_number(data.iloc[:, j]) else "l" for j in range(data.shape[1]))
-    long = len(data) > LONG_TABLE_ROWS
+    wide = data.shape[1] > WIDE_TABLE_COLUMNS
+    align = "".join("r" if _is_number(data.iloc[:, j]) else _text_column(text.iloc[:, j], wide)
+                    for j in range(data.shape[1]))
+    long = len(data) > LONG_TABLE_ROWS or wide
     styler = text.style.hide(axis="index").format(escape="latex").format_index(escape="latex", axis=1)
-    return styler.to_latex(hrules=True, column_format=align or "l", caption=escape(caption), label=label,
+    body = styler.to_latex(hrules=True, column_format=align or "l", caption=escape(caption), label=label,
                            environment="longtable" if long else None,
                            position=None if long else "htbp", position_float=None if long else "centering")
+    if wide:  # pdflscape turns the page in the PDF viewer too
+        body = ("% A wide table: needs \\usepackage{pdflscape} (and booktabs, longtable, array).\n"
+                f"\\begin{{landscape}}\n\\footnotesize\n{body}\\end{{landscape}}\n")
+    return body
+
+
+def _text_column(cells: pd.Series, wide: bool) -> str:
+    """``l``, or for a wide table's column of long text a wrapping ``p{}`` column sized to it (ids, numbers and
+    short words stay ``l``: they are never broken)."""
+    if not wide or not len(cells):
+        return "l"
+    mean = sum(len(str(c)) for c in cells) / len(cells)
+    if mean <= WRAP_CHARACTERS:
+        return "l"
+    return f"p{{{min(4.5, 1.5 + mean / 40):.1f}cm}}"
 
 
 def write_latex(data: pd.DataFrame, path: Path, *, caption: str, label: str, decimals=None,

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ParameterError
+
 __all__ = ["cited_source_ids", "to_bibtex", "to_csl_json", "reference_list_markdown", "reference_list_html",
            "write_references", "NO_ADDRESS", "csl_item", "parse_authors", "method_references", "named_in_text",
            "format_references", "DEFAULT_STYLE", "RECORD_COLUMNS"]
@@ -355,10 +357,10 @@ def _style_path(style: str) -> Path:
         try:
             path = Path(get_style_filepath(style))
         except Exception:  # noqa: BLE001 - the package raises its own StyleNotFoundError
-            raise ValueError(f"citation_style {style!r}: no such CSL style (give a style name such as 'apa', "
-                             "'chicago-author-date', 'harvard-cite-them-right', or a .csl file)") from None
+            raise ParameterError(f"citation_style {style!r}: no such CSL style (give a style name such as 'apa', "
+                                 "'chicago-author-date', 'harvard-cite-them-right', or a .csl file)") from None
     if not path.is_file():
-        raise ValueError(f"citation_style {style!r}: no such .csl file")
+        raise ParameterError(f"citation_style {style!r}: no such .csl file")
     return path
 
 

@@ -8,6 +8,7 @@ so a number reads the same in a rendered report and in the workbench. :func:`~st
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -22,11 +23,17 @@ MAX_DECIMALS = 3
 
 TABLE_CLASS = "studylib-table"
 # Text reads best left-aligned; '!important' because JupyterLab right-aligns output cells with a stronger selector.
+MAX_NOWRAP_COLUMNS = 24
 TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
                "{text-align: left !important; vertical-align: top !important;}"
-               # ids never break at their hyphens ('yk-' / '001'): a table marks its id columns' positions
-               + "".join(f"table.{TABLE_CLASS}.ids-{i} td:nth-child({i}){{white-space: nowrap;}}" for i in range(1, 9))
+               # ids, numbers and dates never break inside ('sb-00/2', '1960-/06-24', '-10.1/89'): a table marks the
+               # positions of its id columns and of its columns of short unbroken tokens
+               + "".join(f"table.{TABLE_CLASS}.ids-{i} td:nth-child({i}){{white-space: nowrap !important;}}"
+                         for i in range(1, MAX_NOWRAP_COLUMNS + 1))
+               + f"table.{TABLE_CLASS} td.nowrap{{white-space: nowrap !important;}}"
                + "</style>")
+#: A cell that is one token (a number, a date, a code) short enough never to need breaking.
+_TOKEN = re.compile(r"^\S{1,16}$")
 ID_COLUMNS = ("id", "tie", "activity_id", "tie_id", "source_id", "city_id", "entity_id")
 CAPTION_CLASS = "studylib-caption"
 
@@ -81,6 +88,12 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
     return out
 
 
+def _tokens(column: pd.Series) -> bool:
+    """Whether every shown value of a column is one short token (a number, a date, an id, a code)."""
+    shown = [v for v in column if v != ""]
+    return bool(shown) and all(_TOKEN.match(v) for v in shown)
+
+
 class Table:
     """A table as a report shows it (what :meth:`StudyRun.show` returns): text HTML-escaped, no index, numbers
     formatted for reading; ``caption`` says where the rows not shown are.
@@ -106,9 +119,12 @@ class Table:
                                              own_decimals=col in self.own_decimals)
                              for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
         text.columns = self.data.columns  # by position: a repeated column name keeps every column
-        ids = [f"ids-{j + 1}" for j, col in enumerate(self.data.columns) if str(col) in ID_COLUMNS and j < 8]
+        ids = [f"ids-{j + 1}" for j, col in enumerate(self.data.columns)
+               if j < MAX_NOWRAP_COLUMNS and (str(col) in ID_COLUMNS or _tokens(text.iloc[:, j]))]
         table = text.to_html(index=False, border=0, classes=[TABLE_CLASS, *ids], escape=True, na_rep="",
                              justify="left")
+        # a cell that is one short token (a date in a column of mixed text, '1997-04-23') is not broken either
+        table = re.sub(r"<td>([^\s<]{1,16})</td>", r'<td class="nowrap">\1</td>', table)
         caption = f"<p>{html.escape(self.caption)}</p>\n" if self.caption else ""
         return f"{TABLE_STYLE}\n{self._heading()}{caption}{table}"
 

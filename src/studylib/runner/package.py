@@ -25,7 +25,7 @@ from ..provenance import atomic_target, file_sha256
 
 __all__ = ["build_package", "lock_file", "stale_reason", "find_runs", "ro_crate", "replicator_command"]
 
-FIGURE_SUFFIXES = (".png", ".svg")
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 TABLE_SUFFIXES = (".csv", ".tex")
 _SKIP = {"__pycache__", ".ipynb_checkpoints", ".git", ".DS_Store"}
 

@@ -137,9 +137,10 @@ class _Writer:
         for j, column in enumerate(table.columns):
             column.width = widths[j]  # the grid, which LibreOffice reads; Word reads each cell's width below
         size = Pt(8.5 if width <= 8 else 7.5)
+        grid = table._cells  # all cells once, row by row: table.cell(i, j) walks the whole table on every call
         for i, (header, cells) in enumerate(rows):
             for j in range(width):
-                cell = table.cell(i, j)
+                cell = grid[i * width + j]
                 cell.width = widths[j]
                 cell.text = cells[j] if j < len(cells) else ""
                 for paragraph in cell.paragraphs:

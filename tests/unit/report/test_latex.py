@@ -109,3 +109,20 @@ def test_a_table_too_long_for_a_paper_gets_no_latex(tmp_path):
     assert write_latex(big, tmp_path / "big.tex", caption="big", label="tab:big") is None
     assert not (tmp_path / "big.tex").exists()
     assert write_latex(big.head(3), tmp_path / "small.tex", caption="small", label="tab:small").exists()
+
+
+def test_a_wide_table_is_a_landscape_longtable_whose_text_wraps():
+    """Issue 27: the 17-column activities table ran off the page as a plain tabular."""
+    import pandas as pd
+
+    from studylib.report.latex import to_latex
+
+    data = pd.DataFrame({f"c{i}": ["sb-001", "mg-002"] for i in range(12)})
+    data["title"] = ["A long description of an exchange programme between two cities", "Another long description"]
+    tex = to_latex(data, caption="Activities of the ties", label="tab:a")
+    assert r"\begin{landscape}" in tex and r"\begin{longtable}" in tex and r"\end{landscape}" in tex
+    assert r"\caption{Activities of the ties}" in tex and r"\endhead" in tex  # header repeated on each page
+    spec = tex.split(r"\begin{longtable}{", 1)[1].split("}\n", 1)[0]
+    assert spec.startswith("l" * 12) and "p{" in spec  # ids stay whole; the long text wraps
+    narrow = to_latex(data.iloc[:, :3], caption="x", label="tab:x")
+    assert r"\begin{table}" in narrow and "landscape" not in narrow

@@ -1,0 +1,52 @@
+"""Typography of the printed reports (issue 27): ids, numbers and dates never broken inside; no Type 3 fonts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+
+
+def test_id_number_and_date_columns_are_marked_nowrap():
+    from studylib.report.tables import report_table
+
+    data = pd.DataFrame({"title": ["A long title of an activity", "Another"], "start": ["1960-06-24", "2007/2023"],
+                         "estimate": [-10.189, 0.5], "note": ["two words", "x"], "activity_id": ["sb-002", "mg-010"]})
+    html = report_table(data).to_html()
+    classes = html.split('class="dataframe ', 1)[1].split('"', 1)[0].split()
+    assert {"ids-2", "ids-3", "ids-5"} <= set(classes) and "ids-1" not in classes and "ids-4" not in classes
+    assert "td:nth-child(5){white-space: nowrap !important;}" in html
+    assert "<td class=\"nowrap\">1960-06-24</td>" in html and "<td>A long title of an activity</td>" in html
+
+
+def test_print_css_never_breaks_words_and_keeps_captions_with_their_tables():
+    from studylib.runner.render import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "studylib_lab" / "index.html.j2").read_text(encoding="utf-8")
+    assert "overflow-wrap: anywhere" not in css.split('<style media="print">', 1)[1].split("pre {")[0]
+    assert "hyphens: manual" in css and "thead { display: table-header-group; }" in css
+    assert "table { break-inside: avoid;" in css
+    caption = css.split("p.studylib-caption { break-inside", 1)[1].split("}", 1)[0]
+    assert "break-after: avoid" in caption and "break-before: avoid" in caption
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_compare_pairs_pdf_prints_every_activity_id_whole(default_study):
+    out, results = default_study
+    run = next(r for r in results if r.notebook == "compare_pairs")
+    pdf = run.output_dir / "report.pdf"
+    if not pdf.is_file():
+        pytest.skip("no report.pdf (Chromium missing); test_pdf.py says so under CI")
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    tokens = set(text.split())
+    ids = pd.read_csv(run.output_dir / "tables" / "activities.csv")["activity_id"]
+    missing = [i for i in ids if i not in tokens]
+    assert not missing, f"ids broken or missing in the PDF text: {missing}"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert " Type 3 " not in fonts
