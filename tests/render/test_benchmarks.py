@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-
 from studylib.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))

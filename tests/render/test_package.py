@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zipfile
+from pathlib import Path
 
 from studylib.runner.package import build_package
 
@@ -31,7 +33,7 @@ def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
         assert f"## {section}" in readme
     listed = set(re.findall(r"^\| (?:Figure|Table) \|.*\| `([^`]+)` \|$", readme, flags=re.M))
     outputs_in_zip = {n.removeprefix("replication/") for n in names
-                      if re.search(r"/(figures/[^/]+\.(png|svg)|tables/[^/]+\.(csv|tex))$", n)}
+                      if re.search(r"/(figures/(print/)?[^/]+\.(png|svg|pdf)|tables/[^/]+\.(csv|tex))$", n)}
     assert listed and listed == outputs_in_zip
     assert all((root / path).is_file() for path in listed)
     assert "--data data-layers/1-bandung-suwon" in readme
@@ -46,3 +48,100 @@ def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
     assert parts == {n.removeprefix("replication/") for n in names} - {"ro-crate-metadata.json"}
     assert all(p in graph for p in parts)
     assert {"name", "description", "datePublished", "license"} <= set(graph["./"])
+
+
+def test_studylib_package_on_the_default_study(default_study, tmp_path, monkeypatch):
+    """``studylib package --out replication.zip`` on the default study: it succeeds, and the README's commands are
+    valid shell that run inside the unpacked package."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    from studylib.cli import main
+    from studylib.report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
+
+    out, results = default_study
+    assert all(r.ok for r in results)
+    monkeypatch.setattr("studylib.runner.package.OUTPUTS_DIR", out)  # the study's outputs/ (rendered once)
+    target = tmp_path / "replication.zip"
+    assert main(["package", "--out", str(target), "--jobs", "1"]) == 0
+    with zipfile.ZipFile(target) as zf:
+        names = {n.removeprefix("replication/") for n in zf.namelist()}
+        zf.extractall(tmp_path / "unpacked")
+    root = tmp_path / "unpacked" / "replication"
+    for nb in set(list_notebooks()) - set(WORKBENCH_NOTEBOOKS):
+        assert any(n.startswith(f"outputs/{nb}/") and n.endswith("/report.html") for n in names), nb
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    commands = _replicator_commands(readme)
+    assert any(c.startswith("studylib run compare_pairs") for c in commands)
+    script = "\n".join(commands) + "\n"
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    assert "-p network_file  " not in readme and "-p network_file ''" not in readme
+    assert str(out) not in readme and str(tmp_path) not in readme  # paths are the package's, never this machine's
+    # each command's words are what `studylib run` parses: run the cheapest one inside the package
+    line = next(c for c in commands if c.startswith("studylib run seoul_tokyo_culture"))
+    env = {**os.environ, "STUDYLIB_ROOT": str(root)}
+    argv = shlex.split(line)
+    done = subprocess.run([sys.executable, "-m", "studylib", *argv[1:], "--jobs", "1"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert list((root / "outputs" / "seoul_tokyo_culture").glob("*/tables/*.csv"))
+
+
+def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(tmp_path):
+    """D7/D8: a run on a user's network file (a path with a space, a list parameter) is packaged with that file under
+    inputs/, and its README command, pasted into bash inside the package, renders the same tables again."""
+    import os
+    import subprocess
+
+    import pandas as pd
+    from test_network import ROWS, _pairs
+
+    from studylib.runner.execute import run_notebook
+
+    rows = list(ROWS) + [f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},"
+                         f"{130 + a / 10},{40 + b / 10},{b / 10}" for a, b in _random_pairs()]
+    mine = tmp_path / "my files"
+    mine.mkdir()
+    path = _pairs(mine, rows, name="my pairs.csv")
+    outputs = tmp_path / "out"
+    ties = ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]
+    result = run_notebook("network_context", {"network_file": str(path), "controls_per_tie": 1, "ties": ties},
+                          out=outputs)
+    assert result.ok, result.error
+    manifest = json.loads((result.output_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert str(path) in manifest["data_files"]  # the network file is hashed: a changed file makes the run stale
+    target = build_package(tmp_path / "pkg.zip", outputs=outputs, runs=["network_context"], workers=1,
+                           progress=False)
+    with zipfile.ZipFile(target) as zf:
+        names = {n.removeprefix("replication/") for n in zf.namelist()}
+        zf.extractall(tmp_path / "unpacked")
+    root = tmp_path / "unpacked" / "replication"
+    assert "inputs/1-my pairs.csv" in names
+    assert (root / "inputs/1-my pairs.csv").read_bytes() == path.read_bytes()
+    assert not any(n.startswith("outputs/pair_profile/") for n in names)  # --runs chose network_context only
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert str(mine) not in readme
+    line = next(c for c in _replicator_commands(readme) if c.startswith("studylib run network_context"))
+    assert "-p ties surabaya-busan,seoul-tokyo,medan-gwangju" in line and "'inputs/1-my pairs.csv'" in line
+    env = {**os.environ, "STUDYLIB_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", line + " --jobs 1"], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr
+    again, = [t for t in (root / "outputs" / "network_context").glob("*/tables/focal_ties.csv")
+              if t.parent.parent.name != result.output_dir.name]  # the packaged run is there too
+    pd.testing.assert_frame_equal(pd.read_csv(again), pd.read_csv(result.output_dir / "tables" / "focal_ties.csv"))
+
+
+def _replicator_commands(readme: str) -> list[str]:
+    """The indented command lines under "Instructions to replicators"."""
+    block = readme.split("## Instructions to replicators", 1)[1].split("\n## ", 1)[0]
+    return [line[4:] for line in block.splitlines() if line.startswith("    ") and line.strip()]
+
+
+def _random_pairs():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return [tuple(rng.choice(60, 2, replace=False)) for _ in range(120)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_widget(tmp_path):
     """No browser: the notebook runs to the end; the report carries the static figure and a note, not widget space."""
     import re

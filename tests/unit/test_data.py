@@ -11,8 +11,8 @@ from studylib import load_bundle
 from studylib.analysis.compose import composition
 from studylib.analysis.metrics import tie_metrics
 from studylib.analysis.panel import expand_activities
-from studylib.paths import DATA_DIR, SEEDS_DIR
 from studylib.bundle.sources import count_locators
+from studylib.paths import DATA_DIR, SEEDS_DIR
 
 SEED_SOURCES = {"gangnam-glocal": "000", "puspitarini-bandung-seoul": "001", "seoul-scg-report": "002",
                 "nugraha-seoul-tokyo": "003", "rakhmadi-surabaya-medan": "004"}

@@ -8,12 +8,12 @@ import warnings
 
 import pytest
 import statsmodels.tools.sm_exceptions as sm_exceptions
-from bundles import base_rows, write_bundle
 
 import studylib
+from bundles import base_rows, write_bundle
 from studylib import DataWarning, FitWarning, StudyError, StudyWarning, load_bundle
-from studylib.runner.execute import USER_ERRORS, _error_text
 from studylib.paths import PROJECT_ROOT
+from studylib.runner.execute import USER_ERRORS, _error_text
 
 
 def test_data_and_fit_warnings_share_one_base_and_no_statsmodels_name():

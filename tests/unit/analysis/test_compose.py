@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from bundles import base_rows, write_bundle
 from studylib import ParameterError, load_bundle, load_codebook
 from studylib.analysis.compose import composition
-
-from bundles import base_rows, write_bundle
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from bundles import write_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundles import write_bundle
 from studylib import load_bundle
 from studylib.analysis.metrics import (axis_balance, compare_metrics, continuity, hhi, institutionalisation,
                                        people_exchanged, reciprocity, shannon_evenness, shares, tie_metrics)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bundles import _act, base_rows, typed_activities, write_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundles import _act, base_rows, typed_activities, write_bundle
 from studylib import load_bundle
-from studylib.errors import ParameterError
 from studylib.analysis.panel import activity_panel, add_frames, expand_activities
+from studylib.errors import ParameterError
 
 
 @pytest.fixture(scope="module")

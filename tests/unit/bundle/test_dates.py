@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from studylib import ValidationError, load_bundle
-from studylib.bundle.dates import date_problem, end_before_start, is_uncertain, parse_date, uncertain_dates, year_window
-from studylib.analysis.panel import expand_activities
-
 from bundles import base_rows, write_bundle
+from studylib import ValidationError, load_bundle
+from studylib.analysis.panel import expand_activities
+from studylib.bundle.dates import date_problem, end_before_start, is_uncertain, parse_date, uncertain_dates, year_window
 
 
 @pytest.mark.parametrize("value, window", [

@@ -6,9 +6,9 @@ import typing
 
 import pandas as pd
 import pytest
-from bundles import base_rows, write_bundle
 
 import studylib
+from bundles import base_rows, write_bundle
 from studylib import ValidationError, load_bundle
 
 

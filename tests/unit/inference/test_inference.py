@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from bundles import _act, base_rows, expansion_only_activities, write_bundle
 from scipy import stats
 
 import studylib as sl
+from bundles import _act, base_rows, expansion_only_activities, write_bundle
 from studylib import inference
 
 

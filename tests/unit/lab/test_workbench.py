@@ -9,11 +9,11 @@ import pytest
 
 import studylib as sl
 from studylib.errors import StudyError, ValidationError
-from studylib.paths import DATA_DIR
 from studylib.lab.coding import empty_form, filled_form, form_row
 from studylib.lab.csv_rows import with_row
 from studylib.lab.passages import marked_text, passage_in_context, search_passages
 from studylib.lab.workbench import CodingSession, CodingWorkbench
+from studylib.paths import DATA_DIR
 
 SOURCE = "rakhmadi-surabaya-medan"
 TALENT_SENTENCE = ("Kegiatan Talent Talk merupakan sarana sosialisasi program Talent Hub kepada generasi muda untuk "

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib.report.latex import LONG_TABLE_ROWS, escape, regression_table, to_latex
 from studylib.analysis.models import fit_model
+from studylib.report.latex import LONG_TABLE_ROWS, escape, regression_table, to_latex
 
 
 def test_escape_every_special_character():

@@ -8,9 +8,9 @@ import re
 
 import numpy as np
 import pandas as pd
-from bundles import _act, base_rows, write_bundle
 
 import studylib as sl
+from bundles import _act, base_rows, write_bundle
 
 
 def test_activity_digest_says_when_in_words(tmp_path):

@@ -4,15 +4,14 @@ lists in a citation style, the methods bibliography, and complete reference list
 from __future__ import annotations
 
 import json
-import re
 
 import pandas as pd
 import pytest
 
 from studylib.bundle.bibimport import import_sources, read_bibliography
 from studylib.errors import StudyError
-from studylib.report.references import (format_references, method_references, named_in_text,
-                                        reference_list_markdown, to_bibtex, to_csl_json)
+from studylib.report.references import (format_references, method_references, named_in_text, reference_list_markdown,
+                                        to_bibtex, to_csl_json)
 
 BIB = r"""
 @article{lee2020cities,
@@ -32,6 +31,7 @@ BIB = r"""
   urldate = {2024-01-15},
 }
 """
+
 
 CSL = [
     {"id": "kim2021", "type": "article-journal", "title": "Sister cities in Korea",
@@ -190,61 +190,3 @@ def test_methods_are_named_and_formatted():
     assert formatted["king-zeng-2001"].startswith("King, G., &amp; Zeng, L. (2001). Logistic regression in rare "
                                                   "events data. <i>Political Analysis</i>, <i>9</i>(2), 137–163.")
     assert all(item.get("author") and item.get("title") and item.get("issued") for item in method_references())
-
-
-@pytest.mark.slow
-def test_reports_list_every_source_and_method_they_name(default_study):
-    """compare_pairs names the anniversary sources and uses exact tests and Jeffreys intervals; network_context uses
-    the Wikidata snapshot, Kaltenbrunner et al. and King & Zeng: each is in the run's bibliography and report."""
-    out, _ = default_study
-    expected = {"compare_pairs": {"gwangju-news-medan", "busan-press-2014", "antara-2019", "rakhmadi-surabaya-medan",
-                                  "freeman-halton-1951", "jeffreys-1946"},
-                "network_context": {"wikidata-sister-cities-2022", "king-zeng-2001", "kaltenbrunner-2014"}}
-    for notebook, keys in expected.items():
-        folder, = [p for p in (out / notebook).iterdir() if (p / "manifest.json").is_file()]
-        bib = (folder / "references.bib").read_text(encoding="utf-8")
-        csl = {item["id"] for item in json.loads((folder / "references.json").read_text(encoding="utf-8"))}
-        report = (folder / "report.html").read_text(encoding="utf-8")
-        for key in keys:
-            assert re.search(rf"^@\w+\{{{re.escape(key)},", bib, flags=re.M), (notebook, key)
-            assert key in csl and f"<code>{key}</code>" in report, (notebook, key)
-        assert "(no source is cited)" not in report
-
-
-@pytest.mark.slow
-def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
-    from test_new_pair import _append
-
-    from studylib.runner.execute import run_notebook
-
-    folder = _folder(tmp_path)
-    bib = tmp_path / "refs.bib"
-    bib.write_text(BIB, encoding="utf-8")
-    import_sources(bib, folder)
-    _cite(folder, "lee2020cities")
-    base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
-            "source_id": "lee2020cities", "certainty": "reported", "sector": "education",
-            "activity_type": "exchange_programme"}
-    _append(folder / "activities.csv", [{**base, "activity_id": f"t-{i}", "title": f"Exchange {i}",
-                                         "start": str(2004 + 2 * i), "locator": f"p. {i}"} for i in range(1, 4)])
-    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=tmp_path / "out")
-    assert result.ok, result.error
-    bib_text = (result.output_dir / "references.bib").read_text(encoding="utf-8")
-    entry = bib_text.split("@article{lee2020cities,")[1].split("\n}\n")[0]
-    for field in ("author = {Lee, Kyung-min and", "title = {{Cities and Diplomacy}}", "year = {2020}",
-                  "journal = {Journal of Urban Affairs}"):
-        assert field in entry, field
-    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
-    assert "Lee, K.-m., Müller, J., &amp; Busan Metropolitan City. (2020)." in report
-
-
-@pytest.mark.slow
-def test_citation_style_parameter_formats_the_report_list(tmp_path):
-    from studylib.runner.execute import run_notebook
-
-    result = run_notebook("seoul_tokyo_culture", {"citation_style": "chicago-author-date"}, out=tmp_path)
-    assert result.ok, result.error
-    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
-    # Chicago author-date: "Family, G., G. Family, and G. Family. n.d."; APA would print "…, &amp; Hayat, F. K. (n.d.)"
-    assert "Nugraha, A. T. B., E. K. Dewi, and F. K. Hayat. n.d." in report
-    assert "Nugraha, A. T. B., Dewi, E. K., &amp; Hayat, F. K. (n.d.)" not in report

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pandas as pd
-import pytest
-
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 
 
 def test_id_number_and_date_columns_are_marked_nowrap():
@@ -32,21 +26,3 @@ def test_print_css_never_breaks_words_and_keeps_captions_with_their_tables():
     assert "table { break-inside: avoid;" in css
     caption = css.split("p.studylib-caption { break-inside", 1)[1].split("}", 1)[0]
     assert "break-after: avoid" in caption and "break-before: avoid" in caption
-
-
-@pytest.mark.slow
-@needs_poppler
-def test_compare_pairs_pdf_prints_every_activity_id_whole(default_study):
-    out, results = default_study
-    run = next(r for r in results if r.notebook == "compare_pairs")
-    pdf = run.output_dir / "report.pdf"
-    if not pdf.is_file():
-        pytest.skip("no report.pdf (Chromium missing); test_pdf.py says so under CI")
-    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    tokens = set(text.split())
-    ids = pd.read_csv(run.output_dir / "tables" / "activities.csv")["activity_id"]
-    missing = [i for i in ids if i not in tokens]
-    assert not missing, f"ids broken or missing in the PDF text: {missing}"
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert " Type 3 " not in fonts

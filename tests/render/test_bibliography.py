@@ -1,0 +1,99 @@
+"""Sources as bibliographic records (issue 27): import from BibTeX / CSL-JSON, typed BibTeX and CSL-JSON, reference
+lists in a citation style, the methods bibliography, and complete reference lists in rendered runs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from studylib.bundle.bibimport import import_sources
+
+BIB = r"""
+@article{lee2020cities,
+  author = {Lee, Kyung-min and M{\"u}ller, J{\"o}rg and {Busan Metropolitan City}},
+  title = {Cities and Diplomacy},
+  journal = {Journal of Urban Affairs},
+  year = {2020}, volume = {12}, number = {3}, pages = {45--67},
+  doi = {10.1234/jua.2020.1},
+  langid = {english},
+}
+@techreport{seoul2019report,
+  author = {{Seoul Metropolitan Government}},
+  title = {Smart Seoul 2019},
+  institution = {Seoul Metropolitan Government},
+  year = {2019}, month = may,
+  url = {https://example.org/smart-seoul},
+  urldate = {2024-01-15},
+}
+"""
+
+
+def _folder(tmp_path):
+    from studylib.bundle.scaffold import new_pair
+
+    return new_pair("bandung", "suwon", into=tmp_path / "bandung-suwon")
+
+
+def _cite(folder, source_id):
+    """Fill the scaffolded tie row, citing ``source_id`` (made-up test values), so the folder validates."""
+    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
+    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", source_id,
+                                                                             "p. 1"]
+    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
+
+
+def test_reports_list_every_source_and_method_they_name(default_study):
+    """compare_pairs names the anniversary sources and uses exact tests and Jeffreys intervals; network_context uses
+    the Wikidata snapshot, Kaltenbrunner et al. and King & Zeng: each is in the run's bibliography and report."""
+    out, _ = default_study
+    expected = {"compare_pairs": {"gwangju-news-medan", "busan-press-2014", "antara-2019", "rakhmadi-surabaya-medan",
+                                  "freeman-halton-1951", "jeffreys-1946"},
+                "network_context": {"wikidata-sister-cities-2022", "king-zeng-2001", "kaltenbrunner-2014"}}
+    for notebook, keys in expected.items():
+        folder, = [p for p in (out / notebook).iterdir() if (p / "manifest.json").is_file()]
+        bib = (folder / "references.bib").read_text(encoding="utf-8")
+        csl = {item["id"] for item in json.loads((folder / "references.json").read_text(encoding="utf-8"))}
+        report = (folder / "report.html").read_text(encoding="utf-8")
+        for key in keys:
+            assert re.search(rf"^@\w+\{{{re.escape(key)},", bib, flags=re.M), (notebook, key)
+            assert key in csl and f"<code>{key}</code>" in report, (notebook, key)
+        assert "(no source is cited)" not in report
+
+
+def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
+    from test_new_pair import _append
+
+    from studylib.runner.execute import run_notebook
+
+    folder = _folder(tmp_path)
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    import_sources(bib, folder)
+    _cite(folder, "lee2020cities")
+    base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
+            "source_id": "lee2020cities", "certainty": "reported", "sector": "education",
+            "activity_type": "exchange_programme"}
+    _append(folder / "activities.csv", [{**base, "activity_id": f"t-{i}", "title": f"Exchange {i}",
+                                         "start": str(2004 + 2 * i), "locator": f"p. {i}"} for i in range(1, 4)])
+    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=tmp_path / "out")
+    assert result.ok, result.error
+    bib_text = (result.output_dir / "references.bib").read_text(encoding="utf-8")
+    entry = bib_text.split("@article{lee2020cities,")[1].split("\n}\n")[0]
+    for field in ("author = {Lee, Kyung-min and", "title = {{Cities and Diplomacy}}", "year = {2020}",
+                  "journal = {Journal of Urban Affairs}"):
+        assert field in entry, field
+    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    assert "Lee, K.-m., Müller, J., &amp; Busan Metropolitan City. (2020)." in report
+
+
+def test_citation_style_parameter_formats_the_report_list(tmp_path):
+    from studylib.runner.execute import run_notebook
+
+    result = run_notebook("seoul_tokyo_culture", {"citation_style": "chicago-author-date"}, out=tmp_path)
+    assert result.ok, result.error
+    report = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    # Chicago author-date: "Family, G., G. Family, and G. Family. n.d."; APA would print "…, &amp; Hayat, F. K. (n.d.)"
+    assert "Nugraha, A. T. B., E. K. Dewi, and F. K. Hayat. n.d." in report
+    assert "Nugraha, A. T. B., Dewi, E. K., &amp; Hayat, F. K. (n.d.)" not in report
