@@ -248,3 +248,41 @@ def test_xlsx_scaffold_has_drop_downs_and_text_dates(tmp_path, capsys):
     problems = []
     frame = read_table(folder / "activities.xlsx", "activities.xlsx", problems)
     assert frame is not None and frame["start"].iloc[0] == "2015-09", problems
+
+
+# ------------------------------------------------------------------------------------------------- README (D24)
+def test_readme_opens_with_the_researchers_quick_start_and_counts_right():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sections = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert sections[0] == "## Quick start for researchers"
+    assert "source .venv/bin/activate" in readme and ".venv/bin/studylib" in readme
+    assert "five parameterised notebooks" not in readme and "six parameterised study notebooks" in readme
+    assert "Seoul–Taipei" in readme
+    assert "zygote" not in readme.split("## Repository layout")[0].lower()  # internals live in docs/performance.md
+    assert "## Warm kernels" in (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    from studylib.report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
+
+    assert len(list_notebooks()) == 8 and len([n for n in list_notebooks() if n not in WORKBENCH_NOTEBOOKS]) == 6
+    for package in ("bundle/", "analysis/", "inference/", "network/", "charts/", "report/", "runner/", "kernels/",
+                    "lab/"):
+        assert f"\n  {package} " in readme or f"\n    {package} " in readme, package
+
+
+# ------------------------------------------------------------------------------------------ pair_profile text (D22)
+@pytest.mark.slow
+def test_pair_profile_of_a_pair_with_every_activity_dated_says_nothing_about_undated_ones(tmp_path):
+    import json
+
+    from studylib.runner.execute import run_notebook
+
+    folder = write_bundle(tmp_path / "pair")
+    result = run_notebook("pair_profile", {"tie": "alpha-beta", "end_year": 2016}, data_dirs=[str(folder)],
+                          out=tmp_path / "out")
+    assert result.ok, result.error
+    nb = json.loads((result.output_dir / "pair_profile.ipynb").read_text(encoding="utf-8"))
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c.get("outputs", []))
+    assert "Limitations" in "".join("".join(c["source"]) for c in nb["cells"])
+    assert "year without a coded event" in text  # the Limitations list was printed
+    assert "implemented activities have no date" not in text and "0 of " not in text
+    assert "estimate nan" not in text

@@ -191,9 +191,10 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
                  title: str | None = "People exchanged per year (as counted by the sources)", ax=None):
     """Participants per year by ``hue`` (direction), as the sources count them.
 
-    Counts a source gives as 'at least' are lower bounds, and events without a count add nothing: the bars are
-    lower bounds too. A year whose count comes only from events added by the annual-programme expansion
-    (``caption_data``'s ``expanded`` rows) is drawn hollow, as in :func:`timeline`. Directions read in words
+    Events without a count add nothing. The people of events added by the annual-programme expansion
+    (``caption_data``'s ``expanded`` rows) are drawn hollow, stacked on the solid part a source reports for that
+    year, as in :func:`timeline`. A year whose count includes one given as 'at least' is marked '≥' (a lower bound),
+    one given as 'about' '~' (approximate, not a bound), from ``caption_data``'s ``participants_qualifier``. Directions read in words
     ('Surabaya → Busan') when the data has a ``tie_id``.
 
     Parameters
@@ -210,7 +211,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
 
     {returns_ax}
     """
-    note = "Counts given as 'at least' are lower bounds."
+    note = "Events without a count add nothing."
     cap_rows = caption_data if caption_data is not None else data
     if data.empty:
         return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
@@ -221,38 +222,63 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         d["_shown"] = [_direction_words(code, t, labels) for code, t in zip(d[hue], tie)]
     else:
         d["_shown"] = d[hue]
-    expanded_only = set()
-    if caption_data is not None and {"expanded", "year", hue} <= set(caption_data.columns):
-        rows = caption_data[caption_data["participants"].notna()] if "participants" in caption_data else caption_data
-        flags = rows.assign(**{hue: rows[hue].astype(str)}).groupby(["year", hue])["expanded"].agg(
-            lambda s: bool(s.fillna(False).astype(bool).all()))
-        expanded_only = {key for key, only in flags.items() if only}
+    expanded_people, marks = {}, {}  # (year, hue) -> people from expanded years; -> '≥' / '~' for inexact counts
+    if caption_data is not None and {"year", hue, "participants"} <= set(caption_data.columns):
+        rows = caption_data[caption_data["participants"].notna()]
+        rows = rows.assign(**{hue: rows[hue].astype(str)})
+        if "expanded" in rows.columns:
+            flagged = rows[rows["expanded"].fillna(False).astype(bool)]
+            expanded_people = flagged.groupby(["year", hue])["participants"].sum().to_dict()
+        if "participants_qualifier" in rows.columns:
+            for (year, level), q in rows.groupby(["year", hue])["participants_qualifier"]:
+                q = set(q.dropna().astype(str))
+                marks[(year, level)] = ("≥" if "at_least" in q else "") + ("~" if "about" in q else "")
     years = sorted(d["year"].unique())
     levels = list(dict.fromkeys(sorted(d["_shown"])))
     colours = dict(zip(levels, sns.color_palette(PALETTE, len(levels))))
     width = 0.8 / len(levels)
+    any_expanded, only_expanded, mixed = False, 0, 0
     for i, level in enumerate(levels):
         part = d[d["_shown"] == level]
         x = np.array([years.index(y) for y in part["year"]]) - 0.4 + width * (i + 0.5)
-        hollow = np.array([(y, c) in expanded_only for y, c in zip(part["year"], part[hue])])
+        total = part["participants"].to_numpy(dtype=float)
+        extra = np.array([min(float(expanded_people.get((y, c), 0)), t)
+                          for y, c, t in zip(part["year"], part[hue], total)])
+        reported = total - extra
         colour = colours[level]
-        ax.bar(x[~hollow], part["participants"].to_numpy()[~hollow], width=width * 0.9, color=colour, label=level)
-        ax.bar(x[hollow], part["participants"].to_numpy()[hollow], width=width * 0.9, facecolor="none",
-               edgecolor=colour, linewidth=1.5)
+        ax.bar(x, reported, width=width * 0.9, color=colour, label=level)  # what a source reports for that year
+        shown = extra > 0
+        any_expanded |= bool(shown.any())
+        only_expanded += int((shown & (reported <= 0)).sum())
+        mixed += int((shown & (reported > 0)).sum())
+        ax.bar(x[shown], extra[shown], bottom=reported[shown], width=width * 0.9, facecolor="none",
+               edgecolor=colour, linewidth=1.5)  # repeated by the annual-expansion assumption, stacked apart
+        for xi, t, y, c in zip(x, total, part["year"], part[hue]):
+            if marks.get((y, c)):
+                ax.annotate(marks[(y, c)], (xi, t), xytext=(0, 1), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=8)
     ax.set_xticks(range(len(years)), [str(int(y)) for y in years], rotation=90)
-    ax.set(xlabel="year", ylabel="people (lower bound)")
+    ax.set(xlabel="year", ylabel="people counted by the sources")
     one = f"{levels[0]}: " if len(levels) == 1 else ""  # a single direction is named in the key, not a legend
     shade = colours[levels[0]] if one else "0.45"
     key = [Patch(facecolor=shade, label=f"{one}reported by a source")]
-    if expanded_only:
+    if any_expanded:
         key.append(Patch(facecolor="none", edgecolor=shade, linewidth=1.5,
                          label=f"{one}expanded (annual-programme assumption)"))
     if not one:
         key += [Patch(facecolor=colours[level], label=level) for level in levels]
     ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(key), 3), fontsize=8, frameon=False)
-    if expanded_only:
-        note += (f" Hollow bars: {len(expanded_only)} year(s) whose count only repeats an annual programme's "
+    if only_expanded:
+        note += (f" Hollow bars: {only_expanded} year(s) whose count only repeats an annual programme's "
                  "reported count (an assumption: see Method).")
+    if mixed:
+        note += (f" Bars with a hollow top: {mixed} year(s) where people a source reports that year (solid) and "
+                 "people an annual programme's count adds by that assumption (hollow) are stacked apart.")
+    inexact = "".join(marks.values())
+    if "≥" in inexact:
+        note += " ≥: the year includes a count given as 'at least' (a lower bound)."
+    if "~" in inexact:
+        note += " ~: the year includes a count given as 'about' (approximate, not a bound)."
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)
 
 

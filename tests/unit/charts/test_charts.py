@@ -349,3 +349,21 @@ def test_chart_docstrings_have_their_shared_parameters_filled_in():
     assert "hue : str, optional" in charts.timeline.__doc__
 
 
+def test_people_chart_stacks_reported_and_expanded_apart_and_marks_inexact_counts():
+    """The new user's 2019 bar: a reported 40 ('about') and an expanded 25 drawn as one solid bar of 65 (#30, D21)."""
+    ev = pd.DataFrame({"tie_id": ["bandung-braunschweig"] * 3, "direction": ["a_to_b"] * 3,
+                       "year": [2019, 2019, 2020], "participants": [40.0, 25.0, 70.0],
+                       "participants_qualifier": ["about", "exact", "at_least"],
+                       "expanded": [False, True, False], "source_id": ["s1"] * 3})
+    people = pd.DataFrame({"tie_id": ["bandung-braunschweig"] * 2, "direction": ["a_to_b"] * 2, "year": [2019, 2020],
+                           "participants": [65, 70]})
+    ax = charts.people_chart(people, caption_data=ev)
+    filled = sorted(p.get_height() for p in ax.patches if p.get_facecolor()[3] > 0 and p.get_height() > 0)
+    hollow = [(p.get_y(), p.get_height()) for p in ax.patches if p.get_facecolor()[3] == 0 and p.get_height() > 0]
+    assert filled == [40, 70] and hollow == [(40, 25)]
+    marks = sorted(t.get_text() for t in ax.texts)
+    assert marks == ["~", "≥"]
+    assert "'about' (approximate, not a bound)" in ax.figure.caption and "'at least' (a lower bound)" in ax.figure.caption
+    assert "Bars with a hollow top: 1 year(s)" in ax.figure.caption
+    assert ax.get_ylabel() == "people counted by the sources"
+    plt.close(ax.figure)
