@@ -21,7 +21,7 @@ from studylib.runner.batch import run_many
 
 STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
 OTHER_PARAMETERS = [
-    ("pair_profile", {"tie": "medan-gwangju", "expand_annual": False}),
+    ("pair_profile", {"tie": "medan-gwangju", "expand_annual": True}),
     ("compare_pairs", {"ties": ["surabaya-busan", "medan-gwangju", "seoul-tokyo"]}),
     ("seoul_tokyo_culture", {"end_year": 2020}),
     ("gangnam_axes", {"include_plans": False}),
@@ -168,11 +168,11 @@ def test_tables_have_their_columns(rendered):
 def test_other_parameters_change_the_result(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
-    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "tables" / "sector_counts.csv")
+    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-true")] / "tables" / "sector_counts.csv")
     sb = pd.read_csv(by_key[("pair_profile", "surabaya-busan")] / "tables" / "sector_counts.csv")
     assert not mg.equals(sb)
-    m = json.loads((by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "manifest.json").read_text())
-    assert m["parameters"]["expand_annual"] is False
+    m = json.loads((by_key[("pair_profile", "medan-gwangju--expand_annual-true")] / "manifest.json").read_text())
+    assert m["parameters"]["expand_annual"] is True
 
 
 @pytest.mark.slow
