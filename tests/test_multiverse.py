@@ -36,3 +36,223 @@ def test_the_sensitivity_grid_starts_from_expansion_off():
     b = sl.load_bundle()
     variants = sl.assumption_variants(b.activities, end_year=2023)
     assert variants[0].expand_annual is False and variants[1].name == "annual expansion on"
+
+
+# --- 2/3: the engine ---------------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+import shutil  # noqa: E402
+
+import numpy as np  # noqa: E402
+import statsmodels.api as sm  # noqa: E402
+from bundles import _act, base_rows, expansion_only_activities, write_bundle  # noqa: E402
+
+from studylib.inference.multiverse import (ROBUST_DEFINITION, batched_poisson_trend, multiverse,  # noqa: E402
+                                           robustness, sensitivity_from_multiverse, shipped_variants,
+                                           variants_touching)
+from studylib.paths import DATA_DIR  # noqa: E402
+
+
+def _bundle(folder, activities, signed="2000"):
+    rows = base_rows()
+    rows["ties"][0]["signed"] = signed
+    rows["activities"] = activities
+    for a in rows["activities"]:
+        a.setdefault("stage", "implemented")
+    return sl.load_bundle(write_bundle(folder, rows))
+
+
+def _sign_change(folder):
+    """A tie whose trend is down without annual expansion and flat or up with it, never significant."""
+    return _bundle(folder, [
+        _act("a1", "Agreement", "general", "agreement", "2000", direction="mutual"),
+        _act("a2", "Festival", "culture", "festival", "2004"),
+        _act("a3", "Visit", "culture", "delegation", "2006", direction="b_to_a"),
+        _act("a4", "Teachers", "education", "exchange_programme", "2012", recurrence="annual", until="2016"),
+        _act("a5", "Film", "culture", "festival", "2021")])
+
+
+def test_batched_poisson_equals_statsmodels():
+    rng = np.random.default_rng(4)
+    years = np.arange(1994, 2024)
+    Y = rng.poisson(np.exp(0.03 * (years - 2000))[None, :] * rng.uniform(0.3, 3, (40, 1))).astype(float)
+    Y[:20, -5:] = np.nan  # a shorter window for half the rows
+    Y[5, :10] = np.nan
+    fit = batched_poisson_trend(Y, years, dispersion_threshold=None)
+    scaled = batched_poisson_trend(Y, years, dispersion_threshold=0.0)  # always quasi-Poisson
+    for i, row in enumerate(Y):
+        keep = ~np.isnan(row)
+        X = sm.add_constant(years[keep] - years[keep].min())
+        ref = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert fit["slope"][i] == pytest.approx(ref.params[1], abs=1e-8)
+        assert fit["se"][i] == pytest.approx(ref.bse[1], rel=1e-6)
+        assert fit["p_value"][i] == pytest.approx(ref.pvalues[1], rel=1e-5, abs=1e-10)
+        quasi = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14, scale="X2")
+        assert scaled["se"][i] == pytest.approx(quasi.bse[1], rel=1e-6)
+
+
+def test_batched_poisson_leaves_rows_it_cannot_fit_empty():
+    years = np.arange(2000, 2010)
+    Y = np.zeros((3, 10))
+    Y[1, 9] = 3  # every event in one year: no trend to fit
+    Y[2, [1, 5]] = 1
+    fit = batched_poisson_trend(Y, years)
+    assert np.isnan(fit["irr"][:2]).all() and np.isfinite(fit["irr"][2])
+
+
+def test_factors_are_crossed_and_the_main_analysis_comes_first(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    alt = b.activities.assign(direction=b.activities["direction"].astype(str).replace({"b_to_a": "mutual"}))
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=7, codings={"alt": alt})
+    assert len(mv) == 2 * 2 * (1 + 7) * 2
+    combos = mv.specs.groupby(["expansion", "window", "undated", "coding"]).size()
+    assert len(combos) == 16 and set(combos.to_numpy()) == {1, 7}
+    main = mv.specs.iloc[0]
+    assert (main["expansion"], main["window"], main["undated"], main["coding"]) == ("off", "to 2023", "left out",
+                                                                                   "study data")
+    assert set(mv.specs["window"]) == {"to 2023", "to 2018"}
+
+
+def test_every_specification_equals_the_one_at_a_time_path(tmp_path):
+    b = _bundle(tmp_path / "b", [*expansion_only_activities(),
+                                 _act("a6", "Open programme", "culture", "festival", "", recurrence="annual",
+                                      participants="12")])
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=5)
+    v = mv.values()
+    for spec_id in v["spec_id"]:
+        acts, settings = mv.spec_activities(spec_id)
+        ev = sl.expand_activities(acts, **settings)
+        m = sl.compare_metrics(ev, acts, ties=b.ties, tie_ids=["alpha-beta"], end_year=settings["end_year"]).iloc[0]
+        row = v.iloc[spec_id]
+        for q in ["events", "activities", "rate_per_year", "continuity", "longest_gap", "evenness", "hhi", "balance",
+                  "share_a_to_b", "share_b_to_a", "share_mutual"]:
+            assert row[q] == pytest.approx(m[q], nan_ok=True), (spec_id, q)
+        assert row["participants"] == ev["participants"].dropna().sum()
+        panel = sl.activity_panel(ev, by=["tie_id"], end_year=settings["end_year"], ties=b.ties)
+        X = sm.add_constant(panel["year"] - panel["year"].min())
+        ref = sm.GLM(panel["activities"].astype(float), X, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert np.log(row["trend"]) == pytest.approx(ref.params.iloc[1], abs=1e-8), spec_id
+
+
+def test_placements_are_seeded_and_within_the_possible_window(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    one = multiverse("alpha-beta", bundle=b, end_year=2023, draws=10, seed=3).values()
+    two = multiverse("alpha-beta", bundle=b, end_year=2023, draws=10, seed=3).values()
+    pd.testing.assert_frame_equal(one, two)
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=10, seed=3)
+    for spec_id in mv.specs.index[mv.specs["undated"] == "placed"]:
+        acts, settings = mv.spec_activities(spec_id)
+        year = acts.set_index("activity_id").at["a5", "start_year"]
+        assert 2000 <= year <= settings["end_year"]
+
+
+# --- 5: one definition of robust ---------------------------------------------------------------------------------
+
+def test_a_trend_that_changes_direction_is_not_robust_and_names_its_factor(tmp_path):
+    mv = multiverse("alpha-beta", bundle=_sign_change(tmp_path / "b"), end_year=2023, draws=0)
+    r = robustness(mv.table()).set_index("quantity")
+    v = mv.values()
+    assert (v["trend_p"] >= 0.05).all()  # never significant...
+    assert (v["trend"] < 0.99).any() and (v["trend"] >= 0.99).any()  # ...but the direction changes
+    assert not r.at["trend", "robust"]
+    assert "direction changes" in r.at["trend", "reason"] and r.at["trend", "depends_on"] == "annual expansion"
+    sens = sensitivity_from_multiverse(mv, robustness(mv.table()))
+    assert not sens.loc[sens["quantity"] == "trend", "robust"].any()
+
+
+def test_a_trend_only_under_annual_expansion_is_not_robust(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=20)
+    v, r = mv.values(), robustness(mv.table()).set_index("quantity")
+    assert (v.loc[v["expansion"] == "on", "trend_p"] < 0.05).any() and (v.loc[v["expansion"] == "off", "trend_p"] >= 0.05).all()
+    assert not r.at["trend", "robust"] and "annual expansion" in r.at["trend", "reason"]
+    assert 0 < r.at["trend", "share_significant"] < 1
+
+
+def test_a_null_result_is_never_called_robust():
+    table = pd.DataFrame({"spec_id": range(4), "expansion": ["off", "off", "on", "on"], "window": "to 2023",
+                          "undated": "left out", "coding": "study data", "draw": -1, "quantity": "trend",
+                          "estimate": [1.2, 1.3, 1.25, 1.4], "conf_low": np.nan, "conf_high": np.nan,
+                          "p_value": [0.3, 0.4, 0.2, 0.5]})
+    r = robustness(table).iloc[0]
+    assert not r["robust"] and r["reason"].startswith("no difference shown in 4 of 4 specifications")
+    table["p_value"] = 0.01
+    r = robustness(table).iloc[0]
+    assert r["robust"] and r["share_significant"] == 1 and r["share_same_direction"] == 1
+    table.loc[3, "p_value"] = 0.2  # the verdict changes: not robust
+    assert not robustness(table).iloc[0]["robust"]
+
+
+def test_a_negligible_wobble_does_not_break_robustness_but_a_real_change_does():
+    def table(q, values):
+        return pd.DataFrame({"spec_id": range(len(values)), "expansion": ["off", "on"] * (len(values) // 2),
+                             "window": "to 2023", "undated": "left out", "coding": "study data", "draw": -1,
+                             "quantity": q, "estimate": values, "conf_low": np.nan, "conf_high": np.nan,
+                             "p_value": np.nan})
+    assert robustness(table("balance", [0.0, -0.034, 0.05, 0.0])).iloc[0]["robust"]  # even everywhere
+    assert not robustness(table("balance", [0.889, 0.0, 0.9, 0.0])).iloc[0]["robust"]
+    assert robustness(table("continuity", [0.6, 0.65, 0.55, 0.6])).iloc[0]["robust"]
+    r = robustness(table("continuity", [0.1, 0.6, 0.1, 0.6])).iloc[0]
+    assert not r["robust"] and r["depends_on"] == "annual expansion"
+
+
+def test_sensitivity_agrees_with_robustness_and_the_definition_is_printed(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=10)
+    r = robustness(mv.table())
+    sens = sensitivity_from_multiverse(mv, r, quantities=("trend", "balance", "continuity"))
+    verdict = r.set_index("quantity")["robust"]
+    assert (sens["robust"] == sens["quantity"].map(verdict)).all()
+    assert {"annual expansion on", "window to 2018"} <= set(sens["variant"])
+    assert "never robust" in ROBUST_DEFINITION and "no difference shown in N of N" in ROBUST_DEFINITION
+
+
+# --- 2: the shipped coding variants ------------------------------------------------------------------------------
+
+def test_every_shipped_variant_loads_cites_the_log_and_varies_only_its_columns():
+    base = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False).set_index("activity_id")
+    folders = shipped_variants()
+    names = {f.name for f in folders}
+    assert {"reciprocity-collapsed", "direction-none-dropped", "mg-010-off-tie", "agreed-as-implemented",
+            "gangnam-axis-overrides-off", "sb-005-counted"} <= names
+    for folder in folders:
+        readme = (folder / "README.md").read_text(encoding="utf-8")
+        assert "CODING_LOG.md" in readme
+        varied = {c.strip() for c in re.search(r"Columns varied: (.+)", readme).group(1).split(",")}
+        sl.load_bundle(DATA_DIR, folder)  # valid as a layered folder
+        rows = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False).set_index("activity_id")
+        assert (rows["override"] == "yes").all()
+        for aid, row in rows.drop(columns="override").iterrows():
+            if aid in base.index:
+                differ = {c for c in row.index if row[c] != base.at[aid, c]}
+                assert differ <= varied, (folder.name, aid, differ - varied)
+
+
+def test_the_sb005_variant_means_the_same_with_or_without_sb005_in_the_study_data(tmp_path):
+    folder = DATA_DIR / "variants" / "sb-005-counted"
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("variants", "reliability", "external"))
+    acts = pd.read_csv(data / "activities.csv", dtype=str, keep_default_na=False)
+    acts[acts["activity_id"] != "sb-005"].to_csv(data / "activities.csv", index=False)
+    without = sl.load_bundle(data, folder).activities.set_index("activity_id")
+    with_it = sl.load_bundle(DATA_DIR, folder).activities.set_index("activity_id")
+    assert without.at["sb-005", "stage"] == with_it.at["sb-005", "stage"] == "implemented"
+
+
+def test_a_report_gets_the_variants_that_touch_its_ties():
+    names = {f.name for f in variants_touching(["surabaya-busan"])}
+    assert {"reciprocity-collapsed", "direction-none-dropped", "sb-005-counted"} <= names
+    assert not names & {"mg-010-off-tie", "agreed-as-implemented", "gangnam-axis-overrides-off"}
+    assert "mg-010-off-tie" in {f.name for f in variants_touching(["medan-gwangju"])}
+
+
+def test_the_study_tie_has_hundreds_of_specifications_and_a_spec_curve(tmp_path):
+    b = sl.load_bundle()
+    codings = {n: x.activities for n, x in sl.variant_bundles(variants_touching(["surabaya-busan"])).items()}
+    mv = multiverse("surabaya-busan", bundle=b, end_year=2023, codings=codings)
+    r = robustness(mv.table()).set_index("quantity")
+    assert (r["n_specifications"] >= 200).all()
+    assert {"trend", "rate_per_year", "continuity", "hhi", "balance"} <= set(r.index)
+    assert r.at["trend", "estimate_main"] == pytest.approx(0.971, abs=5e-4)  # the referee's IRR without expansion
+    ax = sl.charts.specification_curve(mv.table(), quantity="trend", null=1, log=True)
+    assert len(ax.figure.axes) == 2 and ax.figure.caption
