@@ -35,7 +35,7 @@ from .imputation import possible_years
 __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
-    "shipped_variants", "variants_touching", "WINDOW_OFFSET", "DEFAULT_DRAWS",
+    "shipped_variants", "variants_touching", "resolve_variants", "WINDOW_OFFSET", "DEFAULT_DRAWS",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -142,6 +142,22 @@ def variants_touching(tie_ids, variant_dirs=None, *, base: pd.DataFrame | None =
         ids, ties = rows["activity_id"].astype(str), rows["tie_id"].fillna("").astype(str)
         if ties.isin(wanted).any() or ids.map(on_tie).isin(wanted).any():
             out.append(folder)
+    return out
+
+
+def resolve_variants(variant_dirs, tie_ids, *, base: pd.DataFrame | None = None) -> list[Path]:
+    """A notebook's ``variant_dirs`` parameter as folders: the word ``"shipped"`` stands for every shipped variant
+    folder that touches ``tie_ids`` (:func:`variants_touching`); any other entry is a folder (relative to the
+    project root), kept as given."""
+    from ..paths import PROJECT_ROOT
+
+    out: list[Path] = []
+    for entry in variant_dirs or []:
+        if str(entry) == "shipped":
+            out += [p for p in variants_touching(tie_ids, base=base) if p not in out]
+        else:
+            path = Path(entry)
+            out.append(path if path.is_absolute() else PROJECT_ROOT / path)
     return out
 
 
