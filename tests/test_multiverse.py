@@ -256,3 +256,15 @@ def test_the_study_tie_has_hundreds_of_specifications_and_a_spec_curve(tmp_path)
     assert r.at["trend", "estimate_main"] == pytest.approx(0.971, abs=5e-4)  # the referee's IRR without expansion
     ax = sl.charts.specification_curve(mv.table(), quantity="trend", null=1, log=True)
     assert len(ax.figure.axes) == 2 and ax.figure.caption
+
+
+def test_a_test_with_no_direction_is_judged_by_its_verdict_alone():
+    table = pd.DataFrame({"spec_id": range(3), "expansion": ["off", "on", "off"], "window": "to 2023",
+                          "undated": "left out", "coding": "study data", "draw": -1,
+                          "quantity": "sector interaction (LR test)", "estimate": [0.0, 0.4, 2.0], "conf_low": np.nan,
+                          "conf_high": np.nan, "p_value": [0.9, 0.8, 0.3]})
+    r = robustness(table).iloc[0]
+    assert not r["robust"] and r["reason"].startswith("no difference shown in 3 of 3")
+    table.loc[1, "p_value"] = 0.01
+    r = robustness(table).iloc[0]
+    assert not r["robust"] and r["depends_on"] == "annual expansion"

@@ -55,7 +55,8 @@ QUANTITIES = ["trend", "events", "activities", "rate_per_year", "continuity", "l
 class RobustRule:
     """How a quantity's specifications are compared.
 
-    ``kind``: ``'test'`` (an estimate with a p-value: its direction against ``null`` and its verdict at the stated
+    ``kind``: ``'verdict'`` (a test statistic with no direction, e.g. a likelihood ratio: only its verdict must be
+    the same everywhere), ``'test'`` (an estimate with a p-value: its direction against ``null`` and its verdict at the stated
     level must both be the same everywhere), ``'sign'`` (a descriptive index with a meaningful zero, e.g. balance:
     its side of ``null`` must be the same everywhere) or ``'level'`` (a descriptive level: every specification must
     lie within ``threshold`` of the main analysis). ``threshold`` is the substantive band: for ``test`` and ``sign``
@@ -94,6 +95,7 @@ ROBUSTNESS_RULES: dict[str, RobustRule] = {
     "share_a_to_b": RobustRule("level", threshold=0.1),
     "share_b_to_a": RobustRule("level", threshold=0.1),
     "share_mutual": RobustRule("level", threshold=0.1),
+    "sector interaction (LR test)": RobustRule("verdict"),
 }
 DEFAULT_RULE = RobustRule("test", null=0.0)
 
@@ -511,6 +513,11 @@ def _classes(estimate: np.ndarray, p_value: np.ndarray, rule: RobustRule, main: 
         diff = est - main
         out[ok] = np.where(diff[ok] > band + 1e-12, "higher", np.where(diff[ok] < -band - 1e-12, "lower", "same"))
         return out
+    if rule.kind == "verdict":  # a statistic with no direction (e.g. a likelihood ratio): only the verdict counts
+        p = np.asarray(p_value, dtype=float)
+        ok &= np.isfinite(p)
+        out[ok] = np.where(p[ok] < level, "significant", "not significant")
+        return out
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.log(est) - np.log(rule.null) if rule.log else est - rule.null
     ok &= np.isfinite(d)
@@ -568,7 +575,7 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
     rules = {**ROBUSTNESS_RULES, **(rules or {})}
     out = []
     for quantity, rows in table.groupby("quantity", sort=False):
-        rule = rules.get(quantity, DEFAULT_RULE)
+        rule = rules.get(quantity) or rules.get(str(quantity).split(" (")[0], DEFAULT_RULE)  # "trend (tie)" too
         rows = rows.reset_index(drop=True)
         main_rows = rows[rows["spec_id"] == main_spec]
         main = float(main_rows["estimate"].iloc[0]) if len(main_rows) else float("nan")
@@ -577,13 +584,14 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
         main_class = classes[main_rows.index[0]] if len(main_rows) else "not estimated"
         n = len(rows)
         same = float((classes == main_class).mean()) if n else np.nan
-        significant = float((p < level).mean()) if rule.kind == "test" and n else np.nan
+        tested = rule.kind in ("test", "verdict")
+        significant = float((p < level).mean()) if tested and n else np.nan
         estimated = classes != "not estimated"
         uniform = n > 0 and estimated.all() and len(set(classes)) == 1
         depends = ""
         if not estimated.any():
             robust, reason = False, f"not estimated in any of the {n} specifications"
-        elif rule.kind == "test" and uniform and significant == 0:
+        elif tested and uniform and significant == 0:
             robust, reason = False, (f"no difference shown in {n} of {n} specifications (a null result: "
                                      "not called robust)")
         elif uniform:
@@ -595,6 +603,8 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
             depends, how = _depends_on(rows, classes, main_class)
             if not estimated.all():
                 what = f"not estimated in {int((~estimated).sum())} of {n} specifications"
+            elif rule.kind == "verdict":
+                what = f"verdict changes between specifications (significant in {int(round(significant * n))} of {n})"
             elif rule.kind == "level":
                 what = f"outside the band ({rule.describe()}) in {int((classes != 'same').sum())} of {n} specifications"
             else:
