@@ -268,3 +268,33 @@ def test_a_test_with_no_direction_is_judged_by_its_verdict_alone():
     table.loc[1, "p_value"] = 0.01
     r = robustness(table).iloc[0]
     assert not r["robust"] and r["depends_on"] == "annual expansion"
+
+
+# --- 3: exact tests fast enough for the multiverse ----------------------------------------------------------------
+
+def test_the_network_algorithm_gives_agrestis_job_satisfaction_p_in_seconds():
+    import time
+
+    from studylib.inference.exact_tests import _exact_rxc, _network_rxc
+
+    agresti = np.array([[1, 2, 1, 0], [3, 3, 6, 1], [10, 10, 14, 9], [6, 7, 12, 11]])  # n = 96
+    start = time.perf_counter()
+    p = _network_rxc(agresti)
+    assert p == pytest.approx(0.78268, abs=5e-6)  # R's fisher.test: 0.7827
+    assert time.perf_counter() - start < 30  # the full enumeration takes minutes
+    rng = np.random.default_rng(2)
+    for _ in range(25):
+        table = rng.integers(0, 5, (int(rng.integers(2, 4)), int(rng.integers(2, 5))))
+        if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
+            continue
+        assert _network_rxc(table) == pytest.approx(_exact_rxc(table, limit=10**7), abs=1e-8)
+
+
+def test_above_the_stated_size_the_p_value_is_seeded_monte_carlo_with_its_error():
+    acts = pd.DataFrame({"tie_id": ["a"] * 6 + ["b"] * 6, "sector": ["culture", "education"] * 6,
+                         "stage": "implemented"})
+    exact = sl.composition_test(acts)
+    assert "exact" in exact.method and np.isnan(exact.p_value_se)
+    mc = sl.composition_test(acts, exact_limit=5, seed=3, resamples=400)
+    assert "permutation" in mc.method and mc.p_value_se == pytest.approx(np.sqrt(mc.p_value * (1 - mc.p_value) / 400))
+    assert "p_value_se" in mc.to_frame().columns
