@@ -30,7 +30,7 @@ _LAZY = {
                   "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
                   "CompositionTest", "Variant", "multiverse", "Multiverse", "robustness", "batched_poisson_trend",
                   "sensitivity_from_multiverse", "shipped_variants", "variants_touching", "ROBUST_DEFINITION",
-                  "ROBUSTNESS_RULES", "resolve_variants"],
+                  "ROBUSTNESS_RULES", "resolve_variants", "grid_as_multiverse"],
     "charts.inference": ["share_interval_chart"],
     "charts.multiverse": ["specification_curve"],
     "inference.agreement": ["krippendorff_alpha", "alpha_interval", "cohen_kappa", "load_codings", "agreement_table",

@@ -35,7 +35,7 @@ from .imputation import possible_years
 __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
-    "shipped_variants", "variants_touching", "resolve_variants", "WINDOW_OFFSET", "DEFAULT_DRAWS",
+    "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -96,6 +96,7 @@ ROBUSTNESS_RULES: dict[str, RobustRule] = {
     "share_b_to_a": RobustRule("level", threshold=0.1),
     "share_mutual": RobustRule("level", threshold=0.1),
     "sector interaction (LR test)": RobustRule("verdict"),
+    "tension": RobustRule("test", null=1.0, threshold=0.01, log=True),  # IRR of a tension year
 }
 DEFAULT_RULE = RobustRule("test", null=0.0)
 
@@ -620,6 +621,22 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
                     "share_same_direction": same, "share_significant": significant, "robust": bool(robust),
                     "reason": reason, "depends_on": depends})
     return pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
+
+
+def grid_as_multiverse(grid: pd.DataFrame, *, end_year: int, window_offset: int = WINDOW_OFFSET) -> pd.DataFrame:
+    """Rows of a one-at-a-time :func:`studylib.sensitivity_grid` (for a quantity the multiverse does not batch, e.g.
+    a likelihood-ratio test) as ``tables/multiverse.csv`` rows: each variant's name read as factor settings, so
+    :func:`robustness` judges them by the same definition. Its first row must be the main analysis (expansion off,
+    window to ``end_year``; the earlier-window variant must end ``window_offset`` years before)."""
+    def factors(name: str) -> dict:
+        return {"expansion": "on" if name == "annual expansion on" else "off",
+                "window": f"to {end_year - window_offset}" if name.startswith("end_year") else f"to {end_year}",
+                "undated": "placed" if name.startswith("undated") else "left out",
+                "coding": name[len("coding: "):] if name.startswith("coding: ") else MAIN_CODING}
+    rows = [{"spec_id": i, **factors(r.variant), "draw": -1, "quantity": r.quantity, "estimate": r.estimate,
+             "conf_low": r.conf_low, "conf_high": r.conf_high, "p_value": r.p_value}
+            for i, r in enumerate(grid.itertuples())]
+    return pd.DataFrame(rows, columns=MULTIVERSE_COLUMNS)
 
 
 def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantities=("trend", "balance")) -> pd.DataFrame:
