@@ -298,3 +298,27 @@ def test_above_the_stated_size_the_p_value_is_seeded_monte_carlo_with_its_error(
     mc = sl.composition_test(acts, exact_limit=5, seed=3, resamples=400)
     assert "permutation" in mc.method and mc.p_value_se == pytest.approx(np.sqrt(mc.p_value * (1 - mc.p_value) / 400))
     assert "p_value_se" in mc.to_frame().columns
+
+
+# --- 4: the specification curve -----------------------------------------------------------------------------------
+
+def test_the_specification_curve_sorts_estimates_marks_factors_and_draws_into_a_given_axes(tmp_path):
+    import matplotlib.pyplot as plt
+
+    mv = multiverse("alpha-beta", bundle=_bundle(tmp_path / "b", expansion_only_activities()), end_year=2023, draws=3)
+    table = mv.table()
+    ax = sl.charts.specification_curve(table, quantity="trend", null=1.0, log=True, title="Trend")
+    points = ax.lines[0].get_ydata()
+    assert len(points) == len(mv) and (np.diff(points) >= 0).all()  # sorted
+    below = ax.figure.axes[1]
+    labels = [t.get_text() for t in below.get_yticklabels()]
+    assert "expansion: off" in labels and "undated: placed" in labels
+    assert "95% interval" in ax.figure.caption
+    plt.close(ax.figure)
+    fig, (left, right) = plt.subplots(1, 2)
+    out = sl.charts.specification_curve(table, quantity="balance", null=0.0, ax=right, title="Balance")
+    assert out is right and right.get_title(loc="left") == "Balance" and not left.has_data()
+    plt.close(fig)
+    empty = sl.charts.specification_curve(table.iloc[0:0], quantity="trend")
+    assert any(t.get_text().startswith("No ") for t in empty.texts)
+    plt.close(empty.figure)
