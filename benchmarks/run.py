@@ -13,6 +13,11 @@ Cases (``--only`` takes their names, comma-separated):
               memory (≤ 3 GB, in a subprocess).
 ``validate``  ``python -m studylib validate`` start-up against ``python -c "import pandas"`` (≤ 1.5×), and no
               plotting, modelling or notebook module imported on that path.
+``multiverse`` every specification of the default study's ties (surabaya-busan, medan-gwangju, seoul-tokyo: annual
+              expansion × window × undated placements × the shipped coding variants touching each tie), trend and
+              window metrics in one vectorised pass (``studylib.multiverse``) against the same specifications one
+              at a time (``expand_activities``, ``compare_metrics``, a statsmodels GLM per specification) — target
+              >= 10x speed-up; prints ``multiverse: N specifications in T s; one at a time T1 s; speed-up X``.
 ``warm``      warm kernels (forked from a zygote, ``studylib.runner.kernels.warm``) against ordinary kernels, same run: the default
               study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
               5 trivial notebooks on ordinary kernels (≤ 0.7×).
@@ -38,7 +43,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate", "network", "warm")
+CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse")
+MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
+MULTIVERSE_DRAWS = 50
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -475,6 +482,60 @@ def bench_validate(repeats: int, warmup: int) -> Row:
                r <= 1.5 and not heavy, note, len(a))
 
 
+# ------------------------------------------------------------------------------------------- the multiverse
+
+
+def bench_multiverse(repeats: int, warmup: int, ties=MULTIVERSE_TIES, draws: int = MULTIVERSE_DRAWS) -> Row:
+    """Vectorised multiverse of the default study's ties against the same specifications one at a time."""
+    import warnings
+
+    import numpy as np
+    import statsmodels.api as sm
+
+    import studylib as sl
+
+    bundle = sl.load_bundle()
+    codings = {tie: {n: b.activities for n, b in sl.variant_bundles(sl.variants_touching([tie])).items()}
+               for tie in ties}
+
+    def vectorised():
+        out = [sl.multiverse(tie, bundle=bundle, end_year=2023, codings=codings[tie], draws=draws) for tie in ties]
+        for mv in out:
+            mv.values()
+        return out
+
+    universes = vectorised()
+    n = sum(len(mv) for mv in universes)
+    times = []
+    for i in range(warmup + repeats):
+        t = time.perf_counter()
+        vectorised()
+        if i >= warmup:
+            times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mv in universes:
+            for spec_id in mv.specs["spec_id"]:
+                acts, settings = mv.spec_activities(spec_id)
+                ev = sl.expand_activities(acts, **settings)
+                sl.compare_metrics(ev, acts, ties=bundle.ties, tie_ids=[mv.tie_id], end_year=settings["end_year"])
+                panel = sl.activity_panel(ev, by=["tie_id"], end_year=settings["end_year"], ties=bundle.ties)
+                if len(panel) >= 3 and panel["activities"].sum() >= 2:
+                    x = sm.add_constant((panel["year"] - panel["year"].min()).to_numpy(dtype=float))
+                    try:
+                        sm.GLM(panel["activities"].to_numpy(dtype=float), x, family=sm.families.Poisson()).fit()
+                    except Exception:  # noqa: BLE001 - a failed fit is still a fit attempted
+                        pass
+    one = time.perf_counter() - t
+    fig = median(times)
+    speed = one / fig if fig else float("inf")
+    print(f"multiverse: {n:,} specifications in {fig:.2f} s; one at a time {one:.1f} s; speed-up {speed:.0f}x")
+    return Row(f"multiverse of {n:,} specifications ({', '.join(ties)}) vs one at a time", fig, one, "s",
+               ratio(fig, one), ">= 10x speed-up", n >= 1000 and speed >= 10,
+               f"{draws} placements per (coding, window, expansion); one-at-a-time measured once", len(times))
+
+
 # ------------------------------------------------------------------------------------------- 5. warm kernels
 
 
@@ -567,6 +628,8 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
             got = bench_network(repeats, warmup)
         elif name == "warm":
             got = bench_warm(repeats, warmup)
+        elif name == "multiverse":
+            got = [bench_multiverse(repeats, warmup)]
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got

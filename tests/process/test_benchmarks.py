@@ -74,3 +74,14 @@ def test_quick_validate_case_prints_a_row_with_a_ratio():
     assert abs(float(ratio) - float(figure) / float(baseline)) < 0.02  # rounding of the printed figures
     assert "PASS" in row or "MISS" in row
     assert "heavy imports on this path: none" in done.stdout
+
+
+@pytest.mark.slow
+def test_multiverse_case_prints_its_line_with_at_least_1000_specifications():
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / "run.py"), "--quick", "--only", "multiverse"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    n, t, t1, x = re.search(r"^multiverse: ([\d,]+) specifications in ([\d.]+) s; one at a time ([\d.]+) s; "
+                            r"speed-up (\d+)x$", done.stdout, re.M).groups()
+    assert int(n.replace(",", "")) >= 1000 and float(t) > 0 and float(t1) > float(t)
+    assert int(x) >= 10

@@ -76,7 +76,7 @@ def test_a_trend_made_by_the_expansion_is_marked_not_robust_beside_the_estimate(
     assert SENSITIVITY == [c for c in sens.columns if c in SENSITIVITY]
     trend = sens[sens["quantity"] == "trend"]
     assert len(trend) >= 3 and not trend["robust"].any()
-    assert "annual expansion off" in set(trend["variant"])
+    assert "annual expansion on" in set(trend["variant"])  # expansion is off in the main analysis (#25)
     report = (d / "report.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", " ", report)
     assert re.search(r"The trend \(IRR per year\) rests on an assumption", text)
@@ -149,3 +149,32 @@ def test_gangnam_claim_is_tested_on_implemented_activities_with_and_without_pool
     for activity_id in implemented.loc[set_in_row, "activity_id"]:
         assert activity_id in text[text.index("Testing seed 000"):]
     assert "95% interval" in text
+
+
+def test_compare_pairs_lists_its_tests_with_holm_and_its_multiverse(reports):
+    d = reports["compare_pairs"].output_dir
+    tests = pd.read_csv(d / "tables" / "tests.csv")
+    assert list(tests.columns) == ["test", "method", "p_value", "n", "p_holm"]
+    ran = tests["p_value"].notna()
+    assert len(tests) == 5 and ran.sum() >= 1 and (tests.loc[ran, "p_holm"] >= tests.loc[ran, "p_value"] - 1e-12).all()
+    regression = pd.read_csv(d / "tables" / "regression.csv")
+    assert not regression["term"].astype(str).str.contains("general").any()  # dropped, as in the exact test
+    robust = pd.read_csv(d / "tables" / "robustness.csv").set_index("quantity")
+    assert robust.at["trend (alpha-beta)", "n_specifications"] >= 200
+    sens = pd.read_csv(d / "tables" / "sensitivity.csv")
+    for q, r in robust["robust"].items():
+        assert (sens.loc[sens["quantity"] == q, "robust"] == r).all()
+    text = re.sub(r"<[^>]+>", " ", (d / "report.html").read_text(encoding="utf-8"))
+    assert "never robust" in text  # the definition, printed in the Method
+
+
+def test_pair_profile_has_its_multiverse_tables_and_a_specification_curve(reports):
+    d = reports["pair_profile"].output_dir
+    robust = pd.read_csv(d / "tables" / "robustness.csv").set_index("quantity")
+    assert {"trend", "rate_per_year", "continuity", "hhi", "balance"} <= set(robust.index)
+    assert (robust["n_specifications"] >= 200).all()
+    assert not robust.at["trend", "robust"] and robust.at["trend", "depends_on"] == "annual expansion"
+    specs = pd.read_csv(d / "tables" / "multiverse.csv")
+    assert list(specs.columns) == ["spec_id", "expansion", "window", "undated", "coding", "draw", "quantity",
+                                   "estimate", "conf_low", "conf_high", "p_value"]
+    assert (d / "figures" / "spec_curve_trend.png").exists()

@@ -73,9 +73,10 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert "locators found in archived source texts" in check.stdout and "test-src" not in check.stdout  # checked
     out = tmp_path / "out"
     run = subprocess.run([*STUDYLIB, "run", "pair_profile", "--data", str(folder), "-p", "tie", "bandung-suwon",
+                          "-p", "expand_annual", "True",  # expansion is off by default (#25); the counts below use it
                           "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    report = out / "pair_profile" / "bandung-suwon"
+    report = out / "pair_profile" / "bandung-suwon--expand_annual-true"
     counts = pd.read_csv(report / "tables" / "sector_counts.csv").set_index("sector")
     assert counts.loc["education", "events"] == 5 and counts.loc["education", "participants"] == 60
     assert counts.loc["culture", "events"] == 1 and counts.loc["general", "events"] == 1

@@ -21,7 +21,7 @@ from studylib.runner.batch import run_many
 STUDY = ["compare_pairs", "gangnam_axes", "pair_profile", "seoul_tokyo_culture", "smart_city_governance"]
 
 OTHER_PARAMETERS = [
-    ("pair_profile", {"tie": "medan-gwangju", "expand_annual": False}),
+    ("pair_profile", {"tie": "medan-gwangju", "expand_annual": True}),
     ("compare_pairs", {"ties": ["surabaya-busan", "medan-gwangju", "seoul-tokyo"]}),
     ("seoul_tokyo_culture", {"end_year": 2020}),
     ("gangnam_axes", {"include_plans": False}),
@@ -127,16 +127,18 @@ def test_manifest_records_provenance(rendered):
 def test_tables_have_their_columns(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
-    pp = by_key[("pair_profile", "surabaya-busan")]
+    pp = by_key[("pair_profile", "surabaya-busan")]  # annual expansion off by default (#25)
     counts = pd.read_csv(pp / "tables" / "sector_counts.csv")
     assert list(counts.columns) == ["sector", "events", "expanded_events", "participants", "participants_expanded_years"]
     b = load_bundle()
-    ev = expand_activities(b.activities, end_year=2023)
-    sb = ev[ev["tie_id"] == "surabaya-busan"]
-    assert counts["events"].sum() == len(sb) and counts["expanded_events"].sum() == sb["expanded"].sum() > 0
+    sb = expand_activities(b.activities, end_year=2023, expand_annual=False).query("tie_id == 'surabaya-busan'")
+    assert counts["events"].sum() == len(sb) and counts["expanded_events"].sum() == 0
+    on = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-true")] / "tables" / "sector_counts.csv")
+    mg = expand_activities(b.activities, end_year=2023, expand_annual=True).query("tie_id == 'medan-gwangju'")
+    assert on["events"].sum() == len(mg) and on["expanded_events"].sum() == mg["expanded"].sum() > 0
     # the participants of years the expansion added are told apart from the counts a source gives for a year
-    assert counts["participants_expanded_years"].sum() == sb.loc[sb["expanded"], "participants"].sum() > 0
-    assert (counts["participants_expanded_years"] <= counts["participants"]).all()
+    assert on["participants_expanded_years"].sum() == mg.loc[mg["expanded"], "participants"].sum() > 0
+    assert (on["participants_expanded_years"] <= on["participants"]).all()
     cp = by_key[("compare_pairs", "surabaya-busan+medan-gwangju")]
     metrics = pd.read_csv(cp / "tables" / "metrics.csv")
     assert list(metrics["tie_id"]) == ["surabaya-busan", "medan-gwangju"]
@@ -146,11 +148,11 @@ def test_tables_have_their_columns(rendered):
 def test_other_parameters_change_the_result(rendered):
     _, results = rendered
     by_key = {(r.notebook, r.slug): r.output_dir for r in results}
-    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "tables" / "sector_counts.csv")
+    mg = pd.read_csv(by_key[("pair_profile", "medan-gwangju--expand_annual-true")] / "tables" / "sector_counts.csv")
     sb = pd.read_csv(by_key[("pair_profile", "surabaya-busan")] / "tables" / "sector_counts.csv")
     assert not mg.equals(sb)
-    m = json.loads((by_key[("pair_profile", "medan-gwangju--expand_annual-false")] / "manifest.json").read_text())
-    assert m["parameters"]["expand_annual"] is False
+    m = json.loads((by_key[("pair_profile", "medan-gwangju--expand_annual-true")] / "manifest.json").read_text())
+    assert m["parameters"]["expand_annual"] is True
 
 
 def test_a_tie_without_dated_events_renders_and_says_so(rendered):

@@ -139,8 +139,8 @@ def test_runs_with_different_parameters_get_different_folders():
     other = check_parameters("pair_profile", {"tie": "surabaya-busan", "end_year": 2020}, spec=spec)
     assert run_slug(default, spec) == "surabaya-busan"
     assert run_slug(other, spec) == "surabaya-busan--end_year-2020"
-    off = check_parameters("pair_profile", {"tie": "surabaya-busan", "expand_annual": False}, spec=spec)
-    assert run_slug(off, spec) == "surabaya-busan--expand_annual-false"
+    on = check_parameters("pair_profile", {"tie": "surabaya-busan", "expand_annual": True}, spec=spec)
+    assert run_slug(on, spec) == "surabaya-busan--expand_annual-true"  # expansion is off by default (#25)
 
 
 # ----------------------------------------------------------------------- 12: end_year before the signing year

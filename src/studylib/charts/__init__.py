@@ -10,7 +10,8 @@ and SVG that are byte-identical across runs.
 
 This package gathers the charts under one name (``studylib.charts``); they live one family to a module:
 :mod:`.events` (counts, timelines and shares of coded events), :mod:`.models` (fitted count models),
-:mod:`.indicators` (reported indicator values), :mod:`.inference` (shares with their intervals), :mod:`.network`
+:mod:`.indicators` (reported indicator values), :mod:`.inference` (shares with their intervals), :mod:`.multiverse`
+(specification curves), :mod:`.network`
 (a sister-city network), and what they share (theme, captions, layout, files, parameter descriptions) in
 :mod:`._base`; :mod:`.fonts` finds a font for Hangul, Kana and Kanji.
 """
@@ -22,10 +23,12 @@ from .events import axis_balance_chart, people_chart, sector_heatmap, sector_sha
 from .indicators import cluster_dotplot, indicator_chart, kpi_chart
 from .inference import share_interval_chart
 from .models import coefficient_plot, predicted_counts_chart
+from .multiverse import specification_curve
 from .network import country_pairs_chart, ties_map
 
 __all__ = [
     "set_study_theme", "source_caption", "save_figure", "sector_heatmap", "timeline", "summary_chart", "sector_shares_chart",
     "coefficient_plot", "predicted_counts_chart", "people_chart", "axis_balance_chart", "kpi_chart",
     "cluster_dotplot", "indicator_chart", "share_interval_chart", "country_pairs_chart", "ties_map",
+    "specification_curve",
 ]

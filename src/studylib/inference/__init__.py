@@ -10,7 +10,9 @@ its conclusion is the same in every variant.
 These functions return numbers and tables; the sentences that state a verdict belong in the notebooks. This module
 gathers them under one name; each job has its own module: :mod:`studylib.inference.exact_tests` (composition tests, share
 intervals), :mod:`studylib.inference.units` (what a result rests on), :mod:`studylib.inference.imputation` (undated
-activities' windows and placements) and :mod:`studylib.inference.sensitivity` (the grid, its variants and quantities).
+activities' windows and placements), :mod:`studylib.inference.sensitivity` (the grid, its variants and quantities) and
+:mod:`studylib.inference.multiverse` (every crossed specification in one vectorised pass, and the one definition of
+robust).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from .exact_tests import (DEFAULT_RESAMPLES, DEFAULT_SEED, EXACT_LIMIT, EXACT_TA
                           _exact_rxc, composition_table, composition_test, contrast_test, even_split_test,
                           jeffreys_interval, share_intervals)
 from .imputation import impute_undated, possible_years
+from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, batched_poisson_trend,
+                         multiverse, grid_as_multiverse, robustness, resolve_variants, sensitivity_from_multiverse, shipped_variants,
+                         variants_touching)
 from .sensitivity import (SENSITIVITY_COLUMNS, Variant, assumption_variants, covariate_quantity, lr_quantity,
                           mark_robust, metric_quantity, sensitivity_grid, trend_quantity, variant_activities,
                           variant_bundles, variant_provenance)
@@ -30,5 +35,7 @@ __all__ = [
     "share_intervals", "jeffreys_interval", "even_split_test", "contrast_test", "frame_origin", "model_units",
     "possible_years", "impute_undated", "Variant", "assumption_variants", "sensitivity_grid", "trend_quantity",
     "metric_quantity", "lr_quantity", "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
-    "SENSITIVITY_COLUMNS",
+    "SENSITIVITY_COLUMNS", "FACTORS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "Multiverse", "RobustRule",
+    "batched_poisson_trend", "multiverse", "robustness", "sensitivity_from_multiverse", "shipped_variants",
+    "variants_touching", "resolve_variants", "grid_as_multiverse",
 ]

@@ -24,6 +24,7 @@ DEFAULT_SEED = 20261130
 DEFAULT_RESAMPLES = 20_000
 EXACT_LIMIT = 200  # activities above which the r x c exact enumeration gives way to a seeded Monte-Carlo test
 EXACT_TABLES = 20_000  # tables with the observed margins above which the enumeration gives way too
+EXACT_WORK = 5_000_000  # network-algorithm steps above which the exact test gives way to the seeded Monte-Carlo test
 IMPLEMENTED = ("implemented",)
 
 
@@ -78,6 +79,7 @@ class CompositionTest:
     seed: int | None = None
     resamples: int | None = None
     reason: str = ""
+    p_value_se: float = float("nan")  # Monte-Carlo standard error of p (NaN for an exact p)
 
     @property
     def run(self) -> bool:
@@ -87,7 +89,8 @@ class CompositionTest:
         rows, cols = self.table.shape
         return pd.DataFrame([{"method": self.method, "statistic": self.statistic, "p_value": self.p_value,
                               "n_activities": self.n_activities, "groups": rows, "categories": cols,
-                              "seed": self.seed, "resamples": self.resamples, "reason": self.reason}])
+                              "seed": self.seed, "resamples": self.resamples, "p_value_se": self.p_value_se,
+                              "reason": self.reason}])
 
     def _repr_markdown_(self) -> str:
         if not self.run:
@@ -146,6 +149,97 @@ def _fill(total: int, caps: list[int]):
     for x in range(max(0, total - rest), min(caps[0], total) + 1):
         for tail in _fill(total - x, caps[1:]):
             yield (x, *tail)
+def _even_cost_exact(total: int, caps, lgam) -> float:
+    """Water-filling: the minimum of sum log(x_i!) subject to sum x = total, 0 <= x_i <= caps_i (convex)."""
+    caps = sorted(caps)
+    x, left, k = [0] * len(caps), total, len(caps)
+    for i, cap in enumerate(caps):  # the smallest caps fill first, the rest share what is left evenly
+        level = left // (k - i)
+        x[i] = min(cap, level)
+        left -= x[i]
+    # hand out what is left one at a time to the positions with room and the smallest value
+    while left > 0:
+        i = min((j for j in range(k) if x[j] < caps[j]), key=lambda j: x[j])
+        x[i] += 1
+        left -= 1
+    return sum(lgam[v] for v in x)
+
+
+def _concentrated_cost(total: int, caps, lgam) -> float:
+    """Largest sum of log(x!) over vectors x <= caps summing to total (fill the largest caps first)."""
+    cost, left = 0.0, total
+    for cap in sorted(caps, reverse=True):
+        x = min(cap, left)
+        cost += lgam[x]
+        left -= x
+    return cost
+
+
+def _network_rxc(table: np.ndarray, *, limit: int | None = None) -> float:
+    """Fisher–Freeman–Halton p-value by a network algorithm (Mehta & Patel 1983): the tables with the observed
+    margins are paths through a network whose nodes are (column, the rows' remaining totals as a multiset); paths
+    with the same node and the same past probability are merged, and a node whose every completion is (or none
+    is) at most as probable as the observed table is settled at once from bounds on its completions (each column
+    computed once per node, the shortest and longest path to the end), without enumerating them. Exact: the same
+    p-value as the full enumeration (:func:`_exact_rxc`). Raises _TooManyTables past ``limit`` node expansions
+    (None: no limit)."""
+    t = np.asarray(table, dtype=np.int64)
+    if t.shape[0] > t.shape[1]:
+        t = t.T  # fewer rows: smaller nodes
+    rows = [int(r) for r in t.sum(axis=1)]
+    cols = sorted((int(c) for c in t.sum(axis=0)), reverse=True)
+    n = sum(rows)
+    lgam = [math.lgamma(k + 1) for k in range(n + 1)]
+    const = sum(lgam[r] for r in rows) + sum(lgam[c] for c in cols) - lgam[n]
+    observed = _log_probability(t)
+    threshold = const - observed - (1e-7 * abs(observed) + 1e-12)  # a table counts when its cost >= threshold
+    suffix = [sum(cols[j:]) for j in range(len(cols) + 1)]
+    bounds: dict = {}
+
+    def completion(j, r):
+        """Exact least and greatest cost of the completions from node (j, r), and their total weight."""
+        key = (j, r)
+        if key not in bounds:
+            if j == len(cols) - 1:
+                cost = sum(lgam[x] for x in r)
+                low = high = cost
+            else:
+                low, high = math.inf, -math.inf
+                for fill in _fill(cols[j], list(r)):
+                    here = sum(lgam[x] for x in fill)
+                    lo, hi, _ = completion(j + 1, tuple(sorted(a - b for a, b in zip(r, fill))))
+                    low, high = min(low, here + lo), max(high, here + hi)
+            # the sum of exp(-cost) over every completion: N_rem! / (prod r_i! prod c_k!)
+            log_total = lgam[suffix[j]] - sum(lgam[x] for x in r) - sum(lgam[c] for c in cols[j:])
+            bounds[key] = (low, high, log_total)
+        return bounds[key]
+
+    total, work = 0.0, 0
+    stage = {tuple(sorted(rows)): {0.0: 1.0}}
+    for j, c in enumerate(cols):
+        nxt: dict = {}
+        for r, pasts in stage.items():
+            low, high, log_total = completion(j, r)
+            for past, weight in pasts.items():
+                if past + high < threshold:
+                    continue  # no completion counts
+                if past + low >= threshold:
+                    total += weight * math.exp(const - past + log_total)
+                    continue
+                for fill in _fill(c, list(r)):
+                    work += 1
+                    if limit is not None and work > limit:
+                        raise _TooManyTables
+                    left = tuple(sorted(a - b for a, b in zip(r, fill)))
+                    cost = round(past + sum(lgam[x] for x in fill), 9)
+                    bucket = nxt.setdefault(left, {})
+                    bucket[cost] = bucket.get(cost, 0.0) + weight
+        stage = nxt
+    for r, pasts in stage.items():  # every column placed: r is all zeros
+        for past, weight in pasts.items():
+            if past >= threshold:
+                total += weight * math.exp(const - past)
+    return min(total, 1.0)
 
 
 def _permutation_chi2(table: np.ndarray, *, seed: int, resamples: int) -> tuple[float, float]:
@@ -172,11 +266,14 @@ def composition_test(activities: pd.DataFrame, *, by: str = "sector", within: st
                      exact_limit: int = EXACT_LIMIT, exact_tables: int = EXACT_TABLES) -> CompositionTest:
     """Does the composition (``by``) differ between the groups (``within``)? An r × c test on coded activities.
 
-    Every selected activity counts once, dated or not. Up to ``exact_limit`` activities (and ``exact_tables``
-    tables with the observed margins) the Fisher–Freeman–Halton exact test is used: every table with the observed
-    margins is enumerated, and the p-value is the total probability of those no more probable than the observed
-    one (the statistic is the observed table's probability). Beyond that, a Monte-Carlo permutation test of
-    Pearson's χ² with a fixed ``seed`` and ``resamples`` shuffles (both recorded). (SciPy's r × c
+    Every selected activity counts once, dated or not. Up to ``exact_limit`` activities (200) the
+    Fisher–Freeman–Halton exact test is used: the p-value is the total probability of the tables with the observed
+    margins no more probable than the observed one (the statistic is the observed table's probability), computed
+    by a network algorithm (Mehta & Patel 1983) that settles whole groups of tables from bounds instead of
+    enumerating them (Agresti's 4 × 4 job-satisfaction table, n = 96: p = 0.78268 in seconds). Beyond that size, or
+    past :data:`EXACT_WORK` steps of the network, a Monte-Carlo permutation test of Pearson's χ² with a fixed
+    ``seed`` and ``resamples`` shuffles (both recorded) and its standard error ``p_value_se`` = sqrt(p(1 − p) / R).
+    ``exact_tables`` is kept for callers of the old enumeration and no longer used. (SciPy's r × c
     ``fisher_exact`` is not used: without a method it draws an unseeded Monte-Carlo sample.) Categories and groups
     with no activity are dropped first.
 
@@ -198,14 +295,14 @@ def composition_test(activities: pd.DataFrame, *, by: str = "sector", within: st
     counts = table.to_numpy(dtype=np.int64)
     if n <= exact_limit:
         try:
-            p = _exact_rxc(counts, limit=exact_tables)
+            p = _network_rxc(counts, limit=EXACT_WORK)
         except _TooManyTables:
             pass
         else:
             return CompositionTest("Fisher–Freeman–Halton exact test", math.exp(_log_probability(counts)), p, n, table)
     stat, p = _permutation_chi2(counts, seed=seed, resamples=resamples)
     return CompositionTest("Monte-Carlo permutation test of Pearson χ²", stat, p, n, table, seed=seed,
-                           resamples=resamples)
+                           resamples=resamples, p_value_se=math.sqrt(p * (1 - p) / resamples))
 
 
 def jeffreys_interval(successes, trials, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

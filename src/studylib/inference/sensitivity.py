@@ -38,7 +38,7 @@ class Variant:
     activities: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
-def assumption_variants(activities: pd.DataFrame, *, end_year: int, expand_annual: bool = True,
+def assumption_variants(activities: pd.DataFrame, *, end_year: int, expand_annual: bool = False,
                         earlier_end_year: int | None = None, imputations: int = 5, seed: int = DEFAULT_SEED,
                         alternatives: dict | None = None) -> list[Variant]:
     """The grid of coding assumptions a result is re-computed under.

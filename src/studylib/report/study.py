@@ -78,7 +78,7 @@ class StudyRun:
     def events(self, *, stages=("implemented",)) -> pd.DataFrame:
         """Events under the run's expansion setting (see :func:`studylib.expand_activities`)."""
         return expand_activities(self.bundle.activities, end_year=self.end_year,
-                                 expand_annual=bool(self.params.get("expand_annual", True)), stages=stages)
+                                 expand_annual=bool(self.params.get("expand_annual", False)), stages=stages)
 
     def dated_note(self, events: pd.DataFrame, activities: pd.DataFrame) -> str:
         """Markdown warning a reader when no event is dated (see :func:`studylib.report.sections.dated_note`)."""
@@ -163,7 +163,7 @@ class StudyRun:
 
     def method_section(self) -> str:
         """Markdown: the assumptions this run made, with their parameter values."""
-        return sections.method_section(expand_annual=bool(self.params.get("expand_annual", True)),
+        return sections.method_section(expand_annual=bool(self.params.get("expand_annual", False)),
                                        end_year=self.end_year)
 
     def provenance_section(self) -> str:

@@ -136,7 +136,7 @@ def test_frame_origin_names_rows_that_set_their_own_axis():
 
 def test_a_trend_that_exists_only_under_annual_expansion_is_not_robust(tmp_path):
     b = sl.load_bundle(_expansion_only_bundle(tmp_path / "b"))
-    variants = sl.assumption_variants(b.activities, end_year=2023, imputations=2)
+    variants = sl.assumption_variants(b.activities, end_year=2023, expand_annual=True, imputations=2)
     names = [v.name for v in variants]
     assert names[1] == "annual expansion off" and "end_year = 2012" in names  # the last reported event
     assert sum("undated placed" in n for n in names) == 2
