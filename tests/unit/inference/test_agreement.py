@@ -346,3 +346,25 @@ def test_interval_alpha_and_weighted_kappa_by_hand():
     exp = np.outer(obs.sum(1), obs.sum(0))
     w = np.subtract.outer([1, 2, 3], [1, 2, 3]) ** 2
     assert cohen_kappa(a, b, level="interval") == pytest.approx(1 - (w * obs).sum() / (w * exp).sum())
+
+
+def test_the_two_coder_route_in_the_docs_is_made_of_commands_that_exist():
+    """docs/two-coders.md: every studylib command parses as written, and the workbench's parameters exist."""
+    import shlex
+
+    from studylib.cli import build_parser
+    from studylib.paths import PROJECT_ROOT
+    from studylib.report.parameters import notebook_parameters
+
+    text = (PROJECT_ROOT / "docs" / "two-coders.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    commands = [c for b in blocks for c in b.replace("\\\n", " ").splitlines() if c.startswith("studylib ")]
+    assert [c.split()[1] for c in commands] == ["new-pair", "archive-source", "validate", "agreement", "adjudicate",
+                                                "validate", "run", "agreement"]
+    parser = build_parser()
+    for command in commands:
+        args = parser.parse_args(shlex.split(command)[1:])
+        assert args.func is not None
+    [python] = re.findall(r"```python\n(.*?)```", text, re.S)
+    names = [line.split("=")[0].strip() for line in python.splitlines() if "=" in line]
+    assert set(names) <= set(notebook_parameters("code_sources")) and {"blind", "units"} <= set(names)
