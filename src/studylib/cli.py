@@ -18,6 +18,10 @@ from .errors import ParameterError, RunError, StudyError, ValidationError
 from .report.parameters import check_parameters, list_notebooks, notebook_parameters, parse_value
 from .paths import DATA_DIR
 
+# studylib.inference.agreement.CODED_VARIABLES, spelled out so that building the parser imports no analysis code
+CODED_VARIABLES_TEXT = ("sector,activity_type,direction,stage,actor_type,participant_group,certainty,recurrence,"
+                        "participants_qualifier,axis,dimension")
+
 if TYPE_CHECKING:
     import concurrent.futures
 
@@ -186,8 +190,26 @@ def _cmd_agreement(args) -> int:
     if args.resamples < 1:
         raise StudyError(f"--resamples must be a positive number, not {args.resamples}")
     codings = load_codings(*args.folders)
+    units = None
+    if args.units:
+        path = Path(args.units).expanduser()
+        if not path.is_file():
+            raise StudyError(f"{path}: no such units file")
+        listed = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "activity_id" not in listed.columns:
+            raise StudyError(f"{path}: no activity_id column (one row per unit)")
+        units = list(listed["activity_id"])
+    scope = {}
+    for spec in args.scope:
+        var, _, wanted = spec.partition("=")
+        sources = {s.strip() for s in wanted.split(",") if s.strip()}
+        if not var or not sources:
+            raise StudyError(f"--scope {spec!r}: write VARIABLE=SOURCE_ID[,SOURCE_ID...]")
+        first = next(iter(codings.values()))
+        scope[var.strip()] = list(first.index[first["source_id"].astype(str).isin(sources)])
     try:
-        table = agreement_table(codings, variables, ordinal=ordinal, resamples=args.resamples, seed=args.seed)
+        table = agreement_table(codings, variables, ordinal=ordinal, resamples=args.resamples, seed=args.seed,
+                                units=units, scope=scope)
     except ValueError as exc:  # an unknown variable is a user's slip here, not a programming error
         raise StudyError(str(exc)) from None
     coders = ", ".join(codings)
@@ -196,7 +218,7 @@ def _cmd_agreement(args) -> int:
     shown = table.drop(columns=["resamples", "seed"] + ([] if len(codings) == 2 else ["kappa"]))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
-    differ = disagreements(codings, variables)
+    differ = disagreements(codings, variables, units=units, scope=scope)
     if len(differ):
         print(f"\n{len(differ)} disagreements to adjudicate:")
         with pd.option_context("display.width", 200, "display.max_colwidth", 40):
@@ -267,8 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("agreement", help="inter-coder agreement (Krippendorff's alpha, Cohen's kappa) of codings")
     a.add_argument("folders", nargs="+", metavar="DIR",
                    help="two or more coders' folders, each with an activities.csv (data/ may be one of them)")
-    a.add_argument("--variables", default="sector,activity_type,direction,stage,actor_type",
-                   help="comma-separated activity columns to compare (default: %(default)s)")
+    a.add_argument("--variables", default=CODED_VARIABLES_TEXT,
+                   help="comma-separated activity columns to compare (default: every coded vocabulary column, "
+                        "%(default)s)")
+    a.add_argument("--units", default=None, metavar="FILE",
+                   help="a units.csv (column activity_id): compare only these units")
+    a.add_argument("--scope", action="append", default=[], metavar="VAR=SOURCES",
+                   help="compare VAR only on the units of these sources (comma-separated source ids; repeatable), "
+                        "e.g. axis=gangnam-glocal")
     a.add_argument("--ordinal", default="", metavar="VARS",
                    help="variables whose vocabulary is ordered (codebook order); the others are nominal")
     a.add_argument("--out", default=None, metavar="FILE", help="write the per-variable table as CSV")

@@ -24,9 +24,14 @@ from ..errors import StudyError
 from ..paths import DATA_DIR
 
 __all__ = ["krippendorff_alpha", "alpha_interval", "cohen_kappa", "load_codings", "agreement_table",
-           "disagreements", "AGREEMENT_VARIABLES", "LEVELS"]
+           "disagreements", "coded_units", "AGREEMENT_VARIABLES", "CODED_VARIABLES", "RESOLVED_VARIABLES", "LEVELS"]
 
 AGREEMENT_VARIABLES = ("sector", "activity_type", "direction", "stage", "actor_type")
+# Every vocabulary column a coder codes for an activity: what a reliability report shows, one alpha each.
+CODED_VARIABLES = ("sector", "activity_type", "direction", "stage", "actor_type", "participant_group", "certainty",
+                   "recurrence", "participants_qualifier", "axis", "dimension")
+# Compared as the value in force: the row's own value, else the sector's default (codebook mappings).
+RESOLVED_VARIABLES = ("axis", "dimension")
 LEVELS = ("nominal", "ordinal")
 
 
@@ -192,25 +197,56 @@ def load_codings(*folders, codebook: Codebook | None = None) -> dict[str, pd.Dat
     return codings
 
 
-def _units_by_coders(codings: dict[str, pd.DataFrame], variable: str) -> pd.DataFrame:
+def _in_force(df: pd.DataFrame, variable: str, codebook: Codebook | None) -> pd.Series:
+    """The value in force of a resolved variable: the row's own value, else its sector's default."""
+    own = df[variable].astype("object").replace("", np.nan)
+    if "sector" not in df.columns:
+        return own
+    default = df["sector"].astype("object").map((codebook or load_codebook()).mapping(variable))
+    return own.where(own.notna(), default)
+
+
+def _units_by_coders(codings: dict[str, pd.DataFrame], variable: str, *, units=None,
+                     codebook: Codebook | None = None) -> pd.DataFrame:
     missing = [c for c, df in codings.items() if variable not in df.columns]
     if missing:
         raise ValueError(f"unknown variable {variable!r} (not a column of {', '.join(missing)})")
-    frame = pd.DataFrame({c: df[variable].astype("object") for c, df in codings.items()})
-    return frame.replace("", np.nan).sort_index()
+    if variable in RESOLVED_VARIABLES:
+        frame = pd.DataFrame({c: _in_force(df, variable, codebook) for c, df in codings.items()})
+    else:
+        frame = pd.DataFrame({c: df[variable].astype("object") for c, df in codings.items()})
+    frame = frame.replace("", np.nan).sort_index()
+    if units is not None:
+        frame = frame[frame.index.isin(list(units))]
+    return frame
+
+
+def coded_units(codings: dict[str, pd.DataFrame]) -> list:
+    """Ids of the units that at least two coders coded (the units an agreement table can rest on), sorted."""
+    counts = pd.concat([pd.Series(1, index=df.index.unique()) for df in codings.values()], axis=1).notna().sum(axis=1)
+    return sorted(counts.index[counts >= 2])
 
 
 def agreement_table(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES, *, ordinal=(),
-                    codebook: Codebook | None = None, resamples: int = 2000, seed: int = 20261130) -> pd.DataFrame:
+                    codebook: Codebook | None = None, resamples: int = 2000, seed: int = 20261130,
+                    units=None, scope: dict | None = None) -> pd.DataFrame:
     """One row per variable: alpha (with its bootstrap interval), units, pairable values, kappa for two coders.
 
     ``ordinal`` names the variables whose vocabulary is ordered (codebook order, lowest first); the others are
-    nominal.
+    nominal. ``axis`` and ``dimension`` (:data:`RESOLVED_VARIABLES`) are compared as the value in force: the row's
+    own value, else its sector's default. ``units`` restricts every variable to those activity ids; ``scope`` maps
+    a variable to the ids it is compared on (e.g. the axis only on the units of the source that defines the axes).
     """
     cb = codebook or load_codebook()
+    scope = dict(scope or {})
+    unknown = set(scope) - set(variables)
+    if unknown:
+        raise ValueError(f"scope names variables not compared: {', '.join(sorted(unknown))}")
     rows = []
     for var in variables:
-        frame = _units_by_coders(codings, var)
+        frame = _units_by_coders(codings, var, units=units, codebook=cb)
+        if var in scope:
+            frame = frame[frame.index.isin(list(scope[var]))]
         level = "ordinal" if var in ordinal else "nominal"
         order = None
         if level == "ordinal":
@@ -234,11 +270,18 @@ def agreement_table(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIAB
     return pd.DataFrame(rows)
 
 
-def disagreements(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES) -> pd.DataFrame:
-    """The units on which coders differ, one row per (activity, variable), one column per coder, for adjudication."""
+def disagreements(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES, *, units=None,
+                  scope: dict | None = None) -> pd.DataFrame:
+    """The units on which coders differ, one row per (activity, variable), one column per coder, for adjudication.
+
+    ``units`` and ``scope`` as in :func:`agreement_table`.
+    """
     parts = []
+    scope = dict(scope or {})
     for var in variables:
-        frame = _units_by_coders(codings, var)
+        frame = _units_by_coders(codings, var, units=units)
+        if var in scope:
+            frame = frame[frame.index.isin(list(scope[var]))]
         differ = frame[(frame.notna().sum(axis=1) >= 2) & (frame.nunique(axis=1) > 1)]
         if len(differ):
             parts.append(differ.rename_axis("activity_id").reset_index().assign(variable=var))
