@@ -188,3 +188,18 @@ def test_round2_layout_works_with_the_agreement_command(tmp_path):
     assert {"participant_group", "certainty", "axis", "dimension"} <= set(table.index)
     assert table.at["sector", "n_units"] == 1 and table.at["sector", "n_disagreements"] == 1  # sl-001 not a unit
     assert table.at["dimension", "n_units"] == 0  # scoped to seoul-scg-report, whose unit sl-001 is not listed
+
+
+def test_an_empty_cell_in_a_coded_row_is_a_value_but_an_uncoded_unit_is_missing():
+    import pandas as pd
+
+    from studylib.inference.agreement import agreement_table
+
+    one = pd.DataFrame({"participant_group": ["students", "", "artists"], "stage": ["", "agreed", ""]},
+                       index=["u1", "u2", "u3"])
+    two = pd.DataFrame({"participant_group": ["", "", "artists"], "stage": ["implemented", "agreed", ""]},
+                       index=["u1", "u2", "u9"])
+    table = agreement_table({"one": one, "two": two}, ["participant_group", "stage"], resamples=10).set_index("variable")
+    assert table.at["participant_group", "n_units"] == 2  # u3 and u9 were coded by one coder each
+    assert table.at["participant_group", "n_disagreements"] == 1  # u1: students vs not stated
+    assert table.at["stage", "n_disagreements"] == 0  # empty stage is 'implemented' (codebook)

@@ -32,6 +32,9 @@ CODED_VARIABLES = ("sector", "activity_type", "direction", "stage", "actor_type"
                    "recurrence", "participants_qualifier", "axis", "dimension")
 # Compared as the value in force: the row's own value, else the sector's default (codebook mappings).
 RESOLVED_VARIABLES = ("axis", "dimension")
+# What an empty cell means, where the codebook says (stage: "implemented (default when empty)"; actor_type: "empty
+# reads as unspecified"; axis/dimension: a sector mapped to no frame). Other empty cells compare as "(empty)".
+EMPTY_MEANS = {"stage": "implemented", "actor_type": "unspecified", "axis": "(none)", "dimension": "(none)"}
 LEVELS = ("nominal", "ordinal")
 
 
@@ -211,11 +214,15 @@ def _units_by_coders(codings: dict[str, pd.DataFrame], variable: str, *, units=N
     missing = [c for c, df in codings.items() if variable not in df.columns]
     if missing:
         raise ValueError(f"unknown variable {variable!r} (not a column of {', '.join(missing)})")
-    if variable in RESOLVED_VARIABLES:
-        frame = pd.DataFrame({c: _in_force(df, variable, codebook) for c, df in codings.items()})
-    else:
-        frame = pd.DataFrame({c: df[variable].astype("object") for c, df in codings.items()})
-    frame = frame.replace("", np.nan).sort_index()
+    # A unit a coder did not code is missing; an empty cell in a row the coder did code is a decision (e.g. "the
+    # source names no participant group"), compared as a value: what the codebook says empty means, else "(empty)".
+    empty = EMPTY_MEANS.get(variable, "(empty)")
+    columns = {}
+    for c, df in codings.items():
+        values = (_in_force(df, variable, codebook) if variable in RESOLVED_VARIABLES
+                  else df[variable].astype("object").replace("", np.nan))
+        columns[c] = values.where(values.notna(), empty)
+    frame = pd.DataFrame(columns).sort_index()
     if units is not None:
         frame = frame[frame.index.isin(list(units))]
     return frame

@@ -1,0 +1,77 @@
+"""Study-specific sentences are printed only when the data behind them are the ones the run uses (issue 26).
+
+Each test renders a real notebook with papermill on a bundle built in the test, never the study's own ties alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pandas as pd
+import pytest
+from bundles import _act, base_rows, write_bundle
+
+from studylib.paths import DATA_DIR
+from studylib.runner.execute import run_notebook
+
+
+def _two_new_ties() -> dict:
+    """base_rows plus a third city and a second tie, alpha-gamma, with activities of its own."""
+    rows = copy.deepcopy(base_rows())
+    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "JP", "level": "city",
+                           "parent_id": "", "lat": "", "lon": ""})
+    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
+                         "signed": "2005", "status": "active", "source_id": "src1", "note": ""})
+    rows["activities"] += [
+        _act("g1", "Agreement", "general", "agreement", "2005", direction="mutual", tie="alpha-gamma"),
+        _act("g2", "Student exchange", "education", "exchange_programme", "2008", tie="alpha-gamma"),
+        _act("g3", "Trade fair", "economy", "trade_fair", "2011", tie="alpha-gamma"),
+    ]
+    return rows
+
+
+def _text(result) -> str:
+    assert result.ok, result.error
+    html = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.slow
+def test_compare_pairs_says_nothing_about_double_coding_for_new_ties(tmp_path):
+    bundle = write_bundle(tmp_path / "pair", _two_new_ties())
+    text = _text(run_notebook("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, data_dirs=[bundle],
+                              out=tmp_path / "out"))
+    assert "Who carries the activities out?" in text  # the section is there ...
+    for claim in ("coded a second time", "blind", "Reliability of the coding", "Krippendorff", "Seed 004",
+                  "seed's conclusion"):
+        assert claim not in text  # ... but no double coding and no seed's conclusion about other ties
+    assert not list((tmp_path / "out").glob("**/tables/reliability.csv"))
+
+
+def _double_coded(tie: str) -> tuple[int, int]:
+    """(activities of the tie a blind second coder coded as the same unit, activities of the tie), from the files."""
+    first = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False)
+    first = first[first["tie_id"] == tie].set_index("activity_id")
+    covered = set()
+    for path in (DATA_DIR / "reliability").glob("**/coder2/activities.csv"):
+        second = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("activity_id")
+        for aid in first.index.intersection(second.index):
+            if all(first.at[aid, c] == second.at[aid, c] for c in ("tie_id", "source_id", "locator")):
+                covered.add(aid)
+    return len(covered), len(first)
+
+
+@pytest.mark.slow
+def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(tmp_path):
+    bundle = write_bundle(tmp_path / "pair", _two_new_ties())
+    result = run_notebook("compare_pairs", {"ties": ["alpha-beta", "surabaya-busan"]}, data_dirs=[bundle],
+                          out=tmp_path / "out")
+    text = _text(result)
+    k, n = _double_coded("surabaya-busan")
+    assert 0 < k
+    assert f"{k} of the {n + 4} activities of the ties compared were coded a second time" in text
+    assert "Seed 004 concludes" not in text  # seed 004 is about Surabaya-Busan AND Medan-Gwangju
+    table = pd.read_csv(result.output_dir / "tables" / "reliability.csv")
+    assert {"participant_group", "certainty"} <= set(table["variable"])
+    assert (table["n_units"] <= k).all()
