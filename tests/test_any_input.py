@@ -75,3 +75,45 @@ def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(t
     table = pd.read_csv(result.output_dir / "tables" / "reliability.csv")
     assert {"participant_group", "certainty"} <= set(table["variable"])
     assert (table["n_units"] <= k).all()
+
+
+def _portfolio(sectors: list[str], *, locators: list[str] | None = None) -> dict:
+    """A bundle whose city 'alpha' has one implemented activity per sector given, each from its own passage unless
+    ``locators`` says otherwise; no row sets its own axis."""
+    rows = copy.deepcopy(base_rows())
+    locators = locators or [f"p. {i + 1}" for i in range(len(sectors))]
+    acts = []
+    for i, (sector, locator) in enumerate(zip(sectors, locators)):
+        a = _act(f"x{i + 1}", f"Activity {i + 1}", sector, "forum", f"{2010 + i}")
+        a["locator"] = locator
+        acts.append(a)
+    rows["activities"] = acts
+    return rows
+
+
+def _verdict(text: str) -> str:
+    found = re.findall(r"Verdict: ([^.]*)\.", text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.slow
+def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp_path):
+    runs = {
+        "weaker": _portfolio(["economy"] * 8),  # 0 of 8 culture + inclusion: p = 0.008
+        "stronger": _portfolio(["culture"] * 8),
+        "one cell": _portfolio(["economy"] * 8, locators=["CES, MWC, dll."] * 8),  # 8 rows, one passage: n = 1
+    }
+    verdicts = {}
+    for name, rows in runs.items():
+        bundle = write_bundle(tmp_path / name.replace(" ", "_"), rows)
+        result = run_notebook("gangnam_axes", {"actor": "alpha", "include_plans": False}, data_dirs=[bundle],
+                              out=tmp_path / "out" / name.replace(" ", "_"))
+        text = _text(result)
+        verdicts[name] = _verdict(text)
+        sensitivity = pd.read_csv(result.output_dir / "tables" / "sensitivity.csv")
+        verdicts[name + " n"] = (int(sensitivity["n_units"].iloc[0]), int(sensitivity["n_activities"].iloc[0]))
+    assert verdicts["weaker"].startswith("the coded record is consistent with the claim in every variant")
+    assert verdicts["stronger"].startswith("the coded record contradicts the claim")
+    assert verdicts["one cell"].startswith("the coded record does not establish the claim")
+    assert (verdicts["weaker n"], verdicts["one cell n"]) == ((8, 8), (1, 8))  # (units, rows)
