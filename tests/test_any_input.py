@@ -117,3 +117,29 @@ def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp
     assert verdicts["stronger"].startswith("the coded record contradicts the claim")
     assert verdicts["one cell"].startswith("the coded record does not establish the claim")
     assert (verdicts["weaker n"], verdicts["one cell n"]) == ((8, 8), (1, 8))  # (units, rows)
+
+
+@pytest.mark.slow
+def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_path):
+    rows = copy.deepcopy(base_rows())
+    two_way = [_act("r1", "Pupils alpha to beta", "education", "exchange_programme", "", group="students"),
+               _act("r2", "Pupils beta to alpha", "education", "exchange_programme", "", direction="b_to_a",
+                    group="students")]
+    for a in two_way:
+        a.update(locator="Program pertukaran pelajar", stage="agreed")
+    for a in rows["activities"]:
+        a["stage"] = "implemented"
+    rows["activities"] += two_way
+    rows["findings"] = [{"finding_id": "ab-f01", "entity_id": "alpha-beta", "entity_type": "tie", "kind": "challenge",
+                         "theme": "language_difference", "statement": "Language differences hamper the exchange.",
+                         "source_id": "src1", "locator": "Tantangan bahasa"}]
+    bundle = write_bundle(tmp_path / "pair", rows)
+    result = run_notebook("seoul_tokyo_culture", {"tie": "alpha-beta"}, data_dirs=[bundle], out=tmp_path / "out")
+    text = _text(result)
+    profile = pd.read_csv(result.output_dir / "tables" / "culture_profile.csv")
+    assert {"stage", "rows", "programmes", "cultural_exchange", "is_culture"} <= set(profile.columns)
+    agreed = profile[profile["stage"] == "agreed"].iloc[0]
+    assert (agreed["rows"], agreed["programmes"]) == (2, 1)  # the two directions of one exchange: one programme
+    assert bool(agreed["cultural_exchange"]) and not bool(agreed["is_culture"])  # students: the question's sense only
+    assert re.search(r"agreed\s*:\s*1 programmes \(2 rows\)", text)
+    assert "ab-f01" in text and "Tantangan bahasa" in text and "Language differences hamper" in text
