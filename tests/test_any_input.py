@@ -143,3 +143,29 @@ def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_p
     assert bool(agreed["cultural_exchange"]) and not bool(agreed["is_culture"])  # students: the question's sense only
     assert re.search(r"agreed\s*:\s*1 programmes \(2 rows\)", text)
     assert "ab-f01" in text and "Tantangan bahasa" in text and "Language differences hamper" in text
+
+
+@pytest.mark.slow
+def test_smart_city_dimensions_count_implemented_smart_city_rows_and_mark_potential_bounds(tmp_path):
+    rows = copy.deepcopy(base_rows())
+    own = [_act("s1", "Open data portal", "technology", "other", "2015", direction="none", tie=""),
+           _act("s2", "Kiosk replacement", "technology", "other", "2026", direction="none", tie=""),
+           _act("s3", "Street festival", "culture", "festival", "2016", direction="none", tie="")]
+    for a, stage in zip(own, ["implemented", "planned", "implemented"]):
+        a["stage"] = stage
+    for a in rows["activities"]:
+        a["stage"] = "implemented"
+    rows["activities"] += own
+    for r in rows["indicators"]:
+        r.update(value_kind="", value_qualifier="")
+    rows["indicators"].append({"entity_id": "alpha", "entity_type": "city", "indicator": "transfer_time_change",
+                               "value": "-10", "unit": "minutes", "year": "", "target": "", "source_id": "src1",
+                               "locator": "lebih dari 10 menit", "value_kind": "potential", "value_qualifier": "at_most"})
+    bundle = write_bundle(tmp_path / "city", rows)
+    result = run_notebook("smart_city_governance", {"city": "alpha"}, data_dirs=[bundle], out=tmp_path / "out")
+    text = _text(result)
+    dims = pd.read_csv(result.output_dir / "tables" / "dimensions.csv")
+    assert dims["activities"].sum() == 1  # s1 only: s2 is planned, s3 is not a smart-city row
+    assert "1 of 3 one-city rows" in text
+    svg = (result.output_dir / "figures" / "indicators.svg").read_text(encoding="utf-8")
+    assert "transfer_time_change (potential; ≤ -10)" in svg or "transfer time change (potential; ≤ -10)" in svg
