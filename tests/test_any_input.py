@@ -6,6 +6,7 @@ Each test renders a real notebook with papermill on a bundle built in the test, 
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 import pandas as pd
@@ -72,6 +73,10 @@ def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(t
     assert 0 < k
     assert f"{k} of the {n + 4} activities of the ties compared were coded a second time" in text
     assert "Seed 004 concludes" not in text  # seed 004 is about Surabaya-Busan AND Medan-Gwangju
+    assert result.slug.startswith("alpha-beta+surabaya-busan--data-pair-")  # --data: never the default run's folder
+    manifest = json.loads((result.output_dir / "manifest.json").read_text(encoding="utf-8"))
+    for read in ("data/reliability/coder2/activities.csv", "data/activities.csv", str((bundle / "activities.csv").resolve())):
+        assert read in manifest["data_files"], read  # every input file the run read is hashed
     table = pd.read_csv(result.output_dir / "tables" / "reliability.csv")
     assert {"participant_group", "certainty"} <= set(table["variable"])
     assert (table["n_units"] <= k).all()
