@@ -182,12 +182,15 @@ def test_round2_layout_works_with_the_agreement_command(tmp_path):
     coder = _coder_folder(tmp_path / "round2" / "coder2", {"sb-002": {"sector": "tourism"}, "sl-001": {}})
     units.iloc[:1].to_csv(tmp_path / "round2" / "units.csv", index=False)  # sb-002 only
     done = _cli("agreement", str(DATA_DIR), str(coder), "--units", str(tmp_path / "round2" / "units.csv"),
-                "--scope", "dimension=seoul-scg-report", "--resamples", "20", "--out", str(tmp_path / "a.csv"))
+                "--scope", "dimension=seoul-scg-report", "--resamples", "20", "--out", str(tmp_path / "a.csv"),
+                "--disagreements", str(tmp_path / "d.csv"))
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "a.csv").set_index("variable")
     assert {"participant_group", "certainty", "axis", "dimension"} <= set(table.index)
     assert table.at["sector", "n_units"] == 1 and table.at["sector", "n_disagreements"] == 1  # sl-001 not a unit
     assert table.at["dimension", "n_units"] == 0  # scoped to seoul-scg-report, whose unit sl-001 is not listed
+    differ = pd.read_csv(tmp_path / "d.csv")
+    assert differ[["activity_id", "variable"]].values.tolist() == [["sb-002", "sector"]]
 
 
 def test_an_empty_cell_in_a_coded_row_is_a_value_but_an_uncoded_unit_is_missing():

@@ -225,11 +225,13 @@ def _cmd_agreement(args) -> int:
             print(differ.to_string(index=False))
     else:
         print("\nNo disagreements.")
-    if args.out:
-        out = Path(args.out).expanduser()
+    for target, frame in ((args.out, table), (args.disagreements, differ)):
+        if not target:
+            continue
+        out = Path(target).expanduser()
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(out, index=False)
+            frame.to_csv(out, index=False)
         except OSError as exc:
             raise StudyError(f"{out}: cannot write ({exc.strerror})") from None
         print(f"Wrote {out}")
@@ -300,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--ordinal", default="", metavar="VARS",
                    help="variables whose vocabulary is ordered (codebook order); the others are nominal")
     a.add_argument("--out", default=None, metavar="FILE", help="write the per-variable table as CSV")
+    a.add_argument("--disagreements", default=None, metavar="FILE",
+                   help="write the disagreements (one row per unit and variable) as CSV, to adjudicate")
     a.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: %(default)s)")
     a.add_argument("--seed", type=int, default=20261130, help="bootstrap seed (default: %(default)s)")
     a.set_defaults(func=_cmd_agreement)
