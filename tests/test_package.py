@@ -35,7 +35,8 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
     outputs = tmp_path / "out"
     from studylib.runner.execute import run_notebook
 
-    assert run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=outputs).ok
+    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=outputs)
+    assert result.ok and result.slug.startswith("bandung-suwon--data-")  # a --data run has its own folder
     target = build_package(tmp_path / "pkg.zip", outputs=outputs, notebooks=[], progress=False)
     with zipfile.ZipFile(target) as zf:
         names = set(zf.namelist())
@@ -44,9 +45,9 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
     for required in ("README.md", "CITATION.cff", "references.bib", "requirements-lock.txt", "ro-crate-metadata.json",
                      "src/studylib/bundle/codebook.yaml", "notebooks/pair_profile.ipynb", "data/sources.csv",
                      "data-layers/1-bandung-suwon/activities.csv",
-                     "outputs/pair_profile/bandung-suwon/report.html",
-                     "outputs/pair_profile/bandung-suwon/manifest.json",
-                     "outputs/pair_profile/bandung-suwon/references.bib"):
+                     f"outputs/pair_profile/{result.slug}/report.html",
+                     f"outputs/pair_profile/{result.slug}/manifest.json",
+                     f"outputs/pair_profile/{result.slug}/references.bib"):
         assert (root / required).is_file(), required
     readme = (root / "README.md").read_text(encoding="utf-8")
     for section in ("Data availability and provenance", "Computational requirements", "Instructions to replicators",
@@ -58,8 +59,8 @@ def test_package_zip_lists_every_figure_and_table(tmp_path):
     assert listed and listed == outputs_in_zip
     assert all((root / path).is_file() for path in listed)
     assert "--data data-layers/1-bandung-suwon" in readme
-    seconds = json.loads((root / "outputs/pair_profile/bandung-suwon/manifest.json").read_text())["duration_seconds"]
-    assert f"| pair_profile | bandung-suwon | {seconds:.1f} |" in readme
+    seconds = json.loads((root / f"outputs/pair_profile/{result.slug}/manifest.json").read_text())["duration_seconds"]
+    assert f"| pair_profile | {result.slug} | {seconds:.1f} |" in readme
     assert "@misc{test-src," in (root / "references.bib").read_text(encoding="utf-8")
     crate = json.loads((root / "ro-crate-metadata.json").read_text(encoding="utf-8"))
     assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
