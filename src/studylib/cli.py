@@ -19,6 +19,10 @@ from .report.parameters import (WORKBENCH_NOTEBOOKS, check_parameters, list_note
                                 parse_value)
 from .paths import DATA_DIR
 
+# studylib.inference.agreement.CODED_VARIABLES, spelled out so that building the parser imports no analysis code
+CODED_VARIABLES_TEXT = ("sector,activity_type,direction,stage,actor_type,participant_group,certainty,recurrence,"
+                        "participants_qualifier,axis,dimension")
+
 if TYPE_CHECKING:
     import concurrent.futures
 
@@ -208,12 +212,11 @@ def _listed(ids: list[str], most: int = 12) -> str:
 def _cmd_agreement(args) -> int:
     import pandas as pd
 
-    from .inference.agreement import (AGREEMENT_VARIABLES, agreement_table, check_variables, coverage, disagreements,
-                                      load_codings)
+    from .inference.agreement import agreement_table, check_variables, coverage, disagreements, load_codings
 
     ordinal, interval = _names(args.ordinal), _names(args.interval)
-    if args.variables is None:  # the default set, and the variables given a level
-        variables = list(dict.fromkeys([*AGREEMENT_VARIABLES, *ordinal, *interval]))
+    if args.variables is None:  # every coded variable, and the variables given a level
+        variables = list(dict.fromkeys([*CODED_VARIABLES_TEXT.split(","), *ordinal, *interval]))
     else:
         variables = _names(args.variables)
     if args.resamples < 1:
@@ -224,8 +227,19 @@ def _cmd_agreement(args) -> int:
         raise StudyError(str(exc)) from None
     units = None if args.units == "none" else (args.units or "auto")
     codings = load_codings(*args.folders, data_dirs=args.data, units=units)
-    table = agreement_table(codings, variables, ordinal=ordinal, interval=interval, resamples=args.resamples,
-                            seed=args.seed)
+    scope = {}
+    for spec in args.scope:  # VAR=SOURCE[,SOURCE]: compare VAR only on the units of those sources
+        var, _, wanted = spec.partition("=")
+        sources = {s.strip() for s in wanted.split(",") if s.strip()}
+        if not var.strip() or not sources:
+            raise StudyError(f"--scope {spec!r}: write VARIABLE=SOURCE_ID[,SOURCE_ID...]")
+        first = next(iter(codings.values()))
+        scope[var.strip()] = list(first.index[first["source_id"].astype(str).isin(sources)])
+    try:
+        table = agreement_table(codings, variables, ordinal=ordinal, interval=interval, resamples=args.resamples,
+                                seed=args.seed, scope=scope)
+    except ValueError as exc:  # a --scope naming a variable not compared
+        raise StudyError(str(exc)) from None
     coders = ", ".join(codings)
     print(f"Agreement of {len(codings)} coders ({coders}); alpha interval: bootstrap over units, "
           f"{args.resamples} resamples, seed {args.seed}")
@@ -251,7 +265,7 @@ def _cmd_agreement(args) -> int:
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
     print("n_units: units with values from two or more coders; n_single: from one coder only (not comparable)."
           + (" kappa: unweighted (nominal), linear (ordinal), quadratic (interval)." if len(codings) == 2 else ""))
-    differ = disagreements(codings, variables)
+    differ = disagreements(codings, variables, interval=interval, scope=scope)
     if len(differ):
         print(f"\n{len(differ)} disagreements to adjudicate:")
         with pd.option_context("display.width", 200, "display.max_colwidth", 40):
@@ -384,8 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the shared bundle (a pair's folder: sources, ties, cities) layered under every coder "
                         "(repeatable)")
     a.add_argument("--variables", default=None, metavar="VARS",
-                   help="comma-separated activity columns to compare (default: sector,activity_type,direction,"
-                        "stage,actor_type and any --ordinal/--interval ones)")
+                   help="comma-separated activity columns to compare (default: every coded column, "
+                        f"{CODED_VARIABLES_TEXT}, and any --ordinal/--interval ones)")
+    a.add_argument("--scope", action="append", default=[], metavar="VAR=SOURCES",
+                   help="compare VAR only on the units of these sources (comma-separated source ids; repeatable), "
+                        "e.g. axis=gangnam-glocal")
     a.add_argument("--ordinal", default="", metavar="VARS",
                    help="variables whose vocabulary is ordered (codebook order); the others are nominal")
     a.add_argument("--interval", default="", metavar="VARS",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import csv
 import hashlib
 import re
 import subprocess
@@ -76,7 +79,11 @@ def test_readme_steps_for_a_new_pair(tmp_path):
                           "-p", "expand_annual", "True",  # expansion is off by default (#25); the counts below use it
                           "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    report = out / "pair_profile" / "bandung-suwon--expand_annual-true"
+    reports = list((out / "pair_profile").glob("bandung-suwon--*data-bandung-suwon-*"))  # --data: a folder of its own
+    assert len(reports) == 1 and not (out / "pair_profile" / "bandung-suwon").exists()
+    report = reports[0]
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert str((folder / "sources" / "test-src.txt").resolve()) in manifest["data_files"]  # every input file hashed
     counts = pd.read_csv(report / "tables" / "sector_counts.csv").set_index("sector")
     assert counts.loc["education", "events"] == 5 and counts.loc["education", "participants"] == 60
     assert counts.loc["culture", "events"] == 1 and counts.loc["general", "events"] == 1

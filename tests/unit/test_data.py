@@ -100,9 +100,11 @@ def test_actor_type_composition_of_the_study_ties(bundle):
 
 def test_audited_stages_and_dates(bundle):
     acts = bundle.activities.set_index("activity_id")
-    assert acts.at["sb-005", "stage"] == "proposed"  # 'dapat menjadi referensi': a suggestion
+    # 'dapat menjadi referensi': the author's own suggestion, no actor's proposal, so not an activity (issue 26)
+    assert "sb-005" not in acts.index
     assert set(acts.loc[[f"st-0{n:02d}" for n in range(7, 19)], "stage"]) == {"agreed"}
-    assert acts.at["sb-007", "start"] == "2007/2023" and acts.at["sb-007", "start_earliest"] == 2007
+    # one unknown year (EDTF set), after 2007: Busan began 'kemudian', later than Surabaya's 2007 start (issue 26)
+    assert acts.at["sb-007", "start"] == "[2008..2023]" and acts.at["sb-007", "start_earliest"] == 2008
     assert acts.at["st-006", "start"] == "2011" and acts.at["st-006", "date_source_id"] == "jishin-tohoku-2011"
     events = expand_activities(bundle.activities, end_year=2024)
     assert not set(events["activity_id"]) & {f"st-0{n:02d}" for n in range(7, 19)}  # agreed: not counted
@@ -167,3 +169,20 @@ def test_the_archived_seeds_are_the_shared_seeds():
     for sid, num in SEED_SOURCES.items():
         shared = next(SEEDS_DIR.glob(f"{num}_*.txt"))
         assert (DATA_DIR / "sources" / f"{sid}.txt").read_bytes() == shared.read_bytes(), sid
+
+
+def test_issue26_coding_points(bundle):
+    """The referee's coding points, each checked against its seed (see CODING_LOG, 2026-12)."""
+    acts = bundle.activities.set_index("activity_id")
+    assert acts.at["mg-004", "activity_type"] == "agreement"  # signed; research only hoped for ('diharapkan')
+    assert {"gn-004", "gn-005"}.isdisjoint(acts.index)  # one table cell = one row (gn-003)
+    assert acts.at["gn-003", "locator"] == "CES, MWC, Smart City Expo, dll."
+    assert (acts["locator"] == "CES, MWC, Smart City Expo, dll.").sum() == 1
+    assert set(acts.loc[["gn-018", "gn-019"], "stage"]) == {"proposed"}  # the two uncoded proposals
+    assert acts.at["sl-005", "start"] == "1995~" and acts.at["sl-006", "start"] == "[1990..1999]"
+    assert set(acts.loc[["sl-007", "sl-008"], "start"]) == {"[2000..2009]"} and acts.at["sl-009", "start"] == ""
+    archived = set(bundle.sources.loc[bundle.sources["original_sha256"].astype(str) != "", "source_id"]) \
+        if "original_sha256" in bundle.sources else set()
+    for aid in ("sb-001", "st-003", "gn-001", "gn-002", "bs-001"):
+        assert acts.at[aid, "locator"].startswith("[not archived"), aid  # a reader cannot check it: say so
+        assert acts.at[aid, "source_id"] not in archived

@@ -5,6 +5,7 @@ writes what it says in the Library of Congress Extended Date/Time Format (EDTF, 
 syntax:
 
 - an interval ``2007/2023`` (some time from 2007 to 2023; either side may be a month or a day, ``2007-07/2008``);
+- one of a set ``[2008..2023]`` (EDTF level 2: a single date, one of those from 2008 to 2023, not known which);
 - before / after: ``../2008`` (2008 or earlier), ``2008/..`` (2008 or later); an empty side (``/2008``) means
   unknown and reads the same way;
 - approximate ``2011~``, uncertain ``2011?``, or both ``2011%`` (on a whole date: ``2011-03~``).
@@ -37,7 +38,7 @@ APPROXIMATE_YEARS = 1
 
 @dataclass(frozen=True)
 class EdtfDate:
-    """A parsed date: ``kind`` is 'plain', 'qualified' (``~``/``?``/``%``) or 'interval'.
+    """A parsed date: ``kind`` is 'plain', 'qualified' (``~``/``?``/``%``), 'interval' or 'one_of' (``[a..b]``).
 
     ``lower`` / ``upper`` are the plain-date texts bounding it (``None`` for an open or unknown side);
     ``qualifier`` is the EDTF mark of a qualified date.
@@ -55,7 +56,8 @@ class DateError(ValueError):
 
 
 HOW = ("write YYYY, YYYY-MM or YYYY-MM-DD at the precision the source gives, or an EDTF uncertain date: "
-       "2007/2023, ../2008, 2008/.., 2011~ or 2011?")
+       "2007/2023, [2008..2023], ../2008, 2008/.., 2011~ or 2011?")
+_ONE_OF = re.compile(r"^\[([^\[\],]+)\.\.([^\[\],]+)\]$")
 
 
 def _plain_problem(text: str, *, min_year: int, max_year: int) -> str | None:
@@ -95,6 +97,16 @@ def parse_date(value: str, *, min_year: int = 1800, max_year: int | None = None)
     if not text:
         return None
     max_year = date.today().year + 10 if max_year is None else max_year
+    one_of = _ONE_OF.match(text)
+    if one_of:  # EDTF "one of a set", written as a range of plain dates: one date, not known which
+        lo, hi = one_of.groups()
+        for side in (lo, hi):
+            problem = _plain_problem(side, min_year=min_year, max_year=max_year)
+            if problem:
+                raise DateError(f"'{text}' is not a valid set: '{side}' {problem}")
+        if _key(hi, "hi") < _key(lo, "lo"):
+            raise DateError(f"'{text}' is a set whose last date is before its first")
+        return EdtfDate(text, "one_of", lo, hi)
     if "/" in text:
         if text.count("/") != 1:
             raise DateError(f"'{text}' is not a date: an EDTF interval has one '/' ({HOW})")
@@ -150,7 +162,7 @@ def year_window(value: str, *, approximate: int = APPROXIMATE_YEARS) -> tuple[in
     """Earliest and latest year a coded date allows; ``None`` for an open or unknown side.
 
     A plain date gives its year twice (``'2012-11-03'`` -> ``(2012, 2012)``); ``'2007/2023'`` -> ``(2007, 2023)``;
-    ``'../2008'`` -> ``(None, 2008)``; ``'2011~'`` and ``'2011?'`` -> ``(2010, 2012)`` with the default
+    ``'[2008..2023]'`` -> ``(2008, 2023)``; ``'../2008'`` -> ``(None, 2008)``; ``'2011~'`` and ``'2011?'`` -> ``(2010, 2012)`` with the default
     ``approximate=1``. An empty cell gives ``(None, None)``.
 
     Raises

@@ -33,9 +33,17 @@ from ..paths import DATA_DIR
 
 __all__ = ["krippendorff_alpha", "alpha_interval", "cohen_kappa", "load_codings", "agreement_table",
            "disagreements", "coverage", "adjudicate", "read_units", "round_coders", "check_variables", "Codings",
-           "AGREEMENT_VARIABLES", "LEVELS", "NUMERIC_TYPES", "UNITS_FILE"]
+           "coded_units", "AGREEMENT_VARIABLES", "CODED_VARIABLES", "RESOLVED_VARIABLES", "LEVELS", "NUMERIC_TYPES", "UNITS_FILE"]
 
 AGREEMENT_VARIABLES = ("sector", "activity_type", "direction", "stage", "actor_type")
+# Every vocabulary column a coder codes for an activity: what a reliability report shows, one alpha each.
+CODED_VARIABLES = ("sector", "activity_type", "direction", "stage", "actor_type", "participant_group", "certainty",
+                   "recurrence", "participants_qualifier", "axis", "dimension")
+# Compared as the value in force: the row's own value, else the sector's default (codebook mappings).
+RESOLVED_VARIABLES = ("axis", "dimension")
+# What an empty cell means, where the codebook says (stage: "implemented (default when empty)"; actor_type: "empty
+# reads as unspecified"; axis/dimension: a sector mapped to no frame). Other empty cells compare as "(empty)".
+EMPTY_MEANS = {"stage": "implemented", "actor_type": "unspecified", "axis": "(none)", "dimension": "(none)"}
 LEVELS = ("nominal", "ordinal", "interval")
 NUMERIC_TYPES = ("count", "float", "year")  # codebook column types that can be compared at the interval level
 UNITS_FILE = "units.csv"
@@ -407,15 +415,36 @@ def coverage(codings: Codings) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------- per variable
-def _units_by_coders(codings: dict[str, pd.DataFrame], variable: str) -> pd.DataFrame:
+def _in_force(df: pd.DataFrame, variable: str, codebook: Codebook | None) -> pd.Series:
+    """The value in force of a resolved variable: the row's own value, else its sector's default."""
+    own = df[variable].astype("object").replace("", np.nan)
+    if "sector" not in df.columns:
+        return own
+    default = df["sector"].astype("object").map((codebook or load_codebook()).mapping(variable))
+    return own.where(own.notna(), default)
+
+
+def _units_by_coders(codings: dict[str, pd.DataFrame], variable: str, *, level: str = "nominal", units=None,
+                     codebook: Codebook | None = None) -> pd.DataFrame:
+    """Units x coders for one variable. A unit a coder did not code is missing. At the nominal and ordinal levels an
+    empty cell in a row the coder did code is a decision (e.g. "the source names no participant group") and is
+    compared as a value: what the codebook says empty means, else "(empty)"; at the interval level it is missing."""
     missing = [c for c, df in codings.items() if variable not in df.columns]
     if missing:
         raise ValueError(f"unknown variable {variable!r} (not a column of {', '.join(missing)})")
-    frame = pd.DataFrame({c: df[variable].astype("object") for c, df in codings.items()})
-    frame = frame.replace("", np.nan)
-    units = getattr(codings, "units", None)
+    columns = {}
+    for c, df in codings.items():
+        values = (_in_force(df, variable, codebook) if variable in RESOLVED_VARIABLES
+                  else df[variable].astype("object").replace("", np.nan))
+        if level != "interval":
+            values = values.where(values.notna(), EMPTY_MEANS.get(variable, "(empty)"))
+        columns[c] = values
+    frame = pd.DataFrame(columns)
+    fixed = getattr(codings, "units", None)
+    if fixed is not None:
+        frame = frame.reindex(list(fixed["activity_id"]))
     if units is not None:
-        frame = frame.reindex(list(units["activity_id"]))
+        frame = frame[frame.index.isin(list(units))]
     return frame.sort_index()
 
 
@@ -465,20 +494,35 @@ def check_variables(variables, *, ordinal=(), interval=(), codebook: Codebook | 
     return levels
 
 
+def coded_units(codings: dict[str, pd.DataFrame]) -> list:
+    """Ids of the units that at least two coders coded (the units an agreement table can rest on), sorted."""
+    counts = pd.concat([pd.Series(1, index=df.index.unique()) for df in codings.values()], axis=1).notna().sum(axis=1)
+    return sorted(counts.index[counts >= 2])
+
+
 def agreement_table(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES, *, ordinal=(), interval=(),
-                    codebook: Codebook | None = None, resamples: int = 2000, seed: int = 20261130) -> pd.DataFrame:
+                    codebook: Codebook | None = None, resamples: int = 2000, seed: int = 20261130, units=None,
+                    scope: dict | None = None) -> pd.DataFrame:
     """One row per variable: alpha (with its bootstrap interval), units, kappa for two coders.
 
     ``ordinal`` names the variables whose vocabulary is ordered (codebook order, lowest first), ``interval`` the
     numbers (squared differences); the others are nominal. ``n_units`` counts the units with values from two or
     more coders (the pairable ones), ``n_single`` those with a value from one coder only (not comparable, counted
-    here so that none is dropped silently).
+    here so that none is dropped silently). ``axis`` and ``dimension`` (:data:`RESOLVED_VARIABLES`) are compared as the
+    value in force. ``units`` restricts every variable to those activity ids; ``scope`` maps a variable to the ids it
+    is compared on (e.g. the axis only on the units of the source that defines the axes).
     """
     cb = codebook or load_codebook()
     levels = check_variables(variables, ordinal=ordinal, interval=interval, codebook=cb)
+    scope = dict(scope or {})
+    unknown = set(scope) - set(levels)
+    if unknown:
+        raise ValueError(f"scope names variables not compared: {', '.join(sorted(unknown))}")
     rows = []
     for var, level in levels.items():
-        frame = _units_by_coders(codings, var)
+        frame = _units_by_coders(codings, var, level=level, units=units, codebook=cb)
+        if var in scope:
+            frame = frame[frame.index.isin(list(scope[var]))]
         order = None
         if level == "ordinal":
             order = cb.vocabulary(cb.all_columns("activities")[var]["vocab"])
@@ -508,11 +552,19 @@ def _text(v) -> str:
     return str(v)
 
 
-def disagreements(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES) -> pd.DataFrame:
-    """The units on which coders differ, one row per (activity, variable), one column per coder, for adjudication."""
+def disagreements(codings: dict[str, pd.DataFrame], variables=AGREEMENT_VARIABLES, *, interval=(), units=None,
+                  scope: dict | None = None) -> pd.DataFrame:
+    """The units on which coders differ, one row per (activity, variable), one column per coder, for adjudication.
+
+    ``units`` and ``scope`` as in :func:`agreement_table`; ``interval`` names the numeric variables (an empty cell is
+    missing there, a value elsewhere).
+    """
     parts = []
+    scope = dict(scope or {})
     for var in variables:
-        frame = _units_by_coders(codings, var)
+        frame = _units_by_coders(codings, var, level="interval" if var in interval else "nominal", units=units)
+        if var in scope:
+            frame = frame[frame.index.isin(list(scope[var]))]
         differ = frame[(frame.notna().sum(axis=1) >= 2) & (frame.nunique(axis=1) > 1)]
         if len(differ):
             parts.append(differ.rename_axis("activity_id").reset_index().assign(variable=var))

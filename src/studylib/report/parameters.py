@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import io
 import json
 import re
@@ -273,7 +274,9 @@ def _forgotten_data(tie_id: str, bundle) -> str:
 def run_slug(values: dict, spec: dict | None = None) -> str:
     """Folder name for a run: its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju'), then,
     given the notebook's ``spec``, every other parameter that differs from its default
-    (e.g. 'surabaya-busan--end_year-2020'), so that runs with different parameters never share a folder."""
+    (e.g. 'surabaya-busan--end_year-2020'), so that runs with different parameters never share a folder. A run with
+    ``--data`` folders gets their names and a hash of their absolute paths
+    (e.g. 'surabaya-busan--data-bandung-suwon-1a2b3c4d'): it never writes into the default run's folder."""
     parts = []
     for name in ID_PARAMETERS:
         if name in values:
@@ -282,6 +285,10 @@ def run_slug(values: dict, spec: dict | None = None) -> str:
     if values.get("network_file"):  # a run on another network must not replace the default one's outputs
         parts.append(Path(values["network_file"]).stem)
     slug = "_".join(parts) or "default"
+    dirs = [str(d) for d in values.get("data_dirs") or []]
+    if dirs:  # a run on other data must not replace the default run's outputs, nor a run on other folders' outputs
+        digest = hashlib.sha256("\n".join(str(Path(d).expanduser().resolve()) for d in dirs).encode()).hexdigest()[:8]
+        slug += f"--data-{'+'.join(Path(d).name for d in dirs)[:40]}-{digest}"
     for name, s in (spec or {}).items():
         if name in ID_PARAMETERS or name in RUNNER_PARAMETERS or name not in values:
             continue

@@ -22,7 +22,7 @@ from .kernels import kernel_transport, pid_alive
 from .render import _render
 from .result import Executed, RunResult
 
-__all__ = ["run_notebook", "USER_ERRORS"]
+__all__ = ["run_notebook", "input_files", "USER_ERRORS"]
 
 #: The errors a notebook raises for a user reason: a failed run reports their message alone, without a traceback.
 USER_ERRORS = (StudyError, ValidationError, ParameterError, ModelError, RunError)
@@ -102,8 +102,50 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
         status, error = "failed", _error_text(exc)
     finally:
         remove_handover(staging)
+    files = {**bundle.files, **input_files(data_dirs, checked)}
     return Executed(path.stem, staging, dest, status, error, time.perf_counter() - t0, started, checked,
-                     {display_path(p): h for p, h in sorted(bundle.files.items())}, bundle.sources)
+                     {display_path(p): h for p, h in sorted(files.items())}, bundle.sources)
+
+
+_HASHES: dict = {}  # (path, size, mtime_ns) -> sha256: a batch hashes the network file once, not once per run
+
+
+def _hash(path: Path) -> str:
+    from ..provenance import file_sha256
+
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = file_sha256(path)
+    return _HASHES[key]
+
+
+def input_files(data_dirs, checked: dict) -> dict[str, str]:
+    """SHA-256 of every data file a run can read, keyed by absolute path, for its manifest.
+
+    Every file of every data layer (the study's ``data/`` and each ``--data`` folder: tables, archived source
+    texts, reliability codings, the bundled network), of every folder in ``variant_dirs``, and the
+    ``network_file``; not Markdown (notes and logs a run does not read), hidden files, nor the study's
+    ``data/local/`` (researchers' own folders, hashed when layered with ``--data``).
+    """
+    folders = [Path(DATA_DIR), *(Path(d) for d in data_dirs), *(Path(d) for d in checked.get("variant_dirs") or [])]
+    found: dict[str, str] = {}
+    study = Path(DATA_DIR).resolve()
+    for folder in folders:
+        folder = folder.resolve()
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.rglob("*")):
+            rel = f.relative_to(folder).parts
+            if not f.is_file() or f.suffix.lower() == ".md" or any(part.startswith(".") for part in rel):
+                continue
+            if folder == study and rel[0] == "local":
+                continue  # a researcher's folder under data/local/ is an input only when layered (walked as its own)
+            found[str(f)] = _hash(f)
+    network = checked.get("network_file")
+    if network and Path(network).is_file():
+        found[str(Path(network).resolve())] = _hash(Path(network).resolve())
+    return found
 
 
 _LAST_BUNDLE: list = []  # [Bundle]: what this process validated last

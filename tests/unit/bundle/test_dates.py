@@ -106,3 +106,13 @@ def test_an_end_certainly_before_an_uncertain_start_is_refused(tmp_path):
     assert any(p.line == 4 and p.column == "end" and "earliest start" in p.message for p in info.value.problems)
     rows["activities"][2].update(start="2012/2016", end="2013-05-04")  # possible: accepted
     load_bundle(write_bundle(tmp_path / "c", rows))
+
+
+def test_one_of_a_set_is_one_unknown_date_within_its_bounds():
+    """EDTF level 2 '[2008..2023]': one date, one of 2008..2023 (seed 004's 'kemudian': after 2007)."""
+    parsed = parse_date("[2008..2023]")
+    assert parsed.kind == "one_of" and (parsed.lower, parsed.upper) == ("2008", "2023")
+    assert year_window("[2008..2023]") == (2008, 2023) and is_uncertain("[2008..2023]")
+    assert "before its first" in date_problem("[2023..2008]", min_year=1800, max_year=2036)
+    assert "no month 13" in date_problem("[2008-13..2009]", min_year=1800, max_year=2036)
+    assert date_problem("[2008..2009..2010]", min_year=1800, max_year=2036) is not None

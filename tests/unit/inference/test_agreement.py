@@ -368,3 +368,71 @@ def test_the_two_coder_route_in_the_docs_is_made_of_commands_that_exist():
     [python] = re.findall(r"```python\n(.*?)```", text, re.S)
     names = [line.split("=")[0].strip() for line in python.splitlines() if "=" in line]
     assert set(names) <= set(notebook_parameters("code_sources")) and {"blind", "units"} <= set(names)
+
+
+def test_cli_default_variables_are_every_coded_variable():
+    from studylib.cli import CODED_VARIABLES_TEXT
+    from studylib.inference.agreement import CODED_VARIABLES
+
+    assert tuple(CODED_VARIABLES_TEXT.split(",")) == CODED_VARIABLES
+    assert {"participant_group", "certainty", "axis", "dimension"} <= set(CODED_VARIABLES)
+
+
+def test_axis_is_compared_as_the_value_in_force_and_scope_restricts_units():
+    import pandas as pd
+
+    from studylib.inference.agreement import agreement_table, coded_units, disagreements
+
+    one = pd.DataFrame({"sector": ["culture", "technology", "economy"], "axis": ["", "", ""],
+                        "source_id": ["s", "s", "t"]}, index=["u1", "u2", "u3"])
+    two = pd.DataFrame({"sector": ["culture", "technology", "economy"], "axis": ["culture", "industry", "industry"],
+                        "source_id": ["s", "s", "t"]}, index=["u1", "u2", "u4"])
+    codings = {"one": one, "two": two}
+    assert coded_units(codings) == ["u1", "u2"]
+    table = agreement_table(codings, ["axis"], resamples=10).iloc[0]
+    # u1: culture (default) vs culture; u2: data (technology's default) vs industry -> one disagreement
+    assert table["n_units"] == 2 and table["n_disagreements"] == 1
+    only_u1 = agreement_table(codings, ["axis"], resamples=10, scope={"axis": ["u1"]}).iloc[0]
+    assert only_u1["n_units"] == 1 and only_u1["n_disagreements"] == 0
+    differ = disagreements(codings, ["axis"])
+    assert list(differ["activity_id"]) == ["u2"] and list(differ["one"]) == ["data"]
+    with pytest.raises(ValueError):
+        agreement_table(codings, ["sector"], scope={"axis": ["u1"]})
+
+
+@pytest.mark.slow
+def test_round2_layout_works_with_the_agreement_command(tmp_path):
+    """data/reliability/round2/: units.csv names units from all five seeds; a coder2/ folder beside it is compared
+    on those units only, every coded variable by default, axis and dimension scoped to their sources."""
+    round2 = DATA_DIR / "reliability" / "round2"
+    units = pd.read_csv(round2 / "units.csv", dtype=str, keep_default_na=False)
+    assert len(units) >= 60 and units["source_id"].nunique() == 5
+    assert (round2 / "brief.md").is_file()
+    # a stand-in coder2 (in tmp, never in data/) coding two units, one differently
+    coder = _coder_folder(tmp_path / "round2" / "coder2", {"sb-002": {"sector": "tourism"}, "sl-001": {}})
+    units.iloc[:1].to_csv(tmp_path / "round2" / "units.csv", index=False)  # sb-002 only
+    done = _cli("agreement", str(DATA_DIR), str(coder), "--units", str(tmp_path / "round2" / "units.csv"),
+                "--scope", "dimension=seoul-scg-report", "--resamples", "20", "--out", str(tmp_path / "a.csv"),
+                "--disagreements", str(tmp_path / "d.csv"))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "a.csv").set_index("variable")
+    assert {"participant_group", "certainty", "axis", "dimension"} <= set(table.index)
+    assert table.at["sector", "n_units"] == 1 and table.at["sector", "n_disagreements"] == 1  # sl-001 not a unit
+    assert table.at["dimension", "n_units"] == 0  # scoped to seoul-scg-report, whose unit sl-001 is not listed
+    differ = pd.read_csv(tmp_path / "d.csv")
+    assert differ[["activity_id", "variable"]].values.tolist() == [["sb-002", "sector"]]
+
+
+def test_an_empty_cell_in_a_coded_row_is_a_value_but_an_uncoded_unit_is_missing():
+    import pandas as pd
+
+    from studylib.inference.agreement import agreement_table
+
+    one = pd.DataFrame({"participant_group": ["students", "", "artists"], "stage": ["", "agreed", ""]},
+                       index=["u1", "u2", "u3"])
+    two = pd.DataFrame({"participant_group": ["", "", "artists"], "stage": ["implemented", "agreed", ""]},
+                       index=["u1", "u2", "u9"])
+    table = agreement_table({"one": one, "two": two}, ["participant_group", "stage"], resamples=10).set_index("variable")
+    assert table.at["participant_group", "n_units"] == 2  # u3 and u9 were coded by one coder each
+    assert table.at["participant_group", "n_disagreements"] == 1  # u1: students vs not stated
+    assert table.at["stage", "n_disagreements"] == 0  # empty stage is 'implemented' (codebook)

@@ -45,3 +45,51 @@ def test_a_multi_line_default_is_read_whole():
 
 def test_a_cell_that_does_not_parse_has_no_parameters():
     assert parameters_in("tie: str = (") == {}
+
+
+def test_opening_a_study_in_a_kernel_imports_neither_papermill_nor_statsmodels_api(tmp_path):
+    code = ("import sys, studylib as sl\n"
+            f"sl.open_study('pair_profile', tie='surabaya-busan', output_dir={str(tmp_path)!r})\n"
+            "import studylib.analysis.models\n"
+            "print(sorted(m for m in ('papermill', 'nbformat', 'jsonschema', 'statsmodels.api') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_run_on_other_data_gets_its_own_folder(tmp_path):
+    """--data folders are part of the run's folder name: the default run's outputs are never replaced (issue 26)."""
+    from studylib.report.parameters import check_parameters, notebook_parameters, run_slug
+
+    spec = notebook_parameters("pair_profile")
+    default = run_slug(check_parameters("pair_profile", {"tie": "surabaya-busan"}, spec=spec), spec)
+    one = run_slug({"tie": "surabaya-busan", "data_dirs": [str(tmp_path / "a" / "mine")]}, spec)
+    other = run_slug({"tie": "surabaya-busan", "data_dirs": [str(tmp_path / "b" / "mine")]}, spec)
+    assert default == "surabaya-busan"
+    assert one.startswith("surabaya-busan--data-mine-") and one != default
+    assert one != other  # same folder name, another folder
+    assert run_slug({"tie": "surabaya-busan", "data_dirs": [str(tmp_path / "a" / "mine")]}, spec) == one  # stable
+
+
+def test_input_files_hash_every_layer_variant_and_network_file(tmp_path):
+    from studylib.paths import DATA_DIR
+    from studylib.provenance import file_sha256
+    from studylib.runner.execute import input_files
+
+    mine = tmp_path / "mine"
+    (mine / "sources").mkdir(parents=True)
+    (mine / "activities.csv").write_text("activity_id\n", encoding="utf-8")
+    (mine / "sources" / "src.txt").write_text("text", encoding="utf-8")
+    (mine / "NOTES.md").write_text("not read", encoding="utf-8")
+    variant = tmp_path / "variant"
+    variant.mkdir()
+    (variant / "activities.csv").write_text("activity_id,override\n", encoding="utf-8")
+    network = tmp_path / "net.gexf"
+    network.write_text("<gexf/>", encoding="utf-8")
+    files = input_files([str(mine)], {"variant_dirs": [str(variant)], "network_file": str(network)})
+    for path in (mine / "activities.csv", mine / "sources" / "src.txt", variant / "activities.csv", network,
+                 DATA_DIR / "activities.csv", DATA_DIR / "reliability" / "coder2" / "activities.csv",
+                 DATA_DIR / "reliability" / "units.csv",
+                 DATA_DIR / "external" / "wikidata-sister-cities-2022" / "sister_cities.gexf"):
+        assert files[str(path.resolve())] == file_sha256(path), path
+    assert str((mine / "NOTES.md").resolve()) not in files
