@@ -52,3 +52,25 @@ def test_agreement_command_bad_row_names_file_line_and_column(tmp_path):
     good = _coder_folder(tmp_path / "coder3", {"sb-002": {}})
     bad = _cli("agreement", str(one), str(good), "--variables", "colour")
     assert bad.returncode == 2 and "unknown variable 'colour'" in bad.stderr
+
+
+def test_round2_layout_works_with_the_agreement_command(tmp_path):
+    """data/reliability/round2/: units.csv names units from all five seeds; a coder2/ folder beside it is compared
+    on those units only, every coded variable by default, axis and dimension scoped to their sources."""
+    round2 = DATA_DIR / "reliability" / "round2"
+    units = pd.read_csv(round2 / "units.csv", dtype=str, keep_default_na=False)
+    assert len(units) >= 60 and units["source_id"].nunique() == 5
+    assert (round2 / "brief.md").is_file()
+    # a stand-in coder2 (in tmp, never in data/) coding two units, one differently
+    coder = _coder_folder(tmp_path / "round2" / "coder2", {"sb-002": {"sector": "tourism"}, "sl-001": {}})
+    units.iloc[:1].to_csv(tmp_path / "round2" / "units.csv", index=False)  # sb-002 only
+    done = _cli("agreement", str(DATA_DIR), str(coder), "--units", str(tmp_path / "round2" / "units.csv"),
+                "--scope", "dimension=seoul-scg-report", "--resamples", "20", "--out", str(tmp_path / "a.csv"),
+                "--disagreements", str(tmp_path / "d.csv"))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "a.csv").set_index("variable")
+    assert {"participant_group", "certainty", "axis", "dimension"} <= set(table.index)
+    assert table.at["sector", "n_units"] == 1 and table.at["sector", "n_disagreements"] == 1  # sl-001 not a unit
+    assert table.at["dimension", "n_units"] == 0  # scoped to seoul-scg-report, whose unit sl-001 is not listed
+    differ = pd.read_csv(tmp_path / "d.csv")
+    assert differ[["activity_id", "variable"]].values.tolist() == [["sb-002", "sector"]]

@@ -47,16 +47,6 @@ def test_a_cell_that_does_not_parse_has_no_parameters():
     assert parameters_in("tie: str = (") == {}
 
 
-def test_opening_a_study_in_a_kernel_imports_neither_papermill_nor_statsmodels_api(tmp_path):
-    code = ("import sys, studylib as sl\n"
-            f"sl.open_study('pair_profile', tie='surabaya-busan', output_dir={str(tmp_path)!r})\n"
-            "import studylib.analysis.models\n"
-            "print(sorted(m for m in ('papermill', 'nbformat', 'jsonschema', 'statsmodels.api') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
-
-
 def test_a_run_on_other_data_gets_its_own_folder(tmp_path):
     """--data folders are part of the run's folder name: the default run's outputs are never replaced (issue 26)."""
     from studylib.report.parameters import check_parameters, notebook_parameters, run_slug

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 
 import pytest
 
@@ -26,50 +25,6 @@ def test_a_run_whose_data_changed_is_stale(tmp_path):
     manifest = {"git": {"commit": git_state()[0]}, "data_files": {str(data): "0" * 64}}
     assert "changed since the run" in stale_reason(manifest)
     assert "rendered at commit" in stale_reason({**manifest, "git": {"commit": "f" * 40}})
-
-
-def test_package_zip_lists_every_figure_and_table(tmp_path):
-    from test_pdf import new_pair_with_cjk
-
-    folder = new_pair_with_cjk(tmp_path / "bandung-suwon")
-    outputs = tmp_path / "out"
-    from studylib.runner.execute import run_notebook
-
-    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=outputs)
-    assert result.ok and result.slug.startswith("bandung-suwon--data-")  # a --data run has its own folder
-    target = build_package(tmp_path / "pkg.zip", outputs=outputs, notebooks=[], progress=False)
-    with zipfile.ZipFile(target) as zf:
-        names = set(zf.namelist())
-        zf.extractall(tmp_path / "unpacked")
-    root = tmp_path / "unpacked" / "replication"
-    for required in ("README.md", "CITATION.cff", "references.bib", "requirements-lock.txt", "ro-crate-metadata.json",
-                     "src/studylib/bundle/codebook.yaml", "notebooks/pair_profile.ipynb", "data/sources.csv",
-                     "data-layers/1-bandung-suwon/activities.csv",
-                     f"outputs/pair_profile/{result.slug}/report.html",
-                     f"outputs/pair_profile/{result.slug}/manifest.json",
-                     f"outputs/pair_profile/{result.slug}/references.bib"):
-        assert (root / required).is_file(), required
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    for section in ("Data availability and provenance", "Computational requirements", "Instructions to replicators",
-                    "List of tables and figures"):
-        assert f"## {section}" in readme
-    listed = set(re.findall(r"^\| (?:Figure|Table) \|.*\| `([^`]+)` \|$", readme, flags=re.M))
-    outputs_in_zip = {n.removeprefix("replication/") for n in names
-                      if re.search(r"/(figures/[^/]+\.(png|svg)|tables/[^/]+\.(csv|tex))$", n)}
-    assert listed and listed == outputs_in_zip
-    assert all((root / path).is_file() for path in listed)
-    assert "--data data-layers/1-bandung-suwon" in readme
-    seconds = json.loads((root / f"outputs/pair_profile/{result.slug}/manifest.json").read_text())["duration_seconds"]
-    assert f"| pair_profile | {result.slug} | {seconds:.1f} |" in readme
-    assert "@misc{test-src," in (root / "references.bib").read_text(encoding="utf-8")
-    crate = json.loads((root / "ro-crate-metadata.json").read_text(encoding="utf-8"))
-    assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
-    graph = {e["@id"]: e for e in crate["@graph"]}
-    assert graph["ro-crate-metadata.json"]["about"] == {"@id": "./"}
-    parts = {p["@id"] for p in graph["./"]["hasPart"]}
-    assert parts == {n.removeprefix("replication/") for n in names} - {"ro-crate-metadata.json"}
-    assert all(p in graph for p in parts)
-    assert {"name", "description", "datePublished", "license"} <= set(graph["./"])
 
 
 def test_package_refuses_a_name_that_is_not_a_zip(tmp_path):
@@ -136,5 +91,3 @@ def test_package_runs_pattern_that_selects_nothing_is_an_error(tmp_path):
     with pytest.raises(StudyError, match="no rendered run matches"):
         build_package(tmp_path / "pkg.zip", outputs=tmp_path, notebooks=[], runs=["pair_profile/nowhere"],
                       progress=False)
-
-
