@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ParameterError, RunError, StudyError, ValidationError
-from .report.parameters import (WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks, notebook_parameters,
-                                parse_value)
 from .paths import DATA_DIR
+from .report.parameters import WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks, notebook_parameters, parse_value
 
 # studylib.inference.agreement.CODED_VARIABLES, spelled out so that building the parser imports no analysis code
 CODED_VARIABLES_TEXT = ("sector,activity_type,direction,stage,actor_type,participant_group,certainty,recurrence,"
@@ -168,8 +167,8 @@ def _dask_executor(address: str) -> concurrent.futures.Executor:
 
 def _cmd_study(args) -> int:
     _cold_kernels(args)
-    from .runner.batch import run_study
     from .bundle.load import load_bundle
+    from .runner.batch import run_study
 
     _check_jobs(args.jobs)
     out = _output_root(args.out)

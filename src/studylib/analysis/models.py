@@ -17,11 +17,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from statsmodels.genmod.families import Poisson
 import statsmodels.formula.api as smf
-from statsmodels.tools.sm_exceptions import (
-                                             ConvergenceWarning, HessianInversionWarning, PerfectSeparationError, PerfectSeparationWarning,
-                                             )
+from statsmodels.genmod.families import Poisson
+from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning, PerfectSeparationError,
+                                             PerfectSeparationWarning)
 
 from ..errors import FitWarning, ModelError
 from .model_results import COUNT_FAMILIES, FAMILY_NAMES, LRTest, ModelResult, lr_test, overdispersion

@@ -295,8 +295,9 @@ def import_sources(file: str | Path, data_dir: str | Path) -> ImportReport:
             report.updated[key] = changes
         else:
             report.unchanged.append(key)
-    from ..provenance import write_atomic
     import io
+
+    from ..provenance import write_atomic
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import dates
-from .codebook import TABLES, Codebook, load_codebook
 from ..errors import DataWarning, Problem, StudyError, ValidationError
 from ..paths import DATA_DIR
+from . import dates
+from .codebook import TABLES, Codebook, load_codebook
 from .read import ORIGIN_COLUMNS, read_table
-from .validate import DATE_RE, _digits, _numbers, check_columns, check_tables
 from .sources import check_locators
+from .validate import DATE_RE, _digits, _numbers, check_columns, check_tables
 
 DATE_PRECISIONS = ["year", "month", "day", "uncertain", "unknown"]  # of a date column's <col>_precision
 

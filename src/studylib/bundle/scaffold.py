@@ -6,9 +6,9 @@ import csv
 import re
 from pathlib import Path
 
-from .codebook import TABLES, load_codebook
 from ..errors import StudyError
 from ..paths import DATA_DIR
+from .codebook import TABLES, load_codebook
 from .validate import SLUG_RE
 
 __all__ = ["new_pair", "city_slug", "bundle_readme", "next_commands", "EXAMPLE_ROWS"]

@@ -13,9 +13,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..errors import Problem
 from . import dates
 from .codebook import Codebook
-from ..errors import Problem
 from .read import ORIGIN_COLUMNS
 
 __all__ = ["check_columns", "check_tables", "DATE_RE", "ID_RE", "SLUG_RE", "MIN_YEAR", "MAX_YEAR"]

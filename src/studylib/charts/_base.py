@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.transforms import Bbox
 import pandas as pd
 import seaborn as sns
+from matplotlib.transforms import Bbox
 
 from .fonts import use_cjk_fallback
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import FuncFormatter
 
 from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, source_caption
 

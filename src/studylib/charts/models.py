@@ -7,10 +7,10 @@ Every chart under one name, and the conventions they follow: :mod:`studylib.char
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ._base import PALETTE, _axes, _document, _finish, _no_data
 

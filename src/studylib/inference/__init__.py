@@ -17,18 +17,18 @@ robust).
 
 from __future__ import annotations
 
-# EXACT_LIMIT, EXACT_TABLES, IMPLEMENTED and _exact_rxc are not public, but were importable from here before the split
-from .units import frame_origin, model_units
 from .exact_tests import (DEFAULT_RESAMPLES, DEFAULT_SEED, EXACT_LIMIT, EXACT_TABLES, IMPLEMENTED, CompositionTest,
                           _exact_rxc, composition_table, composition_test, contrast_test, even_split_test,
                           jeffreys_interval, share_intervals)
 from .imputation import impute_undated, possible_years
 from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, batched_poisson_trend,
-                         multiverse, grid_as_multiverse, robustness, resolve_variants, sensitivity_from_multiverse, shipped_variants,
-                         variants_touching)
+                         grid_as_multiverse, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
+                         shipped_variants, variants_touching)
 from .sensitivity import (SENSITIVITY_COLUMNS, Variant, assumption_variants, covariate_quantity, lr_quantity,
                           mark_robust, metric_quantity, sensitivity_grid, trend_quantity, variant_activities,
                           variant_bundles, variant_provenance)
+# EXACT_LIMIT, EXACT_TABLES, IMPLEMENTED and _exact_rxc are not public, but were importable from here before the split
+from .units import frame_origin, model_units
 
 __all__ = [
     "DEFAULT_SEED", "DEFAULT_RESAMPLES", "CompositionTest", "composition_table", "composition_test",

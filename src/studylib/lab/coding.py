@@ -25,14 +25,14 @@ import tempfile
 from pathlib import Path
 
 from ..bundle.codebook import TABLES, load_codebook
-from ..errors import Problem, StudyError, ValidationError
-from ..inference.agreement import read_units
-from .csv_rows import read_records, with_row, write_csv
-from .passages import Passage, search_passages
-from ..paths import DATA_DIR, PROJECT_ROOT
 from ..bundle.sources import (SOURCES_FOLDER, archived_sources, closest_passage, find_passages, normalise_space,
                               read_source)
+from ..errors import Problem, StudyError, ValidationError
+from ..inference.agreement import read_units
+from ..paths import DATA_DIR, PROJECT_ROOT
 from ..provenance import write_atomic
+from .csv_rows import read_records, with_row, write_csv
+from .passages import Passage, search_passages
 
 __all__ = ["CodingSession", "form_row", "empty_form", "filled_form"]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import ModelError, ParameterError
 from ..analysis.panel import at_stages
 from ..analysis.select import display_labels
+from ..errors import ModelError, ParameterError
 
 __all__ = ["Selection", "ExplorerView", "CHARTS", "explorer_view", "select_events", "selection_summary",
            "model_formula", "latest_year", "check_choices"]

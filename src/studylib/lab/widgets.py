@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.select import display_labels
 from ..errors import StudyError
 from ..paths import DATA_DIR, PROJECT_ROOT
-from ..analysis.select import display_labels
 from ..report.tables import report_table
 from .explorer import (CHARTS, ExplorerView, Selection, check_choices, explorer_view, latest_year, model_formula,
                        select_events)

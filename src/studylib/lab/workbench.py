@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import html
 
-from .coding import CodingSession, empty_form, filled_form, form_row
 from ..errors import StudyError, ValidationError
+from .coding import CodingSession, empty_form, filled_form, form_row
 from .passages import MARKS, Passage, marked_text, passage_in_context
 from .widgets import static_fallback
 

@@ -5,9 +5,10 @@ files are parsed in :mod:`.files`, names and countries compared in :mod:`.places
 :mod:`.gravity` (``from studylib.network import gravity``). The network's charts are in :mod:`studylib.charts`.
 """
 
-from .graph import (COUNTRY_ALIASES, DEFAULT_NETWORK, DEFAULT_SOURCE_ID, EARTH_RADIUS_KM, Network, NetworkFileError, check_network_file, city_partners,
-                    compare_partners, compare_rates, country_code, country_pair_tests, country_pairs, focal_ties, great_circle_km, match_cities, name_key,
-                    network_credit, partner_countries, poisson_interval, read_network, MATCH_RADIUS_KM)
+from .graph import (COUNTRY_ALIASES, DEFAULT_NETWORK, DEFAULT_SOURCE_ID, EARTH_RADIUS_KM, MATCH_RADIUS_KM, Network,
+                    NetworkFileError, check_network_file, city_partners, compare_partners, compare_rates, country_code,
+                    country_pair_tests, country_pairs, focal_ties, great_circle_km, match_cities, name_key,
+                    network_credit, partner_countries, poisson_interval, read_network)
 
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",

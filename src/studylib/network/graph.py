@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from .files import NetworkFileError, read_network_file
 from ..paths import DATA_DIR
-from .places import COUNTRY_ALIASES, _country_names, country_code, name_key
 from ..provenance import file_sha256
+from .files import NetworkFileError, read_network_file
+from .places import COUNTRY_ALIASES, _country_names, country_code, name_key
 
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",

@@ -37,7 +37,8 @@ def _is_number(column: pd.Series) -> bool:
 def _column_text(column: pd.Series, decimals: int | None, own: bool = False) -> list[str]:
     """A column as text: ``decimals`` places when given, else the report's own rule (see :class:`studylib.Table`)."""
     if decimals is None or not _is_number(column):
-        from .tables import P_VALUE_COLUMNS, _column_text as report_text
+        from .tables import P_VALUE_COLUMNS
+        from .tables import _column_text as report_text
 
         return report_text(column, p_value=str(column.name).lower() in P_VALUE_COLUMNS, own_decimals=own)
     return ["" if pd.isna(v) else f"{v:.{decimals}f}" for v in column]

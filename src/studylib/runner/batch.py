@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from ..errors import StudyError
+from ..paths import OUTPUTS_DIR
+from ..report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks, notebook_parameters, resolve_notebook, run_slug
 from .execute import _start
 from .kernels import BLAS_THREAD_VARIABLES
-from ..report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks, notebook_parameters, resolve_notebook, run_slug
-from ..paths import OUTPUTS_DIR
 from .render import _exporters, _render
 from .result import Executed, RunResult
 

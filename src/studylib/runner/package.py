@@ -100,8 +100,8 @@ def find_runs(outputs: Path) -> list[_Run]:
 def _render_missing(outputs: Path, *, notebooks, workers, progress, runs=None) -> list[str]:
     """Render the study's default runs that are missing, and every (selected) run that is stale; return what was
     done. Workbench notebooks (``explore``, ``code_sources``) are interactive, not reports: never rendered here."""
-    from .batch import run_many
     from ..report.parameters import WORKBENCH_NOTEBOOKS, check_parameters, list_notebooks, run_slug
+    from .batch import run_many
 
     out = None if Path(outputs).resolve() == OUTPUTS_DIR.resolve() else str(outputs)
     have = {(r.notebook, r.folder.name): r for r in find_runs(outputs) if runs is None or r.matches(runs)}

@@ -220,8 +220,8 @@ def complete_references(notebook_path: Path, directory: Path, sources, *, style:
     """
     import nbformat
 
-    from ..report.references import cited_source_ids, method_references, named_in_text, reference_list_markdown, \
-        write_references
+    from ..report.references import (cited_source_ids, method_references, named_in_text, reference_list_markdown,
+                                     write_references)
 
     if sources is None:
         return [], []

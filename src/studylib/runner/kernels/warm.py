@@ -28,9 +28,9 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Float, List, Unicode
 
-from .pool import _FORKED, _KILLED, PER_KERNEL_ENV, Zygote, ZygoteError, _stable_env, _zygote
 # Importable from here as before: the zygotes' public functions, and what the tests inspect.
-from .pool import _ZYGOTES, ForkedKernel, forked_kernels, release, shutdown_zygotes  # noqa: F401
+from .pool import (_FORKED, _KILLED, _ZYGOTES, PER_KERNEL_ENV, ForkedKernel, Zygote, ZygoteError,  # noqa: F401
+                   _stable_env, _zygote, forked_kernels, release, shutdown_zygotes)
 
 __all__ = ["WarmProvisioner", "WARM_KERNEL", "COLD_KERNEL", "COLD_ENV", "PRELOAD", "kernel_name", "warm_unavailable",
            "announce", "install_kernel_spec", "forked_kernels", "prestart", "release", "shutdown_zygotes"]
