@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from studylib.bundle.dates import window_columns
+from studylib.paths import DATA_DIR
 
 HEADERS = {
     "sources": ["source_id", "citation", "source_type", "reliability", "url_or_doi", "language"],
@@ -146,3 +147,70 @@ def new_pair_with_cjk(folder: Path) -> Path:
          "start": "2010", "locator": "p. 3"},
     ])
     return folder
+
+
+SAMPLE_BIB = r"""
+@article{lee2020cities,
+  author = {Lee, Kyung-min and M{\"u}ller, J{\"o}rg and {Busan Metropolitan City}},
+  title = {Cities and Diplomacy},
+  journal = {Journal of Urban Affairs},
+  year = {2020}, volume = {12}, number = {3}, pages = {45--67},
+  doi = {10.1234/jua.2020.1},
+  langid = {english},
+}
+@techreport{seoul2019report,
+  author = {{Seoul Metropolitan Government}},
+  title = {Smart Seoul 2019},
+  institution = {Seoul Metropolitan Government},
+  year = {2019}, month = may,
+  url = {https://example.org/smart-seoul},
+  urldate = {2024-01-15},
+}
+"""
+
+
+def bib_pair(tmp_path):
+    from studylib.bundle.scaffold import new_pair
+
+    return new_pair("bandung", "suwon", into=tmp_path / "bandung-suwon")
+
+
+def cite_source(folder, source_id):
+    """Fill the scaffolded tie row, citing ``source_id`` (made-up test values), so the folder validates."""
+    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
+    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", source_id,
+                                                                             "p. 1"]
+    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
+
+
+PAIRS_HEADER = "city1,country1,city2,country2,lat1,lng1,lat2,lng2\n"
+
+
+PAIRS_ROWS = [
+    "Surabaya,Indonesia,Busan,South Korea,-7.25,112.74,35.1,129.04",
+    "busan ,Republic of Korea,SURABAYA,Indonesia,35.1,129.04,-7.25,112.74",  # the same pair, other spellings
+    "Seoul,South Korea,Tokyo,Japan,37.56,126.99,35.69,139.69",
+    "Tokyo,Japan,Seoul,Korea South,,,,",  # reversed, no coordinates
+    "Saint-Étienne,France,Saint Etienne,FR,45.43,4.39,45.43,4.39",  # a self-pair under two spellings
+    "Medan,Indonesia,Ichikawa,Japan,3.67,98.67,35.72,139.93",
+    "Bandung,Indonesia,Suwon,South Korea,-6.95,107.57,37.29,127.01",
+    "Somaliland Town,Somaliland,Tokyo,Japan,9.5,44.0,35.69,139.69",
+]
+
+
+def pairs_file(tmp_path, rows=PAIRS_ROWS, header=PAIRS_HEADER, name="pairs.csv"):
+    path = tmp_path / name
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def coder_folder(path, changes: dict[str, dict]):
+    """A coder's folder holding the study's own rows for the activities in ``changes``, with those edits."""
+    acts = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False)
+    acts = acts[acts["activity_id"].isin(changes)].copy()
+    for aid, edits in changes.items():
+        for col, value in edits.items():
+            acts.loc[acts["activity_id"] == aid, col] = value
+    path.mkdir(parents=True)
+    acts.to_csv(path / "activities.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    return path

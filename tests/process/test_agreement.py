@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
+from bundles import coder_folder as _coder_folder
 from studylib.paths import DATA_DIR
-
-
-def _coder_folder(path, changes: dict[str, dict]):
-    """A coder's folder holding the study's own rows for the activities in ``changes``, with those edits."""
-    acts = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False)
-    acts = acts[acts["activity_id"].isin(changes)].copy()
-    for aid, edits in changes.items():
-        for col, value in edits.items():
-            acts.loc[acts["activity_id"] == aid, col] = value
-    path.mkdir(parents=True)
-    acts.to_csv(path / "activities.csv", index=False, quoting=csv.QUOTE_MINIMAL)
-    return path
 
 
 def _cli(*args):

@@ -76,7 +76,6 @@ def test_quick_validate_case_prints_a_row_with_a_ratio():
     assert "heavy imports on this path: none" in done.stdout
 
 
-@pytest.mark.slow
 def test_multiverse_case_prints_its_line_with_at_least_1000_specifications():
     done = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / "run.py"), "--quick", "--only", "multiverse"],
                           capture_output=True, text=True, timeout=900)

@@ -6,42 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
-
+from bundles import SAMPLE_BIB as BIB
+from bundles import bib_pair as _folder
+from bundles import cite_source as _cite
 from studylib.bundle.bibimport import import_sources
-
-BIB = r"""
-@article{lee2020cities,
-  author = {Lee, Kyung-min and M{\"u}ller, J{\"o}rg and {Busan Metropolitan City}},
-  title = {Cities and Diplomacy},
-  journal = {Journal of Urban Affairs},
-  year = {2020}, volume = {12}, number = {3}, pages = {45--67},
-  doi = {10.1234/jua.2020.1},
-  langid = {english},
-}
-@techreport{seoul2019report,
-  author = {{Seoul Metropolitan Government}},
-  title = {Smart Seoul 2019},
-  institution = {Seoul Metropolitan Government},
-  year = {2019}, month = may,
-  url = {https://example.org/smart-seoul},
-  urldate = {2024-01-15},
-}
-"""
-
-
-def _folder(tmp_path):
-    from studylib.bundle.scaffold import new_pair
-
-    return new_pair("bandung", "suwon", into=tmp_path / "bandung-suwon")
-
-
-def _cite(folder, source_id):
-    """Fill the scaffolded tie row, citing ``source_id`` (made-up test values), so the folder validates."""
-    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
-    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", source_id,
-                                                                             "p. 1"]
-    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
 
 
 def test_reports_list_every_source_and_method_they_name(default_study):

@@ -5,26 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bundles import PAIRS_ROWS as ROWS
+from bundles import pairs_file as _pairs
 from studylib.cli import main
-
-HEADER = "city1,country1,city2,country2,lat1,lng1,lat2,lng2\n"
-
-ROWS = [
-    "Surabaya,Indonesia,Busan,South Korea,-7.25,112.74,35.1,129.04",
-    "busan ,Republic of Korea,SURABAYA,Indonesia,35.1,129.04,-7.25,112.74",  # the same pair, other spellings
-    "Seoul,South Korea,Tokyo,Japan,37.56,126.99,35.69,139.69",
-    "Tokyo,Japan,Seoul,Korea South,,,,",  # reversed, no coordinates
-    "Saint-Étienne,France,Saint Etienne,FR,45.43,4.39,45.43,4.39",  # a self-pair under two spellings
-    "Medan,Indonesia,Ichikawa,Japan,3.67,98.67,35.72,139.93",
-    "Bandung,Indonesia,Suwon,South Korea,-6.95,107.57,37.29,127.01",
-    "Somaliland Town,Somaliland,Tokyo,Japan,9.5,44.0,35.69,139.69",
-]
-
-
-def _pairs(tmp_path, rows=ROWS, header=HEADER, name="pairs.csv"):
-    path = tmp_path / name
-    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
 
 
 def test_notebook_on_a_pairs_file(tmp_path):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-import csv
 import hashlib
+import json
 import re
 import subprocess
 import sys

@@ -70,18 +70,6 @@ def test_cohen_kappa_matches_the_textbook_formula():
     assert cohen_kappa(a, b) == pytest.approx((po - pe) / (1 - pe))
 
 
-def _coder_folder(path, changes: dict[str, dict]):
-    """A coder's folder holding the study's own rows for the activities in ``changes``, with those edits."""
-    acts = pd.read_csv(DATA_DIR / "activities.csv", dtype=str, keep_default_na=False)
-    acts = acts[acts["activity_id"].isin(changes)].copy()
-    for aid, edits in changes.items():
-        for col, value in edits.items():
-            acts.loc[acts["activity_id"] == aid, col] = value
-    path.mkdir(parents=True)
-    acts.to_csv(path / "activities.csv", index=False, quoting=csv.QUOTE_MINIMAL)
-    return path
-
-
 def test_codings_of_two_folders_are_compared_unit_by_unit(tmp_path):
     one = _coder_folder(tmp_path / "coder1", {"sb-002": {}, "sb-006": {}, "mg-003": {}})
     two = _coder_folder(tmp_path / "coder2", {"sb-002": {"sector": "tourism"}, "sb-006": {}, "mg-001": {}})
@@ -117,6 +105,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "studylib", *args], capture_output=True, text=True, timeout=300)
 
 
+from bundles import coder_folder as _coder_folder
 # ------------------------------------------------------------------------------ coders' folders on a new pair's bundle
 from studylib.cli import main  # noqa: E402
 

@@ -10,7 +10,6 @@ import json
 import re
 
 import pandas as pd
-import pytest
 from bundles import _act, base_rows, write_bundle
 
 from studylib.paths import DATA_DIR
@@ -38,7 +37,6 @@ def _text(result) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-@pytest.mark.slow
 def test_compare_pairs_says_nothing_about_double_coding_for_new_ties(tmp_path):
     bundle = write_bundle(tmp_path / "pair", _two_new_ties())
     text = _text(run_notebook("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, data_dirs=[bundle],
@@ -63,7 +61,6 @@ def _double_coded(tie: str) -> tuple[int, int]:
     return len(covered), len(first)
 
 
-@pytest.mark.slow
 def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(tmp_path):
     bundle = write_bundle(tmp_path / "pair", _two_new_ties())
     result = run_notebook("compare_pairs", {"ties": ["alpha-beta", "surabaya-busan"]}, data_dirs=[bundle],
@@ -102,7 +99,6 @@ def _verdict(text: str) -> str:
     return found[0]
 
 
-@pytest.mark.slow
 def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp_path):
     runs = {
         "weaker": _portfolio(["economy"] * 8),  # 0 of 8 culture + inclusion: p = 0.008
@@ -124,7 +120,6 @@ def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp
     assert (verdicts["weaker n"], verdicts["one cell n"]) == ((8, 8), (1, 8))  # (units, rows)
 
 
-@pytest.mark.slow
 def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_path):
     rows = copy.deepcopy(base_rows())
     two_way = [_act("r1", "Pupils alpha to beta", "education", "exchange_programme", "", group="students"),
@@ -150,7 +145,6 @@ def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_p
     assert "ab-f01" in text and "Tantangan bahasa" in text and "Language differences hamper" in text
 
 
-@pytest.mark.slow
 def test_smart_city_dimensions_count_implemented_smart_city_rows_and_mark_potential_bounds(tmp_path):
     rows = copy.deepcopy(base_rows())
     own = [_act("s1", "Open data portal", "technology", "other", "2015", direction="none", tie=""),
