@@ -49,11 +49,14 @@ MULTIVERSE_DRAWS = 50
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
+    "import datetime",
     "import warnings",
+    "import numpy as np",
     "import pandas as pd",
     "import scipy.stats",
     "import seaborn as sns",
     "import statsmodels.formula.api as smf",
+    "import statsmodels.stats.multitest",
     "import studylib as sl",
     "from IPython.display import Markdown, display",
 )
@@ -381,7 +384,7 @@ def _render_at_scale(tmp: Path, rows: int) -> Row:
     if not (base.ok and big.ok):
         raise RuntimeError(f"pair_profile failed: {base.error or big.error}")
     bundle = load_bundle(DATA_DIR, layer)
-    events = expand_activities(bundle.activities, end_year=2023)
+    events = expand_activities(bundle.activities, end_year=2023, expand_annual=False)  # the report's default
     counted = pd.read_csv(big.output_dir / "tables" / "sector_counts.csv")["events"].sum()
     agree = counted == (events["tie_id"] == "surabaya-busan").sum()
     size = (big.output_dir / "report.html").stat().st_size

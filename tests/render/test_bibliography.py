@@ -31,7 +31,7 @@ def test_reports_list_every_source_and_method_they_name(default_study):
 
 
 def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
-    from test_new_pair import _append
+    from bundles import append_rows as _append
 
     from studylib.runner.execute import run_notebook
 

@@ -23,9 +23,9 @@ def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
     for required in ("README.md", "CITATION.cff", "references.bib", "requirements-lock.txt", "ro-crate-metadata.json",
                      "src/studylib/bundle/codebook.yaml", "notebooks/pair_profile.ipynb", "data/sources.csv",
                      "data-layers/1-bandung-suwon/activities.csv",
-                     "outputs/pair_profile/bandung-suwon/report.html",
-                     "outputs/pair_profile/bandung-suwon/manifest.json",
-                     "outputs/pair_profile/bandung-suwon/references.bib"):
+                     f"outputs/pair_profile/{result.slug}/report.html",
+                     f"outputs/pair_profile/{result.slug}/manifest.json",
+                     f"outputs/pair_profile/{result.slug}/references.bib"):
         assert (root / required).is_file(), required
     readme = (root / "README.md").read_text(encoding="utf-8")
     for section in ("Data availability and provenance", "Computational requirements", "Instructions to replicators",
@@ -37,8 +37,8 @@ def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
     assert listed and listed == outputs_in_zip
     assert all((root / path).is_file() for path in listed)
     assert "--data data-layers/1-bandung-suwon" in readme
-    seconds = json.loads((root / "outputs/pair_profile/bandung-suwon/manifest.json").read_text())["duration_seconds"]
-    assert f"| pair_profile | bandung-suwon | {seconds:.1f} |" in readme
+    seconds = json.loads((root / f"outputs/pair_profile/{result.slug}/manifest.json").read_text())["duration_seconds"]
+    assert f"| pair_profile | {result.slug} | {seconds:.1f} |" in readme
     assert "@misc{test-src," in (root / "references.bib").read_text(encoding="utf-8")
     crate = json.loads((root / "ro-crate-metadata.json").read_text(encoding="utf-8"))
     assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
@@ -96,7 +96,7 @@ def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(tmp_
     import subprocess
 
     import pandas as pd
-    from test_network import ROWS, _pairs
+    from bundles import PAIRS_ROWS as ROWS, pairs_file as _pairs
 
     from studylib.runner.execute import run_notebook
 
