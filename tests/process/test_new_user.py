@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _make_lab_command() -> str:
-    done = subprocess.run(["make", "-n", "-o", ".venv/.installed", "lab"], cwd=ROOT, capture_output=True, text=True,
-                          check=True)
+    # under `make test` this is a sub-make: without --no-print-directory it prints "make[1]: Entering directory"
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "lab"], cwd=ROOT,
+                          capture_output=True, text=True, check=True, env=env)
     return " ".join(done.stdout.replace("\\\n", " ").split())
 
 
