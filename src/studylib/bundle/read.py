@@ -16,9 +16,21 @@ import pandas as pd
 from ..errors import Problem
 from .read_arrow import read_simple_csv
 
-__all__ = ["read_table", "ORIGIN_COLUMNS"]
+__all__ = ["read_table", "read_records", "ORIGIN_COLUMNS"]
 
 ORIGIN_COLUMNS = ["_file", "_line"]
+
+
+def read_records(text: str) -> tuple[list[str], list[tuple[dict, tuple[int, int]]]]:
+    """Header and ``(row, (first line, last line))`` of every non-blank record of a CSV text."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    out, prev = [], reader.line_num
+    for rec in reader:
+        first, prev = prev + 1, reader.line_num
+        if any(v.strip() for v in rec):
+            out.append((dict(zip(header, rec)), (first, prev)))
+    return header, out
 
 
 def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..bundle.codebook import Codebook, load_codebook
 from ..bundle.load import load_bundle
+from ..bundle.read import read_records
 from ..errors import Problem, StudyError, ValidationError
 from ..paths import DATA_DIR
 
@@ -587,14 +588,8 @@ def _read_csv_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, d
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise StudyError(f"{path}: the file is not UTF-8; save it as 'CSV UTF-8'") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    rows, prev = [], reader.line_num
-    for rec in reader:
-        line, prev = prev + 1, reader.line_num
-        if any(v.strip() for v in rec):
-            rows.append((line, dict(zip(header, rec))))
-    return header, rows
+    header, records = read_records(text)
+    return header, [(first, row) for row, (first, _) in records]
 
 
 def adjudicate(decisions, *, base, out, data_dirs=(), codebook: Codebook | None = None) -> tuple[Path, Path, int]:

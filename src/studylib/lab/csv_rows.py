@@ -11,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..bundle.read import read_records
 from ..errors import StudyError
 
 __all__ = ["csv_text", "read_records", "with_row", "write_csv"]
@@ -28,18 +29,6 @@ def csv_text(rows: list[list[str]], newline: str) -> str:
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     """Write ``header`` and ``rows`` to ``path`` as UTF-8 CSV."""
     path.write_text(csv_text([header, *rows], "\n"), encoding="utf-8")
-
-
-def read_records(text: str) -> tuple[list[str], list[tuple[dict, tuple[int, int]]]]:
-    """Header and ``(row, (first line, last line))`` of every non-blank record of a CSV text."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    out, prev = [], reader.line_num
-    for rec in reader:
-        first, prev = prev + 1, reader.line_num
-        if any(v.strip() for v in rec):
-            out.append((dict(zip(header, rec)), (first, prev)))
-    return header, out
 
 
 def with_row(old: bytes, values: dict, *, header: list[str], key: str, replace: str | None = None,
