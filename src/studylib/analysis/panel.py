@@ -81,7 +81,7 @@ class _Expansion:
     whether the rule generated them; ``undated`` the ids left out for lack of a date.
     """
 
-    def __init__(self, data: pd.DataFrame, *, end_year: int, expand_annual: bool = True, stages=IMPLEMENTED,
+    def __init__(self, data: pd.DataFrame, *, end_year: int, expand_annual: bool = False, stages=IMPLEMENTED,
                  codebook=None):
         self.data = data
         self.cb = codebook or load_codebook()
@@ -170,7 +170,7 @@ def at_stages(data: pd.DataFrame, *, stages=IMPLEMENTED) -> np.ndarray:
     return _lookup(stage_values, lambda v: v in wanted, "implemented" in wanted)[stage_codes].astype(bool)
 
 
-def expand_activities(data: pd.DataFrame, *, end_year: int, expand_annual: bool = True,
+def expand_activities(data: pd.DataFrame, *, end_year: int, expand_annual: bool = False,
                       stages=IMPLEMENTED) -> pd.DataFrame:
     """One row per event: once-activities in their start year, annual ones in every year they ran.
 
@@ -181,7 +181,8 @@ def expand_activities(data: pd.DataFrame, *, end_year: int, expand_annual: bool 
     end_year : int
         Last year of observation; events after it are dropped and open-ended programmes stop there.
     expand_annual : bool
-        Apply the expansion rule; when False an annual programme counts once, in its start year.
+        Apply the expansion rule (default False: an annual programme counts once, in its start year; the expansion
+        is one factor of the multiverse, :mod:`studylib.inference.multiverse`, never the default).
     stages : sequence of str
         Which ``stage`` values count (default: only what the sources report as implemented, not plans).
 
@@ -227,7 +228,7 @@ PANEL_COLUMNS = ["activities", "expanded", "participants", "participants_known"]
 
 
 def activity_panel(data: pd.DataFrame, *, by=("tie_id", "sector"), end_year: int, ties: pd.DataFrame | None = None,
-                   expand_annual: bool = True, levels: dict | None = None) -> pd.DataFrame:
+                   expand_annual: bool = False, levels: dict | None = None) -> pd.DataFrame:
     """Long panel of yearly event counts and participants per group, with explicit zeros.
 
     Parameters
@@ -241,7 +242,8 @@ def activity_panel(data: pd.DataFrame, *, by=("tie_id", "sector"), end_year: int
     ties : DataFrame, optional
         ``Bundle.ties``, to open each tie's window at its signing year.
     expand_annual : bool
-        The expansion rule switch (see :data:`EXPANSION_RULE`).
+        The expansion rule switch (see :data:`EXPANSION_RULE`; default False, as :func:`expand_activities`). Ignored
+        when ``data`` are events already.
     levels : dict, optional
         Levels to use for a grouping column instead of those observed (e.g. all four axes).
 

@@ -65,7 +65,7 @@ class Explorer:
     chart : {"timeline", "shares", "heatmap", "irr"}
         The chart shown first.
     expand_annual : bool
-        Apply the annual-expansion rule (see :data:`studylib.EXPANSION_RULE`).
+        Apply the annual-expansion rule (see :data:`studylib.EXPANSION_RULE`); off by default, as in the reports.
     end_year : int, optional
         Last year of the year slider and of the annual expansion (default: the latest year in the data).
 
@@ -95,7 +95,7 @@ class Explorer:
     """
 
     def __init__(self, bundle=None, *, data_dirs=(), ties=None, actor: str | None = None, sectors=(),
-                 years: tuple[int, int] | None = None, chart: str = "timeline", expand_annual: bool = True,
+                 years: tuple[int, int] | None = None, chart: str = "timeline", expand_annual: bool = False,
                  end_year: int | None = None):
         import ipywidgets as w
 

@@ -88,7 +88,7 @@ def test_axis_balance_even_and_concentrated():
 
 def test_tie_metrics_on_bundle(tmp_path):
     b = load_bundle(write_bundle(tmp_path / "b"))
-    ev = expand_activities(b.activities, end_year=2016)
+    ev = expand_activities(b.activities, end_year=2016, expand_annual=True)
     m = compare_metrics(ev, b.activities, ties=b.ties, tie_ids=["alpha-beta"], end_year=2016).iloc[0]
     assert m["activities"] == 4 and m["events"] == 6 and m["expanded_events"] == 2
     assert m["years_in_window"] == 7 and m["years_with_activity"] == 4 and m["longest_gap"] == 2
@@ -115,7 +115,7 @@ def test_every_metric_has_a_definition_in_the_codebook(tmp_path):
     from studylib.analysis.metrics import METRIC_DEFINITIONS
 
     b = load_bundle(write_bundle(tmp_path / "b"))
-    ev = expand_activities(b.activities, end_year=2016)
+    ev = expand_activities(b.activities, end_year=2016, expand_annual=True)
     row = tie_metrics(ev, b.activities, unit="actor", unit_id="alpha", end_year=2016)
     missing = [k for k in row if k != "actor" and k not in METRIC_DEFINITIONS]
     assert not missing

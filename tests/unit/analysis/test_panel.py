@@ -19,7 +19,7 @@ def bundle(tmp_path_factory):
 
 
 def test_annual_programme_expands_to_until_and_marks_rows(bundle):
-    ev = expand_activities(bundle.activities, end_year=2020)
+    ev = expand_activities(bundle.activities, end_year=2020, expand_annual=True)
     a2 = ev[ev["activity_id"] == "a2"]
     assert list(a2["year"]) == [2012, 2013, 2014]  # until = 2014 wins over end_year
     assert list(a2["expanded"]) == [False, True, True]
@@ -28,7 +28,7 @@ def test_annual_programme_expands_to_until_and_marks_rows(bundle):
 def test_open_annual_programme_runs_to_end_year(bundle):
     acts = bundle.activities.copy()
     acts.loc[acts["activity_id"] == "a2", "until"] = pd.NA
-    ev = expand_activities(acts, end_year=2016)
+    ev = expand_activities(acts, end_year=2016, expand_annual=True)
     assert list(ev.loc[ev["activity_id"] == "a2", "year"]) == [2012, 2013, 2014, 2015, 2016]
 
 
@@ -41,17 +41,17 @@ def test_expansion_switch_off_counts_once(bundle):
 def test_events_after_end_year_dropped_and_undated_recorded(bundle):
     acts = bundle.activities.copy()
     acts.loc[acts["activity_id"] == "a4", ["start_year"]] = pd.NA
-    ev = expand_activities(acts, end_year=2012)
+    ev = expand_activities(acts, end_year=2012, expand_annual=True)
     assert set(ev["year"]) <= set(range(2010, 2013))
     assert ev.attrs["undated"] == ["a4"]
     assert "a3" not in set(ev["activity_id"])  # 2013 > end_year
 
 
 def test_panel_zeros_window_and_totals(bundle):
-    panel = activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2016, ties=bundle.ties)
+    panel = activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2016, ties=bundle.ties, expand_annual=True)
     assert panel["year"].min() == 2010 and panel["year"].max() == 2016  # signed 2010 to end_year
     assert len(panel) == 4 * 7  # 4 sectors x 7 years, zeros included
-    assert panel["activities"].sum() == len(expand_activities(bundle.activities, end_year=2016))
+    assert panel["activities"].sum() == len(expand_activities(bundle.activities, end_year=2016, expand_annual=True))
     edu = panel[panel["sector"] == "education"].set_index("year")
     assert edu.loc[2011, "activities"] == 0 and edu.loc[2013, "activities"] == 1
     assert edu.loc[2013, "expanded"] == 1 and edu.loc[2012, "expanded"] == 0
@@ -61,7 +61,7 @@ def test_panel_zeros_window_and_totals(bundle):
 def test_window_opens_at_first_event_when_before_signing(bundle):
     ties = bundle.ties.copy()
     ties["signed_year"] = pd.array([2013], dtype="Int64")
-    panel = activity_panel(bundle.activities, by=["tie_id"], end_year=2014, ties=ties)
+    panel = activity_panel(bundle.activities, by=["tie_id"], end_year=2014, ties=ties, expand_annual=True)
     assert panel["year"].min() == 2010
 
 
@@ -136,10 +136,10 @@ def test_panel_total_equals_expanded_events(undated_tie, starts, annual, end_yea
         {"activity_id": f"x{i}", "start": str(y), "recurrence": "annual" if annual[i] else "once", "until": ""}
         for i, y in enumerate(starts)
     ])
-    ev = expand_activities(activities, end_year=end_year)
+    ev = expand_activities(activities, end_year=end_year, expand_annual=True)
     expected = sum((end_year - y + 1) if a else 1 for y, a in zip(starts, annual) if y <= end_year)
     assert len(ev) == expected
-    panel = activity_panel(activities, by=["tie_id", "sector"], end_year=end_year, ties=undated_tie.ties)
+    panel = activity_panel(activities, by=["tie_id", "sector"], end_year=end_year, ties=undated_tie.ties, expand_annual=True)
     assert panel["activities"].sum() == expected
     assert (panel["activities"] >= panel["expanded"]).all()
 
@@ -162,7 +162,7 @@ def test_counting_path_gives_exactly_the_groupby_panel(two_ties, acts, end_year,
          "until": str(int(start) + extra) if start and annual and extra != "" else "", "participants": people}
         for i, (tie, sector, start, annual, extra, people) in enumerate(acts)
     ])
-    for data in (activities, expand_activities(activities, end_year=end_year)):
+    for data in (activities, expand_activities(activities, end_year=end_year, expand_annual=True)):
         fast = _counted_panel(data, by=by, end_year=end_year, ties=two_ties.ties, expand_annual=True, levels=None)
         assert fast is not None  # the counting path applies here: compare it, not its fallback, with the reference
         slow = _grouped_panel(data, by=by, end_year=end_year, ties=two_ties.ties, expand_annual=True, levels=None)
@@ -178,7 +178,7 @@ def test_one_window_rule_for_the_panel_and_the_metrics(bundle, signed):
 
     ties = bundle.ties.copy()
     ties["signed_year"] = pd.array([signed] * len(ties), dtype="Int64")
-    events = expand_activities(bundle.activities, end_year=2014)
+    events = expand_activities(bundle.activities, end_year=2014, expand_annual=True)
     tie = str(events["tie_id"].iloc[0])
     first_event = int(events.loc[events["tie_id"] == tie, "year"].min())
     expected = first_event if signed is None else min(first_event, signed)
@@ -190,3 +190,18 @@ def test_one_window_rule_for_the_panel_and_the_metrics(bundle, signed):
     none = events.iloc[0:0]
     assert window_start(none, ties, tie) == signed
     assert tie not in set(observation_windows(none, key="tie_id", end_year=2014, ties=ties)["tie_id"])
+
+
+def test_annual_expansion_is_off_unless_asked_for_in_every_library_function(bundle):
+    """#25: the expansion is one factor of the multiverse, never a library default."""
+    import inspect
+
+    from studylib.analysis.panel import _Expansion
+    from studylib.lab.widgets import Explorer
+
+    for fn in (expand_activities, activity_panel, _Expansion.__init__, Explorer.__init__):
+        assert inspect.signature(fn).parameters["expand_annual"].default is False, fn
+    ev = expand_activities(bundle.activities, end_year=2020)
+    assert not ev["expanded"].any() and list(ev.loc[ev["activity_id"] == "a2", "year"]) == [2012]
+    panel = activity_panel(bundle.activities, by=["tie_id"], end_year=2020, ties=bundle.ties)
+    assert panel["activities"].sum() == len(ev) and panel["expanded"].sum() == 0

@@ -22,7 +22,7 @@ from studylib.analysis.panel import expand_activities  # noqa: E402
 def study(tmp_path_factory):
     charts.set_study_theme()
     b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
-    return b, expand_activities(b.activities, end_year=2016)
+    return b, expand_activities(b.activities, end_year=2016, expand_annual=True)
 
 
 def _check(fig, *expected):

@@ -22,7 +22,7 @@ TIES = ("surabaya-busan", "medan-gwangju")
 @pytest.fixture(scope="module")
 def data():
     bundle = sl.load_bundle()
-    return bundle, sl.expand_activities(bundle.activities, end_year=END_YEAR)
+    return bundle, sl.expand_activities(bundle.activities, end_year=END_YEAR, expand_annual=True)
 
 
 def test_select_events_picks_ties_sectors_and_years(data):
@@ -59,7 +59,7 @@ def test_explorer_view_says_why_there_is_nothing_to_draw(data):
 
 def test_explorer_shell_shows_the_pure_view(data):
     bundle, events = data
-    ex = sl.Explorer(bundle, ties=list(TIES), end_year=END_YEAR, chart="shares")
+    ex = sl.Explorer(bundle, ties=list(TIES), end_year=END_YEAR, chart="shares", expand_annual=True)
     s = ex.selection()
     assert s == Selection(years=ex.state()["years"], ties=TIES, chart="shares", actor=s.actor)
     v = explorer_view(bundle, events, s)

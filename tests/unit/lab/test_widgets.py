@@ -20,7 +20,7 @@ def bundle():
 
 @pytest.fixture
 def explorer(bundle):
-    return Explorer(bundle, ties=["surabaya-busan", "medan-gwangju"], end_year=END_YEAR)
+    return Explorer(bundle, ties=["surabaya-busan", "medan-gwangju"], end_year=END_YEAR, expand_annual=True)
 
 
 def _png(ex: Explorer) -> bytes:
@@ -54,7 +54,7 @@ def test_initial_state_and_output(explorer):
 
 def test_filtered_events_are_the_library_events(explorer, bundle):
     """No second code path: the events shown are expand_activities' rows for the selection."""
-    ev = sl.expand_activities(bundle.activities, end_year=END_YEAR)
+    ev = sl.expand_activities(bundle.activities, end_year=END_YEAR, expand_annual=True)
     expected = ev[ev["tie_id"].isin(["surabaya-busan", "medan-gwangju"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(explorer.filtered_events(), expected)
 
@@ -221,7 +221,7 @@ def test_fallback_for_reports_without_widget_state(explorer):
 def test_load_data_layers_a_bundle_and_reports_bad_folders(tmp_path, bundle):
     from bundles import base_rows, write_bundle
 
-    ex = Explorer(bundle, end_year=END_YEAR)
+    ex = Explorer(bundle, end_year=END_YEAR, expand_annual=True)
     folder = write_bundle(tmp_path / "pair", base_rows())  # a new pair, alpha-beta, over the study data
     ex.data_folder.value = str(folder)
     ex.load_button.click()
@@ -239,7 +239,7 @@ def test_data_dirs_layer_a_bundle_from_the_start(tmp_path):
     from bundles import base_rows, write_bundle
 
     folder = write_bundle(tmp_path / "pair", base_rows())
-    ex = sl.explore(data_dirs=[folder], ties=["alpha-beta"], end_year=2020)
+    ex = sl.explore(data_dirs=[folder], ties=["alpha-beta"], end_year=2020, expand_annual=True)
     assert ex.state()["data_dirs"] == [str(folder.resolve())]
     assert set(ex.filtered_events()["activity_id"]) == {"a1", "a2", "a3", "a4"}
     ex.set(ties=["surabaya-busan"])  # the study data are still there underneath
