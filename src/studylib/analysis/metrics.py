@@ -17,8 +17,10 @@ __all__ = [
     "METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity", "institutionalisation",
     "continuity", "people_exchanged", "axis_balance", "tie_metrics", "compare_metrics", "window_start",
     "metric_definitions", "metrics_long", "common_levels", "culture_profile", "axis_balance_by_stage",
-    "no_events_reason", "ties_left_out",
+    "no_events_reason", "ties_left_out", "descriptive_shares", "DESCRIPTIVE_BASIS",
 ]
+
+DESCRIPTIVE_BASIS = "descriptive (one document's list; no sampling frame)"
 
 INSTITUTIONAL_TYPES = {"agreement": "agreements", "office": "offices", "naming": "named_places", "research": "academic_ties"}
 
@@ -47,6 +49,28 @@ def shares(events: pd.DataFrame, *, by: str = "sector", within: str | None = Non
     counts["share"] = counts["events"] / total
     counts[by] = counts[by].astype(str)
     return counts.sort_values(keys).reset_index(drop=True)
+
+
+def descriptive_shares(data: pd.DataFrame, *, by: str, within: str | None = None, count: str = "activities") -> pd.DataFrame:
+    """Shares of the rows of a single document's list (e.g. the smart-city dimensions one report names): counts and
+    shares with a ``basis`` column that says they are :data:`DESCRIPTIVE_BASIS`, and deliberately no interval.
+
+    A list a coder took from one document is not a sample from a population, so a confidence interval (e.g.
+    Jeffreys') would describe a sampling frame that does not exist. Shares where a frame exists keep their
+    intervals (:func:`studylib.share_intervals`).
+
+    Returns
+    -------
+    DataFrame
+        ``[within,] by, <count>, share, basis``.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a DataFrame, not {type(data).__name__}.")
+    if by not in data.columns or (within is not None and within not in data.columns):
+        raise ValueError(f"descriptive_shares: no column {by if by not in data.columns else within!r} in the data.")
+    out = shares(data, by=by, within=within).rename(columns={"events": count})
+    out["basis"] = DESCRIPTIVE_BASIS
+    return out
 
 
 def sector_counts(events: pd.DataFrame) -> pd.DataFrame:
