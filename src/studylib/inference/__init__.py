@@ -21,8 +21,8 @@ from .exact_tests import (DEFAULT_RESAMPLES, DEFAULT_SEED, EXACT_LIMIT, EXACT_TA
                           _exact_rxc, composition_table, composition_test, contrast_test, even_split_test,
                           jeffreys_interval, share_intervals)
 from .imputation import impute_undated, possible_years
-from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, batched_poisson_trend,
-                         grid_as_multiverse, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
+from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, axis_claim_multiverse,
+                         batched_poisson_trend, grid_as_multiverse, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
                          shipped_variants, variants_touching)
 from .sensitivity import (SENSITIVITY_COLUMNS, Variant, assumption_variants, covariate_quantity, lr_quantity,
                           mark_robust, metric_quantity, sensitivity_grid, trend_quantity, variant_activities,
@@ -37,5 +37,5 @@ __all__ = [
     "metric_quantity", "lr_quantity", "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
     "SENSITIVITY_COLUMNS", "FACTORS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "Multiverse", "RobustRule",
     "batched_poisson_trend", "multiverse", "robustness", "sensitivity_from_multiverse", "shipped_variants",
-    "variants_touching", "resolve_variants", "grid_as_multiverse",
+    "variants_touching", "resolve_variants", "grid_as_multiverse", "axis_claim_multiverse",
 ]

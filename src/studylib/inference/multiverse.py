@@ -36,6 +36,7 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
+    "axis_claim_multiverse",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -97,6 +98,11 @@ ROBUSTNESS_RULES: dict[str, RobustRule] = {
     "share_mutual": RobustRule("level", threshold=0.1),
     "sector interaction (LR test)": RobustRule("verdict"),
     "tension": RobustRule("test", null=1.0, threshold=0.01, log=True),  # IRR of a tension year
+    # the Gangnam claim (axis_claim_multiverse): a share against an even split (within 45–55%: even), and the
+    # exact test of an even split over the axes (a distance has no direction: only its verdict counts)
+    "culture + inclusion share vs industry + data": RobustRule("test", null=0.5, threshold=0.05),
+    "culture + inclusion share vs industry": RobustRule("test", null=0.5, threshold=0.05),
+    **{f"even split over the {w} axes": RobustRule("verdict") for w in ("two", "three", "four", "five", "six")},
 }
 DEFAULT_RULE = RobustRule("test", null=0.0)
 
@@ -124,16 +130,20 @@ def shipped_variants(folder: str | Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("activities.*")))
 
 
-def variants_touching(tie_ids, variant_dirs=None, *, base: pd.DataFrame | None = None) -> list[Path]:
-    """The variant folders (default: every shipped one) that change a row of one of ``tie_ids``: a row on one of
-    those ties in the folder, or a row it replaces that was on one of them in ``base`` (default: the study's)."""
+def variants_touching(tie_ids, variant_dirs=None, *, base: pd.DataFrame | None = None, actors=()) -> list[Path]:
+    """The variant folders (default: every shipped one) that change a row of one of ``tie_ids`` (or of one of
+    ``actors``, for a report on an actor's own portfolio): a row on one of those ties (or of those actors) in the
+    folder, or a row it replaces that was on one of them in ``base`` (default: the study's)."""
     from ..bundle.read import read_table
 
     if base is None:
         from ..bundle.load import load_bundle
         base = load_bundle().activities
-    wanted = set(map(str, tie_ids))
+    if isinstance(actors, str):
+        raise TypeError("actors must be a list of city ids, not a string.")
+    wanted, wanted_actors = set(map(str, tie_ids)), set(map(str, actors))
     on_tie = dict(zip(base["activity_id"].astype(str), base["tie_id"].astype(str)))
+    of_actor = dict(zip(base["activity_id"].astype(str), base["actor"].astype(str)))
     out = []
     for folder in (shipped_variants() if variant_dirs is None else [Path(v) for v in variant_dirs]):
         path = folder / "activities.csv"
@@ -145,19 +155,22 @@ def variants_touching(tie_ids, variant_dirs=None, *, base: pd.DataFrame | None =
         ids, ties = rows["activity_id"].astype(str), rows["tie_id"].fillna("").astype(str)
         if ties.isin(wanted).any() or ids.map(on_tie).isin(wanted).any():
             out.append(folder)
+        elif wanted_actors and (("actor" in rows and rows["actor"].fillna("").astype(str).isin(wanted_actors).any())
+                                or ids.map(of_actor).isin(wanted_actors).any()):
+            out.append(folder)
     return out
 
 
-def resolve_variants(variant_dirs, tie_ids, *, base: pd.DataFrame | None = None) -> list[Path]:
+def resolve_variants(variant_dirs, tie_ids, *, base: pd.DataFrame | None = None, actors=()) -> list[Path]:
     """A notebook's ``variant_dirs`` parameter as folders: the word ``"shipped"`` stands for every shipped variant
-    folder that touches ``tie_ids`` (:func:`variants_touching`); any other entry is a folder (relative to the
-    project root), kept as given."""
+    folder that touches ``tie_ids`` or ``actors`` (:func:`variants_touching`); any other entry is a folder
+    (relative to the project root), kept as given."""
     from ..paths import PROJECT_ROOT
 
     out: list[Path] = []
     for entry in variant_dirs or []:
         if str(entry) == "shipped":
-            out += [p for p in variants_touching(tie_ids, base=base) if p not in out]
+            out += [p for p in variants_touching(tie_ids, base=base, actors=actors) if p not in out]
         else:
             path = Path(entry)
             out.append(path if path.is_absolute() else PROJECT_ROOT / path)
@@ -539,7 +552,7 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
     one class, different between levels ('annual expansion (off: down; on: up)'); else the factor whose levels
     differ most in how often they keep the main analysis' class ('mostly on ...')."""
     frame = specs[list(FACTORS)].assign(_c=classes)
-    best, best_gap, best_shares = "", 0.0, None
+    best, best_gap, best_counts = "", 0.0, None
     for factor in FACTORS:
         levels = frame.groupby(factor, sort=False)["_c"]
         if levels.ngroups < 2:
@@ -551,12 +564,14 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
         keep = levels.agg(lambda c: float((c == main_class).mean()))
         gap = float(keep.max() - keep.min())
         if gap > best_gap:
-            best, best_gap, best_shares = factor, gap, keep
+            best, best_gap = factor, gap
+            best_counts = levels.agg(lambda c: (int((c == main_class).sum()), len(c)))
     if not best:
         return "several factors", "no single factor separates the specifications: it depends on several together"
     label = FACTOR_LABELS[best]
-    return label, (f"it depends mostly on the {label} (share of specifications like the main analysis: "
-                   + "; ".join(f"{lvl} {s:.0%}" for lvl, s in best_shares.items()) + ")")
+    # counts, not rounded shares: 2 of 402 must not read as 0%
+    return label, (f"it depends mostly on the {label} (specifications like the main analysis, {main_class}: "
+                   + "; ".join(f"{lvl}: {k} of {n}" for lvl, (k, n) in best_counts.items()) + ")")
 
 
 def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None = None,
@@ -691,3 +706,149 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
     for c in ("n_activities", "n_cells"):
         table[c] = pd.to_numeric(table[c]).round().astype("Int64")
     return table[SENSITIVITY_COLUMNS]
+
+
+# ------------------------------------------------------------------------------------ a claim about the axes
+
+AXIS_CLAIM_UNDATED = ("counted", "left out", "placed")
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _claim_name(first, second) -> str:
+    return f"{' + '.join(first)} share vs {' + '.join(second)}"
+
+
+def axis_claim_multiverse(codings: dict[str, pd.DataFrame], *, end_year: int, ties: pd.DataFrame | None = None,
+                          first=("culture", "inclusion"), seconds=(("industry", "data"), ("industry",)),
+                          axes=("industry", "culture", "data", "inclusion"), unit=("source_id", "locator", "axis"),
+                          draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, window_offset: int = WINDOW_OFFSET,
+                          level: float = 0.95) -> pd.DataFrame:
+    """A claim about how an actor's activities spread over the axes, in every crossed specification.
+
+    The claim's tests (the ``first`` axes' share against each of ``seconds``: an exact binomial test of an even
+    split with a Jeffreys interval, as :func:`studylib.contrast_test`; and the exact multinomial test of an even
+    split over ``axes`` with the total-variation distance from it) are computed on **units** (rows that share
+    ``unit``, e.g. one source passage on one axis, count once) under the multiverse's factors:
+
+    - ``coding``: the first entry of ``codings`` (the main analysis), then each other entry;
+    - ``expansion``: ``off`` (a unit counts once) or ``on`` (a unit counts once a year its annual activity runs
+      to its ``until`` year or the window's end; the most years of any of its rows);
+    - ``window``: activities dated after the window's end (``end_year``, or ``end_year - window_offset``) are out;
+    - ``undated``: an undated activity is ``counted`` once (the main analysis: the test needs no date), ``left out``,
+      or ``placed`` in its possible window (:func:`studylib.possible_years`) by ``draws`` seeded draws.
+
+    Parameters
+    ----------
+    codings : dict of name -> activities
+        Each coding's activities that enter the claim (e.g. the actor's implemented activities with an axis, from
+        :func:`studylib.add_frames`); the first is the main analysis.
+    level : float
+        The Jeffreys interval's coverage.
+
+    Returns
+    -------
+    DataFrame
+        ``tables/multiverse.csv`` rows (:data:`MULTIVERSE_COLUMNS`) and ``n_units, n_activities, count_first,
+        count_second`` (units and rows counted in the test; units in ``first`` and in the second group, NaN for the
+        even split). Quantities are named ``'<first> share vs <second>'`` and ``'even split over the four axes
+        (distance)'`` (the number of ``axes`` in words); specification 0 is the main analysis. Robustness rules
+        for these names are in :data:`ROBUSTNESS_RULES`.
+    """
+    from .exact_tests import even_split_test, jeffreys_interval
+
+    if not codings:
+        raise ValueError("axis_claim_multiverse needs at least one coding (the main analysis).")
+    if not (isinstance(draws, int) and draws >= 0):
+        raise ValueError(f"draws must be a whole number >= 0, not {draws!r}.")
+    unknown = {a for group in (first, *seconds) for a in group} - set(axes)
+    if unknown:
+        raise ValueError(f"{sorted(unknown)} are not among the axes {list(axes)}.")
+    end_year = int(end_year)
+    windows = {f"to {end_year}": end_year, f"to {end_year - window_offset}": end_year - window_offset}
+    spec_rows, unit_counts, row_counts = [], [], []
+    for coding, acts in codings.items():
+        missing = {"start_year", "recurrence", *unit} - set(acts.columns)
+        if missing:
+            raise ValueError(f"coding {coding!r} lacks the columns {sorted(missing)}.")
+        acts = acts.reset_index(drop=True)
+        start = acts["start_year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        undated = np.isnan(start)
+        annual = (acts["recurrence"].astype(object).astype(str) == "annual").to_numpy()
+        until = (acts["until"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) if "until" in acts
+                 else np.full(len(acts), np.nan))
+        keys = acts[list(unit)].astype(object).astype(str)
+        codes = keys.groupby(list(unit), sort=True).ngroup().to_numpy() if len(acts) else np.zeros(0, dtype=int)
+        n_units = int(codes.max()) + 1 if len(codes) else 0
+        unit_axis = keys.groupby(codes)["axis"].first().reindex(range(n_units)).to_numpy()
+        onehot = np.stack([unit_axis == a for a in axes], axis=1).astype(float) if n_units else np.zeros((0, len(axes)))
+        act_axis = keys["axis"].to_numpy()
+        act_onehot = np.stack([act_axis == a for a in axes], axis=1).astype(float).reshape(len(acts), len(axes))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0]) if len(codes) else np.zeros(0, dtype=int)
+
+        def per_unit(events):  # specs × activities -> specs × units: the most events of any row of the unit
+            if not n_units:
+                return np.zeros((events.shape[0], 0))
+            return np.maximum.reduceat(events[:, order], bounds, axis=1)
+
+        def events_of(starts, expand, end):  # starts: specs × activities (NaN: no event)
+            last = np.where(annual & expand, np.minimum(np.where(np.isnan(until), end, until), end), starts)
+            has = ~np.isnan(starts) & (starts <= end) & (last >= starts)
+            return np.where(has, last - starts + 1, 0.0)
+
+        for expansion in ("off", "on"):
+            for window, end in windows.items():
+                possible = None
+                for how in AXIS_CLAIM_UNDATED:
+                    if how != "counted" and not undated.any():
+                        continue  # with no undated activity every level would repeat the first
+                    if how == "placed":
+                        if draws == 0:
+                            continue
+                        if possible is None:
+                            possible = possible_years(acts, ties=ties, end_year=end)
+                        lo = possible["earliest"].to_numpy()[undated]
+                        hi = possible["latest"].to_numpy()[undated]
+                        S = np.tile(start, (draws, 1))
+                        S[:, undated] = np.stack([np.random.default_rng(seed + i).integers(lo, hi + 1)
+                                                  for i in range(draws)])
+                        rows = [{"draw": i} for i in range(draws)]
+                    else:
+                        S, rows = start[None, :].copy(), [{"draw": -1}]
+                    n = events_of(S, expansion == "on", end)
+                    if how == "counted":
+                        n[:, undated] = 1.0
+                    unit_counts.append(per_unit(n) @ onehot)
+                    row_counts.append((n > 0).astype(float) @ act_onehot)
+                    spec_rows += [{"expansion": expansion, "window": window, "undated": how, "coding": coding, **r}
+                                  for r in rows]
+    specs = pd.DataFrame(spec_rows)
+    specs.insert(0, "spec_id", np.arange(len(specs)))
+    C = np.vstack(unit_counts)  # specifications × axes (units)
+    R = np.vstack(row_counts)  # specifications × axes (rows)
+    col = {a: i for i, a in enumerate(axes)}
+    parts = []
+    for second in seconds:
+        k = C[:, [col[a] for a in first]].sum(axis=1)
+        m = C[:, [col[a] for a in second]].sum(axis=1)
+        n = k + m
+        pairs = {(int(a), int(b)) for a, b in zip(k, n) if b > 0}  # one exact test per distinct table, not per spec
+        p_of = {pair: float(stats.binomtest(pair[0], pair[1], 0.5).pvalue) for pair in pairs}
+        low, high = jeffreys_interval(k, n, level=level)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(n > 0, k / n, np.nan)
+        p = np.array([p_of.get((int(a), int(b)), np.nan) for a, b in zip(k, n)])
+        rows_in = R[:, [col[a] for a in (*first, *second)]].sum(axis=1)
+        parts.append(specs.assign(quantity=_claim_name(first, second), estimate=share, conf_low=low, conf_high=high,
+                                  p_value=p, n_units=n, n_activities=rows_in, count_first=k, count_second=m))
+    total = C.sum(axis=1)
+    rows_int = [tuple(int(x) for x in r) for r in C]
+    p_even = {r: even_split_test(list(r)) for r in set(rows_int)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        distance = np.where(total > 0, 0.5 * np.abs(C / total[:, None] - 1 / len(axes)).sum(axis=1), np.nan)
+    name = f"even split over the {_NUMBER_WORDS.get(len(axes), len(axes))} axes (distance)"
+    parts.append(specs.assign(quantity=name, estimate=distance, conf_low=np.nan, conf_high=np.nan,
+                              p_value=[p_even[r] for r in rows_int], n_units=total, n_activities=R.sum(axis=1),
+                              count_first=np.nan, count_second=np.nan))
+    return pd.concat(parts, ignore_index=True)[[*MULTIVERSE_COLUMNS, "n_units", "n_activities", "count_first",
+                                                "count_second"]]

@@ -322,3 +322,128 @@ def test_the_specification_curve_sorts_estimates_marks_factors_and_draws_into_a_
     empty = sl.charts.specification_curve(table.iloc[0:0], quantity="trend")
     assert any(t.get_text().startswith("No ") for t in empty.texts)
     plt.close(empty.figure)
+
+
+# --- the Gangnam claim goes through the multiverse (#25) ---------------------------------------------------------
+
+def _axis_bundle(folder, rows):
+    """An actor's own activities (no tie) with the columns the claim needs: stage and, where a row sets it, axis."""
+    acts = []
+    for aid, sector, start, locator, extra in rows:
+        a = {**_act(aid, aid, sector, "forum", start, tie=""), "locator": locator, "stage": "implemented", "axis": ""}
+        acts.append({**a, **extra})
+    b = _bundle(folder, acts)
+    return sl.add_frames(b.activities), b.ties
+
+
+CLAIM_ROWS = [  # economy -> industry, culture -> culture, civic -> inclusion
+    ("c1", "economy", "2010", "p. 1", {}), ("c2", "economy", "2012", "p. 2", {}), ("c3", "economy", "2015", "p. 3", {}),
+    ("c4", "economy", "2021", "p. 4", {}), ("c5", "economy", "2016", "p. 5", {"recurrence": "annual"}),
+    ("c6", "culture", "2011", "p. 6", {}), ("c7", "civic", "", "p. 7", {}),
+    ("c8", "economy", "2014", "p. 1", {}),  # the same passage on the same axis as c1: one unit
+]
+POOLED = "culture + inclusion share vs industry + data"
+
+
+def _one_at_a_time(acts, *, expansion, end, undated):
+    """The claim's units under one specification, computed the ordinary way (no layout)."""
+    acts = acts.copy()
+    start = acts["start_year"].astype("Float64")
+    if undated == "left out":
+        acts = acts[start.notna()]
+        start = start[start.notna()]
+    acts = acts[start.isna() | (start <= end)]
+    if expansion == "on":  # a unit counts once a year its annual programme runs (its rows' most years)
+        ev = sl.expand_activities(acts[acts["start_year"].notna()], end_year=end, expand_annual=True)
+        years = acts["activity_id"].map(ev["activity_id"].value_counts()).fillna(1)
+        acts = acts.assign(_w=years.to_numpy())
+        units = acts.groupby(["source_id", "locator", "axis"], observed=True)["_w"].max().reset_index()
+        return units["axis"].astype(str).repeat(units["_w"].astype(int).to_numpy()).value_counts()
+    units = acts.drop_duplicates(subset=["source_id", "locator", "axis"])
+    return units["axis"].astype(str).value_counts()
+
+
+def test_the_axis_claim_in_every_specification_equals_the_one_at_a_time_tests(tmp_path):
+    coded, ties = _axis_bundle(tmp_path / "b", CLAIM_ROWS)
+    table = sl.axis_claim_multiverse({"study data": coded}, end_year=2023, ties=ties, draws=5)
+    assert set(table["quantity"]) == {POOLED, "culture + inclusion share vs industry",
+                                      "even split over the four axes (distance)"}
+    specs = table[table["quantity"] == POOLED]
+    main = specs.iloc[0]
+    assert (main["spec_id"], main["expansion"], main["window"], main["undated"]) == (0, "off", "to 2023", "counted")
+    assert len(specs) == 2 * 2 * (1 + 1 + 5)  # expansion × window × (counted, left out, 5 placements)
+    checked = 0
+    for r in specs[specs["draw"] == -1].itertuples():
+        end = int(r.window.split()[-1])
+        counts = _one_at_a_time(coded, expansion=r.expansion, end=end, undated=r.undated)
+        c = sl.contrast_test(counts, first=["culture", "inclusion"], second=["industry", "data"])
+        assert (r.count_first, r.n_units) == (c["first"], c["n"]), r
+        assert r.p_value == pytest.approx(c["p_value"], abs=1e-12) and r.conf_high == pytest.approx(c["conf_high"])
+        even = table[(table["spec_id"] == r.spec_id) & (table["quantity"].str.startswith("even"))].iloc[0]
+        four = [int(counts.get(a, 0)) for a in ("industry", "culture", "data", "inclusion")]
+        assert even["p_value"] == pytest.approx(sl.even_split_test(four))
+        checked += 1
+    assert checked == 8
+    assert main["n_units"] == 7 and main["n_activities"] == 8  # c1 and c8 are one passage
+
+
+def test_the_axis_claim_that_rests_on_a_coding_is_not_robust_and_says_so_with_counts(tmp_path):
+    coded, ties = _axis_bundle(tmp_path / "b", [(f"i{i}", "economy", str(2000 + i), f"p. {i}", {}) for i in range(12)]
+                               + [("k1", "culture", "2005", "p. 20", {})])
+    # the variant moves ten industry rows to the culture axis (as the Gangnam axis overrides do, the other way)
+    variant = coded.copy()
+    variant.loc[variant.index[:10], "axis"] = "culture"
+    table = sl.axis_claim_multiverse({"study data": coded, "overrides off": variant}, end_year=2023, ties=ties,
+                                     draws=0)
+    r = sl.robustness(table).set_index("quantity")
+    main = table[(table["spec_id"] == 0) & (table["quantity"] == POOLED)].iloc[0]
+    assert main["p_value"] < 0.05 and main["estimate"] < 0.5  # 1 of 13: weaker in the main analysis
+    assert not r.at[POOLED, "robust"] and r.at[POOLED, "depends_on"] == "coding variant"
+    assert "direction changes" in r.at[POOLED, "reason"]
+    assert "(study data: negative, significant; overrides off: positive, significant)" in r.at[POOLED, "reason"]
+
+
+def test_the_axis_claim_rejects_misuse(tmp_path):
+    coded, ties = _axis_bundle(tmp_path / "b", CLAIM_ROWS)
+    with pytest.raises(ValueError, match="at least one coding"):
+        sl.axis_claim_multiverse({}, end_year=2023)
+    with pytest.raises(ValueError, match="not among the axes"):
+        sl.axis_claim_multiverse({"x": coded}, end_year=2023, first=("sport",))
+    with pytest.raises(ValueError, match="draws"):
+        sl.axis_claim_multiverse({"x": coded}, end_year=2023, draws=-1)
+
+
+def test_gangnam_axis_overrides_off_is_a_variant_of_the_actor_and_adds_no_row():
+    b = sl.load_bundle()
+    folders = sl.resolve_variants(["shipped"], [], base=b.activities, actors=["gangnam"])
+    assert "gangnam-axis-overrides-off" in {f.name for f in folders}
+    alt = sl.variant_bundles([f for f in folders if f.name == "gangnam-axis-overrides-off"])
+    (vb,) = alt.values()
+    assert set(vb.activities["activity_id"]) == set(b.activities["activity_id"])  # it changes rows, adds none
+    with pytest.raises(TypeError):
+        sl.variants_touching([], actors="gangnam")
+
+
+# --- robustness.csv's reason gives counts, not rounded shares ----------------------------------------------------
+
+def test_the_reason_counts_specifications_rather_than_rounding_shares():
+    # expansion off: 2 of 402 specifications like the main analysis (significant, up); on: 201 of 201
+    est = np.r_[np.full(402, 1.2), np.full(201, 1.2)]
+    p = np.r_[[0.01, 0.01], np.full(400, 0.5), np.full(201, 0.01)]
+    table = pd.DataFrame({"spec_id": range(603), "expansion": ["off"] * 402 + ["on"] * 201, "window": "to 2023",
+                          "undated": "left out", "coding": "study data", "draw": -1, "quantity": "trend",
+                          "estimate": est, "conf_low": np.nan, "conf_high": np.nan, "p_value": p})
+    reason = robustness(table).iloc[0]["reason"]
+    assert "off: 2 of 402" in reason and "on: 201 of 201" in reason, reason
+    assert "0%" not in reason and "100%" not in reason
+
+
+def test_the_reason_counts_on_a_small_bundle(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=20)
+    r = robustness(mv.table()).set_index("quantity")
+    fragile = r[~r["robust"] & r["reason"].str.contains("depends mostly")]
+    assert len(fragile)
+    for reason in fragile["reason"]:
+        how = reason[reason.index("depends mostly"):]  # the band of a level rule may be a percentage; the split not
+        assert re.search(r": \d+ of \d+", how) and not re.search(r"\d%", how), reason
