@@ -18,6 +18,11 @@ Cases (``--only`` takes their names, comma-separated):
               window metrics in one vectorised pass (``studylib.multiverse``) against the same specifications one
               at a time (``expand_activities``, ``compare_metrics``, a statsmodels GLM per specification) — target
               >= 10x speed-up; prints ``multiverse: N specifications in T s; one at a time T1 s; speed-up X``.
+``toolchain`` the default study rendered by the project (``run_many`` of the study notebooks, ``workers=2``: executed
+              notebook, report.html, notebook.html, report.pdf, figures, tables, manifest) against the same notebooks
+              run one by one with the stock tools: ``papermill`` CLI, ``jupyter nbconvert --to html`` (with
+              ``--no-input`` for the report, and with code) and Chromium's ``--print-to-pdf`` — target ≤ 0.33×
+              (#25). With ``--quick``: two notebooks (smart_city_governance, gangnam_axes), one run each.
 ``warm``      warm kernels (forked from a zygote, ``studylib.runner.kernels.warm``) against ordinary kernels, same run: the default
               study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
               5 trivial notebooks on ordinary kernels (≤ 0.7×).
@@ -43,7 +48,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse")
+CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse", "toolchain")
+TOOLCHAIN_QUICK = ("smart_city_governance", "gangnam_axes")
 MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
 MULTIVERSE_DRAWS = 50
 
@@ -295,7 +301,7 @@ def _scale_child(folder: str, repeats: int, warmup: int) -> dict:
     acts, ties = bundle.activities, bundle.ties
 
     def project():
-        panel = sl.activity_panel(acts, by=["tie_id", "sector"], end_year=2023, ties=ties)
+        panel = sl.activity_panel(acts, by=["tie_id", "sector"], end_year=2023, ties=ties, expand_annual=True)
         sl.choose_count_family(panel, PANEL_FORMULA)
 
     def baseline():
@@ -314,7 +320,7 @@ def _memory_child(folder: str) -> dict:
 
     warnings.simplefilter("ignore")
     bundle = sl.load_bundle(folder)
-    panel = sl.activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2023, ties=bundle.ties)
+    panel = sl.activity_panel(bundle.activities, by=["tie_id", "sector"], end_year=2023, ties=bundle.ties, expand_annual=True)
     sl.choose_count_family(panel, PANEL_FORMULA)
     return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
@@ -539,6 +545,66 @@ def bench_multiverse(repeats: int, warmup: int, ties=MULTIVERSE_TIES, draws: int
                f"{draws} placements per (coding, window, expansion); one-at-a-time measured once", len(times))
 
 
+# ------------------------------------------------------------------------------- 4b. the stock tool chain
+
+
+def _stock_render(notebook: str, folder: Path, browser: str | None) -> None:
+    """One notebook the way one would without the project: papermill's CLI, nbconvert twice, Chromium's PDF."""
+    from studylib.paths import NOTEBOOKS_DIR
+
+    bin_dir = Path(sys.executable).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / f"{notebook}.ipynb"
+    steps = [[str(bin_dir / "papermill"), str(NOTEBOOKS_DIR / f"{notebook}.ipynb"), str(executed),
+              "-p", "output_dir", str(folder), "--no-progress-bar", "--log-level", "ERROR"],
+             [str(bin_dir / "jupyter-nbconvert"), "--to", "html", "--no-input", str(executed), "--output", "report",
+              "--output-dir", str(folder), "--log-level", "ERROR"],
+             [str(bin_dir / "jupyter-nbconvert"), "--to", "html", str(executed), "--output", "notebook",
+              "--output-dir", str(folder), "--log-level", "ERROR"]]
+    if browser:
+        with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+            steps.append([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                          f"--print-to-pdf={folder / 'report.pdf'}", (folder / "report.html").resolve().as_uri()])
+            for step in steps:
+                subprocess.run(step, check=True, capture_output=True, env=_quiet_env(), stdin=subprocess.DEVNULL)
+        return
+    for step in steps:
+        subprocess.run(step, check=True, capture_output=True, env=_quiet_env(), stdin=subprocess.DEVNULL)
+
+
+def bench_toolchain(repeats: int, warmup: int, *, quick: bool = False, workers: int = 2) -> Row:
+    """The study rendered by the project against the same notebooks one by one with papermill, nbconvert, Chromium."""
+    from studylib.runner.batch import run_many
+    from studylib.runner.pdf import find_chromium
+
+    notebooks = list(TOOLCHAIN_QUICK) if quick else study_notebooks()
+    browser = None if os.environ.get("STUDYLIB_NO_PDF") else find_chromium()
+    with tempfile.TemporaryDirectory(prefix="bench-toolchain-") as tmp:
+        tmp = Path(tmp)
+        counter = iter(range(10 ** 6))
+
+        def project():
+            out = tmp / f"p{next(counter)}"
+            _check(run_many([(nb, {}, [], out) for nb in notebooks], workers=workers, progress=False), "the study")
+
+        def baseline():
+            out = tmp / f"b{next(counter)}"
+            for nb in notebooks:
+                _stock_render(nb, out / nb, browser)
+
+        a, b = alternate(project, baseline, repeats=repeats, warmup=warmup, warm_both=False)
+    fig, base = median(a), median(b)
+    r = ratio(fig, base)
+    note = (f"{len(notebooks)} notebooks ({', '.join(notebooks)}); baseline one by one: papermill CLI + nbconvert "
+            f"(report, notebook) + {'Chromium --print-to-pdf' if browser else 'no PDF (no Chromium or STUDYLIB_NO_PDF)'}"
+            f"; {os.cpu_count()} cores")
+    print(f"toolchain: study {fig:.1f} s; papermill + nbconvert + Chromium one by one {base:.1f} s; ratio {r:.2f}x",
+          file=sys.stderr)
+    return Row(f"study ({len(notebooks)} notebooks, {workers} workers) vs papermill + nbconvert + Chromium one by one",
+               fig, base, "s", r, "<= 0.33x", r <= 0.33, note, len(a))
+
+
 # ------------------------------------------------------------------------------------------- 5. warm kernels
 
 
@@ -615,7 +681,7 @@ def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> 
 # ------------------------------------------------------------------------------------------------- main
 
 
-def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
+def run_cases(names, *, repeats: int, warmup: int, log=print, quick: bool = False) -> list[Row]:
     rows: list[Row] = []
     for name in names:
         t0 = time.perf_counter()
@@ -633,6 +699,8 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
             got = bench_warm(repeats, warmup)
         elif name == "multiverse":
             got = [bench_multiverse(repeats, warmup)]
+        elif name == "toolchain":
+            got = [bench_toolchain(repeats, warmup, quick=quick)]
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got
@@ -670,7 +738,7 @@ def main(argv=None) -> int:
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     print(f"studylib benchmarks: {repeats} measured run(s) after {warmup} warm-up, medians; "
           f"{os.cpu_count()} cores; python {sys.version.split()[0]}", file=sys.stderr)
-    rows = run_cases(names, repeats=repeats, warmup=warmup)
+    rows = run_cases(names, repeats=repeats, warmup=warmup, quick=args.quick)
     print(format_table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n", encoding="utf-8")

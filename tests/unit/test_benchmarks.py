@@ -34,3 +34,32 @@ def test_table_marks_a_missed_target():
     rows = [bench.Row("fast", 1.0, 2.0, "s", 0.5, "<= 1.3x", True), bench.Row("slow", 3.0, 1.0, "s", 3.0, "<= 1.3x", False)]
     lines = bench.format_table(rows).splitlines()
     assert "PASS" in lines[2] and "3.00x" in lines[3] and "MISS" in lines[3]
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_toolchain_case_compares_the_study_with_the_stock_tools_one_by_one(monkeypatch, quick):
+    """#25's target: the study renders at <= 0.33x papermill's CLI + nbconvert + Chromium, one notebook at a time."""
+    import studylib.runner.batch as batch
+
+    assert "toolchain" in bench.CASES and "``toolchain``" in bench.__doc__
+    project, stock = [], []
+
+    class Done:
+        ok, notebook, error = True, "", ""
+
+    monkeypatch.setattr(batch, "run_many", lambda jobs, **kw: project.append(([j[0] for j in jobs], kw)) or [Done()])
+    monkeypatch.setattr(bench, "_stock_render", lambda nb, folder, browser: stock.append(nb))
+    times = {"project": 1.0, "baseline": 4.0}
+
+    def alternate(p, b, **kw):
+        p(), b()
+        return [times["project"]], [times["baseline"]]
+
+    monkeypatch.setattr(bench, "alternate", alternate)
+    row = bench.bench_toolchain(1, 0, quick=quick)
+    wanted = list(bench.TOOLCHAIN_QUICK) if quick else bench.study_notebooks()
+    assert project == [(wanted, {"workers": 2, "progress": False})]  # the project: one run of all, two workers
+    assert stock == wanted  # the baseline: the same notebooks, one by one
+    assert row.ratio == 0.25 and row.target == "<= 0.33x" and row.passed
+    times["project"] = 2.0
+    assert not bench.bench_toolchain(1, 0, quick=quick).passed  # 0.5x misses the target
