@@ -36,7 +36,7 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
-    "axis_claim_multiverse",
+    "axis_claim_multiverse", "interaction_lr",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -352,6 +352,7 @@ class Multiverse:
             acts_n.append((n > 0).sum(axis=1))
         events = np.concatenate(n_events).astype(float)
         sec, dirs = np.vstack(sec), np.vstack(dirs)
+        self.sector_events = pd.DataFrame(sec, columns=sectors)  # specs × sectors ('general' counted as 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             window_years = np.where(np.isfinite(opens), end - opens + 1, np.nan)
             window_years = np.where(window_years > 0, window_years, np.nan)
@@ -852,3 +853,82 @@ def axis_claim_multiverse(codings: dict[str, pd.DataFrame], *, end_year: int, ti
                               count_first=np.nan, count_second=np.nan))
     return pd.concat(parts, ignore_index=True)[[*MULTIVERSE_COLUMNS, "n_units", "n_activities", "count_first",
                                                 "count_second"]]
+
+
+# ------------------------------------------------------------------- the tie × sector interaction, batched
+
+def interaction_lr(universes, *, exclude=("general",)) -> pd.DataFrame:
+    """The likelihood-ratio test of the tie × sector interaction in yearly counts, in every joint specification of
+    two or more ties' multiverses, without a model fit per specification.
+
+    For a Poisson model of yearly counts, ``activities ~ C(tie_id) * C(sector)`` fits each tie × sector cell's
+    mean over the tie's window years, and ``C(tie_id) + C(sector)`` fits totals ``R_t·C_s / N`` (the window's
+    length cancels), so the likelihood-ratio statistic is the G² of the ties × sectors table of event totals:
+    ``2 Σ Y log(Y / E)``, on ``(ties − 1)(sectors − 1)`` degrees of freedom. Only sectors with an event in every
+    tie enter (as :func:`studylib.common_levels`), and ``exclude`` (umbrella agreements) never does. It equals
+    statsmodels' Poisson GLM likelihood-ratio test (the tests check it to 1e-8); it is not the negative-binomial
+    test :func:`studylib.choose_count_family` picks for an over-dispersed panel.
+
+    Parameters
+    ----------
+    universes : sequence of Multiverse
+        One per tie (:func:`multiverse`), built with the same ``end_year``, ``draws`` and ``seed``. A specification
+        of one tie is joined with the same settings of the others; where a tie has no such specification (a coding
+        variant that does not touch it, or placements when it has no undated activity) its study-data or
+        'left out' specification stands in, since that variant or placement leaves its rows as they are.
+    exclude : sequence of str
+        Sectors never tested.
+
+    Returns
+    -------
+    DataFrame
+        ``tables/multiverse.csv`` rows (quantity ``'sector interaction (LR test)'``, estimate = the LR statistic)
+        and ``df``, ``n_sectors`` (sectors tested), ``events``.
+    """
+    universes = list(universes)
+    if len(universes) < 2:
+        raise ValueError("interaction_lr needs the multiverses of at least two ties.")
+    if not all(isinstance(u, Multiverse) for u in universes):
+        raise TypeError("interaction_lr takes Multiverse objects (studylib.multiverse).")
+    if len({(u.end_year, u.draws, u.seed) for u in universes}) > 1:
+        raise ValueError("the ties' multiverses must share end_year, draws and seed.")
+    keys = ["coding", "expansion", "window", "undated", "draw"]
+    tables, order = [], None
+    for u in universes:
+        u.values()
+        frame = u.specs[keys].reset_index(drop=True)
+        index = {tuple(r): i for i, r in enumerate(frame.itertuples(index=False))}
+        tables.append((u, index))
+        if order is None or len(frame) > len(order):
+            order = frame
+    joint = pd.concat([u.specs[keys] for u in universes]).drop_duplicates().reset_index(drop=True)
+    sectors = [c for c in universes[0].sector_events.columns if c not in set(exclude)]
+    T = np.zeros((len(joint), len(universes), len(sectors)))
+    for j, (u, index) in enumerate(tables):
+        counts = u.sector_events.reindex(columns=sectors, fill_value=0.0).to_numpy()
+        rows = []
+        for key in joint.itertuples(index=False):
+            coding, expansion, window, undated, draw = key
+            for cand in ((coding, expansion, window, undated, draw), (MAIN_CODING, expansion, window, undated, draw),
+                         (coding, expansion, window, "left out", -1), (MAIN_CODING, expansion, window, "left out", -1)):
+                if cand in index:
+                    rows.append(index[cand])
+                    break
+            else:
+                raise ValueError(f"tie {u.tie_id}: no specification for {key}.")
+        T[:, j, :] = counts[rows]
+    common = (T > 0).all(axis=1)  # specs × sectors: an event in every tie
+    Tm = np.where(common[:, None, :], T, 0.0)
+    R, C = Tm.sum(axis=2), Tm.sum(axis=1)
+    N = Tm.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        E = R[:, :, None] * C[:, None, :] / N[:, None, None]
+        g2 = 2 * np.where(Tm > 0, Tm * np.log(Tm / E), 0.0).sum(axis=(1, 2))
+    k = common.sum(axis=1)
+    df = (len(universes) - 1) * (k - 1)
+    ok = df > 0
+    p = np.where(ok, stats.chi2.sf(np.where(ok, g2, 0.0), np.maximum(df, 1)), np.nan)
+    out = joint.assign(spec_id=np.arange(len(joint)), quantity="sector interaction (LR test)",
+                       estimate=np.where(ok, g2, np.nan), conf_low=np.nan, conf_high=np.nan, p_value=p, df=df,
+                       n_sectors=k, events=N)
+    return out[[*MULTIVERSE_COLUMNS, "df", "n_sectors", "events"]]

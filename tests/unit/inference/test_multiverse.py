@@ -447,3 +447,91 @@ def test_the_reason_counts_on_a_small_bundle(tmp_path):
     for reason in fragile["reason"]:
         how = reason[reason.index("depends mostly"):]  # the band of a level rule may be a percentage; the split not
         assert re.search(r": \d+ of \d+", how) and not re.search(r"\d%", how), reason
+
+
+# --- the tie × sector interaction, batched over the specifications (#25) -----------------------------------------
+
+def _two_tie_bundle(folder):
+    rows = base_rows()
+    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
+                           "parent_id": "", "lat": "", "lon": ""})
+    rows["ties"][0]["signed"] = "2000"
+    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
+                         "signed": "2004", "status": "active", "source_id": "src1", "note": ""})
+    rows["activities"] = [
+        *expansion_only_activities(),
+        _act("b6", "Exhibition", "culture", "festival", "2015"),
+        _act("b7", "Delegation", "economy", "delegation", "2018"),
+        _act("g1", "Agreement", "general", "agreement", "2004", tie="alpha-gamma", direction="mutual"),
+        _act("g2", "Dance troupe", "culture", "festival", "", tie="alpha-gamma"),
+        _act("g3", "Film week", "culture", "festival", "2009", tie="alpha-gamma", recurrence="annual", until="2016"),
+        _act("g4", "Business forum", "economy", "delegation", "2011", tie="alpha-gamma"),
+        _act("g5", "Students", "education", "exchange_programme", "2012", tie="alpha-gamma"),
+        _act("g6", "Trade fair", "economy", "trade_fair", "2020", tie="alpha-gamma"),
+    ]
+    for a in rows["activities"]:
+        a["stage"] = "implemented"
+    return sl.load_bundle(write_bundle(folder, rows))
+
+
+def _statsmodels_lr(universes, key):
+    """The interaction's LR statistic for one joint specification, fitted the ordinary way."""
+    import statsmodels.formula.api as smf
+
+    events, end = [], None
+    for u in universes:
+        s = u.specs
+        hit = s[(s["coding"] == key["coding"]) & (s["expansion"] == key["expansion"]) & (s["window"] == key["window"])
+                & (s["undated"] == key["undated"]) & (s["draw"] == key["draw"])]
+        if hit.empty:
+            hit = s[(s["coding"] == key["coding"]) & (s["expansion"] == key["expansion"])
+                    & (s["window"] == key["window"]) & (s["undated"] == "left out")]
+        acts, settings = u.spec_activities(int(hit["spec_id"].iloc[0]))
+        events.append(sl.expand_activities(acts, **settings))
+        end = settings["end_year"]
+    ev = pd.concat(events, ignore_index=True)
+    panel = sl.activity_panel(ev, by=["tie_id", "sector"], end_year=end, ties=universes[0].ties_table)
+    panel = panel[panel["sector"].astype(str) != "general"]
+    keep, _ = sl.common_levels(panel, group="tie_id", level="sector")
+    panel = panel[panel["sector"].isin(keep)].assign(sector=lambda d: d["sector"].astype(str))
+    fam = sm.families.Poisson()
+    full = smf.glm("activities ~ C(tie_id) * C(sector)", panel, family=fam).fit()
+    restricted = smf.glm("activities ~ C(tie_id) + C(sector)", panel, family=fam).fit()
+    return 2 * (full.llf - restricted.llf), len(keep)
+
+
+def test_the_batched_interaction_lr_equals_statsmodels_in_every_checked_specification(tmp_path):
+    b = _two_tie_bundle(tmp_path / "b")
+    universes = [multiverse(t, bundle=b, end_year=2023, draws=4) for t in ("alpha-beta", "alpha-gamma")]
+    for u in universes:
+        u.ties_table = b.ties
+    lr = sl.interaction_lr(universes)
+    assert lr["spec_id"].iloc[0] == 0 and tuple(lr.iloc[0][["expansion", "window", "undated"]]) == (
+        "off", "to 2023", "left out")
+    assert len(lr) == 2 * 2 * (1 + 4)  # alpha-beta has no undated activity: its 'left out' stands in for placements
+    estimated = 0
+    for _, row in lr.iterrows():
+        stat, k = _statsmodels_lr(universes, row)
+        assert row["n_sectors"] == k
+        if k >= 2:
+            assert row["estimate"] == pytest.approx(stat, abs=1e-8, rel=1e-8)
+            assert row["p_value"] == pytest.approx(float(stats_chi2.sf(stat, k - 1)), abs=1e-8)
+            estimated += 1
+        else:
+            assert np.isnan(row["estimate"])
+    assert estimated >= 10
+    assert (lr["estimate"].dropna() > 0).any()  # a statistic that is not trivially zero was compared
+
+
+def test_the_batched_interaction_lr_rejects_misuse(tmp_path):
+    b = _two_tie_bundle(tmp_path / "b")
+    one = multiverse("alpha-beta", bundle=b, end_year=2023, draws=0)
+    with pytest.raises(ValueError, match="at least two"):
+        sl.interaction_lr([one])
+    with pytest.raises(TypeError):
+        sl.interaction_lr([one, "alpha-gamma"])
+    with pytest.raises(ValueError, match="share"):
+        sl.interaction_lr([one, multiverse("alpha-gamma", bundle=b, end_year=2020, draws=0)])
+
+
+from scipy.stats import chi2 as stats_chi2  # noqa: E402
