@@ -33,7 +33,7 @@ _LAZY = {
                   "CompositionTest", "Variant", "multiverse", "Multiverse", "robustness", "batched_poisson_trend",
                   "sensitivity_from_multiverse", "shipped_variants", "variants_touching", "ROBUST_DEFINITION",
                   "ROBUSTNESS_RULES", "resolve_variants", "grid_as_multiverse", "axis_claim_multiverse",
-                  "interaction_lr"],
+                  "interaction_lr", "batched_poisson_covariate"],
     "charts.inference": ["share_interval_chart"],
     "charts.multiverse": ["specification_curve"],
     "inference.agreement": ["krippendorff_alpha", "alpha_interval", "cohen_kappa", "load_codings", "agreement_table",

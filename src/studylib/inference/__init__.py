@@ -22,7 +22,7 @@ from .exact_tests import (DEFAULT_RESAMPLES, DEFAULT_SEED, EXACT_LIMIT, EXACT_TA
                           jeffreys_interval, share_intervals)
 from .imputation import impute_undated, possible_years
 from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, axis_claim_multiverse,
-                         batched_poisson_trend, grid_as_multiverse, interaction_lr, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
+                         batched_poisson_trend, grid_as_multiverse, interaction_lr, batched_poisson_covariate, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
                          shipped_variants, variants_touching)
 from .sensitivity import (SENSITIVITY_COLUMNS, Variant, assumption_variants, covariate_quantity, lr_quantity,
                           mark_robust, metric_quantity, sensitivity_grid, trend_quantity, variant_activities,
@@ -38,5 +38,5 @@ __all__ = [
     "SENSITIVITY_COLUMNS", "FACTORS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "Multiverse", "RobustRule",
     "batched_poisson_trend", "multiverse", "robustness", "sensitivity_from_multiverse", "shipped_variants",
     "variants_touching", "resolve_variants", "grid_as_multiverse", "axis_claim_multiverse",
-    "interaction_lr",
+    "interaction_lr", "batched_poisson_covariate",
 ]

@@ -36,7 +36,7 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
-    "axis_claim_multiverse", "interaction_lr",
+    "axis_claim_multiverse", "interaction_lr", "batched_poisson_covariate",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -201,15 +201,59 @@ def batched_poisson_trend(counts: np.ndarray, years: np.ndarray, *, iterations: 
         a row with fewer than three years, fewer than two events, or events in only one year (no trend to fit), and
         for a row whose fit does not converge (e.g. every event in the last year: separation).
     """
+    years = np.asarray(years, dtype=float)
+    x = (years - years.mean()) / 10.0  # centred, per decade: a well-conditioned design for every row
+    return _batched_log_linear(counts, x, x_scale=10.0, iterations=iterations, tol=tol,
+                               dispersion_threshold=dispersion_threshold)
+
+
+def batched_poisson_covariate(counts: np.ndarray, covariate, *, iterations: int = 50, tol: float = 1e-12,
+                              dispersion_threshold: float | None = 1.5) -> dict[str, np.ndarray]:
+    """The Poisson log-linear model ``log E[y_t] = a + b·x_t`` of every row of ``counts``, fitted together, for a
+    covariate ``x`` that is the same in every row (e.g. 1 in a year with a cited tension episode, else 0).
+
+    Parameters
+    ----------
+    counts : array (specifications × years)
+        Counts; NaN marks a year outside that row's window.
+    covariate : array (years)
+        The covariate of each column.
+    dispersion_threshold : float or None
+        As :func:`batched_poisson_trend` (quasi-Poisson standard errors above it).
+
+    Returns
+    -------
+    dict of arrays (one value per row)
+        As :func:`batched_poisson_trend`: ``slope`` (log rate ratio per unit of ``x``), ``se``, ``irr``,
+        ``irr_low``, ``irr_high``, ``p_value``, ``dispersion``, ``cells``, ``events``, ``converged``. NaN for a row
+        whose covariate does not vary within its window, or whose fit does not converge (e.g. no event in the years
+        with ``x`` = 1: separation).
+    """
+    x = np.asarray(covariate, dtype=float)
+    Y = np.asarray(counts, dtype=float)
+    if x.ndim != 1 or x.shape[0] != Y.shape[1]:
+        raise ValueError(f"covariate must have one value per column of counts ({Y.shape[1]}), not shape {x.shape}.")
+    inside = ~np.isnan(Y)
+    xs = np.where(inside, x[None, :], np.nan)
+    with np.errstate(invalid="ignore"):
+        varies = (np.nanmax(xs, axis=1, initial=-np.inf) > np.nanmin(xs, axis=1, initial=np.inf))
+    return _batched_log_linear(Y, x, x_scale=1.0, iterations=iterations, tol=tol,
+                               dispersion_threshold=dispersion_threshold, usable=varies)
+
+
+def _batched_log_linear(counts, x, *, x_scale: float, iterations: int, tol: float, dispersion_threshold,
+                        usable=None) -> dict[str, np.ndarray]:
+    """IRLS of ``log E[y] = a + b·x`` for every row of ``counts`` at once (x shared by the rows; the slope is
+    divided by ``x_scale``)."""
     Y = np.asarray(counts, dtype=float)
     inside = ~np.isnan(Y)
     Y0 = np.where(inside, Y, 0.0)
-    years = np.asarray(years, dtype=float)
-    x = (years - years.mean()) / 10.0  # centred, per decade: a well-conditioned design for every row
     X = np.stack([np.ones_like(x), x], axis=1)  # years × 2
     cells, events = inside.sum(axis=1), Y0.sum(axis=1)
     active_years = ((Y0 > 0) & inside).sum(axis=1)
     ok = (cells >= 3) & (events >= 2) & (active_years >= 2)
+    if usable is not None:
+        ok &= usable
     S = Y.shape[0]
     beta = np.zeros((S, 2))
     beta[:, 0] = np.log(np.maximum(events, 0.5) / np.maximum(cells, 1))
@@ -242,8 +286,8 @@ def batched_poisson_trend(counts: np.ndarray, years: np.ndarray, *, iterations: 
         scale = np.ones(S)
         if dispersion_threshold is not None:
             scale = np.where(dispersion > dispersion_threshold, dispersion, 1.0)
-        slope = np.where(fine, beta[:, 1] / 10.0, np.nan)
-        se = np.sqrt(cov[:, 1, 1] * scale) / 10.0
+        slope = np.where(fine, beta[:, 1] / x_scale, np.nan)
+        se = np.sqrt(cov[:, 1, 1] * scale) / x_scale
         zq = stats.norm.ppf(0.975)
         p = 2 * stats.norm.sf(np.abs(slope / se))
     return {"slope": slope, "se": se, "irr": np.exp(slope), "irr_low": np.exp(slope - zq * se),
@@ -403,6 +447,33 @@ class Multiverse:
                 part["conf_low"] = part["conf_high"] = part["p_value"] = np.nan
             parts.append(part)
         return pd.concat(parts, ignore_index=True)[MULTIVERSE_COLUMNS]
+
+    def covariate(self, quantity: str, covariate, *, dispersion_threshold: float | None = 1.5) -> pd.DataFrame:
+        """A yearly covariate's rate ratio in every specification (``activities ~ x`` per year, batched Poisson
+        IRLS with quasi-Poisson standard errors above ``dispersion_threshold``, as the trend), as
+        ``tables/multiverse.csv`` rows named ``quantity``.
+
+        Parameters
+        ----------
+        quantity : str
+            The rows' ``quantity`` (e.g. ``'tension'``).
+        covariate : callable or collection of int
+            ``covariate(years) -> array`` of the covariate per calendar year, or the years in which it is 1
+            (e.g. the years with a cited tension episode).
+        """
+        Y, years, _ = self.counts()
+        if callable(covariate):
+            x = np.asarray(covariate(years), dtype=float)
+        elif isinstance(covariate, (str, bytes)) or not hasattr(covariate, "__iter__"):
+            raise TypeError("covariate must be a function of the years or a collection of years.")
+        else:
+            x = np.isin(years, np.asarray(list(covariate), dtype=float)).astype(float)
+        fit = batched_poisson_covariate(Y, x, dispersion_threshold=dispersion_threshold)
+        out = self.specs[["spec_id", *FACTORS, "draw"]].copy()
+        out["quantity"] = quantity
+        out["estimate"], out["conf_low"], out["conf_high"] = fit["irr"], fit["irr_low"], fit["irr_high"]
+        out["p_value"] = fit["p_value"]
+        return out[MULTIVERSE_COLUMNS].reset_index(drop=True)
 
     def main_spec(self) -> int:
         """The main analysis: expansion off, window to end_year, undated left out, the study data (spec 0)."""

@@ -535,3 +535,55 @@ def test_the_batched_interaction_lr_rejects_misuse(tmp_path):
 
 
 from scipy.stats import chi2 as stats_chi2  # noqa: E402
+
+
+# --- a yearly covariate (the Seoul–Tokyo tension years), batched over the specifications (#25) -------------------
+
+def test_the_batched_covariate_equals_statsmodels_row_by_row():
+    rng = np.random.default_rng(7)
+    years = np.arange(1994, 2024)
+    tension = np.isin(years, [1996, 2001, 2005, 2012, 2019]).astype(float)
+    Y = rng.poisson(np.exp(0.4 * tension)[None, :] * rng.uniform(0.5, 3, (30, 1))).astype(float)
+    Y[:15, -6:] = np.nan
+    fit = sl.batched_poisson_covariate(Y, tension, dispersion_threshold=None)
+    scaled = sl.batched_poisson_covariate(Y, tension, dispersion_threshold=0.0)
+    for i, row in enumerate(Y):
+        keep = ~np.isnan(row)
+        X = sm.add_constant(tension[keep])
+        ref = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert fit["slope"][i] == pytest.approx(ref.params[1], abs=1e-8)
+        assert fit["se"][i] == pytest.approx(ref.bse[1], rel=1e-6)
+        assert fit["p_value"][i] == pytest.approx(ref.pvalues[1], rel=1e-5, abs=1e-10)
+        quasi = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14, scale="X2")
+        assert scaled["se"][i] == pytest.approx(quasi.bse[1], rel=1e-6)
+    flat = sl.batched_poisson_covariate(Y, np.zeros(len(years)))  # a covariate that never varies: no estimate
+    assert np.isnan(flat["irr"]).all()
+    with pytest.raises(ValueError, match="one value per column"):
+        sl.batched_poisson_covariate(Y, tension[:-1])
+
+
+def test_the_tension_covariate_in_every_specification_equals_the_one_at_a_time_fit(tmp_path):
+    import statsmodels.formula.api as smf
+
+    b = _sign_change(tmp_path / "b")
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=3)
+    tension_years = {2004, 2012, 2013, 2021}
+    rows = mv.covariate("tension", tension_years, dispersion_threshold=None)
+    assert list(rows.columns) == ["spec_id", "expansion", "window", "undated", "coding", "draw", "quantity",
+                                  "estimate", "conf_low", "conf_high", "p_value"]
+    assert len(rows) == len(mv) and (rows["quantity"] == "tension").all()
+    compared = 0
+    for r in rows.itertuples():
+        acts, settings = mv.spec_activities(r.spec_id)
+        ev = sl.expand_activities(acts, **settings)
+        panel = sl.activity_panel(ev, by=["tie_id"], end_year=settings["end_year"], ties=b.ties)
+        panel = panel.assign(tension=panel["year"].isin(tension_years).astype(int))
+        if np.isnan(r.estimate):
+            continue
+        ref = smf.glm("activities ~ tension", panel, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert r.estimate == pytest.approx(np.exp(ref.params["tension"]), rel=1e-8)
+        assert r.p_value == pytest.approx(ref.pvalues["tension"], rel=1e-5, abs=1e-10)
+        compared += 1
+    assert compared >= len(rows) // 2
+    with pytest.raises(TypeError):
+        mv.covariate("tension", "2004")
