@@ -164,7 +164,7 @@ class StudyRun:
     def method_section(self) -> str:
         """Markdown: the assumptions this run made, with their parameter values."""
         return sections.method_section(expand_annual=bool(self.params.get("expand_annual", False)),
-                                       end_year=self.end_year)
+                                       end_year=self.end_year, start_year=int(self.params.get("start_year") or 0))
 
     def provenance_section(self) -> str:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the

@@ -83,3 +83,37 @@ def test_input_files_hash_every_layer_variant_and_network_file(tmp_path):
                  DATA_DIR / "external" / "wikidata-sister-cities-2022" / "sister_cities.gexf"):
         assert files[str(path.resolve())] == file_sha256(path), path
     assert str((mine / "NOTES.md").resolve()) not in files
+
+
+# ------------------------------------------------------------------------------ pair_profile's window start (#30, D15)
+def test_pair_profile_has_a_window_start_whose_default_keeps_the_tie_own_start():
+    from studylib.report.parameters import check_parameters
+
+    spec = notebook_parameters("pair_profile")
+    assert spec["start_year"]["default"] == "0" and spec["start_year"]["inferred_type_name"] == "int"
+    assert check_parameters("pair_profile", {})["start_year"] == 0
+    assert check_parameters("pair_profile", {"start_year": 2000, "end_year": 2020})["start_year"] == 2000
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"start_year": 2030}, "parameter 'start_year' (2030) is after 'end_year' (2023)"),
+    ({"start_year": 2021, "end_year": 2020}, "parameter 'start_year' (2021) is after 'end_year' (2020)"),
+    ({"start_year": 1066}, "parameter 'start_year' must be 0 (the tie's own start"),
+    ({"start_year": "1990"}, "parameter 'start_year' must be a whole number, not '1990'"),
+])
+def test_a_window_start_that_cannot_open_a_window_is_refused_in_words(values, words):
+    from studylib.errors import ParameterError
+    from studylib.report.parameters import check_parameters
+
+    with pytest.raises(ParameterError) as info:
+        check_parameters("pair_profile", values)
+    assert words in str(info.value)
+
+
+def test_the_window_start_is_in_the_run_folder_name_only_when_it_is_not_the_default():
+    from studylib.report.parameters import run_slug
+
+    spec = notebook_parameters("pair_profile")
+    assert run_slug({"tie": "surabaya-busan", "start_year": 0, "end_year": 2023}, spec) == "surabaya-busan"
+    assert run_slug({"tie": "surabaya-busan", "start_year": 1990, "end_year": 2023}, spec) == \
+        "surabaya-busan--start_year-1990"
