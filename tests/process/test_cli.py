@@ -28,7 +28,7 @@ def test_validate_bad_bundle_exits_2_with_locations(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-# ------------------------------------------------------------------------------ a closed pipe (#30: studylib list | head -1)
+# ------------------------------------------------------------------ a closed pipe (#30: studylib list | head -1)
 def test_studylib_list_into_head_exits_quietly_without_a_traceback():
     import shutil
 

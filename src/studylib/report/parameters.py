@@ -217,7 +217,8 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
     if merged.get("start_year") and not YEAR_RANGE[0] <= merged["start_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'start_year' must be 0 (the tie's own start: its signing year or first "
-                             f"event) or a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['start_year']}")
+                             f"event) or a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
+                             f"not {merged['start_year']}")
     if merged.get("start_year") and "end_year" in merged and merged["start_year"] > merged["end_year"]:
         raise ParameterError(f"parameter 'start_year' ({merged['start_year']}) is after 'end_year' "
                              f"({merged['end_year']}): the window would hold no year; give a start_year at most "

@@ -122,8 +122,8 @@ def method_section(*, expand_annual: bool, end_year: int, start_year: int = 0) -
     state = "applied" if expand else "switched off (annual programmes count once, in their start year)"
     return (f"**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
             f"`end_year = {end_year}`): {rule}\n\n"
-            + ("**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
-               if not start_year else
+            + ("**Observation window**: from the tie's signing year (or its first dated event, if earlier) to "
+               "`end_year`. " if not start_year else
                f"**Observation window**: from `start_year = {start_year}` (or the tie's signing year or first dated "
                "event, if later) to `end_year`; events before it are left out. ") +
             "Years in the window without events count as zeros.\n\n"
