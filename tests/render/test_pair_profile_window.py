@@ -69,6 +69,14 @@ def test_a_sparse_1960_window_gets_a_model_said_in_words_not_raise_maxiter(defau
         {"Intercept", "years_since_start"}
 
 
+def test_one_undated_activity_is_named_in_the_singular(default_run):
+    _, text = default_run
+    assert ("1 of 7 implemented activities has no date: it counts in the composition tables but not in the main "
+            "analysis' yearly counts, model or window metrics (the multiverse also places it in its possible "
+            "window).") in text
+    assert "(1 undated implemented activity is left out of it)" in text
+
+
 def test_numpy_notices_of_the_model_fit_do_not_reach_the_provenance(default_run):
     result, text = default_run
     provenance = text[text.index("**Data files**") - 2000:] if "**Data files**" in text else text
