@@ -94,3 +94,24 @@ def test_start_year_opens_the_window_later_and_the_report_says_so(tmp_path):
     assert "1 implemented activity begins before 2010 (start_year): its events before that year are not in" in text
     assert "The model's n = 14 tie-years" in text
     assert re.search(r"\bnan\b", text, re.I) is None
+
+
+def test_a_trend_the_main_analysis_cannot_estimate_is_said_so_not_called_an_assumption(tmp_path):
+    """2011-2013 of a tie with one event in it: the main analysis has no trend; the verdict says so in words."""
+    from bundles import expansion_only_activities
+    from studylib.runner.execute import run_notebook
+
+    rows = base_rows()
+    rows["ties"][0]["signed"] = "2000"
+    rows["activities"] = expansion_only_activities()
+    folder = write_bundle(tmp_path / "pair", rows)
+    result = run_notebook("pair_profile", {"tie": TIE, "end_year": 2013, "start_year": 2011, "draws": 20},
+                          data_dirs=[str(folder)], out=tmp_path / "out")
+    assert result.ok, result.error
+    nb = json.loads((result.output_dir / "pair_profile.ipynb").read_text(encoding="utf-8"))
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb["cells"]
+                     if c["cell_type"] == "code" for o in c.get("outputs", []))
+    assert "**The trend (IRR per year) is not estimated in the main analysis.**" in text
+    assert "main analysis not estimated; range" in text and "not called robust" in text
+    assert "**The trend (IRR per year) rests on an assumption.**" not in text
+    assert re.search(r"\bnan\b", text, re.I) is None
