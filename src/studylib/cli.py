@@ -448,12 +448,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status when the reader of standard output has gone (``studylib list | head -1``): 128 + SIGPIPE, as a shell
+#: reports a command that a closed pipe stopped.
+BROKEN_PIPE_STATUS = 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``studylib`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return _main(argv)
+    except BrokenPipeError:  # the reader stopped reading (| head): stop quietly, as other command-line tools do
+        # Python would flush stdout again at exit and print "Exception ignored ... BrokenPipeError": point it at
+        # devnull first (the idiom of the Python documentation, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return BROKEN_PIPE_STATUS
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error: their text must reach the reader before we exit
+        sys.stdout.flush()
+        raise
+    try:
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside main, not in the interpreter's exit
+        return status
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

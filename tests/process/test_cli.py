@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from bundles import base_rows, write_bundle
 
@@ -25,3 +26,31 @@ def test_validate_bad_bundle_exits_2_with_locations(tmp_path):
     assert done.returncode == 2
     assert "activities.csv:3: column 'sector':" in done.stderr and "did you mean 'education'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------ a closed pipe (#30: studylib list | head -1)
+def test_studylib_list_into_head_exits_quietly_without_a_traceback():
+    import shutil
+
+    studylib = shutil.which("studylib", path=str(Path(sys.executable).parent))
+    assert studylib, "the studylib console script beside the interpreter"
+    for _ in range(3):  # what the new user typed; whether the pipe closes before the last write is a race
+        done = subprocess.run(["bash", "-c", f"set -o pipefail; '{studylib}' list | head -1"], capture_output=True,
+                              text=True, timeout=120)
+        assert done.stdout.strip() and "\n" not in done.stdout.strip()
+        assert done.stderr == "", done.stderr
+        assert done.returncode in (0, 141)
+
+
+def test_a_reader_that_has_gone_gets_exit_141_and_nothing_on_stderr():
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written: every write meets a closed pipe
+    try:
+        done = subprocess.run([sys.executable, "-m", "studylib", "list"], stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert done.stderr == "", done.stderr  # no BrokenPipeError traceback, no "Exception ignored"
+    assert done.returncode == 141

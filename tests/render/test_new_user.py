@@ -20,4 +20,5 @@ def test_pair_profile_of_a_pair_with_every_activity_dated_says_nothing_about_und
     assert "Limitations" in "".join("".join(c["source"]) for c in nb["cells"])
     assert "year without a coded event" in text  # the Limitations list was printed
     assert "implemented activities have no date" not in text and "0 of " not in text
+    assert "- Every implemented activity has a date." in text  # said, not left for the reader to infer
     assert "estimate nan" not in text

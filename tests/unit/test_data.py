@@ -186,3 +186,14 @@ def test_issue26_coding_points(bundle):
     for aid in ("sb-001", "st-003", "gn-001", "gn-002", "bs-001"):
         assert acts.at[aid, "locator"].startswith("[not archived"), aid  # a reader cannot check it: say so
         assert acts.at[aid, "source_id"] not in archived
+
+
+def test_seed_004_is_rated_by_the_evidence_and_the_medan_gwangju_sources_are_named_for_what_they_are(bundle):
+    """Issue 30: nothing the study holds shows that JTJ reviews its articles; the Medan-Gwangju tie rests on a
+    journal article and Gwangju News, not on either city's own sources (data/CODING_LOG.md, issue 30)."""
+    sources = bundle.sources.set_index("source_id")
+    assert sources.at["rakhmadi-surabaya-medan", "reliability"] == "grey"
+    assert "not peer_reviewed" in sources.at["rakhmadi-surabaya-medan", "note"]
+    readme = (DATA_DIR / "external" / "wikidata-sister-cities-2022" / "README.md").read_text(encoding="utf-8")
+    for text in (sources.at["wikidata-sister-cities-2022", "note"], readme):
+        assert "own sources" not in text and "Gwangju News" in text

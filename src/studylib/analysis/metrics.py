@@ -219,14 +219,23 @@ def tie_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, unit: str, un
 
 
 def compare_metrics(events: pd.DataFrame, activities: pd.DataFrame, *, ties: pd.DataFrame, tie_ids, end_year: int,
-                    codebook=None) -> pd.DataFrame:
+                    start_year: int = 0, codebook=None) -> pd.DataFrame:
     """Metrics of several ties side by side (one row per tie), windows opening at each tie's signing year.
 
-    ``codebook``: the codebook of the data (``Bundle.codebook``; default: the study's).
+    ``start_year``: a later first year for every window (0: none); a window never opens before its tie's own
+    start, and events before it are left out. ``codebook``: the codebook of the data (``Bundle.codebook``;
+    default: the study's).
     """
+    if start_year:
+        events = events[events["year"] >= start_year]
+
+    def opens(tie):
+        own = window_start(events, ties, tie)
+        return max(own, start_year) if own is not None and start_year else (own or start_year or None)
+
     rows = [
-        tie_metrics(events, activities, unit="tie_id", unit_id=tie, end_year=end_year,
-                    first_year=window_start(events, ties, tie), codebook=codebook)
+        tie_metrics(events, activities, unit="tie_id", unit_id=tie, end_year=end_year, first_year=opens(tie),
+                    codebook=codebook)
         for tie in tie_ids
     ]
     return pd.DataFrame(rows)

@@ -37,6 +37,8 @@ class ModelResult:
         For models picked by :func:`choose_count_family`, the sentence stating the rule and the decision.
     pretest_dispersion : float or None
         For models picked by :func:`choose_count_family`, the Poisson pre-test's Pearson χ²/df.
+    robust : str or None
+        The robust standard errors the model was fitted with (``"HC0"``, ``"cluster"``...), None for classical ones.
     """
 
     family: str
@@ -45,6 +47,16 @@ class ModelResult:
     warnings: list[str] = field(default_factory=list)
     choice: str | None = None
     pretest_dispersion: float | None = None
+    robust: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The model in words, as tables name it: its family and, if not classical, its standard errors
+        (e.g. 'Poisson, robust (HC0) standard errors')."""
+        name = FAMILY_NAMES.get(self.family, self.family)
+        if self.robust == "cluster":
+            return f"{name}, cluster-robust standard errors"
+        return f"{name}, robust ({self.robust}) standard errors" if self.robust else name
 
     def __repr__(self) -> str:
         return f"ModelResult(family={self.family!r}, formula={self.formula!r}, nobs={self.nobs})"

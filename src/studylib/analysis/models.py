@@ -113,7 +113,7 @@ def fit_model(data: pd.DataFrame, formula: str, family: str = "ols", *, robust: 
         notes += _zero_cells(result)
     for note in notes:
         warnings.warn(note, FitWarning, stacklevel=2)
-    return ModelResult(family=family, formula=formula, result=result, warnings=notes)
+    return ModelResult(family=family, formula=formula, result=result, warnings=notes, robust=robust)
 
 
 def choose_count_family(data: pd.DataFrame, formula: str, *, threshold: float = 1.5, exposure: str | None = None,
@@ -156,7 +156,11 @@ def choose_count_family(data: pd.DataFrame, formula: str, *, threshold: float = 
             f"{threshold:g}; a ratio below {1 / threshold:.2f} flags under-dispersion. The p-values do not account "
             "for choosing the family on the same data.")
     if ratio > threshold:
-        chosen = fit_model(data, formula, "negbin", exposure=exposure, **options)
+        try:
+            chosen = fit_model(data, formula, "negbin", exposure=exposure, **options)
+        except ModelError as exc:  # e.g. few events over many rows: NB2's dispersion is not identified
+            return _robust_poisson(data, formula, exposure, options, rule=rule, ratio=ratio, threshold=threshold,
+                                   why=str(exc))
         chosen.choice = (f"{rule} Pre-test: Pearson χ²/df = {ratio:.2f} > {threshold:g} (over-dispersed), so the "
                          "negative binomial (NB2) model is used.")
         chosen.pretest_dispersion = ratio
@@ -173,6 +177,23 @@ def choose_count_family(data: pd.DataFrame, formula: str, *, threshold: float = 
                           f"{threshold:g}], so the Poisson model is kept.")
     poisson.pretest_dispersion = ratio
     return poisson
+
+
+def _robust_poisson(data, formula, exposure, options, *, rule: str, ratio: float, threshold: float,
+                    why: str) -> ModelResult:
+    """The fallback when the rule calls for NB2 and NB2 cannot be estimated: the Poisson model with robust
+    (sandwich) standard errors, which stay valid when the counts are over-dispersed; the ``choice`` says so."""
+    options = {**options, "robust": options.get("robust") or "HC0"}
+    fit = fit_model(data, formula, "poisson", exposure=exposure, **options)
+    failed = why.split(";")[0].split(". ")[0].rstrip(".").replace(f"The {FAMILY_NAMES['negbin']} model", "it", 1)
+    errors = ("cluster-robust standard errors" if options["robust"] == "cluster"
+              else f"robust ({options['robust']}, sandwich) standard errors")
+    fit.choice = (f"{rule} Pre-test: Pearson χ²/df = {ratio:.2f} > {threshold:g} (over-dispersed), so the rule calls "
+                  f"for the negative binomial (NB2) model, but {failed}. {_too_few(fit.result.model, 'negbin')}"
+                  f"The Poisson model with {errors} is used instead: its coefficients are the Poisson ones, and "
+                  "its standard errors stay valid when the counts are over-dispersed.")
+    fit.pretest_dispersion = ratio
+    return fit
 
 
 def _check_arguments(data, formula, family, robust, groups, exposure, offset) -> None:
@@ -287,6 +308,18 @@ def _zero_cells(result) -> list[str]:
             "Drop or merge that level."]
 
 
+def _too_few(model, family: str) -> str:
+    """'The outcome totals 6 over 64 rows, 58 of them zero: ...' for a count outcome ('' otherwise): what usually
+    keeps a count model from converging, in numbers."""
+    y = np.asarray(model.endog, dtype=float)
+    if family not in COUNT_FAMILIES or not len(y):
+        return ""
+    total = int(y.sum())
+    what = "a model that also estimates a dispersion" if family == "negbin" else "this model"
+    return (f"The outcome totals {total:,} over {len(y):,} rows, {int((y == 0).sum()):,} of them zero: little "
+            f"information for {what}. ")
+
+
 def _fit(model, family, cov, maxiter):
     """Fit the model; perfect separation, non-convergence and non-finite estimates become ModelError."""
     separation = ModelError(f"Perfect separation in the {FAMILY_NAMES[family]} model: some combination of "
@@ -298,13 +331,18 @@ def _fit(model, family, cov, maxiter):
         for category in (ConvergenceWarning, HessianInversionWarning):
             warnings.simplefilter("ignore", category)
         warnings.filterwarnings("ignore", "overflow", RuntimeWarning)
+        # An optimiser's line search may try a step where a probability is 0 or 1 (log(0), 0 * inf): numpy's notice
+        # of it is not about the result, whose convergence and finite estimates are checked below; so, only while
+        # the model fits, floating-point errors are not reported (the report's Provenance listed them, #30).
+        errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
         try:
-            if family == "ols":
-                result = model.fit(**cov)
-            elif family == "poisson":
-                result = model.fit(maxiter=maxiter, **cov)
-            else:
-                result = model.fit(disp=0, maxiter=maxiter, **cov)
+            with errstate:
+                if family == "ols":
+                    result = model.fit(**cov)
+                elif family == "poisson":
+                    result = model.fit(maxiter=maxiter, **cov)
+                else:
+                    result = model.fit(disp=0, maxiter=maxiter, **cov)
         except (PerfectSeparationError, PerfectSeparationWarning) as exc:
             raise separation from exc
         except np.linalg.LinAlgError as exc:
@@ -319,7 +357,8 @@ def _fit(model, family, cov, maxiter):
             raise separation
     if not converged:
         raise ModelError(f"The {FAMILY_NAMES[family]} model did not converge within {maxiter} iterations; "
-                         "its estimates cannot be trusted. Simplify the model or raise maxiter.")
+                         f"its estimates cannot be trusted. {_too_few(model, family)}A model with fewer parameters may "
+                         "converge (or, in code, a larger fit_model(maxiter=...)).")
     if not (np.all(np.isfinite(result.params)) and np.all(np.isfinite(result.bse))):
         raise ModelError(f"The {FAMILY_NAMES[family]} model produced non-finite estimates or standard errors; "
                          "the data cannot identify every parameter.")

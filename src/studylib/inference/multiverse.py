@@ -318,9 +318,9 @@ class Multiverse:
     """
 
     def __init__(self, tie_id: str, blocks: list[_Block], *, end_year: int, signed: float, level: float,
-                 draws: int, seed: int, codebook):
+                 draws: int, seed: int, codebook, start_year: int = 0):
         self.tie_id, self.blocks, self.end_year, self.level = tie_id, blocks, int(end_year), level
-        self.draws, self.seed, self.signed = draws, seed, signed
+        self.draws, self.seed, self.signed, self.start_year = draws, seed, signed, int(start_year or 0)
         self.codebook = codebook
         specs = pd.concat([b.specs.assign(coding=b.coding) for b in blocks], ignore_index=True)
         specs.insert(0, "spec_id", np.arange(len(specs)))
@@ -337,6 +337,8 @@ class Multiverse:
         first_all = (np.concatenate([b.first.min(axis=1, initial=np.inf) for b in self.blocks]) if self.blocks
                      else np.array([]))
         opens = np.fmin(first_all, self.signed if np.isfinite(self.signed) else np.inf)
+        if self.start_year:  # a later first year: never before the tie's own start
+            opens = np.where(np.isfinite(opens), np.maximum(opens, self.start_year), self.start_year)
         lo = int(np.nanmin(np.where(np.isfinite(opens), opens, np.nan))) if np.isfinite(opens).any() else self.end_year
         years = np.arange(lo, self.end_year + 1)
         rows = []
@@ -496,7 +498,8 @@ def _first_last(acts: pd.DataFrame, *, expand: bool, end: int, placed_years: np.
 
 
 def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = None, ties: pd.DataFrame | None = None,
-               end_year: int, codings: dict[str, pd.DataFrame] | None = None, draws: int = DEFAULT_DRAWS,
+               end_year: int, start_year: int = 0, codings: dict[str, pd.DataFrame] | None = None,
+               draws: int = DEFAULT_DRAWS,
                seed: int = DEFAULT_SEED, window_offset: int = WINDOW_OFFSET, level: float = 0.05,
                codebook=None) -> Multiverse:
     """Every crossed specification of one tie's yearly record (see the module's docstring for the factors).
@@ -509,6 +512,9 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
         Where the activities, ties and codebook come from (or give ``activities`` and ``ties``).
     end_year : int
         The main analysis' last year; the earlier window ends ``window_offset`` years before it.
+    start_year : int
+        A later first year for every window (0: none): events before it are left out, and a window never opens
+        before the tie's own start (its signing year or first event).
     codings : dict of name -> activities, optional
         The coding variants (e.g. ``{name: b.activities for name, b in variant_bundles(dirs).items()}``); the
         study data are always the first coding.
@@ -576,13 +582,16 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
         spec = pd.DataFrame(rows)
         # order: expansion, window, undated, draw (main analysis first)
         first, last = np.vstack(firsts), np.vstack(lasts)
+        if start_year:  # the window opens at start_year: events before it are left out
+            first = np.where(last >= start_year, np.maximum(first, start_year), np.inf)
+            last = np.where(np.isfinite(first), last, -np.inf)
         order = spec.assign(_e=spec["expansion"].map({"off": 0, "on": 1}),
                             _w=spec["window"].map({w: i for i, w in enumerate(windows)}),
                             _u=spec["undated"].map({"left out": 0, "placed": 1})).sort_values(
             ["_e", "_w", "_u", "draw"], kind="stable").index.to_numpy()
         blocks.append(_Block(coding, mine, spec.iloc[order].reset_index(drop=True), first[order], last[order], placed))
     return Multiverse(tie_id, blocks, end_year=end_year, signed=signed, level=level, draws=draws, seed=seed,
-                      codebook=codebook)
+                      codebook=codebook, start_year=start_year)
 
 
 # ------------------------------------------------------------------------------------------- robustness

@@ -196,6 +196,34 @@ def _is_tie(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return known[np.minimum(at, len(known) - 1)] == keys
 
 
+def _needs(terms) -> str:
+    """What a city needs to enter the model with these terms, in words: 'coordinates and a population'."""
+    need = ["coordinates"]
+    need += ["a population"] if any(t.startswith("log_pop") for t in terms) else []
+    need += ["a resolved country"] if "same_country" in terms else []
+    need += ["a region"] if "same_region" in terms else []
+    return need[0] if len(need) == 1 else ", ".join(need[:-1]) + " and " + need[-1]
+
+
+def _too_few_reason(n_ties: int, n_cities: int, possible: int, terms) -> str:
+    """Why the model is not estimated from ``n_ties`` ties among ``n_cities`` usable cities: one sentence, capitalised
+    and ending in a full stop, true for zero too, that reads alone or after 'was not estimated.' or '...: '."""
+    k = len(terms) + 1
+    needs = f"all the model needs ({_needs(terms)})"
+    if n_cities < 2:
+        return (f"{'No city' if n_cities == 0 else 'Only 1 city'} of the network has {needs}, so there is no pair to "
+                "compare.")
+    if n_ties == 0:
+        return f"No tie joins two of the {n_cities:,} cities that have {needs}, so there is no tie to compare."
+    if possible <= n_ties:
+        every = "The one pair" if possible == 1 else f"All {possible:,} pairs"
+        return (f"{every} of the {n_cities:,} cities that have {needs} {'is a tie' if possible == 1 else 'are ties'}, "
+                "so there is no untied pair to compare with.")
+    ties = "1 tie joins two" if n_ties == 1 else f"{n_ties:,} ties join pairs"
+    return (f"Only {ties} of the {n_cities:,} cities that have {needs}, too few for {k} coefficients, which need at "
+            f"least {10 * k} ties (ten a coefficient).")
+
+
 def _logit_fit(blocks, k: int, n_nodes: int, start: np.ndarray, *, maxiter: int = 50, tol: float = 1e-8):
     """Weighted logit by Newton's method over ``blocks()`` (an iterable factory of ``(X, y, w, u, v)``) with the
     dyadic sandwich; returns ``(beta, cov_dyadic, cov_independent, iterations)`` or raises ValueError.
@@ -230,7 +258,8 @@ def _logit_fit(blocks, k: int, n_nodes: int, start: np.ndarray, *, maxiter: int 
         beta = beta + step
         if np.max(np.abs(beta)) > 1e3 or not np.all(np.isfinite(beta)):
             raise ValueError("the estimates diverge (perfect separation)")
-    raise ValueError(f"Newton's method did not converge in {maxiter} iterations (separation?)")
+    raise ValueError(f"Newton's method did not converge in {maxiter} iterations (perhaps a covariate all but "
+                     "separates ties from untied pairs)")
 
 
 @dataclass
@@ -366,8 +395,7 @@ def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: in
                  tau=np.nan, ybar=np.nan, seed=seed, controls_per_tie=controls_per_tie, estimator=estimator,
                  dropped_cities=int(len(c) - m), n_pairs_population=possible, name=name)
     if len(u) < 10 * (len(terms) + 1) or possible <= len(u):
-        return TieModel(**empty, reason=f"Only {len(u)} ties among {m} cities with the covariates: too few to estimate "
-                                        f"{len(terms) + 1} coefficients.")
+        return TieModel(**empty, reason=_too_few_reason(len(u), m, possible, terms))
     all_ties = len(u)
     tau = all_ties / possible
     width = len(c)
@@ -421,7 +449,9 @@ def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: in
     try:
         beta, cov, cov_independent, iterations = _logit_fit(blocks, k, width, start)
     except (np.linalg.LinAlgError, ValueError) as exc:  # perfect separation, singular design
-        return TieModel(**{**empty, "n": int(n)}, reason=f"The logit could not be estimated: {exc}.")
+        why = ("its design is singular (a covariate is constant, or a combination of others, among these pairs)"
+               if isinstance(exc, np.linalg.LinAlgError) else str(exc))
+        return TieModel(**{**empty, "n": int(n)}, reason=f"The logit could not be estimated: {why}.")
     index = ["const", *terms]
     params = pd.Series(beta, index=index)
     if estimator == "prior_corrected":

@@ -194,7 +194,7 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
                 stats[key].append("not estimated" if key == "Family" else "")
             continue
         g = fit.glance().iloc[0]
-        stats["Family"].append(escape(FAMILY_NAMES.get(fit.family, fit.family)))
+        stats["Family"].append(escape(getattr(fit, "label", None) or FAMILY_NAMES.get(fit.family, fit.family)))
         stats["$n$"].append(f"{int(g['n'])}")
         stats["Log-likelihood"].append(f"{g['loglik']:.2f}")
         stats["AIC"].append(f"{g['aic']:.2f}")

@@ -215,6 +215,14 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
+    if merged.get("start_year") and not YEAR_RANGE[0] <= merged["start_year"] <= YEAR_RANGE[1]:
+        raise ParameterError(f"parameter 'start_year' must be 0 (the tie's own start: its signing year or first "
+                             f"event) or a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
+                             f"not {merged['start_year']}")
+    if merged.get("start_year") and "end_year" in merged and merged["start_year"] > merged["end_year"]:
+        raise ParameterError(f"parameter 'start_year' ({merged['start_year']}) is after 'end_year' "
+                             f"({merged['end_year']}): the window would hold no year; give a start_year at most "
+                             f"{merged['end_year']}, or 0 for the tie's own start")
     if merged.get("network_file"):  # read now, so a bad file fails before any kernel starts (its path made absolute)
         from ..network.graph import check_network_file
 
@@ -222,6 +230,23 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
     if bundle is not None:
         _check_ids(merged, bundle, minimum=_min_ids(notebook))
     return merged
+
+
+def portable_path(path) -> str:
+    """A path as run folder names hash it: relative to the project root (POSIX separators) when it lies inside the
+    project, else absolute; '~' is expanded and links resolved first."""
+    from .. import paths
+
+    resolved = Path(path).expanduser().resolve()
+    try:
+        return resolved.relative_to(paths.PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
+def _path_digest(paths_) -> str:
+    """Eight hex digits of SHA-256 over the paths' :func:`portable_path` forms, one a line."""
+    return hashlib.sha256("\n".join(portable_path(p) for p in paths_).encode()).hexdigest()[:8]
 
 
 def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:
@@ -275,8 +300,11 @@ def run_slug(values: dict, spec: dict | None = None) -> str:
     """Folder name for a run: its id parameters (e.g. 'surabaya-busan' or 'surabaya-busan+medan-gwangju'), then,
     given the notebook's ``spec``, every other parameter that differs from its default
     (e.g. 'surabaya-busan--end_year-2020'), so that runs with different parameters never share a folder. A run with
-    ``--data`` folders gets their names and a hash of their absolute paths
-    (e.g. 'surabaya-busan--data-bandung-suwon-1a2b3c4d'): it never writes into the default run's folder."""
+    ``--data`` folders gets their names and a hash of their paths (e.g. 'surabaya-busan--data-bandung-suwon-1a2b3c4d'):
+    it never writes into the default run's folder. A ``network_file`` gets its name and a hash of its path.
+
+    Paths are hashed as :func:`portable_path` writes them, relative to the project inside it, so the same project
+    in another folder (a replication package unpacked elsewhere) names its runs' folders the same."""
     parts = []
     for name in ID_PARAMETERS:
         if name in values:
@@ -287,13 +315,14 @@ def run_slug(values: dict, spec: dict | None = None) -> str:
     slug = "_".join(parts) or "default"
     dirs = [str(d) for d in values.get("data_dirs") or []]
     if dirs:  # a run on other data must not replace the default run's outputs, nor a run on other folders' outputs
-        digest = hashlib.sha256("\n".join(str(Path(d).expanduser().resolve()) for d in dirs).encode()).hexdigest()[:8]
-        slug += f"--data-{'+'.join(Path(d).name for d in dirs)[:40]}-{digest}"
+        slug += f"--data-{'+'.join(Path(d).name for d in dirs)[:40]}-{_path_digest(dirs)}"
     for name, s in (spec or {}).items():
         if name in ID_PARAMETERS or name in RUNNER_PARAMETERS or name not in values:
             continue
         value = values[name]
         if value != _default_value(s):
             text = "+".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+            if name == "network_file":  # its name is in the slug already; its path, hashed, keeps runs apart
+                text = _path_digest([value])
             slug += f"--{name}-{text.lower() if isinstance(value, bool) else text}"
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", slug)[:120]

@@ -115,14 +115,17 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
     return "\n".join(out) or "- None of the rows shown is disputed, unverified, planned or undated."
 
 
-def method_section(*, expand_annual: bool, end_year: int) -> str:
+def method_section(*, expand_annual: bool, end_year: int, start_year: int = 0) -> str:
     """Markdown: the assumptions a run made, with their parameter values."""
     expand = bool(expand_annual)
     rule = EXPANSION_RULE.format(end_year=end_year)
     state = "applied" if expand else "switched off (annual programmes count once, in their start year)"
     return (f"**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
             f"`end_year = {end_year}`): {rule}\n\n"
-            "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
+            + ("**Observation window**: from the tie's signing year (or its first dated event, if earlier) to "
+               "`end_year`. " if not start_year else
+               f"**Observation window**: from `start_year = {start_year}` (or the tie's signing year or first dated "
+               "event, if later) to `end_year`; events before it are left out. ") +
             "Years in the window without events count as zeros.\n\n"
             "**Uncertain dates**: an activity the sources date only loosely (an EDTF interval such as `2007/2023`, an "
             "open end or an approximate year) is known only within that window and is left out of yearly counts, "

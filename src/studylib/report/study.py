@@ -164,7 +164,7 @@ class StudyRun:
     def method_section(self) -> str:
         """Markdown: the assumptions this run made, with their parameter values."""
         return sections.method_section(expand_annual=bool(self.params.get("expand_annual", False)),
-                                       end_year=self.end_year)
+                                       end_year=self.end_year, start_year=int(self.params.get("start_year") or 0))
 
     def provenance_section(self) -> str:
         """Markdown: data files (SHA-256), parameters, package versions and git state of this run, then the
@@ -220,7 +220,8 @@ class ModelReport:
         """The coefficients (:meth:`ModelResult.tidy`) with each term also in words (``label``)."""
         table = labelled_tidy(self.result.tidy() if self.fitted else pd.DataFrame(
             columns=["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]), self.labels)
-        table.attrs["references"] = self.references()  # carried into the table's and the chart's caption
+        fitted_as = f"Fitted as {self.result.label}." if self.fitted and self.result.robust else ""  # not classical
+        table.attrs["references"] = " ".join(t for t in (self.references(), fitted_as) if t)  # carried into captions
         return table
 
     def references(self) -> str:
@@ -234,7 +235,8 @@ class ModelReport:
         if not self.fitted:
             return f"**Model {md_code(self.formula)} was not estimated.** {md_escape(self.reason)}"
         g = self.result.glance().iloc[0]
-        text = (f"Model {md_code(self.formula)}, family **{self.result.family}**: n = {int(g['n'])}, "
+        errors = f" with {self.result.label.split(', ', 1)[1]}" if self.result.robust else ""
+        text = (f"Model {md_code(self.formula)}, family **{self.result.family}**{errors}: n = {int(g['n'])}, "
                 f"df model = {g['df_model']:g}, df residual = {g['df_resid']:g}.")
         if self.references():
             text += f" {md_escape(self.references())} Each coefficient compares its level with these."

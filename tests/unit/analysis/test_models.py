@@ -313,3 +313,30 @@ def test_lr_test_matches_chi2_and_refuses_non_nested():
         lr_test(full, restricted)  # swapped
     with pytest.raises(ValueError, match="more parameters.*same terms in both"):
         lr_test(full, full)
+
+
+# --- a long, sparse window: NB2 cannot be estimated (#30, D15) --------------------------------------------------
+
+def _sparse_window():
+    """A 1960 tie with six events in 64 years, five of them after 2014: what the new user's pair gave."""
+    y = np.zeros(64)
+    y[[0, 55, 57, 58, 59, 62]] = 1
+    return pd.DataFrame({"activities": y, "years_since_start": np.arange(64)})
+
+
+def test_when_nb2_cannot_be_estimated_the_rule_falls_back_to_robust_poisson_and_says_why():
+    with pytest.raises(ModelError) as info:  # what the report used to print
+        fit_model(_sparse_window(), "activities ~ years_since_start", "negbin")
+    assert "raise maxiter" not in str(info.value)
+    assert "The outcome totals 6 over 64 rows, 58 of them zero" in str(info.value)
+    fit = choose_count_family(_sparse_window(), "activities ~ years_since_start")
+    assert (fit.family, fit.robust, fit.label) == ("poisson", "HC0", "Poisson, robust (HC0) standard errors")
+    assert "so the rule calls for the negative binomial (NB2) model, but it did not converge within 100 iterations." \
+        in fit.choice
+    assert "The Poisson model with robust (HC0, sandwich) standard errors is used instead" in fit.choice
+    assert "maxiter" not in fit.choice and "nan" not in fit.choice
+    sandwich = fit_model(_sparse_window(), "activities ~ years_since_start", "poisson", robust="HC0")
+    np.testing.assert_allclose(fit.tidy()["std_error"], sandwich.tidy()["std_error"])
+    classical = fit_model(_sparse_window(), "activities ~ years_since_start", "poisson")
+    assert not np.allclose(fit.tidy()["std_error"], classical.tidy()["std_error"])
+    assert classical.label == "Poisson" and classical.robust is None

@@ -587,3 +587,32 @@ def test_the_tension_covariate_in_every_specification_equals_the_one_at_a_time_f
     assert compared >= len(rows) // 2
     with pytest.raises(TypeError):
         mv.covariate("tension", "2004")
+
+# --- a later window start (pair_profile's start_year, #30) -------------------------------------------------------
+
+def test_a_later_window_start_is_the_one_at_a_time_path_with_the_same_start(tmp_path):
+    """Every specification with start_year = 2011 (a tie signed 2000) equals compare_metrics and the Poisson trend
+    on the panel from 2011, as pair_profile computes them; the agreement of 2000 and the 2001 festival are out."""
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, start_year=2011, draws=5)
+    v = mv.values()
+    assert (v.loc[v["window"] == "to 2023", "years_in_window"] == 13).all()  # 2011-2023
+    for spec_id in v["spec_id"]:
+        acts, settings = mv.spec_activities(spec_id)
+        ev = sl.expand_activities(acts, **settings)
+        ev = ev[ev["year"] >= 2011]
+        m = sl.compare_metrics(ev, acts, ties=b.ties, tie_ids=["alpha-beta"], end_year=settings["end_year"],
+                               start_year=2011).iloc[0]
+        row = v.iloc[spec_id]
+        for q in ["events", "activities", "years_in_window", "rate_per_year", "continuity", "longest_gap", "hhi",
+                  "balance"]:
+            assert row[q] == pytest.approx(m[q], nan_ok=True), (spec_id, q)
+        panel = sl.activity_panel(ev, by=["tie_id"], end_year=settings["end_year"], ties=b.ties)
+        panel = panel[panel["year"] >= 2011]
+        if m["events"] < 2 or m["years_with_activity"] < 2:  # no trend to fit (batched_poisson_trend's rule)
+            assert np.isnan(row["trend"]), spec_id
+            continue
+        X = sm.add_constant(panel["year"] - panel["year"].min())
+        ref = sm.GLM(panel["activities"].astype(float), X, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert np.log(row["trend"]) == pytest.approx(ref.params.iloc[1], abs=1e-6), spec_id
+    assert v["trend"].notna().any()  # some specifications do fit a trend from 2011

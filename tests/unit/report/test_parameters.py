@@ -83,3 +83,71 @@ def test_input_files_hash_every_layer_variant_and_network_file(tmp_path):
                  DATA_DIR / "external" / "wikidata-sister-cities-2022" / "sister_cities.gexf"):
         assert files[str(path.resolve())] == file_sha256(path), path
     assert str((mine / "NOTES.md").resolve()) not in files
+
+
+# ------------------------------------------------------------------------------ pair_profile's window start (#30, D15)
+def test_pair_profile_has_a_window_start_whose_default_keeps_the_tie_own_start():
+    from studylib.report.parameters import check_parameters
+
+    spec = notebook_parameters("pair_profile")
+    assert spec["start_year"]["default"] == "0" and spec["start_year"]["inferred_type_name"] == "int"
+    assert check_parameters("pair_profile", {})["start_year"] == 0
+    assert check_parameters("pair_profile", {"start_year": 2000, "end_year": 2020})["start_year"] == 2000
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"start_year": 2030}, "parameter 'start_year' (2030) is after 'end_year' (2023)"),
+    ({"start_year": 2021, "end_year": 2020}, "parameter 'start_year' (2021) is after 'end_year' (2020)"),
+    ({"start_year": 1066}, "parameter 'start_year' must be 0 (the tie's own start"),
+    ({"start_year": "1990"}, "parameter 'start_year' must be a whole number, not '1990'"),
+])
+def test_a_window_start_that_cannot_open_a_window_is_refused_in_words(values, words):
+    from studylib.errors import ParameterError
+    from studylib.report.parameters import check_parameters
+
+    with pytest.raises(ParameterError) as info:
+        check_parameters("pair_profile", values)
+    assert words in str(info.value)
+
+
+def test_the_window_start_is_in_the_run_folder_name_only_when_it_is_not_the_default():
+    from studylib.report.parameters import run_slug
+
+    spec = notebook_parameters("pair_profile")
+    assert run_slug({"tie": "surabaya-busan", "start_year": 0, "end_year": 2023}, spec) == "surabaya-busan"
+    assert run_slug({"tie": "surabaya-busan", "start_year": 1990, "end_year": 2023}, spec) == \
+        "surabaya-busan--start_year-1990"
+
+
+# ------------------------------------------------------------- run folders of a project moved elsewhere (#30, D8)
+def test_the_same_project_in_another_folder_names_its_data_and_network_runs_the_same(tmp_path, monkeypatch):
+    """A replication package re-run elsewhere: `studylib run pair_profile --data data/local/bandung-suwon` and
+    `studylib run network_context -p network_file data/local/net/pairs.csv` land in folders of the same names."""
+    from studylib import paths
+    from studylib.report.parameters import run_slug
+
+    pair, net = notebook_parameters("pair_profile"), notebook_parameters("network_context")
+    slugs = []
+    for place in ("mine", "the-data-editors"):
+        root = tmp_path / place / "paradiplomacy"
+        (root / "data" / "local" / "bandung-suwon").mkdir(parents=True)
+        monkeypatch.setattr(paths, "PROJECT_ROOT", root)
+        folder, pairs = root / "data" / "local" / "bandung-suwon", root / "data" / "local" / "net" / "pairs.csv"
+        slugs.append((run_slug({"tie": "bandung-suwon", "data_dirs": [str(folder)]}, pair),
+                      run_slug({"ties": ["surabaya-busan"], "network_file": str(pairs)}, net)))
+    assert slugs[0] == slugs[1]
+    assert slugs[0][0].startswith("bandung-suwon--data-bandung-suwon-")
+    assert slugs[0][1].startswith("surabaya-busan_pairs--") and "paradiplomacy" not in slugs[0][1]
+    assert "--network_file-" in slugs[0][1] and str(tmp_path).strip("/").split("/")[0] not in slugs[0][1]
+
+
+def test_data_outside_the_project_keeps_its_absolute_path_in_the_hash(tmp_path, monkeypatch):
+    from studylib import paths
+    from studylib.report.parameters import portable_path, run_slug
+
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "project")
+    inside, outside = tmp_path / "project" / "data" / "local" / "x", tmp_path / "elsewhere" / "x"
+    assert portable_path(inside) == "data/local/x" and portable_path(outside) == str(outside.resolve())
+    spec = notebook_parameters("pair_profile")
+    assert run_slug({"tie": "x-y", "data_dirs": [str(inside)]}, spec) != \
+        run_slug({"tie": "x-y", "data_dirs": [str(outside)]}, spec)
