@@ -148,3 +148,17 @@ def test_study_renders_in_the_language_asked(monkeypatch, tmp_path, capsys):
     assert seen and all(params == {} for _, params, _, _ in seen)  # English runs keep their folders
     assert main(["study", "--lang", "fr", "--out", str(tmp_path)]) == 2
     assert "'id' (Bahasa Indonesia)" in capsys.readouterr().err
+
+
+def test_saved_tables_are_titled_in_the_runs_language(tmp_path):
+    run = StudyRun("pair_profile", {}, None, tmp_path)
+    data = pd.DataFrame({"sector": ["education"], "n": [3]})
+    english = run.save_table(data, "sector_counts")
+    assert english.title == "Sector counts (tables/sector_counts.csv)."
+    assert "\\caption{sector counts}" in (tmp_path / "tables" / "sector_counts.tex").read_text(encoding="utf-8")
+    i18n.set_language("id")
+    table = run.save_table(data, "sector_counts")
+    assert table.title == "Jumlah kegiatan per sektor (tables/sector_counts.csv)."
+    assert "\\caption{Jumlah kegiatan per sektor}" in (tmp_path / "tables" / "sector_counts.tex").read_text(
+        encoding="utf-8")
+    assert run.save_table(data, "my_own_table").title == "My own table (tables/my_own_table.csv)."  # no entry
