@@ -24,8 +24,8 @@ from pathlib import Path
 
 from ..paths import CODEBOOK_PATH
 
-__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language", "gettext", "_", "ngettext",
-           "pgettext", "name_in_language", "phrasebook", "format_number",
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
+           "gettext", "_", "ngettext", "pgettext", "name_in_language", "phrasebook", "format_number",
            "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR"]
 
 #: The languages a report can be written in; English first (the source language of every message).
