@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS",
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "check_language", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS",
            "notebook_facts", "study_notebooks"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
@@ -213,6 +213,8 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
             raise ParameterError(f"parameter '{name}' must be a list of strings, not {value!r}")
         if expected is str and not isinstance(value, str):
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
+    if "lang" in merged:
+        check_language(merged["lang"])
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
     if merged.get("start_year") and not YEAR_RANGE[0] <= merged["start_year"] <= YEAR_RANGE[1]:
@@ -247,6 +249,32 @@ def portable_path(path) -> str:
 def _path_digest(paths_) -> str:
     """Eight hex digits of SHA-256 over the paths' :func:`portable_path` forms, one a line."""
     return hashlib.sha256("\n".join(portable_path(p) for p in paths_).encode()).hexdigest()[:8]
+
+
+def check_language(value: str) -> None:
+    """Refuse a report language the library cannot write, naming the ones it can (and the likeliest meant).
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not one of :data:`studylib.LANGUAGES`.
+    """
+    from ..i18n import LANGUAGE_NAMES, LANGUAGES
+
+    if value in LANGUAGES:
+        return
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'lang' must be a string such as 'id', not {value!r}")
+    by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+    by_name.update({"indonesian": "id", "indonesia": "id", "bahasa": "id", "english": "en", "in": "id", "ind": "id",
+                    "eng": "en"})
+    low = value.strip().lower()
+    guess = low if low in LANGUAGES else by_name.get(low) or next(iter(
+        difflib.get_close_matches(low, list(LANGUAGES) + list(by_name), n=1, cutoff=0.6)), None)
+    guess = by_name.get(guess, guess)
+    hint = f" Did you mean '{guess}'?" if guess else ""
+    choices = ", ".join(f"'{code}' ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+    raise ParameterError(f"parameter 'lang': unknown report language {value!r}.{hint} The languages are: {choices}")
 
 
 def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:
