@@ -13,9 +13,12 @@ import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import _
-from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, _number, _translating, source_caption
+from ._base import (PALETTE, _axes, _document, _finish, _finish_figure, _named, _no_data, _number, _translating,
+                    source_caption)
 
 __all__ = ["kpi_chart", "cluster_dotplot", "indicator_chart"]
+
+UNIT_CONTEXT = "indicator unit"  # catalog context of the units indicators are coded in (count, index, minutes...)
 
 
 def _target_text(target: float, kind: str) -> str:
@@ -73,7 +76,7 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
             ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:+.0%}"))
         ax_.set_yticks([])
         ax_.set_ylim(-1, 1)
-        unit = f" ({row.unit})" if isinstance(row.unit, str) and row.unit else ""
+        unit = f" ({_named(row.unit, UNIT_CONTEXT)})" if isinstance(row.unit, str) and row.unit else ""
         where = _("relative to an unstated baseline") if percent else ""
         what = _("{indicator}{unit}: target {target} {where}").format(
             indicator=str(row.indicator).replace("_", " "), unit=unit, target=_target_text(row.target, kind),
@@ -190,6 +193,6 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
             ax.margins(x=0.12)
             if (base >= 0).all() and (high >= 0).all():
                 ax.set_xlim(left=0)  # a range's bar starts at its minimum, on an axis from zero
-        ax.set_title(unit + (_(" (log scale)") if log else ""), loc="left", fontsize=9, fontweight="normal")
+        ax.set_title(_named(unit, UNIT_CONTEXT) + (_(" (log scale)") if log else ""), loc="left", fontsize=9, fontweight="normal")
         ax.set(xlabel="", ylabel="")
     return _finish_figure(fig, source_caption(data, sources=sources, note=note), title=title)

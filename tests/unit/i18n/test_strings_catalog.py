@@ -25,7 +25,8 @@ NAMED = [("chart title", t) for t in (
     "Event counts and model predictions")] + [("chart label", n) for n in (
     "95% Jeffreys interval", "implemented", "incl. agreed, planned and proposed", "expansion", "window", "undated",
     "coding", "on", "off", "placed", "left out", "study data", "tie_id", "trend", "rate_per_year", "continuity",
-    "longest_gap", "evenness", "hhi", "balance", "share_a_to_b", "share_b_to_a", "share_mutual", "axis", "year")]
+    "longest_gap", "evenness", "hhi", "balance", "share_a_to_b", "share_b_to_a", "share_mutual", "axis", "year")] + [
+    ("indicator unit", u) for u in ("count", "index", "km_per_h", "minutes", "percent", "qualitative", "usd")]
 
 
 def _literal_messages(path: Path) -> list[tuple[int, str, str | None]]:
