@@ -109,7 +109,7 @@ def _translations(lang: str) -> _gettext.NullTranslations:
     merged = Catalog(locale=lang, domain="studylib", fuzzy=False)
     for path in catalog_files(lang):
         for message in _read_po(path):
-            if message.id and message.id not in merged:  # a msgid in two files is caught by a test, not here
+            if message.id and merged.get(message.id, context=message.context) is None:  # two files: a test says
                 merged[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, merged, use_fuzzy=False)  # a fuzzy (unchecked) translation is not shown: English is

@@ -42,8 +42,9 @@ def _catalog_entries(lang: str) -> dict[tuple, list]:
     for path in i18n.catalog_files(lang):
         with open(path, "rb") as fh:
             for message in read_po(fh, locale=lang):
-                if message.id:
-                    entries[(message.context, message.id)].append((path.name, message))
+                if message.id:  # a plural message is keyed by its singular, as the extractor gives it
+                    singular = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+                    entries[(message.context, singular)].append((path.name, message))
     return entries
 
 
