@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..bundle.codebook import load_codebook
 from ..bundle.dates import uncertain_dates
+from ..i18n import get_language
 from .panel import window_opens
 
 __all__ = [
@@ -33,8 +34,11 @@ def __getattr__(name):
 
 
 def metric_definitions(codebook=None) -> dict[str, str]:
-    """One-line definition of every metric, from ``codebook`` (default: the study's; ``Bundle.codebook``)."""
-    return (codebook or load_codebook()).spec["metrics"]
+    """One-line definition of every metric, from ``codebook`` (default: the study's; ``Bundle.codebook``), in the
+    report language when the codebook has its definitions (``metric_definitions``), else in English."""
+    spec = (codebook or load_codebook()).spec
+    translated = (spec.get("metric_definitions") or {}).get(get_language()) or {}
+    return {name: translated.get(name, text) for name, text in spec["metrics"].items()}
 
 
 def shares(events: pd.DataFrame, *, by: str = "sector", within: str | None = None) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from ..i18n import get_language
 from ..paths import DATA_DIR
 from ..provenance import file_sha256
 from .files import NetworkFileError, read_network_file
@@ -148,11 +149,11 @@ def read_network(path: str | Path | None = None) -> Network:
     if not path.is_file():
         raise NetworkFileError([Problem(str(path), 0, "", "no such file" if not path.exists() else "not a file")])
     st = path.stat()
-    return _read_cached(str(path), st.st_size, st.st_mtime_ns)
+    return _read_cached(str(path), st.st_size, st.st_mtime_ns, get_language())  # country names in the language
 
 
 @lru_cache(maxsize=4)
-def _read_cached(path: str, size: int, mtime: int) -> Network:
+def _read_cached(path: str, size: int, mtime: int, lang: str) -> Network:
     from concurrent.futures import ThreadPoolExecutor
 
     p = Path(path)

@@ -134,3 +134,16 @@ def test_sector_counts_tell_expanded_events_and_their_participants_apart():
                                                   "participants_expanded_years": 70}
     assert counts.loc["culture"].to_dict() == {"events": 1, "expanded_events": 0, "participants": 5,
                                                 "participants_expanded_years": 0}
+
+
+def test_metric_definitions_follow_the_report_language():
+    from studylib.i18n import using_language
+
+    from studylib.analysis.metrics import metric_definitions
+
+    english = metric_definitions()
+    with using_language("id"):
+        indonesian = metric_definitions()
+    assert set(english) == set(indonesian)
+    assert english["continuity"].startswith("years_with_activity / years_in_window")
+    assert "sampai" in indonesian["continuity"] and indonesian["continuity"] != english["continuity"]

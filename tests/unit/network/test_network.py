@@ -442,3 +442,15 @@ def test_bad_node_attribute_is_located(tmp_path):
     line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if 'id="Q1490"' in text)
     with pytest.raises(nw.NetworkFileError, match=rf"net\.graphml:{line}: column 'lat': node 'Q1490': 'north' is not a valid lat"):
         nw.read_network(path)
+
+
+def test_a_network_read_again_in_another_language_names_its_countries_in_that_language(tmp_path):
+    """The read is cached per file and language: an English read must not serve an Indonesian report."""
+    from studylib.i18n import using_language
+
+    path = _pairs(tmp_path)
+    english = set(nw.read_network(path).cities["country_name"])
+    with using_language("id"):
+        indonesian = set(nw.read_network(path).cities["country_name"])
+    assert "South Korea" in english and "Korea Selatan" in indonesian
+    assert "South Korea" not in indonesian
