@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..i18n import get_language
 from ..paths import CODEBOOK_PATH
 
 __all__ = ["Codebook", "load_codebook", "axis_mapping_table", "TABLES"]
@@ -50,10 +51,15 @@ class Codebook:
         """Default sector -> ``frame`` mapping (frame is 'axis' or 'dimension')."""
         return {s: m["to"] for s, m in self.spec["mappings"][frame]["from_sector"].items()}
 
+    def _mapping_translation(self, frame: str) -> dict:
+        """The mapping's rationale and reasons in the report language ({} in English or when not translated)."""
+        return ((self.spec.get("mapping_translations") or {}).get(get_language()) or {}).get(frame) or {}
+
     def mapping_table(self, frame: str) -> list[dict]:
-        """Rows ``sector, <frame>, why`` documenting a mapping, for reports."""
+        """Rows ``sector, <frame>, why`` documenting a mapping, for reports (``why`` in the report language)."""
+        why = self._mapping_translation(frame).get("why") or {}
         return [
-            {"sector": s, frame: m["to"], "why": m["why"]}
+            {"sector": s, frame: m["to"], "why": why.get(s, m["why"])}
             for s, m in self.spec["mappings"][frame]["from_sector"].items()
         ]
 
@@ -64,7 +70,9 @@ class Codebook:
         return pd.DataFrame(self.mapping_table(frame))
 
     def mapping_rationale(self, frame: str) -> str:
-        return " ".join(self.spec["mappings"][frame]["rationale"].split())
+        """Why the sectors map to ``frame`` as they do, in the report language."""
+        text = self._mapping_translation(frame).get("rationale") or self.spec["mappings"][frame]["rationale"]
+        return " ".join(text.split())
 
 
 def axis_mapping_table():

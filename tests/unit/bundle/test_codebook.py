@@ -27,3 +27,18 @@ def test_codebook_never_builds_python_objects(tmp_path, monkeypatch):
     with pytest.raises(yaml.YAMLError, match="python/object"):
         load_codebook(hostile)
     assert not pwned.exists() and not (tmp_path / "PWNED-relative").exists()
+
+
+@pytest.mark.parametrize("frame", ["axis", "dimension"])
+def test_every_mapping_line_and_rationale_has_its_indonesian(frame):
+    from studylib.bundle.codebook import load_codebook
+    from studylib.i18n import using_language
+
+    codebook = load_codebook()
+    english = codebook.mapping_frame(frame)
+    with using_language("id"):
+        indonesian = codebook.mapping_frame(frame)
+        rationale = codebook.mapping_rationale(frame)
+    assert list(indonesian["sector"]) == list(english["sector"]) and list(indonesian[frame]) == list(english[frame])
+    assert not (indonesian["why"] == english["why"]).any()  # every line translated
+    assert rationale != codebook.mapping_rationale(frame) and "sektor" in rationale
