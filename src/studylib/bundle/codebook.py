@@ -10,7 +10,7 @@ import yaml
 
 from ..paths import CODEBOOK_PATH
 
-__all__ = ["Codebook", "load_codebook", "axis_mapping_table", "vocab_label", "TABLES"]
+__all__ = ["Codebook", "load_codebook", "axis_mapping_table", "TABLES"]
 
 TABLES = ("sources", "cities", "ties", "activities", "indicators", "findings")
 
@@ -46,28 +46,6 @@ class Codebook:
     def definition(self, vocab: str, value: str) -> str:
         return self.spec["vocabularies"][vocab][value]
 
-    def label(self, vocab: str, value, lang: str = "en") -> str:
-        """The display label of ``value`` of vocabulary ``vocab`` in language ``lang``.
-
-        English shows the codebook's own word; another language the codebook's ``labels`` entry for it. A value
-        outside the vocabulary (or with no label in ``lang``) is shown as it is, so a report never fails on a label.
-
-        Raises
-        ------
-        ValueError
-            When ``vocab`` is not one of the codebook's vocabularies.
-        """
-        if vocab not in self.spec["vocabularies"]:
-            raise ValueError(f"unknown vocabulary {vocab!r}; the codebook's are {', '.join(self.spec['vocabularies'])}")
-        text = str(value)
-        if lang == "en":
-            return text
-        return str(self.labels(lang).get(vocab, {}).get(text, text))
-
-    def labels(self, lang: str) -> dict[str, dict[str, str]]:
-        """Display labels in ``lang`` (vocabulary -> value -> label); empty for English, whose labels are the words."""
-        return (self.spec.get("labels") or {}).get(lang) or {}
-
     def mapping(self, frame: str) -> dict[str, str | None]:
         """Default sector -> ``frame`` mapping (frame is 'axis' or 'dimension')."""
         return {s: m["to"] for s, m in self.spec["mappings"][frame]["from_sector"].items()}
@@ -87,14 +65,6 @@ class Codebook:
 
     def mapping_rationale(self, frame: str) -> str:
         return " ".join(self.spec["mappings"][frame]["rationale"].split())
-
-
-def vocab_label(vocab: str, value) -> str:
-    """The display label of a vocabulary's value in the report's language (:func:`studylib.set_language`), from the
-    study's codebook: the value itself in English ('exchange_programme'), 'program pertukaran' in Indonesian."""
-    from ..i18n import get_language
-
-    return load_codebook().label(vocab, value, get_language())
 
 
 def axis_mapping_table():

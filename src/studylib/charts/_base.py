@@ -17,8 +17,8 @@ import seaborn as sns
 from matplotlib.ticker import FixedFormatter, Formatter, NullFormatter
 from matplotlib.transforms import Bbox
 
-from ..bundle.codebook import load_codebook, vocab_label
-from ..i18n import _, format_number, get_language
+from ..bundle.codebook import load_codebook
+from ..i18n import _, get_language, label, localize_number_text
 from .fonts import use_cjk_fallback
 
 __all__ = ["set_study_theme", "source_caption", "save_figure", "PALETTE", "RC"]
@@ -83,8 +83,8 @@ def _number(value, spec: str = "") -> str:
 
 
 def _swap_separators(text: str) -> str:
-    """English number punctuation turned Indonesian: '.' and ',' trade places."""
-    return text.translate(str.maketrans(".,", ",."))
+    """A number written the English way in the chart's language's symbols ('0.25' -> '0,25' in Indonesian)."""
+    return localize_number_text(text)
 
 
 def _words(column: str) -> str:
@@ -96,7 +96,7 @@ def _value_words(column: str, value) -> str:
     """A value of ``column`` as a chart shows it: a codebook vocabulary's label in the chart's language ('education',
     'pendidikan'); other values as they are, '_' read as a space ('exchange_programme' -> 'exchange programme')."""
     if _translating() and column in load_codebook().spec["vocabularies"]:
-        return vocab_label(column, value)
+        return label(column, value)
     return str(value).replace("_", " ")
 
 
@@ -143,7 +143,7 @@ def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, n
     ids = sorted({s for s in data.get("source_id", pd.Series(dtype=str)).dropna().astype(str) if s})
     if sources is not None:
         rel = sources.set_index("source_id")["reliability"].astype(str)
-        ids = [f"{i} [{vocab_label('reliability', rel.get(i, '?'))}]" for i in ids]
+        ids = [f"{i} [{label('reliability', rel.get(i, '?'))}]" for i in ids]
     text = _("Sources: {sources}").format(sources="; ".join(ids) if ids else _("none"))
     notes = " ".join(t for t in (_expansion_note(data), note) if t)
     return f"{text}. {notes}" if notes else text + "."

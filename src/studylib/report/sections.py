@@ -11,9 +11,8 @@ import os
 import pandas as pd
 
 from ..analysis.panel import EXPANSION_RULE
-from ..bundle.codebook import vocab_label
 from ..bundle.dates import uncertain_dates
-from ..i18n import _, format_date, format_number, get_language, ngettext
+from ..i18n import _, format_date, format_number, get_language, label, ngettext
 from ..paths import display_path
 from ..provenance import git_state, package_versions
 from .tables import md_code, md_escape
@@ -69,7 +68,7 @@ def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:
     qualifier = a["participants_qualifier"].astype(object).map({"at_least": "≥ ", "about": "≈ "}).fillna("")
     people = (qualifier + a["participants"].astype("string").fillna("")).where(a["participants"].notna(), "")
     stage = a["stage"].astype(str)
-    words = lambda vocab, col: a[col].astype(str).map(lambda v: vocab_label(vocab, v))  # noqa: E731
+    words = lambda vocab, col: a[col].astype(str).map(lambda v: label(vocab, v))  # noqa: E731
     out = pd.DataFrame({
         _("id"): a["activity_id"], _("when"): when, _("activity"): a["title"], _("sector"): words("sector", "sector"),
         _("type"): words("activity_type", "activity_type"), _("direction"): words("direction", "direction"),
@@ -97,7 +96,7 @@ def sources_section(sources: pd.DataFrame, *frames: pd.DataFrame) -> str:
                 if s["reliability"] in ("grey", "unverified") else "")
         rows = ngettext("{n} row", "{n} rows", n).format(n=n)
         lines.append(f"- {md_code(sid)} ({rows}): {md_escape(s['citation'])} "
-                     f"*{vocab_label('source_type', s['source_type'])}, {vocab_label('reliability', s['reliability'])}*{flag}"
+                     f"*{label('source_type', s['source_type'])}, {label('reliability', s['reliability'])}*{flag}"
                      + (f" — {md_escape(s['note'])}" if s.get("note") else ""))
     return "\n".join(lines) or _("- (no rows)")
 
@@ -109,7 +108,7 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
         for t in ties.itertuples():
             if str(t.status) in ("disputed", "unverified", "planned"):
                 out.append(_("- Tie {tie} is **{status}**: {note}").format(
-                    tie=md_code(t.tie_id), status=vocab_label("status", t.status), note=md_escape(t.note)))
+                    tie=md_code(t.tie_id), status=label("status", t.status), note=md_escape(t.note)))
     flagged = activities[(activities["certainty"].astype(str) == "disputed")
                          | (activities["stage"].astype(str) != "implemented")]
     for a in flagged.head(MAX_CAVEATS + 1).itertuples():
@@ -118,7 +117,7 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
         if str(a.stage) != "implemented":
             out.append(_("- {id} ({title}) is **{stage}**, not reported as carried out; it is left out of yearly "
                          "counts.").format(id=md_code(a.activity_id), title=md_escape(a.title),
-                                           stage=vocab_label("stage", a.stage)))
+                                           stage=label("stage", a.stage)))
     loose = activities[uncertain_dates(activities["start"])]
     if len(loose):
         listed = ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples())
@@ -194,7 +193,7 @@ def tie_section(bundle, tie_id: str) -> str:
         signed = _date(str(t["signed"]))
     return (_("**{label}** ({tie}): {tie_type} tie, formed {signed}; status **{status}**; source {source}").format(
                 label=md_escape(bundle.tie_label(tie_id)), tie=md_code(tie_id),
-                tie_type=vocab_label("tie_type", t["tie_type"]), signed=md_escape(signed),
-                status=vocab_label("status", t["status"]), source=md_code(t["source_id"]))
+                tie_type=label("tie_type", t["tie_type"]), signed=md_escape(signed),
+                status=label("status", t["status"]), source=md_code(t["source_id"]))
             + (f" — {md_escape(t['locator'])}" if t.get("locator") else "") + ".\n\n"
             + (f"> {md_escape(t['note'])}" if t["note"] else ""))
