@@ -29,7 +29,8 @@ def english_after():
 
 
 TABLE = pd.DataFrame({"sector": ["education", "culture"], "start": ["1960-06-24", "2015-09"],
-                      "estimate": [0.97149, 1234.5], "p_value": [0.0081, 1.2e-05], "year": [2015, 2019]})
+                      "estimate": [0.97149, 1234.5], "p_value": [0.0081, 1.2e-05], "year": [2015, 2019],
+                      "robust": [True, False]})
 
 
 def test_figure_and_table_numbers_are_in_the_runs_language(tmp_path):
@@ -43,7 +44,7 @@ def test_figure_and_table_numbers_are_in_the_runs_language(tmp_path):
 def test_displayed_numbers_dates_and_headers_in_indonesian_and_unchanged_in_english():
     english = report_table(TABLE).to_html()
     assert "<td>0.971</td>" in english or ">0.971<" in english
-    assert ">1960-06-24<" in english and "<th>p_value</th>" in english
+    assert ">1960-06-24<" in english and "<th>p_value</th>" in english and ">True<" in english
     i18n.set_language("id")
     html = report_table(TABLE).to_html()
     assert ">0,971<" in html and ">1234,500<" in html  # decimal comma, no thousands mark beside years
@@ -51,6 +52,7 @@ def test_displayed_numbers_dates_and_headers_in_indonesian_and_unchanged_in_engl
     assert ">2015<" in html and ">2.015<" not in html  # a year is not a number to group
     assert "24 Juni 1960" in html and "September 2015" in html
     assert "<th>nilai p</th>" in html and "<th>sektor</th>" in html and "<th>mulai</th>" in html
+    assert ">ya<" in html and ">tidak<" in html and "True" not in html
 
 
 def test_a_long_table_says_where_its_rows_are_in_indonesian():
@@ -148,3 +150,17 @@ def test_study_renders_in_the_language_asked(monkeypatch, tmp_path, capsys):
     assert seen and all(params == {} for _, params, _, _ in seen)  # English runs keep their folders
     assert main(["study", "--lang", "fr", "--out", str(tmp_path)]) == 2
     assert "'id' (Bahasa Indonesia)" in capsys.readouterr().err
+
+
+def test_saved_tables_are_titled_in_the_runs_language(tmp_path):
+    run = StudyRun("pair_profile", {}, None, tmp_path)
+    data = pd.DataFrame({"sector": ["education"], "n": [3]})
+    english = run.save_table(data, "sector_counts")
+    assert english.title == "Sector counts (tables/sector_counts.csv)."
+    assert "\\caption{sector counts}" in (tmp_path / "tables" / "sector_counts.tex").read_text(encoding="utf-8")
+    i18n.set_language("id")
+    table = run.save_table(data, "sector_counts")
+    assert table.title == "Jumlah kegiatan per sektor (tables/sector_counts.csv)."
+    assert "\\caption{Jumlah kegiatan per sektor}" in (tmp_path / "tables" / "sector_counts.tex").read_text(
+        encoding="utf-8")
+    assert run.save_table(data, "my_own_table").title == "My own table (tables/my_own_table.csv)."  # no entry
