@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import name_in_language
+from ..i18n import _, name_in_language, ngettext
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -37,11 +37,12 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
-    "axis_claim_multiverse", "interaction_lr", "batched_poisson_covariate", "robust_definition",
+    "axis_claim_multiverse", "interaction_lr", "batched_poisson_covariate", "robust_definition", "MIN_WINDOW_YEARS",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
 WINDOW_OFFSET = 5  # the earlier window ends this many years before end_year, in every report
+MIN_WINDOW_YEARS = 2  # an earlier window holding fewer years of the tie is not built (a trend needs two years)
 DEFAULT_DRAWS = 200  # seeded placements of the undated activities
 MAIN_CODING = "study data"
 MULTIVERSE_COLUMNS = ["spec_id", *FACTORS, "draw", "quantity", "estimate", "conf_low", "conf_high", "p_value"]
@@ -324,8 +325,9 @@ class Multiverse:
     """
 
     def __init__(self, tie_id: str, blocks: list[_Block], *, end_year: int, signed: float, level: float,
-                 draws: int, seed: int, codebook, start_year: int = 0):
+                 draws: int, seed: int, codebook, start_year: int = 0, not_built=()):
         self.tie_id, self.blocks, self.end_year, self.level = tie_id, blocks, int(end_year), level
+        self._not_built = list(not_built)  # (factor, level, why, facts): see not_built
         self.draws, self.seed, self.signed, self.start_year = draws, seed, signed, int(start_year or 0)
         self.codebook = codebook
         specs = pd.concat([b.specs.assign(coding=b.coding) for b in blocks], ignore_index=True)
@@ -335,6 +337,31 @@ class Multiverse:
 
     def __len__(self) -> int:
         return len(self.specs)
+
+    @property
+    def not_built(self) -> pd.DataFrame:
+        """The factor levels that were not built, and why (in the report language): ``factor, level, reason``.
+
+        The earlier ``window`` is not built when it would hold fewer than :data:`MIN_WINDOW_YEARS` years of the tie
+        (a tie signed or starting after ``end_year - window_offset``); ``undated: placed`` is not built when no
+        implemented activity of the tie is undated (it would repeat ``left out``). Robustness is judged over the
+        specifications that exist.
+        """
+        rows = [{"factor": factor, "level": level, "reason": _reason_not_built(why, facts)}
+                for factor, level, why, facts in self._not_built]
+        return pd.DataFrame(rows, columns=["factor", "level", "reason"])
+
+    def not_built_sentence(self) -> str:
+        """The levels not built, as sentences for a report's Method (report language); '' when every level was built."""
+        sentences = []
+        for factor, level, why, facts in self._not_built:
+            reason = _reason_not_built(why, facts)
+            if factor == "window":
+                sentences.append(_("The observation window {level} was not built: {reason}.").format(
+                    level=_("to {year}").format(year=facts["end"]), reason=reason))
+            else:
+                sentences.append(_("No specification places the undated activities: {reason}.").format(reason=reason))
+        return " ".join(sentences)
 
     # ---------------------------------------------------------------------------------------------- layout
     def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -552,7 +579,14 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
         value = ties.set_index("tie_id")["signed_year"].astype("Float64").get(tie_id)
         signed = float(value) if value is not None and not pd.isna(value) else np.nan
     end_year = int(end_year)
-    windows = {f"to {end_year}": end_year, f"to {end_year - window_offset}": end_year - window_offset}
+    windows = {f"to {end_year}": end_year}
+    not_built = []
+    early = _earlier_window(tie_id, {MAIN_CODING: activities, **(codings or {})}, signed=signed,
+                            end=end_year - window_offset, start_year=start_year)
+    if early is None:
+        windows[f"to {end_year - window_offset}"] = end_year - window_offset
+    else:
+        not_built.append(("window", f"to {end_year - window_offset}", *early))
     blocks = []
     for coding, acts in {MAIN_CODING: activities, **(codings or {})}.items():
         mine = acts[(acts["tie_id"].astype(str) == tie_id)]
@@ -596,8 +630,52 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
                             _u=spec["undated"].map({"left out": 0, "placed": 1})).sort_values(
             ["_e", "_w", "_u", "draw"], kind="stable").index.to_numpy()
         blocks.append(_Block(coding, mine, spec.iloc[order].reset_index(drop=True), first[order], last[order], placed))
+    if draws > 0 and not any(b.placed for b in blocks):
+        not_built.append(("undated", "placed", "no undated", {}))
     return Multiverse(tie_id, blocks, end_year=end_year, signed=signed, level=level, draws=draws, seed=seed,
-                      codebook=codebook, start_year=start_year)
+                      codebook=codebook, start_year=start_year, not_built=not_built)
+
+
+def _earlier_window(tie_id: str, codings: dict, *, signed: float, end: int, start_year: int) -> tuple | None:
+    """Why the earlier window (ending ``end``) is not built, as ``(why, facts)``; None when it holds at least
+    :data:`MIN_WINDOW_YEARS` years of the tie. The tie's window opens at its signing year or its first dated
+    activity under any coding, whichever is earlier (later, at ``start_year``, when that is later)."""
+    from ..analysis.panel import at_stages
+
+    firsts = [signed]
+    for acts in codings.values():
+        mine = acts[acts["tie_id"].astype(str) == tie_id]
+        mine = mine[at_stages(mine)]
+        years = pd.to_numeric(mine["start_year"], errors="coerce").dropna()
+        firsts.append(float(years.min()) if len(years) else np.nan)
+    opens = np.nanmin(firsts) if np.isfinite(firsts).any() else np.nan
+    why = "tie"
+    if start_year and (np.isnan(opens) or start_year > opens):
+        opens, why = float(start_year), "start_year"
+    if np.isnan(opens):
+        return "no year", {"end": end, "minimum": MIN_WINDOW_YEARS}
+    n = max(int(end - opens + 1), 0)
+    if n >= MIN_WINDOW_YEARS:
+        return None
+    return why, {"first": int(opens), "end": end, "n": n, "minimum": MIN_WINDOW_YEARS}
+
+
+def _reason_not_built(why: str, facts: dict) -> str:
+    """The reason a level was not built, in the report language (see :attr:`Multiverse.not_built`)."""
+    if why == "no undated":
+        return _("no implemented activity of the tie is undated, so placing undated activities would repeat "
+                 "leaving them out")
+    if why == "no year":
+        return _("neither a signing year nor a dated activity opens the tie's window, so a window ending in {end} "
+                 "holds none of its years").format(**facts)
+    holds = ngettext("a window ending in {end} would hold {n} year of it", "a window ending in {end} would hold {n} "
+                     "years of it", facts["n"]).format(**facts)
+    if why == "start_year":
+        opens = _("the window opens at start_year, {first}").format(**facts)
+    else:
+        opens = _("the tie's window opens in {first} (its signing year or first dated activity)").format(**facts)
+    return _("{opens}, so {holds}, fewer than the {minimum} a trend over the window needs").format(
+        opens=opens, holds=holds, minimum=facts["minimum"])
 
 
 # ------------------------------------------------------------------------------------------- robustness
