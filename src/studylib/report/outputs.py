@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import ReaderText, english_of
+
 __all__ = ["write_table", "write_figure", "show_png", "figure_caption"]
 
 
@@ -24,6 +26,13 @@ def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = data.drop(columns=[c for c in data.columns if str(c).startswith("_")])
+    # sentences for readers (ReaderText) are written in English: a CSV file is the same data in every language
+    texts = [c for c in clean.columns if clean[c].dtype == object and clean[c].map(
+        lambda v: isinstance(v, ReaderText)).any()]
+    if texts:
+        clean = clean.copy()
+        for c in texts:
+            clean[c] = clean[c].map(english_of)
     noisy = [c for c in clean.columns if pd.api.types.is_float_dtype(clean[c]) and str(c).lower() not in P_VALUE_COLUMNS
              and (clean[c].abs() < NUMERICAL_ZERO).any()]
     if noisy:
