@@ -22,6 +22,7 @@ Robustness is defined once, here (:data:`ROBUST_DEFINITION`, :data:`ROBUSTNESS_R
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _, name_in_language, ngettext
+from ..i18n import _, localize_number_text, name_in_language, ngettext, reader_text
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -76,12 +77,50 @@ class RobustRule:
     unit: str = ""
 
     def describe(self) -> str:
+        """The rule in words, in the report language."""
         if self.kind == "level":
-            band = f"±{self.threshold:.0%} of the main value" if self.relative else f"±{self.threshold:g}{self.unit}"
-            return f"every specification within {band}"
-        band = (f"|log estimate| ≤ {self.threshold:g}" if self.log else f"|estimate − {self.null:g}| ≤ {self.threshold:g}")
-        extra = " and the same verdict at the stated level" if self.kind == "test" else ""
-        return f"the same side of {self.null:g} everywhere ({band} counts as none){extra}"
+            if self.relative:
+                band = _("±{share} of the main value").format(share=_num(f"{self.threshold:.0%}"))
+            elif self.unit == " years":
+                band = _("±{value} years").format(value=_num(f"{self.threshold:g}"))
+            else:
+                band = f"±{_num(f'{self.threshold:g}')}{self.unit}"
+            return _("every specification within {band}").format(band=band)
+        band = (_("|log estimate| ≤ {threshold}").format(threshold=_num(f"{self.threshold:g}")) if self.log
+                else _("|estimate − {null}| ≤ {threshold}").format(null=_num(f"{self.null:g}"),
+                                                                   threshold=_num(f"{self.threshold:g}")))
+        if self.kind == "test":
+            return _("the same side of {null} everywhere ({band} counts as none) and the same verdict at the stated "
+                     "level").format(null=_num(f"{self.null:g}"), band=band)
+        return _("the same side of {null} everywhere ({band} counts as none)").format(null=_num(f"{self.null:g}"),
+                                                                                       band=band)
+
+
+def _num(text: str) -> str:
+    """A number written the English way, in the report language's marks ('0.1' -> '0,1')."""
+    return localize_number_text(text)
+
+
+CLASS_CONTEXT = "robustness class"  # msgctxt of a specification's class words ('down', 'not significant') in a reason
+
+
+def _class_words(cls: str) -> str:
+    """A specification's class ('down, not significant') in the report language."""
+    return ", ".join(name_in_language(CLASS_CONTEXT, word) for word in str(cls).split(", "))
+
+
+def _level_words(level) -> str:
+    """A factor's level ('off', 'to 2018', 'placed', a coding variant's name) in the report language."""
+    window = re.fullmatch(r"to (\d{4})", str(level))
+    if window:
+        return _("to {year}").format(year=window.group(1))
+    return name_in_language("chart label", str(level))
+
+
+def _factor_label(factor: str) -> str:
+    """:data:`FACTOR_LABELS` in the report language."""
+    return {"expansion": _("annual expansion"), "window": _("observation window"),
+            "undated": _("undated activities"), "coding": _("coding variant")}[factor]
 
 
 ROBUSTNESS_RULES: dict[str, RobustRule] = {
@@ -713,9 +752,9 @@ def _classes(estimate: np.ndarray, p_value: np.ndarray, rule: RobustRule, main: 
 
 
 def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tuple[str, str]:
-    """The factor on which a quantity's class depends, and the words that show it: a factor whose levels each hold
-    one class, different between levels ('annual expansion (off: down; on: up)'); else the factor whose levels
-    differ most in how often they keep the main analysis' class ('mostly on ...')."""
+    """The factor on which a quantity's class depends, and the words that show it (report language): a factor whose
+    levels each hold one class, different between levels ('annual expansion (off: down; on: up)'); else the factor
+    whose levels differ most in how often they keep the main analysis' class ('mostly on ...')."""
     frame = specs[list(FACTORS)].assign(_c=classes)
     best, best_gap, best_counts = "", 0.0, None
     for factor in FACTORS:
@@ -724,19 +763,22 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
             continue
         unique = levels.agg(lambda c: c.unique().tolist())
         if all(len(u) == 1 for u in unique) and len({u[0] for u in unique}) > 1:
-            label = FACTOR_LABELS[factor]
-            return label, f"it depends on the {label} (" + "; ".join(f"{lvl}: {u[0]}" for lvl, u in unique.items()) + ")"
+            label = _factor_label(factor)
+            return label, _("it depends on the {factor} ({levels})").format(
+                factor=label, levels="; ".join(f"{_level_words(lvl)}: {_class_words(u[0])}" for lvl, u in unique.items()))
         keep = levels.agg(lambda c: float((c == main_class).mean()))
         gap = float(keep.max() - keep.min())
         if gap > best_gap:
             best, best_gap = factor, gap
             best_counts = levels.agg(lambda c: (int((c == main_class).sum()), len(c)))
     if not best:
-        return "several factors", "no single factor separates the specifications: it depends on several together"
-    label = FACTOR_LABELS[best]
+        return _("several factors"), _("no single factor separates the specifications: it depends on several together")
+    label = _factor_label(best)
     # counts, not rounded shares: 2 of 402 must not read as 0%
-    return label, (f"it depends mostly on the {label} (specifications like the main analysis, {main_class}: "
-                   + "; ".join(f"{lvl}: {k} of {n}" for lvl, (k, n) in best_counts.items()) + ")")
+    counts = "; ".join(_("{level}: {k} of {n}").format(level=_level_words(lvl), k=k, n=n)
+                       for lvl, (k, n) in best_counts.items())
+    return label, _("it depends mostly on the {factor} (specifications like the main analysis, {main_class}: "
+                    "{counts})").format(factor=label, main_class=_class_words(main_class), counts=counts)
 
 
 def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None = None,
@@ -769,38 +811,53 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
         significant = float((p < level).mean()) if tested and n else np.nan
         estimated = classes != "not estimated"
         uniform = n > 0 and estimated.all() and len(set(classes)) == 1
-        depends = ""
         if not estimated.any():
-            robust, reason = False, f"not estimated in any of the {n} specifications"
-        elif tested and uniform and significant == 0:
-            robust, reason = False, (f"no difference shown in {n} of {n} specifications (a null result: "
-                                     "not called robust)")
-        elif uniform:
-            robust = True
-            reason = (f"{main_class} in {n} of {n} specifications" if rule.kind != "level"
-                      else f"{rule.describe()} in {n} of {n} specifications")
-        else:
             robust = False
+        elif tested and uniform and significant == 0:
+            robust = False
+        else:
+            robust = bool(uniform)
+
+        def words(rows=rows, classes=classes, main_class=main_class, n=n, rule=rule, estimated=estimated,
+                  significant=significant, uniform=uniform, tested=tested) -> tuple[str, str]:
+            """(reason, depends_on) in the current language."""
+            if not estimated.any():
+                return _("not estimated in any of the {n} specifications").format(n=n), ""
+            if tested and uniform and significant == 0:
+                return _("no difference shown in {n} of {n} specifications (a null result: not called "
+                         "robust)").format(n=n), ""
+            if uniform:
+                what = _class_words(main_class) if rule.kind != "level" else rule.describe()
+                return _("{what} in {k} of {n} specifications").format(what=what, k=n, n=n), ""
             depends, how = _depends_on(rows, classes, main_class)
             if not estimated.all():
-                what = f"not estimated in {int((~estimated).sum())} of {n} specifications"
+                what = _("not estimated in {k} of {n} specifications").format(k=int((~estimated).sum()), n=n)
             elif rule.kind == "verdict":
-                what = f"verdict changes between specifications (significant in {int(round(significant * n))} of {n})"
+                what = _("verdict changes between specifications (significant in {k} of {n})").format(
+                    k=int(round(significant * n)), n=n)
             elif rule.kind == "level":
-                what = f"outside the band ({rule.describe()}) in {int((classes != 'same').sum())} of {n} specifications"
+                what = _("outside the band ({rule}) in {k} of {n} specifications").format(
+                    rule=rule.describe(), k=int((classes != 'same').sum()), n=n)
             else:
                 dirs = {c.split(",")[0] for c in classes[estimated]}
-                what = ("direction changes between specifications (" + ", ".join(sorted(dirs)) + ")" if len(dirs) > 1
-                        else "verdict changes between specifications (significant in "
-                        f"{int(round(significant * n))} of {n})")
-            reason = f"{what}; {how}"
+                what = (_("direction changes between specifications ({directions})").format(
+                    directions=", ".join(_class_words(d) for d in sorted(dirs))) if len(dirs) > 1
+                        else _("verdict changes between specifications (significant in {k} of {n})").format(
+                    k=int(round(significant * n)), n=n))
+            return f"{what}; {how}", depends
+
+        reason = reader_text(lambda: words()[0])
+        depends = reader_text(lambda: words()[1])
         finite = est[np.isfinite(est)]
         out.append({"quantity": quantity, "n_specifications": n, "estimate_main": main,
                     "estimate_min": float(finite.min()) if finite.size else np.nan,
                     "estimate_max": float(finite.max()) if finite.size else np.nan,
                     "share_same_direction": same, "share_significant": significant, "robust": bool(robust),
                     "reason": reason, "depends_on": depends})
-    return pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
+    table = pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
+    for column in ("reason", "depends_on"):  # object columns keep each sentence's English (for the CSV file)
+        table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    return table
 
 
 def grid_as_multiverse(grid: pd.DataFrame, *, end_year: int, window_offset: int = WINDOW_OFFSET) -> pd.DataFrame:
@@ -864,7 +921,9 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
     table = pd.DataFrame(rows)
     verdict = robust.set_index("quantity")
     table["robust"] = table["quantity"].map(verdict["robust"]).fillna(False).astype(bool)
-    table["conclusion"] = table["quantity"].map(verdict["reason"])
+    reasons = verdict["reason"].to_dict()  # a dict keeps each ReaderText (and its English, for the CSV file)
+    table["conclusion"] = pd.Series([reasons.get(q, np.nan) for q in table["quantity"]], index=table.index,
+                                    dtype=object)
     for c in SENSITIVITY_COLUMNS:
         if c not in table.columns:
             table[c] = np.nan

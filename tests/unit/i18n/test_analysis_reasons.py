@@ -51,3 +51,44 @@ def test_ties_left_out_reads_indonesian_but_its_csv_is_english(tmp_path):
     write_table(english, tmp_path / "en.csv")
     write_table(indonesian, tmp_path / "id.csv")
     assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+
+
+# --- robustness (inference/multiverse.py) -------------------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+
+from studylib.inference.multiverse import robustness  # noqa: E402
+
+
+def _table(quantity, estimates, p_values):
+    n = len(estimates)
+    return pd.DataFrame({"spec_id": range(n), "expansion": ["off", "on"] * (n // 2), "window": "to 2023",
+                         "undated": "left out", "coding": "study data", "draw": -1, "quantity": quantity,
+                         "estimate": estimates, "conf_low": np.nan, "conf_high": np.nan, "p_value": p_values})
+
+
+def test_robustness_reasons_in_english_are_what_they_always_were():
+    r = robustness(_table("trend", [0.8, 1.3, 0.8, 1.3], [0.3, 0.3, 0.3, 0.3])).iloc[0]
+    assert r["reason"] == ("direction changes between specifications (down, up); it depends on the annual expansion "
+                           "(off: down, not significant; on: up, not significant)")
+    assert r["depends_on"] == "annual expansion"
+    level = robustness(_table("continuity", [0.6, 0.65, 0.55, 0.6], np.nan)).iloc[0]
+    assert level["reason"] == "every specification within ±0.1 in 4 of 4 specifications"
+
+
+def test_robustness_reasons_in_indonesian_and_the_csv_in_english(tmp_path):
+    table = _table("trend", [0.8, 1.3, 0.8, 1.3], [0.3, 0.3, 0.3, 0.3])
+    english = robustness(table)
+    with using_language("id"):
+        indonesian = robustness(table)
+        level = robustness(_table("continuity", [0.6, 0.65, 0.55, 0.6], np.nan)).iloc[0]
+        null = robustness(_table("trend", [1.2, 1.3, 1.25, 1.4], [0.3, 0.4, 0.2, 0.5])).iloc[0]
+    r = indonesian.iloc[0]
+    assert r["reason"] == ("arah berubah antarspesifikasi (turun, naik); hasilnya bergantung pada perluasan tahunan "
+                           "(nonaktif: turun, tidak signifikan; aktif: naik, tidak signifikan)")
+    assert r["depends_on"] == "perluasan tahunan"
+    assert level["reason"] == "setiap spesifikasi berada dalam rentang ±0,1 dalam 4 dari 4 spesifikasi"
+    assert null["reason"].startswith("tidak ada perbedaan yang terlihat dalam 4 dari 4 spesifikasi")
+    write_table(english, tmp_path / "en.csv")
+    write_table(indonesian, tmp_path / "id.csv")
+    assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
