@@ -48,3 +48,16 @@ def test_the_fallback_and_the_reason_not_estimated_in_indonesian():
     assert str(info.value).startswith("Model binomial negatif (NB2) tidak konvergen dalam 100 iterasi")
     assert str(zeros.value).startswith("Setiap nilai variabel hasil 'activities' adalah nol")
     assert FAMILY_NAMES["negbin"] == "negative binomial (NB2)"  # the constant is a key, not report text
+
+
+def test_a_term_in_words_in_the_report_language():
+    from studylib.analysis.terms import term_label
+
+    term = "C(tie_id)[T.medan-gwangju]:C(sector)[T.education]"
+    labels = {"medan-gwangju": "Medan–Gwangju"}
+    assert term_label(term, labels) == "tie: Medan–Gwangju × sector: education"
+    assert term_label("Intercept") == "intercept"
+    with using_language("id"):
+        assert term_label(term, labels) == "hubungan: Medan–Gwangju × sektor: pendidikan"
+        assert term_label("Intercept") == "intersep"
+        assert term_label("years_since_start") == "tahun sejak awal"
