@@ -92,3 +92,41 @@ def test_robustness_reasons_in_indonesian_and_the_csv_in_english(tmp_path):
     write_table(english, tmp_path / "en.csv")
     write_table(indonesian, tmp_path / "id.csv")
     assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+
+
+# --- exact tests and the sensitivity grid's conclusions ---------------------------------------------------------
+
+from studylib.inference.exact_tests import composition_test  # noqa: E402
+from studylib.inference.sensitivity import _conclusion, mark_robust  # noqa: E402
+
+
+def _one_tie_activities():
+    return pd.DataFrame({"tie_id": ["t", "t", "t"], "sector": ["culture", "education", "culture"],
+                         "stage": "implemented", "activity_id": ["a1", "a2", "a3"]})
+
+
+def test_an_exact_test_not_run_says_why_in_the_report_language(tmp_path):
+    english = composition_test(_one_tie_activities())
+    assert english.reason == "only 1 group(s) with activities: nothing to compare"
+    assert english._repr_markdown_() == ("Fisher–Freeman–Halton exact test: not run (only 1 group(s) with activities: "
+                                         "nothing to compare); n = 3 activities.")
+    with using_language("id"):
+        indonesian = composition_test(_one_tie_activities())
+        text = indonesian._repr_markdown_()
+    assert indonesian.reason == "hanya 1 kelompok yang memiliki kegiatan: tidak ada yang dapat dibandingkan"
+    assert text.startswith("Uji eksak Fisher–Freeman–Halton: tidak dijalankan (hanya 1 kelompok")
+    write_table(english.to_frame(), tmp_path / "en.csv")
+    write_table(indonesian.to_frame(), tmp_path / "id.csv")
+    assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+
+
+def test_sensitivity_conclusions_in_the_report_language_and_the_same_verdict():
+    assert [_conclusion(1.2, 0.01, null=1.0), _conclusion(0.8, 0.01, null=1.0), _conclusion(1.2, 0.3, null=1.0),
+            _conclusion(np.nan, np.nan, null=1.0)] == ["above 1", "below 1", "not significant at 5%", "not estimated"]
+    with using_language("id"):
+        words = [_conclusion(1.2, 0.01, null=1.5), _conclusion(1.2, 0.3, null=1.0), _conclusion(np.nan, 0.1, null=1.0)]
+        table = pd.DataFrame({"quantity": ["q", "q"], "variant": ["a", "b"],
+                              "conclusion": pd.Series([words[2], words[2]], dtype=object)})
+        marked = mark_robust(table)
+    assert words == ["di bawah 1,5", "tidak signifikan pada taraf 5%", "tidak diestimasi"]
+    assert not marked["robust"].any()  # 'not estimated' everywhere is never robust, in any language
