@@ -130,3 +130,11 @@ def test_sensitivity_conclusions_in_the_report_language_and_the_same_verdict():
         marked = mark_robust(table)
     assert words == ["di bawah 1,5", "tidak signifikan pada taraf 5%", "tidak diestimasi"]
     assert not marked["robust"].any()  # 'not estimated' everywhere is never robust, in any language
+
+
+def test_write_table_returns_the_report_language_for_display(tmp_path):
+    with using_language("id"):
+        shown = write_table(ties_left_out(pd.DataFrame({"tie_id": pd.Series([], dtype=str)}), THREE, ["t"],
+                                          end_year=1990), tmp_path / "t.csv")
+    assert shown.at[0, "reason"].startswith("tidak ada peristiwa")
+    assert "no event to count up to 1990" in (tmp_path / "t.csv").read_text(encoding="utf-8")
