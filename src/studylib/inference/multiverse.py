@@ -707,8 +707,11 @@ def _reason_not_built(why: str, facts: dict) -> str:
     if why == "no year":
         return _("neither a signing year nor a dated activity opens the tie's window, so a window ending in {end} "
                  "holds none of its years").format(**facts)
-    holds = ngettext("a window ending in {end} would hold {n} year of it", "a window ending in {end} would hold {n} "
-                     "years of it", facts["n"]).format(**facts)
+    if facts["n"] == 0:
+        holds = _("a window ending in {end} would hold none of its years").format(**facts)
+    else:
+        holds = ngettext("a window ending in {end} would hold {n} year of it", "a window ending in {end} would hold "
+                         "{n} years of it", facts["n"]).format(**facts)
     if why == "start_year":
         opens = _("the window opens at start_year, {first}").format(**facts)
     else:

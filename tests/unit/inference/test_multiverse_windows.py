@@ -61,3 +61,12 @@ def test_a_normal_tie_keeps_every_specification_and_records_nothing(tmp_path):
     assert len(mv) == 2 * 2 * (1 + 7)  # as before: expansion × window × (left out + 7 placements)
     assert set(mv.specs["window"]) == {"to 2023", "to 2018"}
     assert mv.not_built.empty and mv.not_built_sentence() == ""
+
+
+def test_an_earlier_window_with_no_year_says_none_rather_than_zero(tmp_path):
+    b = _bundle(tmp_path / "b", expansion_only_activities())
+    mv = multiverse("alpha-beta", bundle=b, end_year=2023, start_year=2020, draws=3)
+    assert mv.not_built.iloc[0]["reason"] == ("the window opens at start_year, 2020, so a window ending in 2018 would "
+                                             "hold none of its years, fewer than the 2 a trend over the window needs")
+    with using_language("id"):
+        assert "tidak akan memuat satu pun tahunnya" in mv.not_built_sentence()
