@@ -1101,7 +1101,8 @@ def interaction_lr(universes, *, exclude=("general",)) -> pd.DataFrame:
         One per tie (:func:`multiverse`), built with the same ``end_year``, ``draws`` and ``seed``. A specification
         of one tie is joined with the same settings of the others; where a tie has no such specification (a coding
         variant that does not touch it, or placements when it has no undated activity) its study-data or
-        'left out' specification stands in, since that variant or placement leaves its rows as they are.
+        'left out' specification stands in, since that variant or placement leaves its rows as they are. A window
+        level that some tie's multiverse did not build (:attr:`Multiverse.not_built`) is left out of the joint ones.
     exclude : sequence of str
         Sectors never tested.
 
@@ -1128,6 +1129,9 @@ def interaction_lr(universes, *, exclude=("general",)) -> pd.DataFrame:
         if order is None or len(frame) > len(order):
             order = frame
     joint = pd.concat([u.specs[keys] for u in universes]).drop_duplicates().reset_index(drop=True)
+    # a window some tie does not have (not built: it would hold too few of its years) is not a joint specification
+    shared = set.intersection(*(set(u.specs["window"]) for u in universes))
+    joint = joint[joint["window"].isin(shared)].reset_index(drop=True)
     sectors = [c for c in universes[0].sector_events.columns if c not in set(exclude)]
     T = np.zeros((len(joint), len(universes), len(sectors)))
     for j, (u, index) in enumerate(tables):

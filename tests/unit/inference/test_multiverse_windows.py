@@ -70,3 +70,27 @@ def test_an_earlier_window_with_no_year_says_none_rather_than_zero(tmp_path):
                                              "hold none of its years, fewer than the 2 a trend over the window needs")
     with using_language("id"):
         assert "tidak akan memuat satu pun tahunnya" in mv.not_built_sentence()
+
+
+def test_the_interaction_test_of_two_ties_uses_only_the_windows_both_have(tmp_path):
+    from studylib.inference.multiverse import interaction_lr
+
+    rows = base_rows()
+    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
+                           "parent_id": "", "lat": "", "lon": ""})
+    rows["ties"][0]["signed"] = "2000"
+    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
+                         "signed": "2021", "status": "active", "source_id": "src1", "note": ""})
+    rows["activities"] = [
+        *expansion_only_activities(),
+        _act("g1", "Festival", "culture", "festival", "2021", tie="alpha-gamma"),
+        _act("g2", "Students", "education", "exchange_programme", "2022", tie="alpha-gamma"),
+    ]
+    for a in rows["activities"]:
+        a["stage"] = "implemented"
+    b = sl.load_bundle(write_bundle(tmp_path / "b", rows))
+    early = multiverse("alpha-beta", bundle=b, end_year=2023, draws=2)
+    late = multiverse("alpha-gamma", bundle=b, end_year=2023, draws=2)
+    assert set(early.specs["window"]) == {"to 2023", "to 2018"} and set(late.specs["window"]) == {"to 2023"}
+    lr = interaction_lr([early, late])  # before: "no specification for ... 'to 2018'"
+    assert set(lr["window"]) == {"to 2023"} and len(lr) == 2 * (1 + 2)
