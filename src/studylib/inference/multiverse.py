@@ -5,7 +5,10 @@ Factors (crossed, not one at a time):
 
 - ``expansion``: annual programmes counted once, in their start year (``off``, the main analysis) or once a year
   to their ``until`` year or the window's end (``on``; :data:`studylib.analysis.panel.EXPANSION_RULE`);
-- ``window``: observed to ``end_year`` (main) or to ``end_year - 5`` (the same rule in every report);
+- ``window``: observed to ``end_year`` (main) or to ``end_year - 5`` (the same rule in every report); the earlier
+  level is not built when it would hold fewer than :data:`MIN_WINDOW_YEARS` years of the tie (a tie signed, or a
+  ``start_year``, after ``end_year - 6``), as ``placed`` is not built with no undated activity:
+  :attr:`Multiverse.not_built` records both, and robustness is judged over the specifications that exist;
 - ``undated``: activities without a year (or only an uncertain one) left out (main) or placed in their possible
   window (:func:`studylib.inference.imputation.possible_years`) by ``draws`` seeded draws, one specification each;
 - ``coding``: the study data (main) or one of the coding variants (layered data folders in ``data/variants/``,
