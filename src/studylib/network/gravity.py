@@ -358,16 +358,22 @@ class TieModel:
         out.insert(0, "estimator", self.estimator_label)
         out.insert(0, "model", self.name)
         out["n"], out["n_ties"], out["n_controls"], out["n_cities"] = self.n, self.n_ties, self.n_controls, self.n_cities
-        out["note"] = ""
-        if self.estimator == "all_pairs":
-            note = f"all {self.n:,} pairs of {self.n_cities:,} cities; tau = {self.tau:.3g}"
-        else:
-            note = (f"tau = {self.tau:.3g} (ties among all pairs), ybar = {self.ybar:.3g} (ties in the sample); "
-                    f"{self.controls_per_tie} controls per tie, seed {self.seed}"
-                    + (f"; cases: a random {self.n_ties:,} of the {self.ties_in_network:,} ties"
-                       if self.ties_in_network > self.n_ties else ""))
-        out.loc[0, "note"] = note
+        out["note"] = pd.Series([reader_text(self._note), *[""] * (len(out) - 1)], index=out.index, dtype=object)
         return out[cols]
+
+    def _note(self) -> str:
+        """How the model was fitted, for the coefficient table's ``note`` (report language)."""
+        if self.estimator == "all_pairs":
+            return _("all {n} pairs of {cities} cities; tau = {tau}").format(
+                n=_count(self.n), cities=_count(self.n_cities), tau=localize_number_text(f"{self.tau:.3g}"))
+        note = _("tau = {tau} (ties among all pairs), ybar = {ybar} (ties in the sample); {controls} controls per tie, "
+                 "seed {seed}").format(tau=localize_number_text(f"{self.tau:.3g}"),
+                                       ybar=localize_number_text(f"{self.ybar:.3g}"), controls=self.controls_per_tie,
+                                       seed=self.seed)
+        if self.ties_in_network > self.n_ties:
+            note += _("; cases: a random {n} of the {total} ties").format(n=_count(self.n_ties),
+                                                                         total=_count(self.ties_in_network))
+        return note
 
     def predict(self, net: Network, u, v) -> np.ndarray:
         """Probability that each pair is tied, for the population of city pairs (NaN where a covariate is missing)."""

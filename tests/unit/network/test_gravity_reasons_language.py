@@ -45,3 +45,44 @@ def test_term_labels_in_a_saved_table_are_english(tmp_path):
     write_table(pd.DataFrame(rows), tmp_path / "en.csv")
     write_table(indonesian, tmp_path / "id.csv")
     assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+
+
+def test_the_coefficient_table_note_in_both_languages(tmp_path):
+    import re
+
+    model = gravity.fit_tie_model(_synthetic_network(tmp_path), estimator="prior_corrected", controls_per_tie=3,
+                                  seed=11)
+    english = model.tidy()
+    assert re.fullmatch(r"tau = [\d.e-]+ \(ties among all pairs\), ybar = [\d.e-]+ \(ties in the sample\); 3 controls "
+                        r"per tie, seed 11", english.at[0, "note"]), english.at[0, "note"]
+    with using_language("id"):
+        indonesian = model.tidy()
+    assert "(hubungan dalam sampel); 3 kontrol per hubungan, benih acak 11" in indonesian.at[0, "note"]
+    assert list(indonesian["label"])[0] == "intersep"
+    write_table(english, tmp_path / "en.csv")
+    write_table(indonesian, tmp_path / "id.csv")
+    assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+
+
+def _synthetic_network(tmp_path, n_cities=400, seed=1):
+    """Cities with coordinates and populations; ties more likely between close cities (as test_network.py's)."""
+    import networkx as nx
+    import numpy as np
+
+    from studylib import network as nw
+
+    rng = np.random.default_rng(seed)
+    g = nx.Graph()
+    lat, lon = rng.uniform(-50, 60, n_cities), rng.uniform(-150, 150, n_cities)
+    pop = np.exp(rng.normal(12, 1, n_cities))
+    countries = rng.choice(["Japan", "South Korea", "Indonesia", "France"], n_cities)
+    for i in range(n_cities):
+        g.add_node(f"Q{i + 1}", label=f"City {i}", country=str(countries[i]), lat=float(lat[i]), lon=float(lon[i]),
+                   pop=float(pop[i]))
+    i, j = np.triu_indices(n_cities, 1)
+    d = nw.great_circle_km(lat[i], lon[i], lat[j], lon[j])
+    tied = rng.random(len(d)) < 1 / (1 + np.exp(-(3.0 - 1.0 * np.log(d))))
+    g.add_edges_from((f"Q{a + 1}", f"Q{b + 1}") for a, b in zip(i[tied], j[tied]))
+    path = tmp_path / "synthetic.gexf"
+    nx.write_gexf(g, path)
+    return nw.read_network(path)
