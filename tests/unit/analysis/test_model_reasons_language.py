@@ -61,3 +61,18 @@ def test_a_term_in_words_in_the_report_language():
         assert term_label(term, labels) == "hubungan: Medan–Gwangju × sektor: pendidikan"
         assert term_label("Intercept") == "intersep"
         assert term_label("years_since_start") == "tahun sejak awal"
+
+
+def test_the_labels_of_a_saved_regression_table_are_english_in_its_csv(tmp_path):
+    from studylib.analysis.terms import labelled_tidy
+    from studylib.report.outputs import write_table
+
+    tidy = pd.DataFrame({"term": ["Intercept", "C(sector)[T.education]"], "estimate": [0.5, 1.0]})
+    english = labelled_tidy(tidy)
+    with using_language("id"):
+        indonesian = labelled_tidy(tidy)
+    assert list(english["label"]) == ["intercept", "sector: education"]
+    assert list(indonesian["label"]) == ["intersep", "sektor: pendidikan"]
+    write_table(english, tmp_path / "en.csv")
+    write_table(indonesian, tmp_path / "id.csv")
+    assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
