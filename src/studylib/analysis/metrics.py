@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..bundle.codebook import load_codebook
 from ..bundle.dates import uncertain_dates
-from ..i18n import get_language
+from ..i18n import SOURCE_LANGUAGE, _, english_of, get_language, ngettext, reader_text
 from .panel import window_opens
 
 __all__ = [
@@ -254,7 +254,7 @@ def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -
     """
     n = len(activities)
     if n == 0:
-        return "no coded activities"
+        return reader_text(lambda: _("no coded activities"))
     start = activities["start"].fillna("").astype(str)
     undated = pd.Series(uncertain_dates(start, undated=True), index=activities.index)  # an uncertain date: no year
     planned = ~undated & (activities["stage"].astype(str) != "implemented")
@@ -266,14 +266,34 @@ def no_events_reason(activities: pd.DataFrame, *, end_year: int | None = None) -
         later &= False
     if not (undated | planned | later).all():
         return ""
-    parts = [f"{k} {'is' if k == 1 else 'are'} {what}" for k, what in (
-        (int(undated.sum()), "undated or only uncertainly dated"),
-        (int(planned.sum()), "not reported as implemented (agreed, planned or proposed)"),
-        (int(later.sum()), f"dated after {end_year} (end_year)")) if k]
-    every = "its only coded activity" if n == 1 else f"of its {n} coded activities"
+    counts = (int(undated.sum()), int(planned.sum()), int(later.sum()))
+    return reader_text(lambda: _no_events_words(n, counts, end_year))
+
+
+def _no_events_words(n: int, counts: tuple[int, int, int], end_year) -> str:
+    """:func:`no_events_reason`'s sentence in the current language (whole messages, so a translation can order them)."""
+    k_undated, k_planned, k_later = counts
     if n == 1:
-        return f"{every} " + parts[0].split(" ", 1)[1]
-    return f"{every}, " + " and ".join(parts)
+        if k_undated:
+            return _("its only coded activity is undated or only uncertainly dated")
+        if k_planned:
+            return _("its only coded activity is not reported as implemented (agreed, planned or proposed)")
+        return _("its only coded activity is dated after {end_year} (end_year)").format(end_year=end_year)
+    parts = []
+    if k_undated:
+        parts.append(ngettext("{k} is undated or only uncertainly dated", "{k} are undated or only uncertainly dated",
+                              k_undated).format(k=k_undated))
+    if k_planned:
+        parts.append(ngettext("{k} is not reported as implemented (agreed, planned or proposed)",
+                              "{k} are not reported as implemented (agreed, planned or proposed)",
+                              k_planned).format(k=k_planned))
+    if k_later:
+        parts.append(ngettext("{k} is dated after {end_year} (end_year)", "{k} are dated after {end_year} (end_year)",
+                              k_later).format(k=k_later, end_year=end_year))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = _("{left} and {right}").format(left=joined, right=part)
+    return _("of its {n} coded activities, {parts}").format(n=n, parts=joined)
 
 
 def ties_left_out(events: pd.DataFrame, activities: pd.DataFrame, tie_ids, *, end_year: int,
@@ -289,11 +309,21 @@ def ties_left_out(events: pd.DataFrame, activities: pd.DataFrame, tie_ids, *, en
     for tie in tie_ids:
         if tie not in have:
             mine = activities[activities["tie_id"].astype(str) == tie]
-            why = no_events_reason(mine, end_year=end_year) or "no dated, implemented event"
-            rows.append({"tie_id": tie, "reason": f"no event to count up to {end_year}: {why}"})
+            counted = no_events_reason(mine, end_year=end_year)
+            rows.append({"tie_id": tie, "reason": reader_text(lambda: _("no event to count up to {end_year}: {why}").format(
+                end_year=end_year, why=_in_current(counted) or _("no dated, implemented event")))})
         elif in_panel is not None and tie not in in_panel:
-            rows.append({"tie_id": tie, "reason": "no row in the model's panel (no event in a sector it shares)"})
-    return pd.DataFrame(rows, columns=["tie_id", "reason"])
+            rows.append({"tie_id": tie, "reason": reader_text(
+                lambda: _("no row in the model's panel (no event in a sector it shares)"))})
+    out = pd.DataFrame(rows, columns=["tie_id", "reason"])
+    out["reason"] = pd.Series([r["reason"] for r in rows], index=out.index, dtype=object)  # keeps their English
+    return out
+
+
+def _in_current(text):
+    """A :class:`~studylib.i18n.ReaderText` in the language being written (its English inside ``reader_text``'s
+    English pass), anything else as is."""
+    return english_of(text) if get_language() == SOURCE_LANGUAGE else text
 
 
 def window_start(events: pd.DataFrame, ties: pd.DataFrame, tie_id: str) -> int | None:

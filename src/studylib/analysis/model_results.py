@@ -12,11 +12,18 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelError
+from ..i18n import _
 
-__all__ = ["ModelResult", "LRTest", "overdispersion", "lr_test", "COUNT_FAMILIES", "FAMILY_NAMES"]
+__all__ = ["ModelResult", "LRTest", "overdispersion", "lr_test", "COUNT_FAMILIES", "FAMILY_NAMES", "family_name"]
 
 COUNT_FAMILIES = ("poisson", "negbin")
 FAMILY_NAMES = {"ols": "OLS", "poisson": "Poisson", "negbin": "negative binomial (NB2)", "logit": "logit"}
+
+
+def family_name(family: str) -> str:
+    """:data:`FAMILY_NAMES`' name of ``family`` in the report language (an unknown family as it is)."""
+    names = {"ols": "OLS", "poisson": "Poisson", "negbin": _("negative binomial (NB2)"), "logit": "logit"}
+    return names.get(family, family)
 
 
 @dataclass(repr=False, eq=False)
@@ -53,10 +60,10 @@ class ModelResult:
     def label(self) -> str:
         """The model in words, as tables name it: its family and, if not classical, its standard errors
         (e.g. 'Poisson, robust (HC0) standard errors')."""
-        name = FAMILY_NAMES.get(self.family, self.family)
+        name = family_name(self.family)
         if self.robust == "cluster":
-            return f"{name}, cluster-robust standard errors"
-        return f"{name}, robust ({self.robust}) standard errors" if self.robust else name
+            return _("{name}, cluster-robust standard errors").format(name=name)
+        return _("{name}, robust ({kind}) standard errors").format(name=name, kind=self.robust) if self.robust else name
 
     def __repr__(self) -> str:
         return f"ModelResult(family={self.family!r}, formula={self.formula!r}, nobs={self.nobs})"

@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..i18n import _, label, name_in_language, reader_text
+
 __all__ = ["term_label", "reference_levels", "reference_sentence", "labelled_tidy"]
 
 _LEVEL = re.compile(r"^(?P<factor>.+?)\[(?:T\.)?(?P<level>.*)\]$")
@@ -21,21 +23,34 @@ def _variable(factor: str) -> str:
     return match.group("name") if match else factor.strip()
 
 
+TERM_CONTEXT = "model term"  # msgctxt of a variable's name in a term ('sector' -> 'sektor')
+
+
 def _word(variable: str) -> str:
-    return NAMES.get(variable, variable.replace("_", " "))
+    """A variable's name in words, in the report language (the catalog's entry under :data:`TERM_CONTEXT`)."""
+    translated = name_in_language(TERM_CONTEXT, variable)
+    return translated if translated != variable else NAMES.get(variable, variable.replace("_", " "))
+
+
+def _level(variable: str, level, labels: dict | None) -> str:
+    """A level in words: ``labels``' display name (a tie's 'Surabaya–Busan'), else its codebook label in the report
+    language (:func:`studylib.i18n.label`; in English the value itself)."""
+    if labels and level in labels:
+        return labels[level]
+    return label(variable, level)
 
 
 def term_label(term: str, labels: dict | None = None) -> str:
     """A patsy term name in words: each ``C(var)[T.level]`` part as "var: level" (``labels`` maps a level to its
     display name, e.g. tie ids to "Surabaya–Busan"), parts of an interaction joined by " × "."""
     if term == "Intercept":
-        return "intercept"
+        return _("intercept")
     parts = []
     for part in term.split(":"):
         match = _LEVEL.match(part)
         if match:
-            level = match.group("level")
-            parts.append(f"{_word(_variable(match.group('factor')))}: {(labels or {}).get(level, level)}")
+            variable = _variable(match.group("factor"))
+            parts.append(f"{_word(variable)}: {_level(variable, match.group('level'), labels)}")
         else:
             parts.append(_word(part))
     return " × ".join(parts)
@@ -69,12 +84,15 @@ def reference_sentence(result, labels: dict | None = None) -> str:
     refs = reference_levels(result)
     if not refs:
         return ""
-    return "Reference categories: " + "; ".join(f"{_word(v)} = {(labels or {}).get(str(r), r)}" for v, r in refs.items()) + "."
+    return _("Reference categories: {categories}.").format(
+        categories="; ".join(f"{_word(v)} = {_level(v, str(r), labels)}" for v, r in refs.items()))
 
 
 def labelled_tidy(tidy: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
     """``tidy`` with a ``label`` column (each term in words, see :func:`term_label`) last, so the columns before it
     stay :meth:`ModelResult.tidy`'s."""
     out = tidy.copy()
-    out["label"] = [term_label(str(t), labels) for t in out["term"]] if "term" in out.columns else []
+    # each label in the report language, its English kept for the CSV file (an object column keeps them)
+    out["label"] = pd.Series([reader_text(lambda t=t: term_label(str(t), labels)) for t in out["term"]]
+                             if "term" in out.columns else [], index=out.index, dtype=object)
     return out

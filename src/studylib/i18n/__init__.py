@@ -27,7 +27,7 @@ from ..paths import CODEBOOK_PATH
 
 __all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
            "gettext", "_", "ngettext", "pgettext", "name_in_language", "phrasebook", "format_number",
-           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR"]
+           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of"]
 
 #: The languages a report can be written in; English first (the source language of every message).
 LANGUAGES = ("en", "id")
@@ -81,6 +81,42 @@ def using_language(lang: str):
         yield
     finally:
         _override.reset(token)
+
+
+class ReaderText(str):
+    """A sentence for readers (a reason, a note) that the library stores in a table: the text in the report language,
+    with its English in ``english``. A CSV file is data, identical in every language, so
+    :func:`studylib.report.outputs.write_table` writes the English; displays and sentences show the text itself."""
+
+    english: str
+
+    def __new__(cls, text: str, english: str | None = None):
+        out = super().__new__(cls, text)
+        out.english = str(text) if english is None else str(english)
+        return out
+
+    def __reduce__(self):
+        return ReaderText, (str(self), self.english)
+
+    def startswith(self, prefix, *args) -> bool:
+        """True when the text or its English starts with ``prefix``: code that tests which message a sentence is
+        (``reason.startswith("no difference shown")``, as the study notebooks do) answers the same in every language."""
+        return str.startswith(self, prefix, *args) or self.english.startswith(prefix, *args)
+
+
+def reader_text(make) -> ReaderText:
+    """``make()`` (a function composing a sentence with ``_``/``ngettext``) in the current language, remembering its
+    English: a :class:`ReaderText`. In English both are the same text, so nothing changes there."""
+    text = make()
+    if get_language() == SOURCE_LANGUAGE:
+        return ReaderText(text)
+    with using_language(SOURCE_LANGUAGE):
+        return ReaderText(text, make())
+
+
+def english_of(value):
+    """The English of a :class:`ReaderText` (anything else is returned as is)."""
+    return value.english if isinstance(value, ReaderText) else value
 
 
 # ------------------------------------------------------------------------------------------------------ catalogs

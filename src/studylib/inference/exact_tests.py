@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..i18n import _, localize_number_text, name_in_language, reader_text
+
 __all__ = [
     "DEFAULT_SEED", "DEFAULT_RESAMPLES", "CompositionTest", "composition_table", "composition_test",
     "share_intervals", "jeffreys_interval", "even_split_test", "contrast_test",
@@ -63,6 +65,9 @@ def composition_table(activities: pd.DataFrame, *, by: str = "sector", within: s
     return table.rename_axis(index=within, columns=by)
 
 
+METHOD_CONTEXT = "test method"  # msgctxt of a test's name ('Fisher–Freeman–Halton exact test') in a sentence
+
+
 @dataclass
 class CompositionTest:
     """An exact (or seeded Monte-Carlo) test that the composition is the same in every group.
@@ -87,17 +92,23 @@ class CompositionTest:
 
     def to_frame(self) -> pd.DataFrame:
         rows, cols = self.table.shape
-        return pd.DataFrame([{"method": self.method, "statistic": self.statistic, "p_value": self.p_value,
+        frame = pd.DataFrame([{"method": self.method, "statistic": self.statistic, "p_value": self.p_value,
                               "n_activities": self.n_activities, "groups": rows, "categories": cols,
                               "seed": self.seed, "resamples": self.resamples, "p_value_se": self.p_value_se,
                               "reason": self.reason}])
+        frame["reason"] = pd.Series([self.reason], dtype=object)  # keeps the reason's English (for the CSV file)
+        return frame
 
     def _repr_markdown_(self) -> str:
+        method = name_in_language(METHOD_CONTEXT, self.method)
         if not self.run:
-            return f"{self.method}: not run ({self.reason}); n = {self.n_activities} activities."
-        extra = f", seed {self.seed}, {self.resamples:,} resamples" if self.seed is not None else ""
-        return (f"{self.method}: p = {self.p_value:.3f} (n = {self.n_activities} activities in a "
-                f"{self.table.shape[0]} × {self.table.shape[1]} table{extra}).")
+            return _("{method}: not run ({reason}); n = {n} activities.").format(method=method, reason=self.reason,
+                                                                              n=self.n_activities)
+        extra = (_(", seed {seed}, {resamples} resamples").format(
+            seed=self.seed, resamples=localize_number_text(f"{self.resamples:,}")) if self.seed is not None else "")
+        return _("{method}: p = {p} (n = {n} activities in a {rows} × {columns} table{extra}).").format(
+            method=method, p=localize_number_text(f"{self.p_value:.3f}"), n=self.n_activities, rows=self.table.shape[0],
+            columns=self.table.shape[1], extra=extra)
 
 
 def _log_probability(table: np.ndarray) -> float:
@@ -289,9 +300,13 @@ def composition_test(activities: pd.DataFrame, *, by: str = "sector", within: st
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
     n = int(table.to_numpy().sum())
     if table.shape[0] < 2 or table.shape[1] < 2:
-        what = f"{table.shape[0]} group(s) with activities" if table.shape[0] < 2 else f"{table.shape[1]} {by} value(s)"
-        return CompositionTest("Fisher–Freeman–Halton exact test", np.nan, np.nan, n, table,
-                               reason=f"only {what}: nothing to compare")
+        groups, values = table.shape
+        if groups < 2:
+            reason = reader_text(lambda: _("only {k} group(s) with activities: nothing to compare").format(k=groups))
+        else:
+            reason = reader_text(lambda: _("only {k} {name} value(s): nothing to compare").format(
+                k=values, name=name_in_language("table column", by)))
+        return CompositionTest("Fisher–Freeman–Halton exact test", np.nan, np.nan, n, table, reason=reason)
     counts = table.to_numpy(dtype=np.int64)
     if n <= exact_limit:
         try:

@@ -5,7 +5,10 @@ Factors (crossed, not one at a time):
 
 - ``expansion``: annual programmes counted once, in their start year (``off``, the main analysis) or once a year
   to their ``until`` year or the window's end (``on``; :data:`studylib.analysis.panel.EXPANSION_RULE`);
-- ``window``: observed to ``end_year`` (main) or to ``end_year - 5`` (the same rule in every report);
+- ``window``: observed to ``end_year`` (main) or to ``end_year - 5`` (the same rule in every report); the earlier
+  level is not built when it would hold fewer than :data:`MIN_WINDOW_YEARS` years of the tie (a tie signed, or a
+  ``start_year``, after ``end_year - 6``), as ``placed`` is not built with no undated activity:
+  :attr:`Multiverse.not_built` records both, and robustness is judged over the specifications that exist;
 - ``undated``: activities without a year (or only an uncertain one) left out (main) or placed in their possible
   window (:func:`studylib.inference.imputation.possible_years`) by ``draws`` seeded draws, one specification each;
 - ``coding``: the study data (main) or one of the coding variants (layered data folders in ``data/variants/``,
@@ -22,6 +25,7 @@ Robustness is defined once, here (:data:`ROBUST_DEFINITION`, :data:`ROBUSTNESS_R
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import name_in_language
+from ..i18n import _, localize_number_text, name_in_language, ngettext, reader_text
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -37,11 +41,12 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
-    "axis_claim_multiverse", "interaction_lr", "batched_poisson_covariate", "robust_definition",
+    "axis_claim_multiverse", "interaction_lr", "batched_poisson_covariate", "robust_definition", "MIN_WINDOW_YEARS",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
 WINDOW_OFFSET = 5  # the earlier window ends this many years before end_year, in every report
+MIN_WINDOW_YEARS = 2  # an earlier window holding fewer years of the tie is not built (a trend needs two years)
 DEFAULT_DRAWS = 200  # seeded placements of the undated activities
 MAIN_CODING = "study data"
 MULTIVERSE_COLUMNS = ["spec_id", *FACTORS, "draw", "quantity", "estimate", "conf_low", "conf_high", "p_value"]
@@ -75,12 +80,50 @@ class RobustRule:
     unit: str = ""
 
     def describe(self) -> str:
+        """The rule in words, in the report language."""
         if self.kind == "level":
-            band = f"±{self.threshold:.0%} of the main value" if self.relative else f"±{self.threshold:g}{self.unit}"
-            return f"every specification within {band}"
-        band = (f"|log estimate| ≤ {self.threshold:g}" if self.log else f"|estimate − {self.null:g}| ≤ {self.threshold:g}")
-        extra = " and the same verdict at the stated level" if self.kind == "test" else ""
-        return f"the same side of {self.null:g} everywhere ({band} counts as none){extra}"
+            if self.relative:
+                band = _("±{share} of the main value").format(share=_num(f"{self.threshold:.0%}"))
+            elif self.unit == " years":
+                band = _("±{value} years").format(value=_num(f"{self.threshold:g}"))
+            else:
+                band = f"±{_num(f'{self.threshold:g}')}{self.unit}"
+            return _("every specification within {band}").format(band=band)
+        band = (_("|log estimate| ≤ {threshold}").format(threshold=_num(f"{self.threshold:g}")) if self.log
+                else _("|estimate − {null}| ≤ {threshold}").format(null=_num(f"{self.null:g}"),
+                                                                   threshold=_num(f"{self.threshold:g}")))
+        if self.kind == "test":
+            return _("the same side of {null} everywhere ({band} counts as none) and the same verdict at the stated "
+                     "level").format(null=_num(f"{self.null:g}"), band=band)
+        return _("the same side of {null} everywhere ({band} counts as none)").format(null=_num(f"{self.null:g}"),
+                                                                                       band=band)
+
+
+def _num(text: str) -> str:
+    """A number written the English way, in the report language's marks ('0.1' -> '0,1')."""
+    return localize_number_text(text)
+
+
+CLASS_CONTEXT = "robustness class"  # msgctxt of a specification's class words ('down', 'not significant') in a reason
+
+
+def _class_words(cls: str) -> str:
+    """A specification's class ('down, not significant') in the report language."""
+    return ", ".join(name_in_language(CLASS_CONTEXT, word) for word in str(cls).split(", "))
+
+
+def _level_words(level) -> str:
+    """A factor's level ('off', 'to 2018', 'placed', a coding variant's name) in the report language."""
+    window = re.fullmatch(r"to (\d{4})", str(level))
+    if window:
+        return _("to {year}").format(year=window.group(1))
+    return name_in_language("chart label", str(level))
+
+
+def _factor_label(factor: str) -> str:
+    """:data:`FACTOR_LABELS` in the report language."""
+    return {"expansion": _("annual expansion"), "window": _("observation window"),
+            "undated": _("undated activities"), "coding": _("coding variant")}[factor]
 
 
 ROBUSTNESS_RULES: dict[str, RobustRule] = {
@@ -324,8 +367,9 @@ class Multiverse:
     """
 
     def __init__(self, tie_id: str, blocks: list[_Block], *, end_year: int, signed: float, level: float,
-                 draws: int, seed: int, codebook, start_year: int = 0):
+                 draws: int, seed: int, codebook, start_year: int = 0, not_built=()):
         self.tie_id, self.blocks, self.end_year, self.level = tie_id, blocks, int(end_year), level
+        self._not_built = list(not_built)  # (factor, level, why, facts): see not_built
         self.draws, self.seed, self.signed, self.start_year = draws, seed, signed, int(start_year or 0)
         self.codebook = codebook
         specs = pd.concat([b.specs.assign(coding=b.coding) for b in blocks], ignore_index=True)
@@ -335,6 +379,31 @@ class Multiverse:
 
     def __len__(self) -> int:
         return len(self.specs)
+
+    @property
+    def not_built(self) -> pd.DataFrame:
+        """The factor levels that were not built, and why (in the report language): ``factor, level, reason``.
+
+        The earlier ``window`` is not built when it would hold fewer than :data:`MIN_WINDOW_YEARS` years of the tie
+        (a tie signed or starting after ``end_year - window_offset``); ``undated: placed`` is not built when no
+        implemented activity of the tie is undated (it would repeat ``left out``). Robustness is judged over the
+        specifications that exist.
+        """
+        rows = [{"factor": factor, "level": level, "reason": _reason_not_built(why, facts)}
+                for factor, level, why, facts in self._not_built]
+        return pd.DataFrame(rows, columns=["factor", "level", "reason"])
+
+    def not_built_sentence(self) -> str:
+        """The levels not built, as sentences for a report's Method (report language); '' when every level was built."""
+        sentences = []
+        for factor, level, why, facts in self._not_built:
+            reason = _reason_not_built(why, facts)
+            if factor == "window":
+                sentences.append(_("The observation window {level} was not built: {reason}.").format(
+                    level=_("to {year}").format(year=facts["end"]), reason=reason))
+            else:
+                sentences.append(_("No specification places the undated activities: {reason}.").format(reason=reason))
+        return " ".join(sentences)
 
     # ---------------------------------------------------------------------------------------------- layout
     def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -552,7 +621,14 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
         value = ties.set_index("tie_id")["signed_year"].astype("Float64").get(tie_id)
         signed = float(value) if value is not None and not pd.isna(value) else np.nan
     end_year = int(end_year)
-    windows = {f"to {end_year}": end_year, f"to {end_year - window_offset}": end_year - window_offset}
+    windows = {f"to {end_year}": end_year}
+    not_built = []
+    early = _earlier_window(tie_id, {MAIN_CODING: activities, **(codings or {})}, signed=signed,
+                            end=end_year - window_offset, start_year=start_year)
+    if early is None:
+        windows[f"to {end_year - window_offset}"] = end_year - window_offset
+    else:
+        not_built.append(("window", f"to {end_year - window_offset}", *early))
     blocks = []
     for coding, acts in {MAIN_CODING: activities, **(codings or {})}.items():
         mine = acts[(acts["tie_id"].astype(str) == tie_id)]
@@ -596,8 +672,55 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
                             _u=spec["undated"].map({"left out": 0, "placed": 1})).sort_values(
             ["_e", "_w", "_u", "draw"], kind="stable").index.to_numpy()
         blocks.append(_Block(coding, mine, spec.iloc[order].reset_index(drop=True), first[order], last[order], placed))
+    if draws > 0 and not any(b.placed for b in blocks):
+        not_built.append(("undated", "placed", "no undated", {}))
     return Multiverse(tie_id, blocks, end_year=end_year, signed=signed, level=level, draws=draws, seed=seed,
-                      codebook=codebook, start_year=start_year)
+                      codebook=codebook, start_year=start_year, not_built=not_built)
+
+
+def _earlier_window(tie_id: str, codings: dict, *, signed: float, end: int, start_year: int) -> tuple | None:
+    """Why the earlier window (ending ``end``) is not built, as ``(why, facts)``; None when it holds at least
+    :data:`MIN_WINDOW_YEARS` years of the tie. The tie's window opens at its signing year or its first dated
+    activity under any coding, whichever is earlier (later, at ``start_year``, when that is later)."""
+    from ..analysis.panel import at_stages
+
+    firsts = [signed]
+    for acts in codings.values():
+        mine = acts[acts["tie_id"].astype(str) == tie_id]
+        mine = mine[at_stages(mine)]
+        years = pd.to_numeric(mine["start_year"], errors="coerce").dropna()
+        firsts.append(float(years.min()) if len(years) else np.nan)
+    opens = np.nanmin(firsts) if np.isfinite(firsts).any() else np.nan
+    why = "tie"
+    if start_year and (np.isnan(opens) or start_year > opens):
+        opens, why = float(start_year), "start_year"
+    if np.isnan(opens):
+        return "no year", {"end": end, "minimum": MIN_WINDOW_YEARS}
+    n = max(int(end - opens + 1), 0)
+    if n >= MIN_WINDOW_YEARS:
+        return None
+    return why, {"first": int(opens), "end": end, "n": n, "minimum": MIN_WINDOW_YEARS}
+
+
+def _reason_not_built(why: str, facts: dict) -> str:
+    """The reason a level was not built, in the report language (see :attr:`Multiverse.not_built`)."""
+    if why == "no undated":
+        return _("no implemented activity of the tie is undated, so placing undated activities would repeat "
+                 "leaving them out")
+    if why == "no year":
+        return _("neither a signing year nor a dated activity opens the tie's window, so a window ending in {end} "
+                 "holds none of its years").format(**facts)
+    if facts["n"] == 0:
+        holds = _("a window ending in {end} would hold none of its years").format(**facts)
+    else:
+        holds = ngettext("a window ending in {end} would hold {n} year of it", "a window ending in {end} would hold "
+                         "{n} years of it", facts["n"]).format(**facts)
+    if why == "start_year":
+        opens = _("the window opens at start_year, {first}").format(**facts)
+    else:
+        opens = _("the tie's window opens in {first} (its signing year or first dated activity)").format(**facts)
+    return _("{opens}, so {holds}, fewer than the {minimum} a trend over the window needs").format(
+        opens=opens, holds=holds, minimum=facts["minimum"])
 
 
 # ------------------------------------------------------------------------------------------- robustness
@@ -635,9 +758,9 @@ def _classes(estimate: np.ndarray, p_value: np.ndarray, rule: RobustRule, main: 
 
 
 def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tuple[str, str]:
-    """The factor on which a quantity's class depends, and the words that show it: a factor whose levels each hold
-    one class, different between levels ('annual expansion (off: down; on: up)'); else the factor whose levels
-    differ most in how often they keep the main analysis' class ('mostly on ...')."""
+    """The factor on which a quantity's class depends, and the words that show it (report language): a factor whose
+    levels each hold one class, different between levels ('annual expansion (off: down; on: up)'); else the factor
+    whose levels differ most in how often they keep the main analysis' class ('mostly on ...')."""
     frame = specs[list(FACTORS)].assign(_c=classes)
     best, best_gap, best_counts = "", 0.0, None
     for factor in FACTORS:
@@ -646,19 +769,22 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
             continue
         unique = levels.agg(lambda c: c.unique().tolist())
         if all(len(u) == 1 for u in unique) and len({u[0] for u in unique}) > 1:
-            label = FACTOR_LABELS[factor]
-            return label, f"it depends on the {label} (" + "; ".join(f"{lvl}: {u[0]}" for lvl, u in unique.items()) + ")"
+            label = _factor_label(factor)
+            return label, _("it depends on the {factor} ({levels})").format(
+                factor=label, levels="; ".join(f"{_level_words(lvl)}: {_class_words(u[0])}" for lvl, u in unique.items()))
         keep = levels.agg(lambda c: float((c == main_class).mean()))
         gap = float(keep.max() - keep.min())
         if gap > best_gap:
             best, best_gap = factor, gap
             best_counts = levels.agg(lambda c: (int((c == main_class).sum()), len(c)))
     if not best:
-        return "several factors", "no single factor separates the specifications: it depends on several together"
-    label = FACTOR_LABELS[best]
+        return _("several factors"), _("no single factor separates the specifications: it depends on several together")
+    label = _factor_label(best)
     # counts, not rounded shares: 2 of 402 must not read as 0%
-    return label, (f"it depends mostly on the {label} (specifications like the main analysis, {main_class}: "
-                   + "; ".join(f"{lvl}: {k} of {n}" for lvl, (k, n) in best_counts.items()) + ")")
+    counts = "; ".join(_("{level}: {k} of {n}").format(level=_level_words(lvl), k=k, n=n)
+                       for lvl, (k, n) in best_counts.items())
+    return label, _("it depends mostly on the {factor} (specifications like the main analysis, {main_class}: "
+                    "{counts})").format(factor=label, main_class=_class_words(main_class), counts=counts)
 
 
 def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None = None,
@@ -691,38 +817,53 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
         significant = float((p < level).mean()) if tested and n else np.nan
         estimated = classes != "not estimated"
         uniform = n > 0 and estimated.all() and len(set(classes)) == 1
-        depends = ""
         if not estimated.any():
-            robust, reason = False, f"not estimated in any of the {n} specifications"
-        elif tested and uniform and significant == 0:
-            robust, reason = False, (f"no difference shown in {n} of {n} specifications (a null result: "
-                                     "not called robust)")
-        elif uniform:
-            robust = True
-            reason = (f"{main_class} in {n} of {n} specifications" if rule.kind != "level"
-                      else f"{rule.describe()} in {n} of {n} specifications")
-        else:
             robust = False
+        elif tested and uniform and significant == 0:
+            robust = False
+        else:
+            robust = bool(uniform)
+
+        def words(rows=rows, classes=classes, main_class=main_class, n=n, rule=rule, estimated=estimated,
+                  significant=significant, uniform=uniform, tested=tested) -> tuple[str, str]:
+            """(reason, depends_on) in the current language."""
+            if not estimated.any():
+                return _("not estimated in any of the {n} specifications").format(n=n), ""
+            if tested and uniform and significant == 0:
+                return _("no difference shown in {n} of {n} specifications (a null result: not called "
+                         "robust)").format(n=n), ""
+            if uniform:
+                what = _class_words(main_class) if rule.kind != "level" else rule.describe()
+                return _("{what} in {k} of {n} specifications").format(what=what, k=n, n=n), ""
             depends, how = _depends_on(rows, classes, main_class)
             if not estimated.all():
-                what = f"not estimated in {int((~estimated).sum())} of {n} specifications"
+                what = _("not estimated in {k} of {n} specifications").format(k=int((~estimated).sum()), n=n)
             elif rule.kind == "verdict":
-                what = f"verdict changes between specifications (significant in {int(round(significant * n))} of {n})"
+                what = _("verdict changes between specifications (significant in {k} of {n})").format(
+                    k=int(round(significant * n)), n=n)
             elif rule.kind == "level":
-                what = f"outside the band ({rule.describe()}) in {int((classes != 'same').sum())} of {n} specifications"
+                what = _("outside the band ({rule}) in {k} of {n} specifications").format(
+                    rule=rule.describe(), k=int((classes != 'same').sum()), n=n)
             else:
                 dirs = {c.split(",")[0] for c in classes[estimated]}
-                what = ("direction changes between specifications (" + ", ".join(sorted(dirs)) + ")" if len(dirs) > 1
-                        else "verdict changes between specifications (significant in "
-                        f"{int(round(significant * n))} of {n})")
-            reason = f"{what}; {how}"
+                what = (_("direction changes between specifications ({directions})").format(
+                    directions=", ".join(_class_words(d) for d in sorted(dirs))) if len(dirs) > 1
+                        else _("verdict changes between specifications (significant in {k} of {n})").format(
+                    k=int(round(significant * n)), n=n))
+            return f"{what}; {how}", depends
+
+        reason = reader_text(lambda: words()[0])
+        depends = reader_text(lambda: words()[1])
         finite = est[np.isfinite(est)]
         out.append({"quantity": quantity, "n_specifications": n, "estimate_main": main,
                     "estimate_min": float(finite.min()) if finite.size else np.nan,
                     "estimate_max": float(finite.max()) if finite.size else np.nan,
                     "share_same_direction": same, "share_significant": significant, "robust": bool(robust),
                     "reason": reason, "depends_on": depends})
-    return pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
+    table = pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
+    for column in ("reason", "depends_on"):  # object columns keep each sentence's English (for the CSV file)
+        table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    return table
 
 
 def grid_as_multiverse(grid: pd.DataFrame, *, end_year: int, window_offset: int = WINDOW_OFFSET) -> pd.DataFrame:
@@ -786,7 +927,9 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
     table = pd.DataFrame(rows)
     verdict = robust.set_index("quantity")
     table["robust"] = table["quantity"].map(verdict["robust"]).fillna(False).astype(bool)
-    table["conclusion"] = table["quantity"].map(verdict["reason"])
+    reasons = verdict["reason"].to_dict()  # a dict keeps each ReaderText (and its English, for the CSV file)
+    table["conclusion"] = pd.Series([reasons.get(q, np.nan) for q in table["quantity"]], index=table.index,
+                                    dtype=object)
     for c in SENSITIVITY_COLUMNS:
         if c not in table.columns:
             table[c] = np.nan
@@ -961,7 +1104,8 @@ def interaction_lr(universes, *, exclude=("general",)) -> pd.DataFrame:
         One per tie (:func:`multiverse`), built with the same ``end_year``, ``draws`` and ``seed``. A specification
         of one tie is joined with the same settings of the others; where a tie has no such specification (a coding
         variant that does not touch it, or placements when it has no undated activity) its study-data or
-        'left out' specification stands in, since that variant or placement leaves its rows as they are.
+        'left out' specification stands in, since that variant or placement leaves its rows as they are. A window
+        level that some tie's multiverse did not build (:attr:`Multiverse.not_built`) is left out of the joint ones.
     exclude : sequence of str
         Sectors never tested.
 
@@ -988,6 +1132,9 @@ def interaction_lr(universes, *, exclude=("general",)) -> pd.DataFrame:
         if order is None or len(frame) > len(order):
             order = frame
     joint = pd.concat([u.specs[keys] for u in universes]).drop_duplicates().reset_index(drop=True)
+    # a window some tie does not have (not built: it would hold too few of its years) is not a joint specification
+    shared = set.intersection(*(set(u.specs["window"]) for u in universes))
+    joint = joint[joint["window"].isin(shared)].reset_index(drop=True)
     sectors = [c for c in universes[0].sector_events.columns if c not in set(exclude)]
     T = np.zeros((len(joint), len(universes), len(sectors)))
     for j, (u, index) in enumerate(tables):

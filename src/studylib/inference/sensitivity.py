@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
+from ..i18n import _, english_of, localize_number_text, reader_text
 from .exact_tests import DEFAULT_SEED, IMPLEMENTED
 from .imputation import impute_undated
 
@@ -70,11 +71,15 @@ def assumption_variants(activities: pd.DataFrame, *, end_year: int, expand_annua
 
 
 def _conclusion(estimate: float, p_value: float, *, null: float) -> str:
+    """A variant's conclusion in words (report language; its English kept for the CSV file and the comparison)."""
     if not np.isfinite(estimate) or not np.isfinite(p_value):
-        return "not estimated"
+        return reader_text(lambda: _("not estimated"))
     if p_value >= 0.05:
-        return "not significant at 5%"
-    return "above " + f"{null:g}" if estimate > null else "below " + f"{null:g}"
+        return reader_text(lambda: _("not significant at 5%"))
+    value = f"{null:g}"
+    if estimate > null:
+        return reader_text(lambda: _("above {value}").format(value=localize_number_text(value)))
+    return reader_text(lambda: _("below {value}").format(value=localize_number_text(value)))
 
 
 def sensitivity_grid(activities: pd.DataFrame, quantities: dict[str, Callable], variants: list[Variant], *,
@@ -118,6 +123,7 @@ def sensitivity_grid(activities: pd.DataFrame, quantities: dict[str, Callable], 
                          "p_value": p, "conclusion": conclusion, "n_activities": out.get("n_activities", np.nan),
                          "n_cells": out.get("n_cells", np.nan)})
     table = pd.DataFrame(rows, columns=[c for c in SENSITIVITY_COLUMNS if c != "robust"])
+    table["conclusion"] = pd.Series([r["conclusion"] for r in rows], index=table.index, dtype=object)  # its English
     order = {name: i for i, name in enumerate(quantities)}
     table = table.sort_values("quantity", key=lambda q: q.map(order), kind="stable")  # each quantity's variants together
     return mark_robust(table)
@@ -131,7 +137,7 @@ def mark_robust(table: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("A sensitivity table needs the columns quantity, variant and conclusion.")
     table = table.drop(columns=["robust"], errors="ignore").copy()
     same = table.groupby("quantity", sort=False)["conclusion"].agg(
-        lambda c: c.nunique() == 1 and "not estimated" not in set(c))
+        lambda c: c.map(english_of).nunique() == 1 and "not estimated" not in set(c.map(english_of)))
     table["robust"] = table["quantity"].map(same).astype(bool)
     for column in SENSITIVITY_COLUMNS:
         if column not in table.columns:
@@ -222,9 +228,10 @@ def metric_quantity(metric: str, tie_id: str, *, ties: pd.DataFrame, tie_activit
         m = compare_metrics(events, acts, ties=ties, tie_ids=[tie_id], end_year=end_year).iloc[0]
         value = float(m[metric])
         if not np.isfinite(value):
-            conclusion = "not estimated"
+            conclusion = reader_text(lambda: _("not estimated"))
         else:
-            conclusion = "positive" if value > 1e-9 else "negative" if value < -1e-9 else "zero"
+            conclusion = (reader_text(lambda: _("positive")) if value > 1e-9 else
+                          reader_text(lambda: _("negative")) if value < -1e-9 else reader_text(lambda: _("zero")))
         return {"estimate": value, "conclusion": conclusion,
                 "n_activities": int(events.loc[events["tie_id"].astype(str) == tie_id, "activity_id"].nunique())}
 
@@ -243,7 +250,7 @@ def lr_quantity(tie_ids, *, by: str = "sector", ties: pd.DataFrame | None = None
         base = {"n_activities": int(ev["activity_id"].nunique()), "n_cells": len(panel)}
         if panel.empty:
             return {**base, "estimate": np.nan}
-        common, _ = common_levels(panel, group="tie_id", level=by)
+        common, _dropped = common_levels(panel, group="tie_id", level=by)
         panel = panel[panel[by].isin(common)]
         base["n_cells"] = len(panel)
         if len(common) < 2 or panel["tie_id"].nunique() < 2:
@@ -257,6 +264,7 @@ def lr_quantity(tie_ids, *, by: str = "sector", ties: pd.DataFrame | None = None
         except ModelError:
             return {**base, "estimate": np.nan}
         return {**base, "estimate": t.lr_stat, "p_value": t.p_value,
-                "conclusion": "differs at 5%" if t.p_value < 0.05 else "not shown to differ"}
+                "conclusion": (reader_text(lambda: _("differs at 5%")) if t.p_value < 0.05
+                               else reader_text(lambda: _("not shown to differ")))}
 
     return quantity

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ..i18n import get_language
+from ..i18n import _, get_language, reader_text
 from ..paths import DATA_DIR
 from ..provenance import file_sha256
 from .files import NetworkFileError, read_network_file
@@ -317,17 +317,21 @@ def focal_ties(ties: pd.DataFrame, crosswalk: pd.DataFrame, net: Network) -> pd.
         b = int(xw.at[t.city_b, "node"]) if t.city_b in xw.index else -1
         missing = [c for c, n in ((t.city_a, a), (t.city_b, b)) if n < 0]
         if missing:
-            found, reason = False, "city not in the network: " + ", ".join(missing)
+            found, reason = False, reader_text(lambda missing=missing: _("city not in the network: {cities}").format(
+                cities=", ".join(missing)))
         else:
             found = bool(net.has_tie([a], [b])[0])
-            reason = "" if found else "both cities are in the network, the tie is not"
+            reason = "" if found else reader_text(lambda: _("both cities are in the network, the tie is not"))
         d = float(great_circle_km(lat[a], lon[a], lat[b], lon[b])) if not missing else np.nan
         pct = 100 * np.searchsorted(dist_sorted, d) / len(dist_sorted) if d == d and len(dist_sorted) else np.nan
         rows.append({"tie_id": t.tie_id, "found": found, "reason": reason, "city_a": t.city_a, "city_b": t.city_b,
                      "node_a": xw.at[t.city_a, "node_id"] if a >= 0 else "",
                      "node_b": xw.at[t.city_b, "node_id"] if b >= 0 else "",
                      "distance_km": d, "distance_percentile": pct, "_a": a, "_b": b})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if rows:  # an object column keeps each reason's English (for the CSV file)
+        out["reason"] = pd.Series([r["reason"] for r in rows], index=out.index, dtype=object)
+    return out
 
 
 def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..i18n import _, localize_number_text, ngettext, pgettext, reader_text
 from .graph import Network, great_circle_km
 
 __all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS",
@@ -73,8 +74,26 @@ MIN_DISTANCE_KM = 1.0  # log distance is taken of at least 1 km (two items with 
 
 
 def term_label(term: str) -> str:
-    """The label of a model term ('log_pop_larger' -> 'log population, larger city'); unknown terms unchanged."""
-    return TERM_LABELS.get(term, term)
+    """The label of a model term ('log_pop_larger' -> 'log population, larger city') in the report language; unknown
+    terms unchanged."""
+    labels = {
+        "const": _("intercept"), "log_pop_larger": _("log population, larger city"),
+        "log_pop_smaller": _("log population, smaller city"), "log_distance_km": _("log distance (km)"),
+        "same_country": _("same country"), "same_region": _("same region (time-zone area)"),
+        "log_partners_larger": _("log(1 + other partners), better-connected city"),
+        "log_partners_smaller": _("log(1 + other partners), less-connected city"),
+    }
+    return labels.get(term, TERM_LABELS.get(term, term))
+
+
+def _label_text(term: str):
+    """:func:`term_label` for a table: its text in the report language, its English for the CSV file."""
+    return reader_text(lambda: term_label(term))
+
+
+def _count(n: int) -> str:
+    """A count as the sentences write it ('1,190'), in the report language's marks ('1.190')."""
+    return localize_number_text(f"{n:,}")
 
 
 def prior_correction(intercept: float, tau: float, ybar: float) -> float:
@@ -198,30 +217,42 @@ def _is_tie(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def _needs(terms) -> str:
     """What a city needs to enter the model with these terms, in words: 'coordinates and a population'."""
-    need = ["coordinates"]
-    need += ["a population"] if any(t.startswith("log_pop") for t in terms) else []
-    need += ["a resolved country"] if "same_country" in terms else []
-    need += ["a region"] if "same_region" in terms else []
-    return need[0] if len(need) == 1 else ", ".join(need[:-1]) + " and " + need[-1]
+    need = [_("coordinates")]
+    need += [_("a population")] if any(t.startswith("log_pop") for t in terms) else []
+    need += [_("a resolved country")] if "same_country" in terms else []
+    need += [_("a region")] if "same_region" in terms else []
+    if len(need) == 1:
+        return need[0]
+    if len(need) == 2:
+        return _("{items} and {last}").format(items=need[0], last=need[1])
+    # three or more: EYD writes a comma before the last 'dan' (English here keeps none)
+    return pgettext("three or more", "{items} and {last}").format(items=", ".join(need[:-1]), last=need[-1])
 
 
 def _too_few_reason(n_ties: int, n_cities: int, possible: int, terms) -> str:
     """Why the model is not estimated from ``n_ties`` ties among ``n_cities`` usable cities: one sentence, capitalised
     and ending in a full stop, true for zero too, that reads alone or after 'was not estimated.' or '...: '."""
     k = len(terms) + 1
-    needs = f"all the model needs ({_needs(terms)})"
+    needs = _("all the model needs ({needs})").format(needs=_needs(terms))
     if n_cities < 2:
-        return (f"{'No city' if n_cities == 0 else 'Only 1 city'} of the network has {needs}, so there is no pair to "
-                "compare.")
+        if n_cities == 0:
+            return _("No city of the network has {needs}, so there is no pair to compare.").format(needs=needs)
+        return _("Only 1 city of the network has {needs}, so there is no pair to compare.").format(needs=needs)
+    cities = _count(n_cities)
     if n_ties == 0:
-        return f"No tie joins two of the {n_cities:,} cities that have {needs}, so there is no tie to compare."
+        return _("No tie joins two of the {cities} cities that have {needs}, so there is no tie to compare.").format(
+            cities=cities, needs=needs)
     if possible <= n_ties:
-        every = "The one pair" if possible == 1 else f"All {possible:,} pairs"
-        return (f"{every} of the {n_cities:,} cities that have {needs} {'is a tie' if possible == 1 else 'are ties'}, "
-                "so there is no untied pair to compare with.")
-    ties = "1 tie joins two" if n_ties == 1 else f"{n_ties:,} ties join pairs"
-    return (f"Only {ties} of the {n_cities:,} cities that have {needs}, too few for {k} coefficients, which need at "
-            f"least {10 * k} ties (ten a coefficient).")
+        if possible == 1:
+            return _("The one pair of the {cities} cities that have {needs} is a tie, so there is no untied pair to "
+                     "compare with.").format(cities=cities, needs=needs)
+        return _("All {possible} pairs of the {cities} cities that have {needs} are ties, so there is no untied pair to "
+                 "compare with.").format(possible=_count(possible), cities=cities, needs=needs)
+    return ngettext("Only 1 tie joins two of the {cities} cities that have {needs}, too few for {k} coefficients, which "
+                    "need at least {minimum} ties (ten a coefficient).",
+                    "Only {ties} ties join pairs of the {cities} cities that have {needs}, too few for {k} coefficients, "
+                    "which need at least {minimum} ties (ten a coefficient).", n_ties).format(
+        ties=_count(n_ties), cities=cities, needs=needs, k=k, minimum=10 * k)
 
 
 def _logit_fit(blocks, k: int, n_nodes: int, start: np.ndarray, *, maxiter: int = 50, tol: float = 1e-8):
@@ -319,7 +350,7 @@ class TieModel:
         z = est / se
         out = pd.DataFrame({"term": ["intercept (prior-corrected)" if self.estimator == "prior_corrected" else "intercept",
                                      *self.terms],
-                            "label": [term_label("const"), *(term_label(t) for t in self.terms)],
+                            "label": pd.Series([_label_text(t) for t in ("const", *self.terms)], dtype=object),
                             "estimate": est, "std_error": se, "statistic": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
                             "conf_low": est - 1.959963984540054 * se, "conf_high": est + 1.959963984540054 * se,
                             "std_error_independent": np.sqrt(np.diag(self.cov_independent))})
@@ -327,16 +358,22 @@ class TieModel:
         out.insert(0, "estimator", self.estimator_label)
         out.insert(0, "model", self.name)
         out["n"], out["n_ties"], out["n_controls"], out["n_cities"] = self.n, self.n_ties, self.n_controls, self.n_cities
-        out["note"] = ""
-        if self.estimator == "all_pairs":
-            note = f"all {self.n:,} pairs of {self.n_cities:,} cities; tau = {self.tau:.3g}"
-        else:
-            note = (f"tau = {self.tau:.3g} (ties among all pairs), ybar = {self.ybar:.3g} (ties in the sample); "
-                    f"{self.controls_per_tie} controls per tie, seed {self.seed}"
-                    + (f"; cases: a random {self.n_ties:,} of the {self.ties_in_network:,} ties"
-                       if self.ties_in_network > self.n_ties else ""))
-        out.loc[0, "note"] = note
+        out["note"] = pd.Series([reader_text(self._note), *[""] * (len(out) - 1)], index=out.index, dtype=object)
         return out[cols]
+
+    def _note(self) -> str:
+        """How the model was fitted, for the coefficient table's ``note`` (report language)."""
+        if self.estimator == "all_pairs":
+            return _("all {n} pairs of {cities} cities; tau = {tau}").format(
+                n=_count(self.n), cities=_count(self.n_cities), tau=localize_number_text(f"{self.tau:.3g}"))
+        note = _("tau = {tau} (ties among all pairs), ybar = {ybar} (ties in the sample); {controls} controls per tie, "
+                 "seed {seed}").format(tau=localize_number_text(f"{self.tau:.3g}"),
+                                       ybar=localize_number_text(f"{self.ybar:.3g}"), controls=self.controls_per_tie,
+                                       seed=self.seed)
+        if self.ties_in_network > self.n_ties:
+            note += _("; cases: a random {n} of the {total} ties").format(n=_count(self.n_ties),
+                                                                         total=_count(self.ties_in_network))
+        return note
 
     def predict(self, net: Network, u, v) -> np.ndarray:
         """Probability that each pair is tied, for the population of city pairs (NaN where a covariate is missing)."""
@@ -430,7 +467,7 @@ def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: in
         try:
             su, sv = sample_non_ties(net, n_controls, seed=seed, nodes=nodes)
         except ValueError as exc:
-            return TieModel(**empty, reason=f"The controls could not be sampled: {exc}.")
+            return TieModel(**empty, reason=_("The controls could not be sampled: {error}.").format(error=exc))
         su, sv = np.concatenate([cu_, su]), np.concatenate([cv_, sv])
         y = np.concatenate([np.ones(len(cu_)), np.zeros(n_controls)])
         x = info.design(su, sv, y, terms)
@@ -444,14 +481,14 @@ def fit_tie_model(net: Network, *, estimator: str = "auto", controls_per_tie: in
 
     constant = [] if x is None else [t for j, t in enumerate(terms, 1) if np.unique(x[:, j][~np.isnan(x[:, j])]).size < 2]
     if constant:
-        return TieModel(**{**empty, "n": int(n)}, reason=f"No variation in {', '.join(term_label(t) for t in constant)} "
-                                                         "among the pairs.")
+        return TieModel(**{**empty, "n": int(n)}, reason=_("No variation in {terms} among the pairs.").format(
+            terms=", ".join(term_label(t) for t in constant)))
     try:
         beta, cov, cov_independent, iterations = _logit_fit(blocks, k, width, start)
     except (np.linalg.LinAlgError, ValueError) as exc:  # perfect separation, singular design
-        why = ("its design is singular (a covariate is constant, or a combination of others, among these pairs)"
+        why = (_("its design is singular (a covariate is constant, or a combination of others, among these pairs)")
                if isinstance(exc, np.linalg.LinAlgError) else str(exc))
-        return TieModel(**{**empty, "n": int(n)}, reason=f"The logit could not be estimated: {why}.")
+        return TieModel(**{**empty, "n": int(n)}, reason=_("The logit could not be estimated: {why}.").format(why=why))
     index = ["const", *terms]
     params = pd.Series(beta, index=index)
     if estimator == "prior_corrected":
@@ -479,10 +516,12 @@ def compare_models(reference: TieModel, *others: TieModel) -> pd.DataFrame:
         for t in m.terms:
             if t in reference.terms:
                 d = m.params[t] - reference.params[t]
-                rows.append({"model": m.name, "estimator": m.estimator_label, "term": t, "label": term_label(t),
+                rows.append({"model": m.name, "estimator": m.estimator_label, "term": t, "label": _label_text(t),
                              "estimate": m.params[t], "reference_estimate": reference.params[t], "difference": d,
                              "difference_in_reference_se": d / se[t]})
-    return pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=cols)
+    out["label"] = pd.Series([r["label"] for r in rows], index=out.index, dtype=object)  # keeps their English
+    return out
 
 
 def ranks(model: TieModel, net: Network, focal: pd.DataFrame) -> pd.DataFrame:

@@ -192,7 +192,7 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
     stats = {"Family": [], "$n$": [], "Log-likelihood": [], "AIC": [], "Deviance": []}
     shown = {"Family": _("Family"), "$n$": "$n$", "Log-likelihood": _("Log-likelihood"), "AIC": "AIC",
              "Deviance": _("Deviance")}
-    from ..analysis.models import FAMILY_NAMES
+    from ..analysis.model_results import family_name
 
     for fit in fits:
         if fit is None:
@@ -200,7 +200,7 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
                 stats[key].append(_("not estimated") if key == "Family" else "")
             continue
         g = fit.glance().iloc[0]
-        stats["Family"].append(escape(getattr(fit, "label", None) or FAMILY_NAMES.get(fit.family, fit.family)))
+        stats["Family"].append(escape(getattr(fit, "label", None) or family_name(fit.family)))
         stats["$n$"].append(f"{int(g['n'])}")
         stats["Log-likelihood"].append(localize_number_text(f"{g['loglik']:.2f}"))
         stats["AIC"].append(localize_number_text(f"{g['aic']:.2f}"))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import ReaderText, english_of
+
 __all__ = ["write_table", "write_figure", "show_png", "figure_caption"]
 
 
@@ -17,7 +19,8 @@ def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
 
     Columns whose name starts with ``_`` are working columns and are left out. Round-off noise (a float below
     :data:`studylib.report.tables.NUMERICAL_ZERO`, e.g. 5.24e-16 for an effect that is zero) is written as 0, except in
-    p-value columns, where a tiny p is a result. The table written is returned.
+    p-value columns, where a tiny p is a result. Sentences for readers (:class:`studylib.i18n.ReaderText`) are written
+    in English. The table written is returned, those sentences in the report language.
     """
     from .tables import NUMERICAL_ZERO, P_VALUE_COLUMNS
 
@@ -30,7 +33,12 @@ def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         clean = clean.copy()
         for c in noisy:
             clean[c] = clean[c].mask(clean[c].abs() < NUMERICAL_ZERO, 0.0)
-    clean.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+    # sentences for readers (ReaderText) are written in English: a CSV file is the same data in every language; the
+    # table returned (displayed, LaTeX) keeps them in the report language
+    texts = [c for c in clean.columns if clean[c].dtype == object and clean[c].map(
+        lambda v: isinstance(v, ReaderText)).any()]
+    written = clean.assign(**{c: clean[c].map(english_of) for c in texts}) if texts else clean
+    written.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return clean
 
 
