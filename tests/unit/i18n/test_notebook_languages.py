@@ -9,9 +9,9 @@ import json
 import pytest
 
 from studylib.paths import NOTEBOOKS_DIR
+from studylib.report.parameters import study_notebooks
 
-STUDY_NOTEBOOKS = ["pair_profile", "compare_pairs", "seoul_tokyo_culture", "gangnam_axes", "smart_city_governance",
-                   "network_context"]
+STUDY_NOTEBOOKS = study_notebooks()  # every study notebook the runner renders (workbenches are not reports)
 LANG_TAGS = {"lang:en", "lang:id"}
 # headings whose Indonesian is the English word itself (glossary: Data = Data); any other identical twin is untranslated
 SAME_IN_BOTH_LANGUAGES = {"## Data"}
