@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "studylib"
 #: own floor's other parts nor from above. studylib/__init__ (the public face) is the roof and may name anything.
 LAYERS = {
     "errors": 0, "paths": 0,
-    "provenance": 1,
+    "provenance": 1, "i18n": 1,
     "bundle": 2, "network": 2,
     "analysis": 3, "charts": 3,
     "inference": 4, "report": 4,

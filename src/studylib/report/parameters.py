@@ -213,6 +213,8 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
             raise ParameterError(f"parameter '{name}' must be a list of strings, not {value!r}")
         if expected is str and not isinstance(value, str):
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
+    if "lang" in merged:
+        _check_language(merged["lang"])
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
     if merged.get("network_file"):  # read now, so a bad file fails before any kernel starts (its path made absolute)
@@ -222,6 +224,24 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
     if bundle is not None:
         _check_ids(merged, bundle, minimum=_min_ids(notebook))
     return merged
+
+
+def _check_language(value: str) -> None:
+    """Refuse a report language the library cannot write, naming the ones it can (and the likeliest meant)."""
+    from ..i18n import LANGUAGE_NAMES, LANGUAGES
+
+    if value in LANGUAGES:
+        return
+    by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+    by_name.update({"indonesian": "id", "indonesia": "id", "bahasa": "id", "english": "en", "in": "id", "ind": "id",
+                    "eng": "en"})
+    low = value.strip().lower()
+    guess = low if low in LANGUAGES else by_name.get(low) or next(iter(
+        difflib.get_close_matches(low, list(LANGUAGES) + list(by_name), n=1, cutoff=0.6)), None)
+    guess = by_name.get(guess, guess)
+    hint = f" Did you mean '{guess}'?" if guess else ""
+    choices = ", ".join(f"'{code}' ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+    raise ParameterError(f"parameter 'lang': unknown report language {value!r}.{hint} The languages are: {choices}")
 
 
 def _check_ids(values: dict, bundle, minimum: dict | None = None) -> None:

@@ -17,6 +17,7 @@ from ..analysis.terms import labelled_tidy, reference_sentence
 from ..bundle.handover import handed_over
 from ..bundle.load import Bundle, load_bundle
 from ..errors import ModelError
+from ..i18n import set_language
 from ..paths import DATA_DIR, NUMBERING_FILE, OUTPUTS_DIR, WARNINGS_FILE, no_home
 from . import sections
 from .latex import write_latex, write_regression_table
@@ -266,6 +267,7 @@ def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -
     bundle = (handed_over(output_dir, DATA_DIR, *data_dirs) if output_dir else None) or load_bundle(DATA_DIR, *data_dirs)
     values = {**params, "data_dirs": list(map(str, data_dirs)), "output_dir": output_dir}
     checked = check_parameters(notebook, values, bundle=bundle)
+    set_language(checked.get("lang", "en"))  # every text the library writes from here on is in the run's language
     out = Path(output_dir) if output_dir else OUTPUTS_DIR / notebook / run_slug(checked, notebook_parameters(notebook))
     out.mkdir(parents=True, exist_ok=True)
     set_study_theme()

@@ -22,10 +22,66 @@ from .kernels import kernel_transport, pid_alive
 from .render import _render
 from .result import Executed, RunResult
 
-__all__ = ["run_notebook", "input_files", "USER_ERRORS"]
+__all__ = ["run_notebook", "input_files", "USER_ERRORS", "cells_for_language", "LANGUAGE_TAG", "ENGINE_NAME"]
 
 #: The errors a notebook raises for a user reason: a failed run reports their message alone, without a traceback.
 USER_ERRORS = (StudyError, ValidationError, ParameterError, ModelError, RunError)
+
+
+#: A cell tagged ``lang:<code>`` belongs to the report in that language; a run in another language drops it.
+LANGUAGE_TAG = "lang:"
+#: The papermill engine that drops the cells of other languages before the kernel sees the notebook.
+ENGINE_NAME = "studylib"
+
+
+def cells_for_language(nb, lang: str):
+    """``nb`` (a notebook node) without the cells tagged for a language other than ``lang``, with ``lang`` recorded
+    in ``metadata.studylib_run`` (where the exporter reads it, e.g. for ``<html lang>``); changed in place, returned.
+
+    Untagged cells are kept; a cell tagged ``lang:en`` is kept only in an English run, and so on.
+
+    Raises
+    ------
+    ValueError
+        When a cell is tagged for a language the library does not know (a typo such as ``lang:ind``), or ``lang``
+        is unknown.
+    """
+    from ..i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; the languages are: {', '.join(LANGUAGES)}")
+    kept = []
+    for index, cell in enumerate(nb.cells):
+        tagged = [tag[len(LANGUAGE_TAG):] for tag in cell.get("metadata", {}).get("tags", [])
+                  if tag.startswith(LANGUAGE_TAG)]
+        unknown = [code for code in tagged if code not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"cell {cell.get('id', index)!r} is tagged for unknown language(s) {unknown}; "
+                             f"the languages are: {', '.join(LANGUAGES)}")
+        if not tagged or lang in tagged:
+            kept.append(cell)
+    nb.cells = kept
+    nb.metadata["studylib_run"] = {**nb.metadata.get("studylib_run", {}), "lang": lang}
+    return nb
+
+
+def _register_engine() -> None:
+    """Register (once) the papermill engine that runs :func:`cells_for_language` on the parameterised notebook."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if ENGINE_NAME in papermill_engines._engines:
+        return
+
+    class LanguageEngine(NBClientEngine):
+        """nbclient's engine, executing only the cells of the run's language (its ``lang`` parameter)."""
+
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, **kwargs):
+            # the runner passes lang only when it is not the notebooks' default, English
+            lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang") or "en"
+            return super().execute_notebook(cells_for_language(nb, lang), kernel_name, **kwargs)
+
+    papermill_engines.register(ENGINE_NAME, LanguageEngine)
 
 
 def run_notebook(notebook: str | Path, parameters: dict | None = None, *, data_dirs=(), out: str | Path | None = None,
@@ -91,12 +147,14 @@ def _execute(path: Path, parameters: dict, data_dirs: list, staging: Path, dest:
         hand_over(bundle, staging)  # the kernel's open_study takes it over instead of validating again
     except Exception:  # noqa: BLE001 - only a saving: without it the kernel validates the data itself
         remove_handover(staging)
+    _register_engine()
     try:
         pm.execute_notebook(
             str(path), str(staging / f"{path.stem}.ipynb"),
             parameters={**parameters, "data_dirs": data_dirs, "output_dir": str(staging)},
             kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, cwd=str(staging),
-            request_save_on_cell_execute=False, shutdown_kernel="immediate", **kernel_transport(),
+            request_save_on_cell_execute=False, shutdown_kernel="immediate", engine_name=ENGINE_NAME,
+            **kernel_transport(),
         )
     except Exception as exc:  # noqa: BLE001 - any failure inside the kernel is a failed run, reported below
         status, error = "failed", _error_text(exc)

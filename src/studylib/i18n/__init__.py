@@ -1,0 +1,295 @@
+"""The report's language: gettext catalogs, sentences composed in notebooks, numbers, dates and codebook labels.
+
+English is the source language: :func:`gettext` (imported in library modules as ``_``) returns its message unchanged
+in English, and :func:`format_number`, :func:`format_date` and :func:`label` give in English exactly the text the
+library printed before it spoke another language, so an English run's outputs do not change.
+
+Another language's catalog is the union of the gettext ``.po`` files in ``locale/<lang>/`` (one per area of the
+library: ``report.po``, ``charts.po``...). They are compiled with Babel in memory the first time the language is
+used, never ahead of time, so there is no build step and no stale ``.mo`` file; fuzzy entries are left out.
+
+The language is a property of the process (a kernel runs one report): :func:`set_language` sets it, and
+:func:`studylib.open_study` calls it with the notebook's ``lang`` parameter.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import numbers
+import re
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from ..paths import CODEBOOK_PATH
+
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "set_language", "get_language", "using_language", "gettext", "_", "ngettext",
+           "phrasebook", "format_number", "format_date", "label", "catalog_files", "LOCALE_DIR"]
+
+#: The languages a report can be written in; English first (the source language of every message).
+LANGUAGES = ("en", "id")
+#: Each language's name, for messages and help texts.
+LANGUAGE_NAMES = {"en": "English", "id": "Bahasa Indonesia"}
+SOURCE_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_current = [SOURCE_LANGUAGE]
+#: Languages that exist only for tests (e.g. a pseudo-language wrapping every message): code -> translations object.
+_TEST_LANGUAGES: dict = {}
+
+
+def _check(lang) -> str:
+    if not isinstance(lang, str):
+        raise TypeError(f"a language is a code such as 'en' or 'id', not {type(lang).__name__} {lang!r}")
+    if lang not in LANGUAGES and lang not in _TEST_LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; the languages are: {', '.join(LANGUAGES)}")
+    return lang
+
+
+def set_language(lang: str) -> None:
+    """Make ``lang`` (one of :data:`LANGUAGES`) the language of every text the library writes from now on.
+
+    Raises
+    ------
+    TypeError
+        When ``lang`` is not a string.
+    ValueError
+        When ``lang`` is not one of :data:`LANGUAGES`.
+    """
+    _current[0] = _check(lang)
+
+
+def get_language() -> str:
+    """The code of the current language ('en' until :func:`set_language` is called)."""
+    return _current[0]
+
+
+@contextmanager
+def using_language(lang: str):
+    """Within the ``with`` block, write in ``lang``; the previous language is restored after it."""
+    before = _current[0]
+    set_language(lang)
+    try:
+        yield
+    finally:
+        _current[0] = before
+
+
+# ------------------------------------------------------------------------------------------------------ catalogs
+def catalog_files(lang: str) -> list[Path]:
+    """The ``.po`` files whose union is the catalog of ``lang``, in name order."""
+    return sorted((LOCALE_DIR / lang).glob("*.po"))
+
+
+def _read_po(path: Path):
+    from babel.messages.pofile import read_po
+
+    with open(path, "rb") as fh:
+        return read_po(fh, locale=path.parent.name, domain=path.stem)
+
+
+@lru_cache(maxsize=None)
+def _translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of ``lang``: every ``.po`` of its folder merged, compiled in memory with Babel."""
+    if lang in _TEST_LANGUAGES:
+        return _TEST_LANGUAGES[lang]
+    if lang == SOURCE_LANGUAGE:
+        return _gettext.NullTranslations()
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    merged = Catalog(locale=lang, domain="studylib", fuzzy=False)
+    for path in catalog_files(lang):
+        for message in _read_po(path):
+            if message.id and message.id not in merged:  # a msgid in two files is caught by a test, not here
+                merged[message.id] = message
+    buffer = io.BytesIO()
+    write_mo(buffer, merged, use_fuzzy=False)  # a fuzzy (unchecked) translation is not shown: English is
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def _install_test_language(code: str, translations) -> None:
+    """Make ``code`` a language for tests only (a pseudo-language that marks every translated message)."""
+    _TEST_LANGUAGES[code] = translations
+    _translations.cache_clear()
+
+
+def _remove_test_language(code: str) -> None:
+    _TEST_LANGUAGES.pop(code, None)
+    _translations.cache_clear()
+    if _current[0] == code:
+        _current[0] = SOURCE_LANGUAGE
+
+
+def gettext(message: str) -> str:
+    """``message`` (English) in the current language; English, or a message the catalog lacks, is returned as is."""
+    if _current[0] == SOURCE_LANGUAGE:
+        return message
+    return _translations(_current[0]).gettext(message)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a message for ``n`` items, in the current language (English's rule in English)."""
+    if _current[0] == SOURCE_LANGUAGE:
+        return singular if n == 1 else plural
+    return _translations(_current[0]).ngettext(singular, plural, n)
+
+
+# ---------------------------------------------------------------------------------------- notebook sentences
+def phrasebook(lang: str):
+    """A function ``say(en=..., id=...)`` returning the text given for ``lang``.
+
+    A notebook composes its sentences with it (``say = sl.phrasebook(lang)`` in its setup cell), so each sentence is
+    written once per language beside its twin. Every language of :data:`LANGUAGES` must be given, as a keyword: a
+    missing or unknown one is a ``TypeError``, so no sentence silently falls back to English.
+    """
+    lang = _check(lang)
+
+    def say(**texts: str) -> str:
+        missing = [code for code in LANGUAGES if code not in texts]
+        unknown = sorted(set(texts) - set(LANGUAGES))
+        if missing or unknown:
+            raise TypeError(f"say() needs the text in every language ({', '.join(f'{c}=' for c in LANGUAGES)})"
+                            + (f"; missing: {', '.join(missing)}" if missing else "")
+                            + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        for code, text in texts.items():
+            if not isinstance(text, str):
+                raise TypeError(f"say(): the {code}= text must be a string, not {type(text).__name__}")
+        return texts[SOURCE_LANGUAGE if lang in _TEST_LANGUAGES else lang]
+
+    say.lang = lang
+    return say
+
+
+# ------------------------------------------------------------------------------------------- numbers and dates
+def _babel_locale(lang: str) -> str:
+    return SOURCE_LANGUAGE if lang in _TEST_LANGUAGES else lang
+
+
+def localize_number_text(text: str, lang: str | None = None) -> str:
+    """A number written the English way ('1,190.5', '0.971', '1.2e-05') in ``lang``'s symbols ('1.190,5',
+    '0,971', '1,2e-05' in Indonesian): the same digits, only the decimal and group marks change."""
+    lang = lang or _current[0]
+    if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
+        return text
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    swap = {".": get_decimal_symbol(lang), ",": get_group_symbol(lang)}
+    return re.sub(r"[.,]", lambda m: swap[m.group()], text)
+
+
+def format_number(value, decimals: int | None = None) -> str:
+    """``value`` for reading in the current language: ``decimals`` decimals, or, when ``None``, a whole number as
+    is and a fraction to at most 3 decimals (trailing zeros dropped); thousands grouped.
+
+    In English: ``f"{value:,.{decimals}f}"`` ('1,190', '0.971'); in Indonesian the same digits with a decimal comma
+    and a thousands dot ('1.190', '0,971').
+    """
+    if isinstance(value, (bool, str)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"format_number() takes a number, not {type(value).__name__} {value!r}")
+    if decimals is not None and (not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0):
+        raise ValueError(f"decimals must be a whole number >= 0 or None, not {decimals!r}")
+    if decimals is None:
+        if isinstance(value, numbers.Integral):
+            text = f"{int(value):,}"
+        else:
+            text = f"{float(value):,.3f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{float(value):,.{decimals}f}"
+    return localize_number_text(text)
+
+
+_PLAIN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_QUALIFIED = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)([~?%])$")
+_ONE_OF = re.compile(r"^\[([^\[\],]+)\.\.([^\[\],]+)\]$")
+
+
+def _plain_words(text: str, lang: str) -> str | None:
+    m = _PLAIN.match(text)
+    if not m:
+        return None
+    year, month, day = m.groups()
+    if month is None:
+        return year
+    from babel.dates import get_month_names
+
+    if not 1 <= int(month) <= 12:
+        return None
+    name = get_month_names("wide", context="format", locale=lang)[int(month)]
+    return f"{name} {year}" if day is None else f"{int(day)} {name} {year}"
+
+
+def format_date(text) -> str:
+    """A date as the data write it (ISO ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or EDTF: ``1995~``, ``2019?``,
+    ``[1990..1999]``, ``2015/2018``, ``../2008``, ``2008/..``) in words of the current language.
+
+    In English the text is returned unchanged (what reports show today); in Indonesian '1960-06-24' reads
+    '24 Juni 1960', '2015-09' 'September 2015', '1995~' 'sekitar 1995', '2019?' '2019 (tidak pasti)',
+    '[1990..1999]' 'antara 1990 dan 1999', '2015/2018' '2015–2018'. A text that is not such a date (an empty cell,
+    a note) is returned unchanged.
+    """
+    if text is None:
+        return ""
+    text = str(text)
+    lang = _current[0]
+    if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
+        return text
+    value = text.strip()
+    plain = _plain_words(value, lang)
+    if plain is not None:
+        return plain
+    m = _QUALIFIED.match(value)
+    if m and _plain_words(m.group(1), lang):
+        words = _plain_words(m.group(1), lang)
+        template = {"~": _("about {date}"), "?": _("{date} (uncertain)"),
+                    "%": _("about {date} (uncertain)")}[m.group(2)]
+        return template.format(date=words)
+    m = _ONE_OF.match(value)
+    if m and _plain_words(m.group(1), lang) and _plain_words(m.group(2), lang):
+        return _("between {first} and {last}").format(first=_plain_words(m.group(1), lang),
+                                                      last=_plain_words(m.group(2), lang))
+    if value.count("/") == 1:
+        lower, upper = value.split("/")
+        lower_words = _plain_words(lower, lang) if lower not in ("", "..") else ""
+        upper_words = _plain_words(upper, lang) if upper not in ("", "..") else ""
+        if lower_words is None or upper_words is None or not (lower_words or upper_words):
+            return text
+        if lower_words and upper_words:
+            return f"{lower_words}–{upper_words}"
+        if upper_words:
+            return _("{date} or earlier").format(date=upper_words)
+        return _("{date} or later").format(date=lower_words)
+    return text
+
+
+# --------------------------------------------------------------------------------------------- codebook labels
+@lru_cache(maxsize=4)
+def _codebook_labels(path: str, mtime: float) -> dict:
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return (yaml.safe_load(fh) or {}).get("labels") or {}
+
+
+def label(vocabulary: str, value) -> str:
+    """The display label of a codebook vocabulary ``value`` (e.g. ``label("sector", "education")``) in the current
+    language: the codebook's ``labels: {<lang>: {<vocabulary>: {<value>: <label>}}}`` entry when it has one, else the
+    value itself (in English always the value, as reports have shown it)."""
+    if not isinstance(vocabulary, str):
+        raise TypeError(f"label(): the vocabulary is a name such as 'sector', not {type(vocabulary).__name__}")
+    if value is None or value != value:  # a missing value (None, NaN) has no label
+        return ""
+    text = str(value)
+    lang = _current[0]
+    if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
+        return text
+    path = Path(CODEBOOK_PATH)
+    if not path.exists():
+        return text
+    labels = _codebook_labels(str(path), path.stat().st_mtime)
+    return str(((labels.get(lang) or {}).get(vocabulary) or {}).get(text, text))

@@ -1,0 +1,130 @@
+"""The i18n contract: languages, messages, the notebooks' phrasebook, numbers, dates and codebook labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import studylib as sl
+from studylib import i18n
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    yield
+    i18n.set_language("en")
+
+
+def test_public_names_are_reexported_from_studylib():
+    for name in ("LANGUAGES", "set_language", "get_language", "gettext", "ngettext", "phrasebook", "format_number",
+                 "format_date", "label"):
+        assert getattr(sl, name) is getattr(i18n, name), name
+    assert sl.LANGUAGES == ("en", "id")
+    assert i18n._ is i18n.gettext
+
+
+def test_set_language_refuses_unknown_codes_and_non_strings():
+    with pytest.raises(ValueError, match="en, id"):
+        i18n.set_language("fr")
+    with pytest.raises(TypeError):
+        i18n.set_language(None)
+    assert i18n.get_language() == "en"
+    i18n.set_language("id")
+    assert i18n.get_language() == "id"
+
+
+def test_english_is_the_source_language():
+    assert i18n.gettext("about {date}") == "about {date}"
+    assert i18n.ngettext("{n} tie", "{n} ties", 1) == "{n} tie"
+    assert i18n.ngettext("{n} tie", "{n} ties", 2) == "{n} ties"
+
+
+def test_indonesian_messages_come_from_the_catalog_and_missing_ones_stay_english():
+    i18n.set_language("id")
+    assert i18n.gettext("about {date}") == "sekitar {date}"
+    assert i18n.gettext("a message no catalog has") == "a message no catalog has"
+    assert i18n.ngettext("a message no catalog has", "messages no catalog has", 2) == "messages no catalog has"
+
+
+def test_using_language_restores_the_previous_one():
+    with i18n.using_language("id"):
+        assert i18n.get_language() == "id"
+    assert i18n.get_language() == "en"
+
+
+def test_catalog_is_the_union_of_the_po_files_and_ignores_fuzzy(tmp_path, monkeypatch):
+    folder = tmp_path / "id"
+    folder.mkdir()
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    (folder / "a.po").write_text(header + 'msgid "One"\nmsgstr "Satu"\n', encoding="utf-8")
+    (folder / "b.po").write_text(header + 'msgid "Two"\nmsgstr "Dua"\n\n#, fuzzy\nmsgid "Three"\nmsgstr "Tigaa"\n',
+                                 encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._translations.cache_clear()
+    try:
+        i18n.set_language("id")
+        assert [i18n._("One"), i18n._("Two"), i18n._("Three")] == ["Satu", "Dua", "Three"]
+    finally:
+        monkeypatch.undo()
+        i18n._translations.cache_clear()
+
+
+def test_phrasebook_returns_the_runs_language_and_needs_every_language():
+    assert i18n.phrasebook("id")(en="Results", id="Hasil") == "Hasil"
+    assert i18n.phrasebook("en")(en="Results", id="Hasil") == "Results"
+    say = i18n.phrasebook("id")
+    with pytest.raises(TypeError, match="missing: en"):
+        say(id="Hasil")
+    with pytest.raises(TypeError, match="unknown: fr"):
+        say(en="Results", id="Hasil", fr="Résultats")
+    with pytest.raises(ValueError):
+        i18n.phrasebook("fr")
+
+
+@pytest.mark.parametrize("value, decimals, english, indonesian", [
+    (0.97149, 3, "0.971", "0,971"),
+    (1190, None, "1,190", "1.190"),
+    (np.int64(1190), None, "1,190", "1.190"),
+    (1234.5, None, "1,234.5", "1.234,5"),
+    (2.0, 1, "2.0", "2,0"),
+    (1234567.891, 2, "1,234,567.89", "1.234.567,89"),
+    (-0.5, 2, "-0.50", "-0,50"),
+])
+def test_format_number(value, decimals, english, indonesian):
+    assert i18n.format_number(value, decimals) == english
+    i18n.set_language("id")
+    assert i18n.format_number(value, decimals) == indonesian
+
+
+def test_format_number_refuses_what_is_not_a_number():
+    with pytest.raises(TypeError):
+        i18n.format_number("0.5")
+    with pytest.raises(ValueError):
+        i18n.format_number(0.5, -1)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("1960-06-24", "24 Juni 1960"), ("2015-09", "September 2015"), ("2015", "2015"), ("1995~", "sekitar 1995"),
+    ("2019?", "2019 (tidak pasti)"), ("2011%", "sekitar 2011 (tidak pasti)"), ("[1990..1999]", "antara 1990 dan 1999"),
+    ("2015/2018", "2015–2018"), ("2007-07/2008", "Juli 2007–2008"), ("../2008", "2008 atau sebelumnya"),
+    ("/2008", "2008 atau sebelumnya"), ("2008/..", "2008 atau sesudahnya"), ("2011-03~", "sekitar Maret 2011"),
+    ("", ""), ("undated", "undated"), ("2015-13", "2015-13"),
+])
+def test_format_date_in_indonesian(text, words):
+    assert i18n.format_date(text) == text  # English shows the text as the data write it
+    i18n.set_language("id")
+    assert i18n.format_date(text) == words
+
+
+def test_label_is_the_value_in_english_and_the_codebook_label_when_it_has_one(tmp_path, monkeypatch):
+    assert i18n.label("sector", "education") == "education"
+    i18n.set_language("id")
+    assert i18n.label("sector", "no_such_value") == "no_such_value"
+    assert i18n.label("sector", None) == ""
+    book = tmp_path / "codebook.yaml"
+    book.write_text("labels:\n  id:\n    sector:\n      education: pendidikan\n", encoding="utf-8")
+    monkeypatch.setattr(i18n, "CODEBOOK_PATH", book)
+    assert i18n.label("sector", "education") == "pendidikan"
+    assert i18n.label("sector", "culture") == "culture"
+    i18n.set_language("en")
+    assert i18n.label("sector", "education") == "education"
