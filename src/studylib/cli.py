@@ -170,10 +170,13 @@ def _cmd_study(args) -> int:
     from .bundle.load import load_bundle
     from .runner.batch import run_study
 
+    from .report.parameters import check_language
+
     _check_jobs(args.jobs)
+    check_language(args.lang)  # before any kernel: an unknown language fails with the list of languages
     out = _output_root(args.out)
     load_bundle()  # fail fast, before any kernel, if the data are invalid
-    return _report(run_study(workers=args.jobs, out=out))
+    return _report(run_study(workers=args.jobs, out=out, lang=args.lang))
 
 
 def _cmd_list(args) -> int:
@@ -386,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
     s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     s.add_argument("--no-pdf", action="store_true", help="write no report.pdf (a draft: faster)")
+    s.add_argument("--lang", default="en", metavar="LANG",
+                   help="report language: en (English, the default) or id (Bahasa Indonesia); an Indonesian run's "
+                        "folder ends in --lang-id, beside the English one")
     s.set_defaults(func=_cmd_study)
     ls = sub.add_parser("list", help="list the notebooks, their parameters and the tie ids")
     ls.set_defaults(func=_cmd_list)

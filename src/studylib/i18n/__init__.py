@@ -24,8 +24,9 @@ from pathlib import Path
 
 from ..paths import CODEBOOK_PATH
 
-__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "set_language", "get_language", "using_language", "gettext", "_", "ngettext",
-           "phrasebook", "format_number", "format_date", "label", "catalog_files", "LOCALE_DIR"]
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language", "gettext", "_", "ngettext",
+           "pgettext", "name_in_language", "phrasebook", "format_number",
+           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR"]
 
 #: The languages a report can be written in; English first (the source language of every message).
 LANGUAGES = ("en", "id")
@@ -138,6 +139,27 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _current[0] == SOURCE_LANGUAGE:
         return singular if n == 1 else plural
     return _translations(_current[0]).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, looked up under ``context`` (``msgctxt``): the same English word may
+    read differently as a table's column header (context ``"table column"``) and in a sentence."""
+    if _current[0] == SOURCE_LANGUAGE:
+        return message
+    return _translations(_current[0]).pgettext(context, message)
+
+
+def name_in_language(context: str, name: str) -> str:
+    """A name that comes from the data or from a notebook (a table's column, a saved table's title) in the current
+    language: the catalog's entry for ``name`` under ``context`` when it has one, else ``name`` itself.
+
+    Unlike :func:`pgettext`, whose message is a literal in the code that the catalog tests find, these names are
+    known only at run time: their translations are listed by hand under their context (``"table column"``,
+    ``"table title"``) and a name without one is shown as it is.
+    """
+    if _current[0] == SOURCE_LANGUAGE:
+        return name
+    return _translations(_current[0]).pgettext(context, name)
 
 
 # ---------------------------------------------------------------------------------------- notebook sentences

