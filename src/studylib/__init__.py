@@ -32,7 +32,7 @@ _LAZY = {
                   "assumption_variants", "sensitivity_grid", "trend_quantity", "metric_quantity", "lr_quantity",
                   "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
                   "CompositionTest", "Variant", "multiverse", "Multiverse", "robustness", "batched_poisson_trend",
-                  "sensitivity_from_multiverse", "shipped_variants", "variants_touching", "ROBUST_DEFINITION",
+                  "sensitivity_from_multiverse", "shipped_variants", "variants_touching", "ROBUST_DEFINITION", "robust_definition",
                   "ROBUSTNESS_RULES", "resolve_variants", "grid_as_multiverse"],
     "charts.inference": ["share_interval_chart"],
     "charts.multiverse": ["specification_curve"],

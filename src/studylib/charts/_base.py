@@ -14,8 +14,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import FixedFormatter, Formatter, NullFormatter
 from matplotlib.transforms import Bbox
 
+from ..bundle.codebook import load_codebook
+from ..i18n import _, get_language, label, localize_number_text
 from .fonts import use_cjk_fallback
 
 __all__ = ["set_study_theme", "source_caption", "save_figure", "PALETTE", "RC"]
@@ -67,14 +70,81 @@ def set_study_theme() -> None:
     use_cjk_fallback()  # Hangul, Kana and Kanji fall back to an installed CJK font
 
 
+def _translating() -> bool:
+    """Whether charts are drawn in a language other than English (the source language, drawn as it always was)."""
+    return get_language() != "en"
+
+
+def _number(value, spec: str = "") -> str:
+    """``format(value, spec)`` as the chart's language writes numbers: unchanged in English, decimal comma and
+    thousands dot in Indonesian ('5,371' -> '5.371', '0.25' -> '0,25')."""
+    text = format(value, spec)
+    return _swap_separators(text) if _translating() else text
+
+
+def _swap_separators(text: str) -> str:
+    """A number written the English way in the chart's language's symbols ('0.25' -> '0,25' in Indonesian)."""
+    return localize_number_text(text)
+
+
+def _words(column: str) -> str:
+    """A column's name as a chart shows it: 'activity_type' as 'activity type', in the chart's language."""
+    return _(column.replace("_", " "))
+
+
+def _value_words(column: str, value) -> str:
+    """A value of ``column`` as a chart shows it: a codebook vocabulary's label in the chart's language ('education',
+    'pendidikan'); other values as they are, '_' read as a space ('exchange_programme' -> 'exchange programme')."""
+    if _translating() and column in load_codebook().spec["vocabularies"]:
+        return label(column, value)
+    return str(value).replace("_", " ")
+
+
+class _DecimalComma(Formatter):
+    """Tick labels of another formatter with Indonesian number punctuation (decimal comma, thousands dot)."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None):
+        return _swap_separators(self.inner(x, pos))
+
+    def format_ticks(self, values):
+        return [_swap_separators(t) for t in self.inner.format_ticks(values)]
+
+    def get_offset(self):
+        return _swap_separators(self.inner.get_offset())
+
+
+def _localise_ticks(axes) -> None:
+    """Numeric tick labels of ``axes`` in the chart's language (nothing changes in English); tick labels that are
+    words (categories, set with fixed labels) are left as they are."""
+    if not _translating():
+        return
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
+                             (axis.get_minor_formatter, axis.set_minor_formatter)):
+                current = get()
+                if not isinstance(current, (FixedFormatter, NullFormatter, _DecimalComma)):
+                    put(_DecimalComma(current))
+
+
 def source_caption(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, note: str = "") -> str:
     """'Sources: id [reliability]; ...' for the rows in ``data``, then how many of them are events added by the
     annual-programme expansion (if any: those counts rest on an assumption), then an optional note."""
     ids = sorted({s for s in data.get("source_id", pd.Series(dtype=str)).dropna().astype(str) if s})
     if sources is not None:
         rel = sources.set_index("source_id")["reliability"].astype(str)
-        ids = [f"{i} [{rel.get(i, '?')}]" for i in ids]
-    text = "Sources: " + ("; ".join(ids) if ids else "none")
+        ids = [f"{i} [{label('reliability', rel.get(i, '?'))}]" for i in ids]
+    text = _("Sources: {sources}").format(sources="; ".join(ids) if ids else _("none"))
     notes = " ".join(t for t in (_expansion_note(data), note) if t)
     return f"{text}. {notes}" if notes else text + "."
 
@@ -83,8 +153,8 @@ def _expansion_note(data: pd.DataFrame) -> str:
     expanded = int(data["expanded"].fillna(False).astype(bool).sum()) if "expanded" in data.columns else 0
     if not expanded:
         return ""
-    return (f"{expanded:,} of {len(data):,} events come from expanding annual programmes to one event a year "
-            "(an assumption: see Method).")
+    return _("{expanded} of {total} events come from expanding annual programmes to one event a year (an "
+             "assumption: see Method).").format(expanded=_number(expanded, ","), total=_number(len(data), ","))
 
 
 def _axes(ax, size) -> tuple:
@@ -138,7 +208,8 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     """Title the figure, put ``caption`` under it wrapped to the figure's width, and lay it out so no text is cut:
     the figure grows by the caption's height (the panels keep theirs) and crowded x tick labels are turned."""
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(_(title), x=0.01, ha="left", fontweight="bold")  # a default title in the chart's language
+    _localise_ticks(fig.axes)
     wrapped = _wrap_caption(fig, caption)
     text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
                     gid=CAPTION_GID)
@@ -160,15 +231,17 @@ def _finish(ax, caption: str, *, title: str | None, own: bool):
     """Caption and title the chart's own figure; in a caller's Axes only set the title. Returns ``ax``."""
     if own:
         _finish_figure(ax.figure, caption, title=title)
-    elif title:
-        ax.set_title(title, loc="left")
+        return ax
+    _localise_ticks([ax])
+    if title:
+        ax.set_title(_(title), loc="left")  # a default title in the chart's language
     return ax
 
 
 def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note: str = "", size=(7.5, 2.5), ax=None):
     """An Axes that says, in its body, that there is nothing to draw (instead of an empty or failing plot)."""
     ax, own = _axes(ax, size)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.3")
+    ax.text(0.5, 0.5, _(message), ha="center", va="center", transform=ax.transAxes, color="0.3")
     ax.set_axis_off()
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 

@@ -13,7 +13,9 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, source_caption
+from ..i18n import _
+from ._base import (PALETTE, _axes, _document, _finish, _finish_figure, _no_data, _number, _translating, _value_words,
+                    _words, source_caption)
 
 __all__ = ["sector_heatmap", "summary_chart", "timeline", "sector_shares_chart", "people_chart", "axis_balance_chart"]
 
@@ -39,15 +41,15 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
         return _no_data(data, "No dated events to count", sources=sources, title=title, ax=ax)
     table = pd.crosstab(data[row].astype(str), data[col].astype(str))
     # codes as words: display names from ``labels``, else 'exchange_programme' as 'exchange programme'
-    table.index = [(labels or {}).get(i, i.replace("_", " ")) for i in table.index]
-    table.columns = [c.replace("_", " ") for c in table.columns]
+    table.index = [(labels or {}).get(i, _value_words(row, i)) for i in table.index]
+    table.columns = [_value_words(col, c) for c in table.columns]
     ax, own = _axes(ax, (max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
     # seaborn stands row labels on end when it guesses they crowd (they then run together): keep them level, and
     # let the figure's layout turn crowded column labels instead
     ax.tick_params(axis="y", rotation=0)
     ax.tick_params(axis="x", rotation=0)
-    ax.set(xlabel=col.replace("_", " "), ylabel="")
+    ax.set(xlabel=_words(col), ylabel="")
     return _finish(ax, source_caption(data, sources=sources), title=title, own=own)
 
 
@@ -73,10 +75,10 @@ def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None
     fig, axes = plt.subplots(1, 2, figsize=(10, max(2.5, 0.4 * len(d) + 1.5)), sharey=True)
     sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h", errorbar=None)
     sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h", errorbar=None)
-    axes[0].set(xlabel="events per year in the window", ylabel="")
-    axes[1].set(xlabel="share of years with activity", xlim=(0, 1), ylabel="")
+    axes[0].set(xlabel=_("events per year in the window"), ylabel="")
+    axes[1].set(xlabel=_("share of years with activity"), xlim=(0, 1), ylabel="")
     ids = sorted({i.strip() for v in d.get("sources", pd.Series(dtype=str)).dropna() for i in str(v).split(";") if i.strip()})
-    caption = source_caption(pd.DataFrame({"source_id": ids}), note="Metrics from each tie's report.")
+    caption = source_caption(pd.DataFrame({"source_id": ids}), note=_("Metrics from each tie's report."))
     return _finish_figure(fig, caption, title=title)
 
 
@@ -105,7 +107,7 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
     if data.empty:
         return _no_data(data, "No dated events to place on a timeline", sources=sources, title=title, note=note, ax=ax)
     if hue:
-        data = data.assign(**{hue: data[hue].astype(object).where(data[hue].notna(), "(not coded)").astype(str)})
+        data = data.assign(**{hue: data[hue].astype(object).where(data[hue].notna(), _("(not coded)")).astype(str)})
     keys = [y, hue] if hue and hue != y else [y]
     counts = data.groupby([*keys, "year", "expanded"], observed=True).size().rename("events").reset_index()
     counts[y] = counts[y].astype(str)
@@ -123,23 +125,25 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
         ypos = part[y].map(row) if dodge is None else part[y].map(row) + part[hue].map(dodge)
         ax.scatter(part["year"], ypos, s=40 + 40 * part["events"],
                    c="none" if expanded else edge, edgecolors=edge, linewidths=1.5)
-    ax.set_yticks(range(len(order)), order)
-    ax.set(xlabel="year", ylabel="")
+    ax.set_yticks(range(len(order)), [_value_words(y, k) for k in order] if _translating() else order)
+    ax.set(xlabel=_("year"), ylabel="")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    key = [Line2D([], [], marker="o", linestyle="", color="0.35", markersize=7, label="reported by a source"),
+    key = [Line2D([], [], marker="o", linestyle="", color="0.35", markersize=7, label=_("reported by a source")),
            Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none", markersize=7,
-                  label="expanded (annual-programme assumption)")]
+                  label=_("expanded (annual-programme assumption)"))]
     if counts["expanded"].nunique() > 1:  # a key with one entry says nothing: solid circles are the plain case
         legend = ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
         ax.add_artist(legend)  # a second legend would replace the first
     elif counts["expanded"].all():
-        note = " ".join(t for t in ("Every circle is an event expanded from an annual programme (hollow).", note) if t)
+        note = " ".join(t for t in (_("Every circle is an event expanded from an annual programme (hollow)."), note) if t)
+    shown = (lambda k: _value_words(hue, k)) if _translating() else (lambda k: k)  # noqa: E731 - English as coded
     if hue and len(levels) > 1:
-        by_hue = [Line2D([], [], marker="o", linestyle="", color=colours[k], markersize=7, label=k) for k in levels]
-        ax.legend(handles=by_hue, title=hue.replace("_", " "), loc="upper left", bbox_to_anchor=(1.01, 1),
+        by_hue = [Line2D([], [], marker="o", linestyle="", color=colours[k], markersize=7, label=shown(k)) for k in levels]
+        ax.legend(handles=by_hue, title=_words(hue), loc="upper left", bbox_to_anchor=(1.01, 1),
                   fontsize=8, title_fontsize=8, frameon=False)
     elif hue and levels:
-        note = " ".join(t for t in (f"All events: {hue.replace('_', ' ')} {levels[0]}.", note) if t)
+        note = " ".join(t for t in (_("All events: {column} {value}.").format(column=_words(hue), value=shown(levels[0])),
+                                    note) if t)
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
@@ -169,9 +173,11 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     d = data.copy()
     if labels:
         d[by] = d[by].map(lambda v: labels.get(v, v))
+    if _translating():  # sector names in the chart's language (the order stays the codebook's)
+        d["sector"] = d["sector"].map(lambda v: _value_words("sector", v))
     ax, own = _axes(ax, (9, 4))
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE, errorbar=None)
-    ax.set(xlabel="", ylabel="share of events", ylim=(0, 1))
+    ax.set(xlabel="", ylabel=_("share of events"), ylim=(0, 1))
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")  # each label ends at its tick
     return _finish(ax, source_caption(cap_rows, sources=sources), title=title, own=own)
 
@@ -181,8 +187,9 @@ def _direction_words(code: str, tie_id: str = "", labels: dict | None = None) ->
     ``labels``, else the ids); 'mutual' and 'none' as their codebook meaning."""
     labels = labels or {}
     cities = tie_id.split("-") if tie_id.count("-") == 1 else []
-    a, b = ([labels.get(c, c.replace("_", " ").title()) for c in cities] if cities else ["city A", "city B"])
-    return {"a_to_b": f"{a} → {b}", "b_to_a": f"{b} → {a}", "mutual": "both ways (joint)", "none": "no flow"}.get(code, code)
+    a, b = ([labels.get(c, c.replace("_", " ").title()) for c in cities] if cities else [_("city A"), _("city B")])
+    return {"a_to_b": f"{a} → {b}", "b_to_a": f"{b} → {a}", "mutual": _("both ways (joint)"),
+            "none": _("no flow")}.get(code, code)
 
 
 @_document
@@ -211,7 +218,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
 
     {returns_ax}
     """
-    note = "Events without a count add nothing."
+    note = _("Events without a count add nothing.")
     cap_rows = caption_data if caption_data is not None else data
     if data.empty:
         return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
@@ -221,7 +228,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
         tie = d["tie_id"].astype(str) if "tie_id" in d.columns else pd.Series("", index=d.index)
         d["_shown"] = [_direction_words(code, t, labels) for code, t in zip(d[hue], tie)]
     else:
-        d["_shown"] = d[hue]
+        d["_shown"] = d[hue].map(lambda v: _value_words(hue, v)) if _translating() else d[hue]
     expanded_people, marks = {}, {}  # (year, hue) -> people from expanded years; -> '≥' / '~' for inexact counts
     if caption_data is not None and {"year", hue, "participants"} <= set(caption_data.columns):
         rows = caption_data[caption_data["participants"].notna()]
@@ -258,27 +265,27 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
                 ax.annotate(marks[(y, c)], (xi, t), xytext=(0, 1), textcoords="offset points", ha="center",
                             va="bottom", fontsize=8)
     ax.set_xticks(range(len(years)), [str(int(y)) for y in years], rotation=90)
-    ax.set(xlabel="year", ylabel="people counted by the sources")
+    ax.set(xlabel=_("year"), ylabel=_("people counted by the sources"))
     one = f"{levels[0]}: " if len(levels) == 1 else ""  # a single direction is named in the key, not a legend
     shade = colours[levels[0]] if one else "0.45"
-    key = [Patch(facecolor=shade, label=f"{one}reported by a source")]
+    key = [Patch(facecolor=shade, label=one + _("reported by a source"))]
     if any_expanded:
         key.append(Patch(facecolor="none", edgecolor=shade, linewidth=1.5,
-                         label=f"{one}expanded (annual-programme assumption)"))
+                         label=one + _("expanded (annual-programme assumption)")))
     if not one:
         key += [Patch(facecolor=colours[level], label=level) for level in levels]
     ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(key), 3), fontsize=8, frameon=False)
     if only_expanded:
-        note += (f" Hollow bars: {only_expanded} year(s) whose count only repeats an annual programme's "
-                 "reported count (an assumption: see Method).")
+        note += _(" Hollow bars: {n} year(s) whose count only repeats an annual programme's reported count (an "
+                  "assumption: see Method).").format(n=only_expanded)
     if mixed:
-        note += (f" Bars with a hollow top: {mixed} year(s) where people a source reports that year (solid) and "
-                 "people an annual programme's count adds by that assumption (hollow) are stacked apart.")
+        note += _(" Bars with a hollow top: {n} year(s) where people a source reports that year (solid) and people an "
+                  "annual programme's count adds by that assumption (hollow) are stacked apart.").format(n=mixed)
     inexact = "".join(marks.values())
     if "≥" in inexact:
-        note += " ≥: the year includes a count given as 'at least' (a lower bound)."
+        note += _(" ≥: the year includes a count given as 'at least' (a lower bound).")
     if "~" in inexact:
-        note += " ~: the year includes a count given as 'about' (approximate, not a bound)."
+        note += _(" ~: the year includes a count given as 'about' (approximate, not a bound).")
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)
 
 
@@ -308,20 +315,25 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
         return _no_data(caption_data if caption_data is not None else data, "No coded events on any axis",
                         sources=sources, title=title, ax=ax)
     n_axes = data["axis"].nunique()
+    if _translating():  # axis names and groups in the chart's language (their order stays as given)
+        data = data.assign(axis=data["axis"].map(lambda v: _value_words("axis", v)))
+        if hue:
+            data = data.assign(**{hue: data[hue].map(lambda v: _(str(v)))})
     ax, own = _axes(ax, (7.5 if hue else 6.5, 3.6))
     if hue:
         sns.barplot(data=data, x="axis", y="share", hue=hue, ax=ax, palette=PALETTE, errorbar=None)
     else:
         sns.barplot(data=data, x="axis", y="share", ax=ax, color="C0", errorbar=None)
-    ax.axhline(1 / n_axes, color="0.3", linestyle="--", linewidth=1, label="even split")
-    ax.set(xlabel="", ylabel="share of coded events", ylim=(0, 1))
+    ax.axhline(1 / n_axes, color="0.3", linestyle="--", linewidth=1, label=_("even split"))
+    ax.set(xlabel="", ylabel=_("share of coded events"), ylim=(0, 1))
     if hue:
         ax.legend(loc="upper right", fontsize=8)
     else:  # a one-entry legend: name the line where it is drawn instead
-        ax.annotate("even split", (1, 1 / n_axes), xycoords=("axes fraction", "data"), xytext=(-2, 3),
+        ax.annotate(_("even split"), (1, 1 / n_axes), xycoords=("axes fraction", "data"), xytext=(-2, 3),
                     textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.3")
     groups = data.groupby(hue, sort=False)["share"] if hue else [("", data["share"])]
     distances = [(name, 0.5 * (share - 1 / n_axes).abs().sum()) for name, share in groups if share.notna().any()]
-    note = "Distance from an even split: " + "; ".join(f"{name} {d:.2f}" if name else f"{d:.2f}" for name, d in distances) + "."
+    note = _("Distance from an even split: {distances}.").format(
+        distances="; ".join(f"{name} {_number(d, '.2f')}" if name else _number(d, ".2f") for name, d in distances))
     cap = source_caption(caption_data if caption_data is not None else data, sources=sources, note=note)
     return _finish(ax, cap, title=title, own=own)

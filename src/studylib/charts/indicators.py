@@ -12,7 +12,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, source_caption
+from ..i18n import _
+from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, _number, _translating, source_caption
 
 __all__ = ["kpi_chart", "cluster_dotplot", "indicator_chart"]
 
@@ -23,8 +24,8 @@ _TARGET_WORDS = {"at_least": "at least", "at_most": "at most", "relative_change"
 def _target_text(target: float, kind: str) -> str:
     """A target in words: 'at least 0.9', 'change of +25%' (a relative change is a share of its baseline)."""
     if kind == "relative_change":
-        return f"change of {target:+.0%}"
-    return f"{_TARGET_WORDS.get(kind, 'target')} {target:g}"
+        return _("change of {change}").format(change=_number(target, "+.0%"))
+    return f"{_(_TARGET_WORDS.get(kind, 'target'))} {_number(target, 'g')}"
 
 
 @_document
@@ -66,22 +67,24 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
         if pd.notna(row.value):
             ax_.scatter([row.value], [0], color="C1", s=60, zorder=3)
         else:
-            ax_.text(0.5, 0.5, "no reported value (target only)", transform=ax_.transAxes, ha="center", va="center",
+            ax_.text(0.5, 0.5, _("no reported value (target only)"), transform=ax_.transAxes, ha="center", va="center",
                      fontsize=8, color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         span = max(abs(p) for p in points) or 1.0
         ax_.set_xlim(min(0.0, *points) - 0.1 * span, max(0.0, *points) + 0.25 * span)
         if percent:
-            ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0%}"))
+            ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:+.0%}"))
         ax_.set_yticks([])
         ax_.set_ylim(-1, 1)
         unit = f" ({row.unit})" if isinstance(row.unit, str) and row.unit else ""
-        where = "relative to an unstated baseline" if percent else ""
-        what = f"{str(row.indicator).replace('_', ' ')}{unit}: target {_target_text(row.target, kind)} {where}".strip()
+        where = _("relative to an unstated baseline") if percent else ""
+        what = _("{indicator}{unit}: target {target} {where}").format(
+            indicator=str(row.indicator).replace("_", " "), unit=unit, target=_target_text(row.target, kind),
+            where=where).strip()
         if own:
             ax_.set_title(what, loc="left", fontsize=9, fontweight="normal")
         else:
             ax_.set_xlabel(what)  # the Axes' title is the caller's
-    note = "Dashed line: the target; dot: the reported value. Each KPI on its own scale."
+    note = _("Dashed line: the target; dot: the reported value. Each KPI on its own scale.")
     cap = source_caption(d, sources=sources, note=note)
     if own:
         _finish_figure(axes[0].figure, cap, title=title)
@@ -113,8 +116,10 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
         return _no_data(data, "No cluster values", sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.2))  # room for the legend beside the panel
     sns.stripplot(data=data, x="value", y="entity_id", hue="indicator", ax=ax, size=9, jitter=False, palette=PALETTE)
-    ax.set(xlabel="reported value", ylabel="")
+    ax.set(xlabel=_("reported value"), ylabel="")
     sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside the panel, off the points
+    if _translating():
+        ax.get_legend().set_title(_("indicator"))
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 
 
@@ -130,7 +135,7 @@ def _ranges(data: pd.DataFrame, *, label: str, by: str) -> pd.DataFrame:
                         & (d.get("entity_id", pd.Series("", index=d.index)) == d.get("entity_id", pd.Series("", index=d.index))[i])]
         if len(match) == 1 and d.at[match[0], "value"] >= d.at[i, "value"]:
             j = match[0]
-            d.loc[i, [label, "value", "is_range"]] = [f"{stem} (range)", d.at[j, "value"], True]
+            d.loc[i, [label, "value", "is_range"]] = [_("{name} (range)").format(name=stem), d.at[j, "value"], True]
             keep[j] = False
     return d[keep]
 
@@ -176,17 +181,17 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
         ax.invert_yaxis()
         for bar, v, lo, is_range in zip(bars, high, low, part["is_range"]):  # each label just past its bar's end
             end = bar.get_x() + bar.get_width()
-            text = f"{lo:g}–{v:g}" if is_range else f"{v:g}"
+            text = f"{_number(lo, 'g')}–{_number(v, 'g')}" if is_range else _number(v, "g")
             ax.annotate(text, (end, bar.get_y() + bar.get_height() / 2), xytext=(-3 if v < 0 else 3, 0),
                         textcoords="offset points", ha="right" if v < 0 else "left", va="center", fontsize=8)
         if log:
             ax.set_xscale("log")
             ax.set_xlim(1, high.max() * 6)  # room for the value labels on a log scale
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:,.0f}"))
         else:
             ax.margins(x=0.12)
             if (base >= 0).all() and (high >= 0).all():
                 ax.set_xlim(left=0)  # a range's bar starts at its minimum, on an axis from zero
-        ax.set_title(unit + (" (log scale)" if log else ""), loc="left", fontsize=9, fontweight="normal")
+        ax.set_title(unit + (_(" (log scale)") if log else ""), loc="left", fontsize=9, fontweight="normal")
         ax.set(xlabel="", ylabel="")
     return _finish_figure(fig, source_caption(data, sources=sources, note=note), title=title)

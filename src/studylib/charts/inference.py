@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ._base import PALETTE, _axes, _finish, _no_data, source_caption
+from ..i18n import _
+from ._base import PALETTE, _axes, _finish, _no_data, _value_words, source_caption
 
 __all__ = ["share_interval_chart"]
 
@@ -37,10 +38,10 @@ def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "
         name = (labels or {}).get(g, g) if g is not None else None
         ax.errorbar(x, part["share"], yerr=err, fmt="o", color=colours[i], capsize=3,
                     label=f"{name} (n = {int(part['total'].iloc[0])})" if name is not None else None)
-    ax.set_xticks(range(len(cats)), [str(c).replace("_", " ") for c in cats], rotation=30, ha="right",
+    ax.set_xticks(range(len(cats)), [_value_words(by, c) for c in cats], rotation=30, ha="right",
                   rotation_mode="anchor")  # codes as words, each label ending at its tick
-    ax.set(xlabel="", ylabel="share of coded activities", ylim=(0, 1))
+    ax.set(xlabel="", ylabel=_("share of coded activities"), ylim=(0, 1))
     if groups != [None]:
         ax.legend(frameon=False, fontsize=8)
-    note = f"Points: shares of coded activities (dated or not); bars: {level_label}."
+    note = _("Points: shares of coded activities (dated or not); bars: {interval}.").format(interval=_(level_label))
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)

@@ -12,7 +12,8 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ._base import PALETTE, _axes, _document, _finish, _no_data
+from ..i18n import _
+from ._base import PALETTE, _axes, _document, _finish, _no_data, _translating, _words
 
 __all__ = ["coefficient_plot", "predicted_counts_chart"]
 
@@ -37,11 +38,11 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     d = data[~data["term"].isin(["Intercept", "alpha"])].copy()  # alpha: NB2 dispersion, not an effect
     if d.empty:
         return _no_data(pd.DataFrame(), "No estimates to plot", title=title,
-                        note=caption or "Model estimates with 95% confidence intervals.", ax=ax)
+                        note=caption or _("Model estimates with 95% confidence intervals."), ax=ax)
     if irr and "irr" in d.columns:
-        est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, "incidence-rate ratio (log scale)"
+        est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, _("incidence-rate ratio (log scale)")
     else:
-        est, lo, hi, ref, label = d["estimate"], d["conf_low"], d["conf_high"], 0.0, "estimate"
+        est, lo, hi, ref, label = d["estimate"], d["conf_low"], d["conf_high"], 0.0, _("estimate")
     ax, own = _axes(ax, (7.5, max(2.5, 0.4 * len(d) + 1.5)))
     ypos = np.arange(len(d))
     ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3)
@@ -51,9 +52,9 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     ax.set(xlabel=label, ylabel="")
     if irr and "irr" in d.columns and len(d) and np.all(np.isfinite(lo)) and (lo > 0).all():
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-    caption = " ".join(t for t in (caption or "Model estimates with 95% confidence intervals.",
+    caption = " ".join(t for t in (caption or _("Model estimates with 95% confidence intervals."),
                                    data.attrs.get("references", "")) if t)  # set by ModelReport.tidy()
     return _finish(ax, caption, title=title, own=own)
 
@@ -81,7 +82,7 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
     """
     if data.empty:
         return _no_data(pd.DataFrame(), "No counts to plot", title=title,
-                        note=caption or "Points: observed; lines: model predictions.", ax=ax)
+                        note=caption or _("Points: observed; lines: model predictions."), ax=ax)
     ax, own = _axes(ax, (9, 4))
     order = sorted(data[hue].astype(str).unique())
     d = data.assign(**{hue: data[hue].astype(str)})
@@ -93,16 +94,20 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
     ax.scatter(d[x][~assumed], d[observed][~assumed], c=[e for e, a in zip(edge, assumed) if not a], alpha=0.7, zorder=3)
     ax.scatter(d[x][assumed], d[observed][assumed], facecolors="none", edgecolors=[e for e, a in zip(edge, assumed) if a],
                linewidths=1.5, zorder=3)
-    ax.set(ylabel="events per year")
-    note = caption or "Points: counts of events; lines: model predictions."
+    ax.set(ylabel=_("events per year"))
+    if _translating():  # the column names seaborn writes, in the chart's language ('year' -> 'tahun')
+        ax.set_xlabel(_words(x))
+        if ax.get_legend() is not None:
+            ax.get_legend().set_title(_words(hue))
+    note = caption or _("Points: counts of events; lines: model predictions.")
     if assumed.any():
-        note += (f" Hollow points: {int(assumed.sum())} counts that include events added by expanding annual "
-                 "programmes (an assumption: see Method), not events a source reports for that year.")
-        key = [Line2D([], [], marker="o", linestyle="", color="0.35", label="reported events only"),
+        note += _(" Hollow points: {n} counts that include events added by expanding annual programmes (an "
+                  "assumption: see Method), not events a source reports for that year.").format(n=int(assumed.sum()))
+        key = [Line2D([], [], marker="o", linestyle="", color="0.35", label=_("reported events only")),
                Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none",
-                      label="includes expanded events (assumption)")]
+                      label=_("includes expanded events (assumption)"))]
         ax.add_artist(ax.legend(handles=key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8,
                                 frameon=False))
-        ax.legend(title=hue.replace("_", " "), fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
+        ax.legend(title=_words(hue), fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
                   frameon=False)
     return _finish(ax, note, title=title, own=own)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
-from ._base import _axes, _finish, _no_data
+from ..i18n import _
+from ._base import _axes, _finish, _no_data, _number, _words
 
 __all__ = ["specification_curve"]
 
@@ -48,7 +49,8 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
     rows = data[data["quantity"] == quantity]
     rows = rows[np.isfinite(rows["estimate"].to_numpy(dtype=float))]
     if rows.empty:
-        return _no_data(data.iloc[:0], f"No specification estimates {quantity}", title=title, note=caption, ax=ax)
+        return _no_data(data.iloc[:0], _("No specification estimates {quantity}").format(quantity=quantity), title=title,
+                        note=caption, ax=ax)
     factors = [f for f in factors if f in rows.columns and rows[f].nunique() > 1]
     levels = [(f, lvl) for f in factors for lvl in dict.fromkeys(rows.sort_values("spec_id")[f].astype(str))]
     rows = rows.sort_values(["estimate", "spec_id"], kind="stable").reset_index(drop=True)
@@ -58,11 +60,11 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
     has_ci = {"conf_low", "conf_high"} <= set(rows.columns) and rows["conf_low"].notna().any()
     if has_ci:
         ax.fill_between(x, rows["conf_low"].to_numpy(dtype=float), rows["conf_high"].to_numpy(dtype=float),
-                        color="0.85", step="mid", linewidth=0, label="95% interval")
-    ax.plot(x, est, ".", color="0.25", markersize=2.5, label="estimate")
+                        color="0.85", step="mid", linewidth=0, label=_("95% interval"))
+    ax.plot(x, est, ".", color="0.25", markersize=2.5, label=_("estimate"))
     main = rows.index[rows["spec_id"] == main_spec]
     if len(main):
-        ax.plot(x[main], est[main], "o", color="#D55E00", markersize=6, label="main analysis")
+        ax.plot(x[main], est[main], "o", color="#D55E00", markersize=6, label=_("main analysis"))
     if null is not None:
         ax.axhline(null, color="0.4", linewidth=0.8, linestyle="--")
     if log:
@@ -73,7 +75,7 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.yaxis.set_minor_formatter(ScalarFormatter())
         ax.yaxis.get_minor_formatter().set_scientific(False)
-    ax.set(xlim=(-0.5, len(rows) - 0.5), xlabel="", ylabel=label or quantity.replace("_", " "))
+    ax.set(xlim=(-0.5, len(rows) - 0.5), xlabel="", ylabel=label or _words(quantity))
     ax.tick_params(axis="x", labelbottom=False)
     ax.legend(frameon=False, fontsize=7, loc="upper left")
     if levels:
@@ -82,11 +84,11 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
         for i, (f, lvl) in enumerate(levels):
             on = (rows[f].astype(str) == lvl).to_numpy()
             below.plot(x[on], np.full(on.sum(), i), "|", color="0.2", markersize=4)
-        below.set_yticks(range(len(levels)), [f"{f}: {lvl}" for f, lvl in levels], fontsize=7)
+        below.set_yticks(range(len(levels)), [f"{_(f)}: {_(lvl) if lvl else lvl}" for f, lvl in levels], fontsize=7)
         below.set_ylim(len(levels) - 0.5, -0.5)
-        below.set_xlabel(f"{len(rows):,} specifications, sorted by estimate")
+        below.set_xlabel(_("{n} specifications, sorted by estimate").format(n=_number(len(rows), ",")))
         below.grid(False)
-    note = caption or (f"Each point is {quantity.replace('_', ' ')} in one specification of the multiverse"
-                       + (" with its 95% interval (shaded)" if has_ci else "")
-                       + "; the marks beneath show each specification's factor settings.")
+    note = caption or (_("Each point is {quantity} in one specification of the multiverse").format(quantity=_words(quantity))
+                       + (_(" with its 95% interval (shaded)") if has_ci else "")
+                       + _("; the marks beneath show each specification's factor settings."))
     return _finish(ax, note, title=title, own=own)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
+
 if TYPE_CHECKING:  # the name is for the annotation only: charts need no network code at import
     from ..network.graph import Network
 
@@ -20,7 +22,7 @@ def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = ""
 
     Returns the Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
     """
-    from ._base import _axes, _finish
+    from ._base import _axes, _finish, _number
 
     show = pd.concat([pairs.head(top), pairs[pairs["highlighted"]]]).drop_duplicates(["country_a", "country_b"])
     show = show.sort_values("ties")
@@ -29,10 +31,11 @@ def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = ""
     low = show["conf_low"] if "conf_low" in show else pd.Series(np.nan, index=show.index)
     high = show["conf_high"] if "conf_high" in show else pd.Series(np.nan, index=show.index)
     for y, (n, rate, lo, hi) in enumerate(zip(show["ties"], show["ties_per_1000_pairs"], low, high)):
-        interval = f", 95% CI {lo:.2f}–{hi:.2f}" if lo == lo and hi == hi else ""
-        ax.text(n, y, f" {n:,}" + (f" ({rate:.2f}{interval} per 1,000 pairs)" if rate == rate else ""), va="center",
-                fontsize=7.5)
-    ax.set_xlabel("ties in the network")
+        interval = (_(", 95% CI {low}–{high}").format(low=_number(lo, ".2f"), high=_number(hi, ".2f"))
+                    if lo == lo and hi == hi else "")
+        rated = _(" ({rate}{interval} per 1,000 pairs)").format(rate=_number(rate, ".2f"), interval=interval)
+        ax.text(n, y, f" {_number(n, ',')}" + (rated if rate == rate else ""), va="center", fontsize=7.5)
+    ax.set_xlabel(_("ties in the network"))
     ax.set_ylabel("")
     ax.margins(x=0.5)  # room for the labels
     return _finish(ax, caption, title=title, own=own)
@@ -69,13 +72,13 @@ def ties_map(net: Network, nodes, *, labels: dict | None = None, highlight=(), c
             continue
         held = bool(net.has_tie([a], [b])[0])
         ax.plot([lon[a], lon[b]], [lat[a], lat[b]], color="black", linewidth=2.2, zorder=4, linestyle="-" if held else "--",
-                label=None if drawn else "focal ties (dashed: not in the network)")
+                label=None if drawn else _("focal ties (dashed: not in the network)"))
         drawn = True
     ax.set_xlim(-180, 180)
     ax.set_ylim(-60, 80)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel(_("longitude"))
+    ax.set_ylabel(_("latitude"))
     ax.set_aspect("equal")
     if len(nodes) or drawn:
-        ax.legend(loc="lower left", fontsize=7.5, title="city (partners)", title_fontsize=7.5)
+        ax.legend(loc="lower left", fontsize=7.5, title=_("city (partners)"), title_fontsize=7.5)
     return _finish(ax, caption, title=title, own=own)

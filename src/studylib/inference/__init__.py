@@ -22,7 +22,8 @@ from .exact_tests import (DEFAULT_RESAMPLES, DEFAULT_SEED, EXACT_LIMIT, EXACT_TA
                           jeffreys_interval, share_intervals)
 from .imputation import impute_undated, possible_years
 from .multiverse import (FACTORS, ROBUST_DEFINITION, ROBUSTNESS_RULES, Multiverse, RobustRule, batched_poisson_trend,
-                         grid_as_multiverse, multiverse, resolve_variants, robustness, sensitivity_from_multiverse,
+                         grid_as_multiverse, multiverse, resolve_variants, robust_definition, robustness,
+                         sensitivity_from_multiverse,
                          shipped_variants, variants_touching)
 from .sensitivity import (SENSITIVITY_COLUMNS, Variant, assumption_variants, covariate_quantity, lr_quantity,
                           mark_robust, metric_quantity, sensitivity_grid, trend_quantity, variant_activities,
@@ -35,7 +36,7 @@ __all__ = [
     "share_intervals", "jeffreys_interval", "even_split_test", "contrast_test", "frame_origin", "model_units",
     "possible_years", "impute_undated", "Variant", "assumption_variants", "sensitivity_grid", "trend_quantity",
     "metric_quantity", "lr_quantity", "covariate_quantity", "variant_bundles", "variant_activities", "variant_provenance", "mark_robust",
-    "SENSITIVITY_COLUMNS", "FACTORS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "Multiverse", "RobustRule",
+    "SENSITIVITY_COLUMNS", "FACTORS", "ROBUST_DEFINITION", "robust_definition", "ROBUSTNESS_RULES", "Multiverse", "RobustRule",
     "batched_poisson_trend", "multiverse", "robustness", "sensitivity_from_multiverse", "shipped_variants",
     "variants_touching", "resolve_variants", "grid_as_multiverse",
 ]

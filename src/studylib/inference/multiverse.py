@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..i18n import _
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -36,6 +37,7 @@ __all__ = [
     "FACTORS", "MULTIVERSE_COLUMNS", "ROBUSTNESS_COLUMNS", "ROBUST_DEFINITION", "ROBUSTNESS_RULES", "RobustRule",
     "Multiverse", "multiverse", "batched_poisson_trend", "robustness", "sensitivity_from_multiverse",
     "shipped_variants", "variants_touching", "resolve_variants", "grid_as_multiverse", "WINDOW_OFFSET", "DEFAULT_DRAWS",
+    "robust_definition",
 ]
 
 FACTORS = ("expansion", "window", "undated", "coding")
@@ -110,6 +112,11 @@ ROBUST_DEFINITION = (
     "(e.g. continuity ±0.1, rate ±25%). A result that is not significant in any specification is a null result: it "
     "is reported as \"no difference shown in N of N specifications\", never as robust."
 )
+
+
+def robust_definition() -> str:
+    """:data:`ROBUST_DEFINITION` in the report's language (:func:`studylib.set_language`): what a notebook prints."""
+    return _(ROBUST_DEFINITION)
 
 
 # ------------------------------------------------------------------------------------------------ coding variants

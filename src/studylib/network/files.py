@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, Problem
-from .places import _country_columns, _regions, name_keys
+from .places import _country_columns, _regions, ambiguous_country_names, name_keys
 
 __all__ = ["NetworkFileError", "read_network_file"]
 
@@ -154,8 +154,35 @@ def _read_pairs_csv(path: Path) -> dict:
     u, v = node_of[:n_rows], node_of[n_rows:]
     report = {"rows_read": n_rows, "spelling_variants_merged": int(n_spellings - n_nodes),
               "unresolved_countries": unresolved,
+              "country_problems": _country_problems(label, both_countries, iso[raw_country] == "", in_file_order,
+                                                    lambda p: (int(line[p % n_rows]),
+                                                               "country1" if p < n_rows else "country2")),
               "cities_with_unresolved_country": int((cities["country"] == "").sum())}
     return _finish("names", cities, u, v, report)
+
+
+def _country_problems(label: str, raw: pd.Series, unresolved: np.ndarray, order: np.ndarray, where) -> list[str]:
+    """Where each country value that resolved to no ISO code is first written (file, line, column) and why: not a
+    country name CLDR knows in a report language nor a code, or a name two languages give to different countries.
+    The rows are kept (the country as written); these messages say what to correct. ``order``: positions in file
+    order; ``where(p)``: the (line, column) of position ``p``."""
+    ambiguous = ambiguous_country_names()
+    out, seen = [], set()
+    for p in order[unresolved[order]]:  # only the unresolved positions are visited
+        value = str(raw.iat[p]).strip()
+        if not value or value in seen:
+            continue
+        seen.add(value)
+        if name_keys([value])[0] in ambiguous:
+            why = f"country '{value}' names different countries in English and Indonesian: write its ISO 3166-1 code"
+        else:
+            why = (f"country '{value}' is neither an ISO 3166-1 code nor a country name CLDR knows in English or "
+                   "Indonesian: kept as written (write the code or the CLDR name to resolve it)")
+        line, column = where(p)
+        out.append(str(Problem(label, line, column, why)))
+        if len(out) >= MAX_PROBLEMS:
+            break
+    return out
 
 
 def _dense_codes(keys: np.ndarray) -> tuple[np.ndarray, int]:

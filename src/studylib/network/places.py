@@ -1,8 +1,10 @@
 """Place names as compared: name keys for cities; ISO 3166-1 codes, English names and regions for countries.
 
-Country names are resolved with the CLDR English and Indonesian territory names that Babel ships, plus
-:data:`COUNTRY_ALIASES` for the spellings of Wikidata labels and Wikipedia scrapes that CLDR lacks and
-:data:`INDONESIAN_ALIASES` for common Indonesian ones. Romanisation variants are not merged.
+Country names are resolved with the CLDR territory names that Babel ships in every report language
+(:data:`studylib.i18n.LANGUAGES`: English, Indonesian), plus :data:`COUNTRY_ALIASES` for the spellings of Wikidata
+labels and Wikipedia scrapes that CLDR lacks and :data:`INDONESIAN_ALIASES` for common Indonesian ones; a name that
+two languages give to different countries is ambiguous and is not resolved. Countries are shown with their CLDR name
+in the report's language (:func:`country_name`). Romanisation variants are not merged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUNTRY_ALIASES", "INDONESIAN_ALIASES", "name_key", "name_keys", "country_code"]
+from ..i18n import LANGUAGES, get_language
+
+__all__ = ["COUNTRY_ALIASES", "INDONESIAN_ALIASES", "name_key", "name_keys", "country_code", "country_name",
+           "ambiguous_country_names"]
 
 #: Country spellings CLDR's English names (via Babel) do not hold, as found in Wikidata's labels and in scrapes of
 #: Wikipedia's "List of twin towns and sister cities" pages -> ISO 3166-1 alpha-2. Keys are :func:`name_key` forms.
@@ -70,21 +75,39 @@ def name_key(text) -> str:
     return str(name_keys([text])[0])
 
 
-@lru_cache(maxsize=1)
-def _cldr_countries() -> dict[str, str]:
+def _territory_names(lang: str) -> dict[str, str]:
+    """CLDR's names of the countries (ISO 3166-1 alpha-2 codes only: no regions such as '001') in ``lang``."""
     from babel import Locale
 
-    names = Locale("en").territories
-    codes = [code for code in names if re.fullmatch(r"[A-Z]{2}", code)]
-    out = dict(zip(name_keys([names[c] for c in codes]), codes))
-    out.update(dict(zip(name_keys(codes), codes)))  # 'KR', 'kr''
-    out.update(COUNTRY_ALIASES)
-    local = Locale("id").territories  # Indonesian names ('Jepang', 'Korea Selatan', 'Tiongkok'); English wins a clash
-    for key, code in zip(name_keys([local[c] for c in codes if c in local]), [c for c in codes if c in local]):
-        out.setdefault(key, code)
-    for key, code in INDONESIAN_ALIASES.items():
-        out.setdefault(key, code)
-    return out
+    return {code: name for code, name in Locale.parse(lang).territories.items() if re.fullmatch(r"[A-Z]{2}", code)}
+
+
+@lru_cache(maxsize=1)
+def _cldr_table() -> tuple[dict[str, str], frozenset[str]]:
+    """Name key -> ISO code for the codes and for CLDR's names in every report language plus the aliases, and the
+    keys that name different countries in different languages (left unresolved: never guessed between)."""
+    english = _territory_names("en")
+    out = dict(zip(name_keys(list(english)), english))  # 'KR', 'kr'
+    claims: dict[str, set[str]] = {}
+    for lang in LANGUAGES:
+        names = _territory_names(lang)
+        for key, code in zip(name_keys(list(names.values())), names):
+            claims.setdefault(key, set()).add(code)
+    aliases = {**INDONESIAN_ALIASES, **COUNTRY_ALIASES}
+    for key, code in aliases.items():
+        claims.setdefault(key, set()).add(code)
+    ambiguous = frozenset(k for k, codes in claims.items() if len(codes) > 1 and k not in out)
+    out.update({k: next(iter(codes)) for k, codes in claims.items() if k not in ambiguous and k not in out})
+    return out, ambiguous
+
+
+def _cldr_countries() -> dict[str, str]:
+    return _cldr_table()[0]
+
+
+def ambiguous_country_names() -> frozenset[str]:
+    """Name keys that CLDR (or the aliases) give to different countries in different report languages."""
+    return _cldr_table()[1]
 
 
 def country_code(name) -> str:
@@ -98,11 +121,22 @@ def _country_codes(values) -> list[str]:
     return [table.get(k, "") for k in name_keys(values)]
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
+def _country_names(lang: str | None = None) -> dict[str, str]:
+    """ISO code -> CLDR country name in ``lang`` (default: the report's language, :func:`studylib.set_language`)."""
+    return _names_in(lang or get_language())
+
+
+@lru_cache(maxsize=None)
+def _names_in(lang: str) -> dict[str, str]:
     from babel import Locale
 
-    return dict(Locale("en").territories)
+    return dict(Locale.parse(lang).territories)
+
+
+def country_name(code: str, lang: str | None = None) -> str:
+    """The CLDR name of an ISO 3166-1 alpha-2 code in ``lang`` (default: the report's language): 'KR' -> 'South
+    Korea' in English, 'Korea Selatan' in Indonesian; an unknown code is returned as it is."""
+    return _country_names(lang).get(code, code)
 
 
 @lru_cache(maxsize=1)

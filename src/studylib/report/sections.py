@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..analysis.panel import EXPANSION_RULE
 from ..bundle.dates import uncertain_dates
+from ..i18n import _, format_date, format_number, get_language, label, ngettext
 from ..paths import display_path
 from ..provenance import git_state, package_versions
 from .tables import md_code, md_escape
@@ -22,10 +23,20 @@ __all__ = ["dated_note", "activity_digest", "sources_section", "caveats_section"
 MAX_CAVEATS = 40
 
 
+def _count(n: int) -> str:
+    """A count as the report's language writes it: '1,190' in English, '1.190' in Indonesian."""
+    return f"{n:,}" if get_language() == "en" else format_number(n)
+
+
+def _date(text: str) -> str:
+    """An ISO or EDTF date as the report's language writes it: as coded in English, in words otherwise."""
+    return text if get_language() == "en" or not text else format_date(text)
+
+
 def _some(ids: list, limit: int = 30) -> str:
     """Comma-separated escaped ids, at most ``limit`` of them and a count of the rest."""
     text = ", ".join(md_escape(i) for i in ids[:limit])
-    return text + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
+    return text + (_(" and {n} more").format(n=_count(len(ids) - limit)) if len(ids) > limit else "")
 
 
 def dated_note(events: pd.DataFrame, activities: pd.DataFrame, *, end_year: int | None = None) -> str:
@@ -38,31 +49,35 @@ def dated_note(events: pd.DataFrame, activities: pd.DataFrame, *, end_year: int 
     if len(events):
         return ""
     if len(activities) == 0:
-        return ("**No dated events.** No activity is coded here, so the charts and the model below are empty.")
-    why = no_events_reason(activities, end_year=end_year) or "none gives a dated, implemented event"
-    return (f"**No dated events.** The yearly analysis has nothing to count: {md_escape(why)}. The charts and the "
-            "model below are empty. The activities are listed under Data.")
+        return _("**No dated events.** No activity is coded here, so the charts and the model below are empty.")
+    why = no_events_reason(activities, end_year=end_year) or _("none gives a dated, implemented event")
+    return _("**No dated events.** The yearly analysis has nothing to count: {why}. The charts and the model below "
+             "are empty. The activities are listed under Data.").format(why=md_escape(why))
 
 
 def activity_digest(activities: pd.DataFrame) -> pd.DataFrame:
     """The coded activities as a compact reading table: when, what, who, and where in which source."""
     a = activities
-    when = a["start"].where(a["start"] != "", "undated")
+    start, end = a["start"].map(_date), a["end"].map(_date)
+    when = start.where(a["start"] != "", _("undated"))
     annual = a["recurrence"].astype(str) == "annual"
     until = a["until"].astype("string").fillna("")
-    since = ("from " + a["start"]).where(a["start"] != "", "start undated")
-    when = when.where(~annual, "annual, " + since + until.map(lambda u: f" to {u}" if u else ""))
-    when = when.where(a["end"] == "", when + " to " + a["end"])
+    since = start.map(lambda d: _("from {date}").format(date=d)).where(a["start"] != "", _("start undated"))
+    when = when.where(~annual, _("annual, ") + since + until.map(lambda u: _(" to {date}").format(date=u) if u else ""))
+    when = when.where(a["end"] == "", when + end.map(lambda d: _(" to {date}").format(date=d)))
     qualifier = a["participants_qualifier"].astype(object).map({"at_least": "≥ ", "about": "≈ "}).fillna("")
     people = (qualifier + a["participants"].astype("string").fillna("")).where(a["participants"].notna(), "")
+    stage = a["stage"].astype(str)
+    words = lambda vocab, col: a[col].astype(str).map(lambda v: label(vocab, v))  # noqa: E731
     out = pd.DataFrame({
-        "id": a["activity_id"], "when": when, "activity": a["title"], "sector": a["sector"].astype(str),
-        "type": a["activity_type"].astype(str), "direction": a["direction"].astype(str), "people": people,
-        "status": a["certainty"].astype(str) + (", " + a["stage"].astype(str)).where(a["stage"].astype(str) != "implemented", ""),
-        "source (locator)": a["source_id"] + " (" + a["locator"] + ")",
+        _("id"): a["activity_id"], _("when"): when, _("activity"): a["title"], _("sector"): words("sector", "sector"),
+        _("type"): words("activity_type", "activity_type"), _("direction"): words("direction", "direction"),
+        _("people"): people,
+        _("status"): words("certainty", "certainty") + (", " + words("stage", "stage")).where(stage != "implemented", ""),
+        _("source (locator)"): a["source_id"] + " (" + a["locator"] + ")",
     })
     if "tie_id" in a.columns and a["tie_id"].nunique() > 1:
-        out.insert(0, "tie", a["tie_id"])
+        out.insert(0, _("tie"), a["tie_id"])
     return out
 
 
@@ -77,11 +92,13 @@ def sources_section(sources: pd.DataFrame, *frames: pd.DataFrame) -> str:
         if sid not in src.index:
             continue
         s = src.loc[sid]
-        flag = " **(low reliability: read its numbers as reported claims)**" if s["reliability"] in ("grey", "unverified") else ""
-        lines.append(f"- {md_code(sid)} ({n} row{'s' if n != 1 else ''}): {md_escape(s['citation'])} "
-                     f"*{s['source_type']}, {s['reliability']}*{flag}"
+        flag = (_(" **(low reliability: read its numbers as reported claims)**")
+                if s["reliability"] in ("grey", "unverified") else "")
+        rows = ngettext("{n} row", "{n} rows", n).format(n=n)
+        lines.append(f"- {md_code(sid)} ({rows}): {md_escape(s['citation'])} "
+                     f"*{label('source_type', s['source_type'])}, {label('reliability', s['reliability'])}*{flag}"
                      + (f" — {md_escape(s['note'])}" if s.get("note") else ""))
-    return "\n".join(lines) or "- (no rows)"
+    return "\n".join(lines) or _("- (no rows)")
 
 
 def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) -> str:
@@ -90,45 +107,52 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
     if ties is not None:
         for t in ties.itertuples():
             if str(t.status) in ("disputed", "unverified", "planned"):
-                out.append(f"- Tie {md_code(t.tie_id)} is **{t.status}**: {md_escape(t.note)}")
+                out.append(_("- Tie {tie} is **{status}**: {note}").format(
+                    tie=md_code(t.tie_id), status=label("status", t.status), note=md_escape(t.note)))
     flagged = activities[(activities["certainty"].astype(str) == "disputed")
                          | (activities["stage"].astype(str) != "implemented")]
     for a in flagged.head(MAX_CAVEATS + 1).itertuples():
         if str(a.certainty) == "disputed":
-            out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **disputed**.")
+            out.append(_("- {id} ({title}) is **disputed**.").format(id=md_code(a.activity_id), title=md_escape(a.title)))
         if str(a.stage) != "implemented":
-            out.append(f"- {md_code(a.activity_id)} ({md_escape(a.title)}) is **{a.stage}**, not reported as carried out; "
-                       "it is left out of yearly counts.")
+            out.append(_("- {id} ({title}) is **{stage}**, not reported as carried out; it is left out of yearly "
+                         "counts.").format(id=md_code(a.activity_id), title=md_escape(a.title),
+                                           stage=label("stage", a.stage)))
     loose = activities[uncertain_dates(activities["start"])]
     if len(loose):
-        one = len(loose) == 1
-        out.append(f"- {len(loose)} coded {'activity has' if one else 'activities have'} only an **uncertain date** "
-                   f"(EDTF: interval, open end or approximate) and {'is' if one else 'are'} left out of yearly counts "
-                   f"like undated ones ({'it counts' if one else 'they count'} in composition tables): "
-                   + ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples()) + ".")
+        listed = ", ".join(f"{md_escape(a.activity_id)} ({md_code(a.start)})" for a in loose.head(30).itertuples())
+        out.append(ngettext(
+            "- {n} coded activity has only an **uncertain date** (EDTF: interval, open end or approximate) and is left "
+            "out of yearly counts like undated ones (it counts in composition tables): {listed}.",
+            "- {n} coded activities have only an **uncertain date** (EDTF: interval, open end or approximate) and are "
+            "left out of yearly counts like undated ones (they count in composition tables): {listed}.",
+            len(loose)).format(n=len(loose), listed=listed))
     undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
     if undated:
-        out.append(f"- {len(undated)} of {len(activities)} coded activities have **no date** in the sources and are left "
-                   f"out of yearly counts (they still count in composition tables): {_some(undated)}.")
+        out.append(_("- {n} of {total} coded activities have **no date** in the sources and are left out of yearly "
+                     "counts (they still count in composition tables): {listed}.").format(
+                         n=len(undated), total=len(activities), listed=_some(undated)))
     if len(out) > MAX_CAVEATS:
-        out = out[:MAX_CAVEATS] + [f"- … and {len(out) - MAX_CAVEATS:,} more (see tables/activities.csv)."]
-    return "\n".join(out) or "- None of the rows shown is disputed, unverified, planned or undated."
+        out = out[:MAX_CAVEATS] + [_("- … and {n} more (see tables/activities.csv).").format(
+            n=_count(len(out) - MAX_CAVEATS))]
+    return "\n".join(out) or _("- None of the rows shown is disputed, unverified, planned or undated.")
 
 
 def method_section(*, expand_annual: bool, end_year: int) -> str:
     """Markdown: the assumptions a run made, with their parameter values."""
     expand = bool(expand_annual)
-    rule = EXPANSION_RULE.format(end_year=end_year)
-    state = "applied" if expand else "switched off (annual programmes count once, in their start year)"
-    return (f"**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
-            f"`end_year = {end_year}`): {rule}\n\n"
-            "**Observation window**: from the tie's signing year (or its first dated event, if earlier) to `end_year`. "
-            "Years in the window without events count as zeros.\n\n"
-            "**Uncertain dates**: an activity the sources date only loosely (an EDTF interval such as `2007/2023`, an "
-            "open end or an approximate year) is known only within that window and is left out of yearly counts, "
-            "like an undated one.\n\n"
-            "**Stage**: only activities the sources report as implemented enter yearly counts; agreed, planned and proposed "
-            "ones are shown separately.")
+    rule = _(EXPANSION_RULE).format(end_year=end_year)
+    state = _("applied") if expand else _("switched off (annual programmes count once, in their start year)")
+    return (_("**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
+              "`end_year = {end_year}`): {rule}").format(state=state, expand=expand, end_year=end_year, rule=rule)
+            + "\n\n"
+            + _("**Observation window**: from the tie's signing year (or its first dated event, if earlier) to "
+                "`end_year`. Years in the window without events count as zeros.") + "\n\n"
+            + _("**Uncertain dates**: an activity the sources date only loosely (an EDTF interval such as `2007/2023`, "
+                "an open end or an approximate year) is known only within that window and is left out of yearly "
+                "counts, like an undated one.") + "\n\n"
+            + _("**Stage**: only activities the sources report as implemented enter yearly counts; agreed, planned and "
+                "proposed ones are shown separately."))
 
 
 def warnings_line(warnings: list[str], *, shown: int = 2) -> str:
@@ -136,10 +160,12 @@ def warnings_line(warnings: list[str], *, shown: int = 2) -> str:
     if not warnings:
         return ""
     named = "; ".join(md_escape(w) for w in warnings[:shown])
-    more = f"; and {len(warnings) - shown} more" if len(warnings) > shown else ""
+    more = _("; and {n} more").format(n=len(warnings) - shown) if len(warnings) > shown else ""
     n = len(warnings)
-    return (f"**Caution:** {n} warning{'s' if n != 1 else ''} arose while this report was computed ({named}{more}); "
-            "the run's `warnings.txt` and `manifest.json` list them.")
+    return ngettext("**Caution:** {n} warning arose while this report was computed ({named}{more}); the run's "
+                    "`warnings.txt` and `manifest.json` list them.",
+                    "**Caution:** {n} warnings arose while this report was computed ({named}{more}); the run's "
+                    "`warnings.txt` and `manifest.json` list them.", n).format(n=n, named=named, more=more)
 
 
 def provenance_section(files: dict, params: dict) -> str:
@@ -149,16 +175,25 @@ def provenance_section(files: dict, params: dict) -> str:
     values = ", ".join(md_code(f"{k} = {v!r}") for k, v in shown.items())
     versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
     commit, dirty = git_state()
-    return (f"**Parameters**: {values}\n\n**Data files read**:\n{listed}\n\n**Software**: {versions}\n\n"
-            f"**Code**: git commit `{commit}`{' (with uncommitted changes)' if dirty else ''}.\n\n"
-            "The full record (with start and end times) is in this run's `manifest.json`.")
+    return (_("**Parameters**: {values}").format(values=values) + "\n\n"
+            + _("**Data files read**:") + f"\n{listed}\n\n" + _("**Software**: {versions}").format(versions=versions)
+            + "\n\n" + _("**Code**: git commit `{commit}`").format(commit=commit)
+            + (_(" (with uncommitted changes)") if dirty else "") + ".\n\n"
+            + _("The full record (with start and end times) is in this run's `manifest.json`."))
 
 
 def tie_section(bundle, tie_id: str) -> str:
     """Markdown: what the tie is, when it was formed (at the source's precision), its status and source."""
     t = bundle.ties.set_index("tie_id").loc[tie_id]
-    signed = f"{t['signed']} (precision: {t['signed_precision']})" if t["signed"] else "no date in the sources"
-    return (f"**{md_escape(bundle.tie_label(tie_id))}** ({md_code(tie_id)}): {t['tie_type']} tie, "
-            f"formed {md_escape(signed)}; status **{t['status']}**; source {md_code(t['source_id'])}"
+    if not t["signed"]:
+        signed = _("no date in the sources")
+    elif get_language() == "en":
+        signed = f"{t['signed']} (precision: {t['signed_precision']})"
+    else:  # the date in words already says how precise it is ('Juni 1960')
+        signed = _date(str(t["signed"]))
+    return (_("**{label}** ({tie}): {tie_type} tie, formed {signed}; status **{status}**; source {source}").format(
+                label=md_escape(bundle.tie_label(tie_id)), tie=md_code(tie_id),
+                tie_type=label("tie_type", t["tie_type"]), signed=md_escape(signed),
+                status=label("status", t["status"]), source=md_code(t["source_id"]))
             + (f" — {md_escape(t['locator'])}" if t.get("locator") else "") + ".\n\n"
             + (f"> {md_escape(t['note'])}" if t["note"] else ""))
