@@ -135,11 +135,12 @@ class StudyRun:
         (``own_decimals``: see :meth:`show`)."""
         path = self.output_dir / "tables" / f"{name}.csv"
         clean = write_table(data, path)
-        write_latex(clean, path.with_suffix(".tex"), caption=name.replace("_", " "), label=f"tab:{self.notebook}-{name}",
-                    own_decimals=own_decimals)
+        words = name.replace("_", " ")
+        shown = name_in_language(TABLE_TITLE_CONTEXT, words.capitalize())  # 'Sector counts' in the run's language
+        write_latex(clean, path.with_suffix(".tex"), caption=words if shown == words.capitalize() else shown,
+                    label=f"tab:{self.notebook}-{name}", own_decimals=own_decimals)
         self.tables.append(path)
         table = self.show(clean if view is None else view, name=name, own_decimals=own_decimals)
-        shown = name_in_language(TABLE_TITLE_CONTEXT, name.replace("_", " ").capitalize())  # 'Sector counts' in words
         table.title = " ".join(t for t in (f"{shown} (tables/{path.name}).",
                                            data.attrs.get("references", "")) if t)
         table.numbering = lambda t: self._number("table", t.title, [path, path.with_suffix(".tex")])

@@ -42,6 +42,8 @@ ID_COLUMNS = ("id", "tie", "activity_id", "tie_id", "source_id", "city_id", "ent
 DATE_COLUMNS = ("start", "end", "until", "signed", "date", "accessed", "formed")
 #: The gettext context of a displayed column header (its machine name in the CSV is the msgid).
 HEADER_CONTEXT = "table column"
+#: The gettext context of a displayed cell whose text the library chooses (True / False).
+CELL_CONTEXT = "table cell"
 CAPTION_CLASS = "studylib-caption"
 
 
@@ -86,6 +88,8 @@ def _column_text(values, *, p_value: bool = False, own_decimals: bool = False) -
     for value in values:
         if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and value != value):
             out.append("")
+        elif isinstance(value, (bool, np.bool_)) and local:  # True / False in words ('ya' / 'tidak')
+            out.append(name_in_language(CELL_CONTEXT, str(bool(value))))
         elif not _is_float(value):
             out.append(str(value))
         elif _tiny(value, p_value=p_value):

@@ -123,3 +123,14 @@ def test_every_marked_message_is_a_literal_the_extractor_can_read():
     assert uses_i18n
     bad = [b for p in uses_i18n for b in _calls_babel_cannot_see(p)]
     assert not bad, "\n".join(bad)
+
+
+def test_an_installed_copy_ships_the_catalogs():
+    """The .po files are package data (compiled when first used, so an installed copy needs them, not .mo files)."""
+    import fnmatch
+    import tomllib
+
+    pyproject = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["studylib"]
+    files = [p.relative_to(SRC).as_posix() for lang in TRANSLATED for p in i18n.catalog_files(lang)]
+    assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)

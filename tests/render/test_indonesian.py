@@ -1,0 +1,126 @@
+"""Issue #31's "Done when", through the real runner: `studylib run pair_profile -p lang id` writes an Indonesian
+report (lang="id", "Gambar n."/"Tabel n.", decimal commas, Indonesian dates, a PDF footer "Halaman ..."), and the
+default-language run is unchanged (byte-identical tables and figures)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from studylib.runner.pdf import find_chromium
+
+needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium (apt-get install chromium)")
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler-utils")
+
+INDONESIAN_WORDS = ("yang", "dan", "di", "dari", "untuk", "dengan", "tidak", "ini", "pada", "adalah")
+ENGLISH_WORDS = ("the", "and", "of", "to", "in", "is", "with", "not", "this", "for")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def _run(out, parameters, *, pdf: bool):
+    from studylib.runner.execute import run_notebook
+    from studylib.runner.render import NO_PDF_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        if pdf:
+            mp.delenv(NO_PDF_ENV, raising=False)
+        result = run_notebook("pair_profile", parameters, out=out)
+    assert result.ok, result.error
+    return result
+
+
+@pytest.fixture(scope="module")
+def indonesian(tmp_path_factory):
+    """pair_profile on its defaults in Indonesian, with its report.pdf printed."""
+    return _run(tmp_path_factory.mktemp("id"), {"lang": "id"}, pdf=True)
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    """pair_profile on its defaults, the language not given."""
+    return _run(tmp_path_factory.mktemp("en"), {}, pdf=False)
+
+
+def _report_text(result) -> str:
+    """What a reader of report.html sees: no styles, scripts or tags."""
+    page = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _cells(result) -> list[str]:
+    page = (result.output_dir / "report.html").read_text(encoding="utf-8")
+    return [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S)]
+
+
+def _hashes(result, patterns=("tables/*.csv", "tables/*.tex", "figures/*.svg", "figures/*.png")) -> dict:
+    folder = result.output_dir
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for pattern in patterns for p in sorted(folder.glob(pattern))}
+
+
+def test_the_indonesian_run_has_its_own_folder_and_says_its_language(indonesian, english):
+    assert indonesian.slug == "surabaya-busan--lang-id" and english.slug == "surabaya-busan"
+    for name in ("report.html", "notebook.html"):
+        assert '<html lang="id">' in (indonesian.output_dir / name).read_text(encoding="utf-8")
+    assert '<html lang="en">' in (english.output_dir / "report.html").read_text(encoding="utf-8")
+
+
+def test_captions_are_gambar_and_tabel(indonesian):
+    text = _report_text(indonesian)
+    assert "Gambar 1." in text and "Tabel 1." in text
+    assert not re.search(r"\b(Figure|Table) \d", text), re.findall(r".{40}\b(?:Figure|Table) \d.{40}", text)[:3]
+
+
+def test_displayed_numbers_have_a_decimal_comma(indonesian, english):
+    cells = _cells(indonesian)
+    assert sum(bool(re.fullmatch(r"-?\d+,\d+", c)) for c in cells) >= 10
+    assert not [c for c in cells if re.fullmatch(r"-?\d+\.\d+", c)]
+    assert [c for c in _cells(english) if re.fullmatch(r"-?\d+\.\d+", c)]  # the English run keeps its points
+
+
+@pytest.mark.xfail(strict=False, reason="the tie's and activities' dates are written by report/sections.py "
+                                        "(branch i18n-strings), which formats them with format_date")
+def test_dates_are_written_in_indonesian(indonesian):
+    text = _report_text(indonesian)
+    assert re.search(rf"\b\d{{1,2}} ({'|'.join(MONTHS)}) \d{{4}}\b|\b({'|'.join(MONTHS)}) \d{{4}}\b", text)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text.split("Provenans")[0])
+
+
+@needs_chromium
+@needs_poppler
+def test_the_pdf_footer_reads_halaman(indonesian):
+    assert indonesian.pdf_note == ""
+    pdf = indonesian.output_dir / "report.pdf"
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"Halaman 1 dari \d+", text)
+    assert "Page 1 of" not in text
+
+
+@pytest.mark.xfail(strict=False, reason="needs the notebooks' Indonesian twins (branches id-prose-*)")
+def test_the_report_prose_is_indonesian(indonesian):
+    words = re.findall(r"[a-z]+", _report_text(indonesian).lower())
+    indonesian_count = sum(words.count(w) for w in INDONESIAN_WORDS)
+    english_count = sum(words.count(w) for w in ENGLISH_WORDS)
+    assert indonesian_count >= 5 * max(english_count, 1), (indonesian_count, english_count)
+
+
+def test_csv_tables_are_the_same_in_both_languages(indonesian, english):
+    """The CSV files are data: machine column names and formatting, whatever the report's language."""
+    ours, theirs = _hashes(indonesian, ("tables/*.csv",)), _hashes(english, ("tables/*.csv",))
+    assert ours and ours == theirs
+
+
+def test_english_given_explicitly_is_byte_identical_to_the_default(english, tmp_path):
+    """lang="en" changes nothing: the same folder name, tables (CSV, LaTeX) and figures (SVG, PNG) byte for byte.
+    (Checked once by hand against main's code too: see docs/i18n.md.)"""
+    explicit = _run(tmp_path, {"lang": "en"}, pdf=False)
+    assert explicit.slug == english.slug
+    assert _hashes(explicit) == _hashes(english) and len(_hashes(english)) > 20
