@@ -18,7 +18,7 @@ from matplotlib.ticker import FixedFormatter, Formatter, NullFormatter
 from matplotlib.transforms import Bbox
 
 from ..bundle.codebook import load_codebook
-from ..i18n import _, get_language, label, localize_number_text
+from ..i18n import _, get_language, label, localize_number_text, name_in_language
 from .fonts import use_cjk_fallback
 
 __all__ = ["set_study_theme", "source_caption", "save_figure", "PALETTE", "RC"]
@@ -87,9 +87,24 @@ def _swap_separators(text: str) -> str:
     return localize_number_text(text)
 
 
+#: Contexts of the catalog entries for names known only when a chart is drawn (a column, a factor's level, a title).
+LABEL_CONTEXT, TITLE_CONTEXT, COLUMN_CONTEXT = "chart label", "chart title", "table column"
+
+
+def _named(name: str, context: str = LABEL_CONTEXT) -> str:
+    """A name that reaches a chart at run time (a default title, a group, a factor's level) in the chart's language:
+    the catalog's entry under ``context``, else the name as it is."""
+    return name_in_language(context, name) if name else name
+
+
 def _words(column: str) -> str:
-    """A column's name as a chart shows it: 'activity_type' as 'activity type', in the chart's language."""
-    return _(column.replace("_", " "))
+    """A column's name as a chart shows it: 'activity_type' as 'activity type' in English; in another language the
+    chart's label for it, else the table's header for it (:mod:`studylib.report.tables`), else the words."""
+    for context in (LABEL_CONTEXT, COLUMN_CONTEXT):
+        text = _named(column, context)
+        if text != column:
+            return text
+    return column.replace("_", " ")
 
 
 def _value_words(column: str, value) -> str:
@@ -208,7 +223,7 @@ def _finish_figure(fig, caption: str, *, title: str | None = None):
     """Title the figure, put ``caption`` under it wrapped to the figure's width, and lay it out so no text is cut:
     the figure grows by the caption's height (the panels keep theirs) and crowded x tick labels are turned."""
     if title:
-        fig.suptitle(_(title), x=0.01, ha="left", fontweight="bold")  # a default title in the chart's language
+        fig.suptitle(_named(title, TITLE_CONTEXT), x=0.01, ha="left", fontweight="bold")  # a default title, translated
     _localise_ticks(fig.axes)
     wrapped = _wrap_caption(fig, caption)
     text = fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
@@ -234,14 +249,14 @@ def _finish(ax, caption: str, *, title: str | None, own: bool):
         return ax
     _localise_ticks([ax])
     if title:
-        ax.set_title(_(title), loc="left")  # a default title in the chart's language
+        ax.set_title(_named(title, TITLE_CONTEXT), loc="left")  # a default title in the chart's language
     return ax
 
 
 def _no_data(data: pd.DataFrame, message: str, *, sources=None, title=None, note: str = "", size=(7.5, 2.5), ax=None):
     """An Axes that says, in its body, that there is nothing to draw (instead of an empty or failing plot)."""
     ax, own = _axes(ax, size)
-    ax.text(0.5, 0.5, _(message), ha="center", va="center", transform=ax.transAxes, color="0.3")
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.3")
     ax.set_axis_off()
     return _finish(ax, source_caption(data, sources=sources, note=note), title=title, own=own)
 

@@ -14,8 +14,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..i18n import _
-from ._base import (PALETTE, _axes, _document, _finish, _finish_figure, _no_data, _number, _translating, _value_words,
-                    _words, source_caption)
+from ._base import (PALETTE, _axes, _document, _finish, _finish_figure, _named, _no_data, _number, _translating,
+                    _value_words, _words, source_caption)
 
 __all__ = ["sector_heatmap", "summary_chart", "timeline", "sector_shares_chart", "people_chart", "axis_balance_chart"]
 
@@ -38,7 +38,7 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
     {returns_ax}
     """
     if data.empty:
-        return _no_data(data, "No dated events to count", sources=sources, title=title, ax=ax)
+        return _no_data(data, _("No dated events to count"), sources=sources, title=title, ax=ax)
     table = pd.crosstab(data[row].astype(str), data[col].astype(str))
     # codes as words: display names from ``labels``, else 'exchange_programme' as 'exchange programme'
     table.index = [(labels or {}).get(i, _value_words(row, i)) for i in table.index]
@@ -71,7 +71,7 @@ def summary_chart(data: pd.DataFrame, *, unit: str = "tie_id", title: str | None
     """
     d = data.sort_values(unit)
     if d.empty:
-        return _no_data(pd.DataFrame(), "No ties to compare", title=title).figure
+        return _no_data(pd.DataFrame(), _("No ties to compare"), title=title).figure
     fig, axes = plt.subplots(1, 2, figsize=(10, max(2.5, 0.4 * len(d) + 1.5)), sharey=True)
     sns.barplot(data=d, y=unit, x="rate_per_year", ax=axes[0], color="C0", orient="h", errorbar=None)
     sns.barplot(data=d, y=unit, x="continuity", ax=axes[1], color="C2", orient="h", errorbar=None)
@@ -105,7 +105,7 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
     {returns_ax}
     """
     if data.empty:
-        return _no_data(data, "No dated events to place on a timeline", sources=sources, title=title, note=note, ax=ax)
+        return _no_data(data, _("No dated events to place on a timeline"), sources=sources, title=title, note=note, ax=ax)
     if hue:
         data = data.assign(**{hue: data[hue].astype(object).where(data[hue].notna(), _("(not coded)")).astype(str)})
     keys = [y, hue] if hue and hue != y else [y]
@@ -126,7 +126,7 @@ def timeline(data: pd.DataFrame, *, y: str = "sector", hue: str | None = None, s
         ax.scatter(part["year"], ypos, s=40 + 40 * part["events"],
                    c="none" if expanded else edge, edgecolors=edge, linewidths=1.5)
     ax.set_yticks(range(len(order)), [_value_words(y, k) for k in order] if _translating() else order)
-    ax.set(xlabel=_("year"), ylabel="")
+    ax.set(xlabel=_words("year"), ylabel="")
     ax.xaxis.get_major_locator().set_params(integer=True)
     key = [Line2D([], [], marker="o", linestyle="", color="0.35", markersize=7, label=_("reported by a source")),
            Line2D([], [], marker="o", linestyle="", color="0.35", markerfacecolor="none", markersize=7,
@@ -169,7 +169,7 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     """
     cap_rows = caption_data if caption_data is not None else data
     if data.empty:
-        return _no_data(cap_rows, "No dated events to share out", sources=sources, title=title, ax=ax)
+        return _no_data(cap_rows, _("No dated events to share out"), sources=sources, title=title, ax=ax)
     d = data.copy()
     if labels:
         d[by] = d[by].map(lambda v: labels.get(v, v))
@@ -178,6 +178,8 @@ def sector_shares_chart(data: pd.DataFrame, *, by: str = "tie_id", labels: dict 
     ax, own = _axes(ax, (9, 4))
     sns.barplot(data=d, x="sector", y="share", hue=by, ax=ax, palette=PALETTE, errorbar=None)
     ax.set(xlabel="", ylabel=_("share of events"), ylim=(0, 1))
+    if _translating() and ax.get_legend() is not None:  # seaborn titles the legend with the column's name
+        ax.get_legend().set_title(_words(by))
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")  # each label ends at its tick
     return _finish(ax, source_caption(cap_rows, sources=sources), title=title, own=own)
 
@@ -221,7 +223,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
     note = _("Events without a count add nothing.")
     cap_rows = caption_data if caption_data is not None else data
     if data.empty:
-        return _no_data(cap_rows, "No participant counts in the sources", sources=sources, title=title, note=note, ax=ax)
+        return _no_data(cap_rows, _("No participant counts in the sources"), sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.8))
     d = data.assign(**{hue: data[hue].astype(str)})
     if hue == "direction":
@@ -265,7 +267,7 @@ def people_chart(data: pd.DataFrame, *, hue: str = "direction", caption_data: pd
                 ax.annotate(marks[(y, c)], (xi, t), xytext=(0, 1), textcoords="offset points", ha="center",
                             va="bottom", fontsize=8)
     ax.set_xticks(range(len(years)), [str(int(y)) for y in years], rotation=90)
-    ax.set(xlabel=_("year"), ylabel=_("people counted by the sources"))
+    ax.set(xlabel=_words("year"), ylabel=_("people counted by the sources"))
     one = f"{levels[0]}: " if len(levels) == 1 else ""  # a single direction is named in the key, not a legend
     shade = colours[levels[0]] if one else "0.45"
     key = [Patch(facecolor=shade, label=one + _("reported by a source"))]
@@ -312,13 +314,13 @@ def axis_balance_chart(data: pd.DataFrame, *, hue: str | None = None, caption_da
     {returns_ax}
     """
     if data.empty or not data["share"].notna().any():
-        return _no_data(caption_data if caption_data is not None else data, "No coded events on any axis",
+        return _no_data(caption_data if caption_data is not None else data, _("No coded events on any axis"),
                         sources=sources, title=title, ax=ax)
     n_axes = data["axis"].nunique()
     if _translating():  # axis names and groups in the chart's language (their order stays as given)
         data = data.assign(axis=data["axis"].map(lambda v: _value_words("axis", v)))
         if hue:
-            data = data.assign(**{hue: data[hue].map(lambda v: _(str(v)))})
+            data = data.assign(**{hue: data[hue].map(lambda v: _named(str(v)))})
     ax, own = _axes(ax, (7.5 if hue else 6.5, 3.6))
     if hue:
         sns.barplot(data=data, x="axis", y="share", hue=hue, ax=ax, palette=PALETTE, errorbar=None)

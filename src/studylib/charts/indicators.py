@@ -13,19 +13,20 @@ import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import _
-from ._base import PALETTE, _axes, _document, _finish, _finish_figure, _no_data, _number, _translating, source_caption
+from ._base import (PALETTE, _axes, _document, _finish, _finish_figure, _named, _no_data, _number, _translating,
+                    source_caption)
 
 __all__ = ["kpi_chart", "cluster_dotplot", "indicator_chart"]
 
-
-_TARGET_WORDS = {"at_least": "at least", "at_most": "at most", "relative_change": "change of"}
+UNIT_CONTEXT = "indicator unit"  # catalog context of the units indicators are coded in (count, index, minutes...)
 
 
 def _target_text(target: float, kind: str) -> str:
     """A target in words: 'at least 0.9', 'change of +25%' (a relative change is a share of its baseline)."""
     if kind == "relative_change":
         return _("change of {change}").format(change=_number(target, "+.0%"))
-    return f"{_(_TARGET_WORDS.get(kind, 'target'))} {_number(target, 'g')}"
+    words = {"at_least": _("at least"), "at_most": _("at most")}.get(kind) or _("target")
+    return f"{words} {_number(target, 'g')}"
 
 
 @_document
@@ -51,7 +52,7 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
     """
     d = data[data["target"].notna()].reset_index(drop=True)
     if d.empty:
-        return _no_data(d, "No indicators with a target", sources=sources, title=title, ax=ax)
+        return _no_data(d, _("No indicators with a target"), sources=sources, title=title, ax=ax)
     if ax is not None and len(d) > 1:
         raise ValueError(f"kpi_chart draws {len(d)} KPIs in a panel each; call it without ax=")
     if ax is None:
@@ -75,7 +76,7 @@ def kpi_chart(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, title:
             ax_.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:+.0%}"))
         ax_.set_yticks([])
         ax_.set_ylim(-1, 1)
-        unit = f" ({row.unit})" if isinstance(row.unit, str) and row.unit else ""
+        unit = f" ({_named(row.unit, UNIT_CONTEXT)})" if isinstance(row.unit, str) and row.unit else ""
         where = _("relative to an unstated baseline") if percent else ""
         what = _("{indicator}{unit}: target {target} {where}").format(
             indicator=str(row.indicator).replace("_", " "), unit=unit, target=_target_text(row.target, kind),
@@ -113,7 +114,7 @@ def cluster_dotplot(data: pd.DataFrame, *, sources: pd.DataFrame | None = None, 
     indicator_chart : indicator values in different units, one panel (and scale) per unit.
     """
     if data.empty:
-        return _no_data(data, "No cluster values", sources=sources, title=title, note=note, ax=ax)
+        return _no_data(data, _("No cluster values"), sources=sources, title=title, note=note, ax=ax)
     ax, own = _axes(ax, (9, 3.2))  # room for the legend beside the panel
     sns.stripplot(data=data, x="value", y="entity_id", hue="indicator", ax=ax, size=9, jitter=False, palette=PALETTE)
     ax.set(xlabel=_("reported value"), ylabel="")
@@ -164,7 +165,7 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
     {returns_fig}
     """
     if data.empty:
-        return _no_data(data, "No indicator values", sources=sources, title=title, note=note).figure
+        return _no_data(data, _("No indicator values"), sources=sources, title=title, note=note).figure
     rows = _ranges(data, label=label, by=by)
     groups = list(rows.groupby(rows[by].astype(str), sort=True))
     sizes = [len(part) for _, part in groups]
@@ -192,6 +193,6 @@ def indicator_chart(data: pd.DataFrame, *, label: str = "indicator", by: str = "
             ax.margins(x=0.12)
             if (base >= 0).all() and (high >= 0).all():
                 ax.set_xlim(left=0)  # a range's bar starts at its minimum, on an axis from zero
-        ax.set_title(unit + (_(" (log scale)") if log else ""), loc="left", fontsize=9, fontweight="normal")
+        ax.set_title(_named(unit, UNIT_CONTEXT) + (_(" (log scale)") if log else ""), loc="left", fontsize=9, fontweight="normal")
         ax.set(xlabel="", ylabel="")
     return _finish_figure(fig, source_caption(data, sources=sources, note=note), title=title)

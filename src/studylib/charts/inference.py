@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..i18n import _
-from ._base import PALETTE, _axes, _finish, _no_data, _value_words, source_caption
+from ._base import PALETTE, _axes, _finish, _named, _no_data, _value_words, source_caption
 
 __all__ = ["share_interval_chart"]
 
@@ -24,7 +24,7 @@ def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "
     """
     cap_rows = caption_data if caption_data is not None else data
     if data.empty:
-        return _no_data(cap_rows, "No coded activities to share out", sources=sources, title=title, ax=ax)
+        return _no_data(cap_rows, _("No coded activities to share out"), sources=sources, title=title, ax=ax)
     d = data.copy()
     groups = list(dict.fromkeys(d[hue])) if hue in d.columns else [None]
     cats = list(dict.fromkeys(d[by]))
@@ -43,5 +43,5 @@ def share_interval_chart(data: pd.DataFrame, *, by: str = "sector", hue: str = "
     ax.set(xlabel="", ylabel=_("share of coded activities"), ylim=(0, 1))
     if groups != [None]:
         ax.legend(frameon=False, fontsize=8)
-    note = _("Points: shares of coded activities (dated or not); bars: {interval}.").format(interval=_(level_label))
+    note = _("Points: shares of coded activities (dated or not); bars: {interval}.").format(interval=_named(level_label))
     return _finish(ax, source_caption(cap_rows, sources=sources, note=note), title=title, own=own)

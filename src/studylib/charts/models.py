@@ -37,7 +37,7 @@ def coefficient_plot(data: pd.DataFrame, *, irr: bool = True, caption: str = "",
     """
     d = data[~data["term"].isin(["Intercept", "alpha"])].copy()  # alpha: NB2 dispersion, not an effect
     if d.empty:
-        return _no_data(pd.DataFrame(), "No estimates to plot", title=title,
+        return _no_data(pd.DataFrame(), _("No estimates to plot"), title=title,
                         note=caption or _("Model estimates with 95% confidence intervals."), ax=ax)
     if irr and "irr" in d.columns:
         est, lo, hi, ref, label = d["irr"], d["irr_low"], d["irr_high"], 1.0, _("incidence-rate ratio (log scale)")
@@ -81,7 +81,7 @@ def predicted_counts_chart(data: pd.DataFrame, *, x: str = "year", hue: str = "t
     {returns_ax}
     """
     if data.empty:
-        return _no_data(pd.DataFrame(), "No counts to plot", title=title,
+        return _no_data(pd.DataFrame(), _("No counts to plot"), title=title,
                         note=caption or _("Points: observed; lines: model predictions."), ax=ax)
     ax, own = _axes(ax, (9, 4))
     order = sorted(data[hue].astype(str).unique())

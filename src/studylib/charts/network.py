@@ -22,11 +22,12 @@ def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = ""
 
     Returns the Axes (drawn into ``ax`` when given, else into a figure of its own with ``caption`` under it).
     """
-    from ._base import _axes, _finish, _number
+    from ._base import _axes, _finish, _number, _translating
 
     show = pd.concat([pairs.head(top), pairs[pairs["highlighted"]]]).drop_duplicates(["country_a", "country_b"])
     show = show.sort_values("ties")
-    ax, own = _axes(ax, (7.5, 0.28 * len(show) + 1.6))
+    longer = _translating()  # Indonesian country names and labels run longer: a wider figure, more room for them
+    ax, own = _axes(ax, (9 if longer else 7.5, 0.28 * len(show) + 1.6))
     ax.barh(show["pair"], show["ties"], color=np.where(show["highlighted"], "C1", "0.6"))
     low = show["conf_low"] if "conf_low" in show else pd.Series(np.nan, index=show.index)
     high = show["conf_high"] if "conf_high" in show else pd.Series(np.nan, index=show.index)
@@ -37,7 +38,7 @@ def country_pairs_chart(pairs: pd.DataFrame, *, top: int = 15, caption: str = ""
         ax.text(n, y, f" {_number(n, ',')}" + (rated if rate == rate else ""), va="center", fontsize=7.5)
     ax.set_xlabel(_("ties in the network"))
     ax.set_ylabel("")
-    ax.margins(x=0.5)  # room for the labels
+    ax.margins(x=0.8 if longer else 0.5)  # room for the labels
     return _finish(ax, caption, title=title, own=own)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _
+from ..i18n import name_in_language
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -116,7 +116,7 @@ ROBUST_DEFINITION = (
 
 def robust_definition() -> str:
     """:data:`ROBUST_DEFINITION` in the report's language (:func:`studylib.set_language`): what a notebook prints."""
-    return _(ROBUST_DEFINITION)
+    return name_in_language("definition", ROBUST_DEFINITION)  # the constant is the message: one text, not two
 
 
 # ------------------------------------------------------------------------------------------------ coding variants

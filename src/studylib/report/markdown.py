@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import numbers
 
+from ..i18n import localize_number_text
+
 __all__ = ["md", "md_escape", "md_code"]
 
 
@@ -27,7 +29,8 @@ def md_code(text) -> str:
 
 
 class _Escaped:
-    """A value that formats as the value would (``{n:,}``, ``{x:.3f}``) and escapes the result unless it is a number."""
+    """A value that formats as the value would (``{n:,}``, ``{x:.3f}``) and escapes the result unless it is a number,
+    which is written with the report language's decimal and group marks ('0.971' in English, '0,971' in Indonesian)."""
 
     __slots__ = ("value",)
 
@@ -37,7 +40,7 @@ class _Escaped:
     def __format__(self, spec: str) -> str:
         text = format(self.value, spec)
         if isinstance(self.value, numbers.Number) and not isinstance(self.value, bool):
-            return text  # digits, signs, separators and 'nan'/'inf' need no escaping
+            return localize_number_text(text)  # digits, signs, separators and 'nan'/'inf' need no escaping
         return md_escape(text)
 
 
@@ -45,7 +48,8 @@ def md(template: str, /, **values):
     """A Markdown display of ``template`` with each ``{name}`` filled from ``values``, escaped.
 
     Strings and other objects are escaped with :func:`md_escape` after formatting; numbers are formatted with the
-    placeholder's spec (``{events:,}``, ``{share:.1%}``) and shown as they are. The template itself is the notebook's
+    placeholder's spec (``{events:,}``, ``{share:.1%}``) and shown as they are, with the decimal comma and thousands
+    dot of an Indonesian report (:func:`studylib.set_language`). The template itself is the notebook's
     own Markdown and is not escaped. Returns an :class:`IPython.display.Markdown` (``display(sl.md(...))``).
 
     Raises

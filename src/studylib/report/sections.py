@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..analysis.panel import EXPANSION_RULE
 from ..bundle.dates import uncertain_dates
-from ..i18n import _, format_date, format_number, get_language, label, ngettext
+from ..i18n import _, format_date, format_number, get_language, label, name_in_language, ngettext
 from ..paths import display_path
 from ..provenance import git_state, package_versions
 from .tables import md_code, md_escape
@@ -21,6 +21,8 @@ __all__ = ["dated_note", "activity_digest", "sources_section", "caveats_section"
            "provenance_section", "tie_section", "warnings_line", "MAX_CAVEATS"]
 
 MAX_CAVEATS = 40
+#: Catalog context of the definitions written once as constants (EXPANSION_RULE, ROBUST_DEFINITION).
+DEFINITION_CONTEXT = "definition"
 
 
 def _count(n: int) -> str:
@@ -141,7 +143,7 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
 def method_section(*, expand_annual: bool, end_year: int) -> str:
     """Markdown: the assumptions a run made, with their parameter values."""
     expand = bool(expand_annual)
-    rule = _(EXPANSION_RULE).format(end_year=end_year)
+    rule = name_in_language(DEFINITION_CONTEXT, EXPANSION_RULE).format(end_year=end_year)
     state = _("applied") if expand else _("switched off (annual programmes count once, in their start year)")
     return (_("**Annual-expansion assumption** ({state}; parameters `expand_annual = {expand}`, "
               "`end_year = {end_year}`): {rule}").format(state=state, expand=expand, end_year=end_year, rule=rule)

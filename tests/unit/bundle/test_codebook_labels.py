@@ -41,3 +41,13 @@ def test_labels_follow_the_glossary():
 def test_english_labels_are_the_codebook_words():
     cb = load_codebook()
     assert all(i18n.label(vocab, value) == value for vocab in cb.spec["vocabularies"] for value in cb.vocabulary(vocab))
+
+
+@pytest.mark.parametrize("lang", [lang for lang in i18n.LANGUAGES if lang != "en"])
+def test_every_metric_has_a_definition_in_every_report_language(lang):
+    cb = load_codebook()
+    translated = cb.spec["metric_definitions"][lang]
+    assert set(translated) == set(cb.spec["metrics"])
+    same = [name for name, text in translated.items() if text == cb.spec["metrics"][name] and "/" not in text]
+    assert all(str(text).strip() for text in translated.values())
+    assert not same, f"not translated: {same}"  # only a formula ('events / years_in_window') reads the same
