@@ -19,13 +19,14 @@ import io
 import numbers
 import re
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 from ..paths import CODEBOOK_PATH
 
-__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language", "gettext", "_", "ngettext",
-           "pgettext", "name_in_language", "phrasebook", "format_number",
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
+           "gettext", "_", "ngettext", "pgettext", "name_in_language", "phrasebook", "format_number",
            "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR"]
 
 #: The languages a report can be written in; English first (the source language of every message).
@@ -35,7 +36,10 @@ LANGUAGE_NAMES = {"en": "English", "id": "Bahasa Indonesia"}
 SOURCE_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
-_current = [SOURCE_LANGUAGE]
+_default = [SOURCE_LANGUAGE]  # the process's language (set_language: a kernel runs one report)
+#: A language for the current thread or task only (using_language: the runner renders several runs at once, in
+#: threads under Dask, and each must write in its own run's language).
+_override: ContextVar[str | None] = ContextVar("studylib_language", default=None)
 #: Languages that exist only for tests (e.g. a pseudo-language wrapping every message): code -> translations object.
 _TEST_LANGUAGES: dict = {}
 
@@ -58,23 +62,25 @@ def set_language(lang: str) -> None:
     ValueError
         When ``lang`` is not one of :data:`LANGUAGES`.
     """
-    _current[0] = _check(lang)
+    _default[0] = _check(lang)
+    if _override.get() is not None:  # inside using_language: this block writes in the new language too
+        _override.set(lang)
 
 
 def get_language() -> str:
     """The code of the current language ('en' until :func:`set_language` is called)."""
-    return _current[0]
+    return _override.get() or _default[0]
 
 
 @contextmanager
 def using_language(lang: str):
-    """Within the ``with`` block, write in ``lang``; the previous language is restored after it."""
-    before = _current[0]
-    set_language(lang)
+    """Within the ``with`` block, write in ``lang``; the previous language is restored after it. Only the current
+    thread (or asyncio task) is affected: other threads keep theirs."""
+    token = _override.set(_check(lang))
     try:
         yield
     finally:
-        _current[0] = before
+        _override.reset(token)
 
 
 # ------------------------------------------------------------------------------------------------------ catalogs
@@ -120,15 +126,16 @@ def _install_test_language(code: str, translations) -> None:
 def _remove_test_language(code: str) -> None:
     _TEST_LANGUAGES.pop(code, None)
     _translations.cache_clear()
-    if _current[0] == code:
-        _current[0] = SOURCE_LANGUAGE
+    if _default[0] == code:
+        _default[0] = SOURCE_LANGUAGE
 
 
 def gettext(message: str) -> str:
     """``message`` (English) in the current language; English, or a message the catalog lacks, is returned as is."""
-    if _current[0] == SOURCE_LANGUAGE:
+    lang = get_language()
+    if lang == SOURCE_LANGUAGE:
         return message
-    return _translations(_current[0]).gettext(message)
+    return _translations(lang).gettext(message)
 
 
 _ = gettext
@@ -136,17 +143,19 @@ _ = gettext
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural of a message for ``n`` items, in the current language (English's rule in English)."""
-    if _current[0] == SOURCE_LANGUAGE:
+    lang = get_language()
+    if lang == SOURCE_LANGUAGE:
         return singular if n == 1 else plural
-    return _translations(_current[0]).ngettext(singular, plural, n)
+    return _translations(lang).ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """``message`` in the current language, looked up under ``context`` (``msgctxt``): the same English word may
     read differently as a table's column header (context ``"table column"``) and in a sentence."""
-    if _current[0] == SOURCE_LANGUAGE:
+    lang = get_language()
+    if lang == SOURCE_LANGUAGE:
         return message
-    return _translations(_current[0]).pgettext(context, message)
+    return _translations(lang).pgettext(context, message)
 
 
 def name_in_language(context: str, name: str) -> str:
@@ -157,9 +166,10 @@ def name_in_language(context: str, name: str) -> str:
     known only at run time: their translations are listed by hand under their context (``"table column"``,
     ``"table title"``) and a name without one is shown as it is.
     """
-    if _current[0] == SOURCE_LANGUAGE:
+    lang = get_language()
+    if lang == SOURCE_LANGUAGE:
         return name
-    return _translations(_current[0]).pgettext(context, name)
+    return _translations(lang).pgettext(context, name)
 
 
 # ---------------------------------------------------------------------------------------- notebook sentences
@@ -196,7 +206,7 @@ def _babel_locale(lang: str) -> str:
 def localize_number_text(text: str, lang: str | None = None) -> str:
     """A number written the English way ('1,190.5', '0.971', '1.2e-05') in ``lang``'s symbols ('1.190,5',
     '0,971', '1,2e-05' in Indonesian): the same digits, only the decimal and group marks change."""
-    lang = lang or _current[0]
+    lang = lang or get_language()
     if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
         return text
     from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -258,7 +268,7 @@ def format_date(text) -> str:
     if text is None:
         return ""
     text = str(text)
-    lang = _current[0]
+    lang = get_language()
     if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
         return text
     value = text.strip()
@@ -307,7 +317,7 @@ def label(vocabulary: str, value) -> str:
     if value is None or value != value:  # a missing value (None, NaN) has no label
         return ""
     text = str(value)
-    lang = _current[0]
+    lang = get_language()
     if lang == SOURCE_LANGUAGE or lang in _TEST_LANGUAGES:
         return text
     path = Path(CODEBOOK_PATH)

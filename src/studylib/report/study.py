@@ -242,8 +242,8 @@ class ModelReport:
             return _("**Model {formula} was not estimated.** {reason}").format(formula=md_code(self.formula),
                                                                              reason=md_escape(self.reason))
         g = self.result.glance().iloc[0]
-        text = _("Model {formula}, family **{family}**: n = {n}, df model = {df_model}, df residual = {df_resid}.").format(
-            formula=md_code(self.formula), family=self.result.family, n=int(g["n"]),
+        text = _("Model {formula}, family **{family}**: n = {n}, df model = {df_model}, df residual = {df_resid}."
+                 ).format(formula=md_code(self.formula), family=self.result.family, n=int(g["n"]),
             df_model=_general(g["df_model"]), df_resid=_general(g["df_resid"]))
         if self.references():
             text += " " + _("{references} Each coefficient compares its level with these.").format(

@@ -189,7 +189,8 @@ def write_summary(results: list[RunResult], directory: Path) -> Path:
 
 def run_study(*, workers: int | None = None, out=None, progress: bool = True, lang: str = "en") -> list[RunResult]:
     """Render every study notebook with its default parameters, in the report language ``lang`` (English: the
-    default parameters alone, so the runs keep their folders; another language: ``lang`` set, folders ``--lang-<lang>``)."""
+    default parameters alone, so the runs keep their folders; another language: ``lang`` set, so each run's folder
+    ends in ``--lang-<lang>``)."""
     params = {} if lang == "en" else {"lang": lang}
     jobs = [(nb, dict(params), [], out) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
     return run_many(jobs, workers=workers, progress=progress)

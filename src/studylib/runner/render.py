@@ -32,8 +32,12 @@ def page_footer_css(lang: str) -> str:
 
     with using_language(lang):
         words = _("Page {page} of {pages}")
-    parts = re.split(r"(\{page\}|\{pages\})", words)
-    css = ['"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"' if part not in ("{page}", "{pages}") else f"counter({part[1:-1]})" for part in parts if part]
+    css = []
+    for part in re.split(r"(\{page\}|\{pages\})", words):
+        if part in ("{page}", "{pages}"):
+            css.append(f"counter({part[1:-1]})")
+        elif part:  # a CSS string: backslashes and quotes escaped
+            css.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
     return " ".join(css)
 
 

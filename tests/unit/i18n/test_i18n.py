@@ -128,3 +128,31 @@ def test_label_is_the_value_in_english_and_the_codebook_label_when_it_has_one(tm
     assert i18n.label("sector", "culture") == "culture"
     i18n.set_language("en")
     assert i18n.label("sector", "education") == "education"
+
+
+def test_using_language_is_per_thread_so_concurrent_renders_keep_their_language():
+    import threading
+
+    barrier = threading.Barrier(2)
+    seen = {}
+
+    def render(lang):
+        with i18n.using_language(lang):
+            barrier.wait()  # both threads are inside their block at once
+            seen[lang] = i18n._("about {date}")
+            barrier.wait()
+
+    threads = [threading.Thread(target=render, args=(lang,)) for lang in ("en", "id")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"en": "about {date}", "id": "sekitar {date}"}
+    assert i18n.get_language() == "en"
+
+
+def test_set_language_inside_using_language_changes_the_block_and_the_process():
+    with i18n.using_language("en"):
+        i18n.set_language("id")
+        assert i18n.get_language() == "id"
+    assert i18n.get_language() == "id"
