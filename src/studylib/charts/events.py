@@ -43,7 +43,10 @@ def sector_heatmap(data: pd.DataFrame, *, row: str = "tie_id", col: str = "secto
     # codes as words: display names from ``labels``, else 'exchange_programme' as 'exchange programme'
     table.index = [(labels or {}).get(i, _value_words(row, i)) for i in table.index]
     table.columns = [_value_words(col, c) for c in table.columns]
-    ax, own = _axes(ax, (max(6, 0.7 * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
+    column = 0.7  # inches per column; labels in another language may run longer than the codebook's words
+    if _translating():
+        column = max(column, 0.075 * max((len(str(c)) for c in table.columns), default=0))
+    ax, own = _axes(ax, (max(6, column * table.shape[1] + 3), max(2.5, 0.6 * table.shape[0] + 1.8)))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
     # seaborn stands row labels on end when it guesses they crowd (they then run together): keep them level, and
     # let the figure's layout turn crowded column labels instead

@@ -159,3 +159,20 @@ def test_country_pairs_are_named_in_the_reports_language(study):
     texts = _texts(ax)
     assert "Indonesia–Korea Selatan" in texts
     assert any(re.search(r"\d,\d\d per 1\.000 pasangan", t) for t in texts)
+
+
+def test_indonesian_study_charts_keep_their_text_inside_and_apart():
+    """The layout check of tests/unit/charts/test_figure_layout.py, on the same charts drawn in Indonesian (longer
+    words must not run past the figure's edge or into each other)."""
+    import importlib.util
+    from pathlib import Path
+
+    import studylib as sl
+    from studylib.paths import DATA_DIR
+
+    spec = importlib.util.spec_from_file_location("figure_layout", Path(__file__).with_name("test_figure_layout.py"))
+    layout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layout)
+    charts.set_study_theme()
+    i18n.set_language("id")
+    layout.test_study_charts_keep_their_text_inside_and_apart(sl.load_bundle(DATA_DIR))
