@@ -134,3 +134,23 @@ def test_sector_counts_tell_expanded_events_and_their_participants_apart():
                                                   "participants_expanded_years": 70}
     assert counts.loc["culture"].to_dict() == {"events": 1, "expanded_events": 0, "participants": 5,
                                                 "participants_expanded_years": 0}
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_ties_left_out_names_each_tie_and_why():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    out = sl.ties_left_out(events, b.activities, ["surabaya-busan", "gangnam-haidian"], end_year=2023)
+    assert list(out["tie_id"]) == ["gangnam-haidian"]
+    assert out["reason"].iat[0] == "no event to count up to 2023: no coded activities"
+
+
+def test_metrics_of_a_tie_without_coded_activities_are_zeros_not_an_error():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    row = sl.tie_metrics(events, b.activities.iloc[:0], unit="tie_id", unit_id="gangnam-haidian", end_year=2023)
+    assert row["undated"] == 0 and row["activities"] == 0

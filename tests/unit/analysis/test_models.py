@@ -313,3 +313,17 @@ def test_lr_test_matches_chi2_and_refuses_non_nested():
         lr_test(full, restricted)  # swapped
     with pytest.raises(ValueError, match="more parameters.*same terms in both"):
         lr_test(full, full)
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_the_nb2_alpha_interval_stays_positive():
+    import numpy as np
+    import pandas as pd
+
+    from studylib.analysis.models import fit_model
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"x": np.repeat([0, 1], 6)})
+    data["y"] = rng.negative_binomial(2, 0.5, size=12)  # small: the Wald interval of alpha runs below zero
+    row = fit_model(data, "y ~ x", "negbin").tidy().set_index("term").loc["alpha"]
+    assert 0 < row["conf_low"] < row["estimate"] < row["conf_high"]

@@ -367,3 +367,23 @@ def test_people_chart_stacks_reported_and_expanded_apart_and_marks_inexact_count
     assert "Bars with a hollow top: 1 year(s)" in ax.figure.caption
     assert ax.get_ylabel() == "people counted by the sources"
     plt.close(ax.figure)
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_no_legend_with_a_single_entry():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from studylib import charts
+
+    ax = charts.axis_balance_chart(pd.DataFrame({"axis": ["industry", "culture", "data", "inclusion"],
+                                                 "share": [0.4, 0.3, 0.2, 0.1]}))
+    assert ax.get_legend() is None and any(t.get_text() == "even split" for t in ax.texts)
+    plt.close(ax.figure)
+    events = pd.DataFrame({"tie_id": ["a-b"] * 2, "sector": pd.Categorical(["culture", "economy"]),
+                           "direction": pd.Categorical(["mutual", "mutual"]), "year": [2010, 2011],
+                           "expanded": [False, False], "source_id": ["s1", "s1"], "activity_id": ["x", "y"]})
+    ax = charts.timeline(events, hue="direction")
+    legends = [a for a in [ax.get_legend(), *ax.artists] if a is not None and hasattr(a, "get_texts")]
+    assert all(len(legend.get_texts()) > 1 for legend in legends)
+    plt.close(ax.figure)

@@ -83,3 +83,25 @@ def test_input_files_hash_every_layer_variant_and_network_file(tmp_path):
                  DATA_DIR / "external" / "wikidata-sister-cities-2022" / "sister_cities.gexf"):
         assert files[str(path.resolve())] == file_sha256(path), path
     assert str((mine / "NOTES.md").resolve()) not in files
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+# -------------------------------------------------------------------------------- 10: parameters in the slug
+def test_runs_with_different_parameters_get_different_folders():
+    from studylib.report.parameters import check_parameters, notebook_parameters, run_slug
+
+    spec = notebook_parameters("pair_profile")
+    default = check_parameters("pair_profile", {"tie": "surabaya-busan"}, spec=spec)
+    other = check_parameters("pair_profile", {"tie": "surabaya-busan", "end_year": 2020}, spec=spec)
+    assert run_slug(default, spec) == "surabaya-busan"
+    assert run_slug(other, spec) == "surabaya-busan--end_year-2020"
+    on = check_parameters("pair_profile", {"tie": "surabaya-busan", "expand_annual": True}, spec=spec)
+    assert run_slug(on, spec) == "surabaya-busan--expand_annual-true"  # expansion is off by default (#25)
+
+
+def test_a_reversed_tie_parameter_suggests_the_tie(capsys):
+    from studylib import ParameterError, load_bundle
+    from studylib.report.parameters import check_parameters
+
+    with pytest.raises(ParameterError, match="Did you mean 'surabaya-busan'"):
+        check_parameters("pair_profile", {"tie": "busan-surabaya"}, bundle=load_bundle())
