@@ -77,6 +77,19 @@ def default_study(tmp_path_factory):
     return out, run_study(workers=2, out=out, progress=False)
 
 
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """``(bundle, events)`` of the tiny test bundle (``bundles.write_bundle``) up to 2016, the study's chart theme
+    set: what the chart tests draw (tests/unit/charts, tests/process/test_charts.py)."""
+    from bundles import write_bundle
+    from studylib import charts, load_bundle
+    from studylib.analysis.panel import expand_activities
+
+    charts.set_study_theme()
+    b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
+    return b, expand_activities(b.activities, end_year=2016)
+
+
 def _warm():
     from studylib.runner.kernels import warm  # imported when a warm-kernel test runs: conftest stays light
 
