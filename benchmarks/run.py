@@ -46,6 +46,7 @@ if str(HERE) not in sys.path:
 CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse")
 MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
 MULTIVERSE_DRAWS = 50
+MULTIVERSE_QUICK_DRAWS = 5  # --quick (the tests): the same specifications with fewer undated placements
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -615,7 +616,7 @@ def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> 
 # ------------------------------------------------------------------------------------------------- main
 
 
-def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
+def run_cases(names, *, repeats: int, warmup: int, quick: bool = False, log=print) -> list[Row]:
     rows: list[Row] = []
     for name in names:
         t0 = time.perf_counter()
@@ -632,7 +633,7 @@ def run_cases(names, *, repeats: int, warmup: int, log=print) -> list[Row]:
         elif name == "warm":
             got = bench_warm(repeats, warmup)
         elif name == "multiverse":
-            got = [bench_multiverse(repeats, warmup)]
+            got = [bench_multiverse(repeats, warmup, draws=MULTIVERSE_QUICK_DRAWS if quick else MULTIVERSE_DRAWS)]
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got
@@ -645,7 +646,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(CASES), help=f"comma-separated cases ({', '.join(CASES)})")
     parser.add_argument("--repeats", type=int, default=None, help="measured runs per side (default 5; 2 with --quick)")
     parser.add_argument("--warmup", type=int, default=None, help="unrecorded runs first (default 1; 0 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and no warm-up (for tests)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and no warm-up, the multiverse with "
+                        f"{MULTIVERSE_QUICK_DRAWS} undated placements instead of {MULTIVERSE_DRAWS} (for tests)")
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -670,7 +672,7 @@ def main(argv=None) -> int:
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     print(f"studylib benchmarks: {repeats} measured run(s) after {warmup} warm-up, medians; "
           f"{os.cpu_count()} cores; python {sys.version.split()[0]}", file=sys.stderr)
-    rows = run_cases(names, repeats=repeats, warmup=warmup)
+    rows = run_cases(names, repeats=repeats, warmup=warmup, quick=args.quick)
     print(format_table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n", encoding="utf-8")
