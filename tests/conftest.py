@@ -46,6 +46,7 @@ def printing_pdfs(monkeypatch):
 SHARED_RUNS = ("default_study", "cjk_run")
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``), and keep the tests
     that read one shared rendered run on one xdist worker."""
@@ -61,6 +62,27 @@ def pytest_collection_modifyitems(config, items):
         if tier in TIERS and tier != "unit":
             item.add_marker(getattr(pytest.mark, tier))
             item.add_marker(pytest.mark.slow)
+    result = yield  # pytest-xdist's worker hook reads the xdist_group marks and names the group in each node id
+    if getattr(config.option, "loadgroup", False):
+        _name_groups_in_node_ids(items)
+    return result
+
+
+def _name_groups_in_node_ids(items) -> None:
+    """What ``--dist loadgroup`` does, for pytest >= 9.2: pytest-xdist 3.8 appends ``@<group>`` to ``item._nodeid``,
+    which pytest 9.2 no longer reads (node ids are structured, in ``item._id``), so every group was spread over both
+    workers and each shared run rendered on each (https://github.com/pytest-dev/pytest-xdist/issues/1386). Names the
+    group in the id the scheduler reads; a no-op where xdist's own suffix took effect."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's suffix works
+        return
+    for item in items:
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                         for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 @pytest.fixture(scope="session")
