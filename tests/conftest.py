@@ -41,9 +41,10 @@ def printing_pdfs(monkeypatch):
     monkeypatch.delenv(NO_PDF_ENV, raising=False)
 
 
-#: Session fixtures that render runs: under pytest-xdist (``make test`` runs two workers) every test that reads one
-#: goes to the same worker, so each is rendered once per run, not once per worker.
-SHARED_RUNS = ("render_corpus", "cjk_run")
+#: Fixtures that render runs several tests read (the session's, and test_new_pair's module-scoped ``batch``, which
+#: tests run_batch itself): under pytest-xdist (``make test`` runs two workers) every test that reads one goes to the
+#: same worker, so each is rendered once per run, not once per worker.
+SHARED_RUNS = ("render_corpus", "cjk_run", "batch")
 
 
 @pytest.hookimpl(wrapper=True)
