@@ -52,6 +52,7 @@ CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse",
 TOOLCHAIN_QUICK = ("smart_city_governance", "gangnam_axes")
 MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
 MULTIVERSE_DRAWS = 50
+MULTIVERSE_QUICK_DRAWS = 5  # --quick (the tests): the same specifications with fewer undated placements
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -681,7 +682,7 @@ def bench_warm(repeats: int, warmup: int, workers: int = 2, n_ties: int = 8) -> 
 # ------------------------------------------------------------------------------------------------- main
 
 
-def run_cases(names, *, repeats: int, warmup: int, log=print, quick: bool = False) -> list[Row]:
+def run_cases(names, *, repeats: int, warmup: int, quick: bool = False, log=print) -> list[Row]:
     rows: list[Row] = []
     for name in names:
         t0 = time.perf_counter()
@@ -698,7 +699,7 @@ def run_cases(names, *, repeats: int, warmup: int, log=print, quick: bool = Fals
         elif name == "warm":
             got = bench_warm(repeats, warmup)
         elif name == "multiverse":
-            got = [bench_multiverse(repeats, warmup)]
+            got = [bench_multiverse(repeats, warmup, draws=MULTIVERSE_QUICK_DRAWS if quick else MULTIVERSE_DRAWS)]
         elif name == "toolchain":
             got = [bench_toolchain(repeats, warmup, quick=quick)]
         else:
@@ -713,7 +714,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(CASES), help=f"comma-separated cases ({', '.join(CASES)})")
     parser.add_argument("--repeats", type=int, default=None, help="measured runs per side (default 5; 2 with --quick)")
     parser.add_argument("--warmup", type=int, default=None, help="unrecorded runs first (default 1; 0 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and no warm-up (for tests)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and no warm-up, the multiverse with "
+                        f"{MULTIVERSE_QUICK_DRAWS} undated placements instead of {MULTIVERSE_DRAWS} (for tests)")
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -126,27 +126,36 @@ KANA_KANJI = "東京 とうきょう"
 INDONESIAN = "Kunjungan pelajar ke Suwon"
 
 
-def new_pair_with_cjk(folder: Path) -> Path:
-    """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
+def filled_pair(folder: Path, source_id: str, activities: list[dict], *, source: dict | None = None,
+                bib: Path | None = None) -> Path:
+    """A scaffolded bandung-suwon folder filled as a researcher would (made-up test rows): the source (a
+    ``sources.csv`` row, or the entries of a ``bib`` file imported), the tie citing it, and ``activities`` (the columns
+    that differ; each gets the id ``t-<n>`` and the locator ``p. <n>``) carried out by Bandung and citing it."""
     from studylib.bundle.scaffold import new_pair
 
     new_pair("bandung", "suwon", into=folder)
-    append_rows(folder / "sources.csv", [{"source_id": "test-src", "citation": "수원시. Test citation (made up).",
-                                          "source_type": "news", "reliability": "news", "language": "ko"}])
-    ties = pd.read_csv(folder / "ties.csv", dtype=str, keep_default_na=False)
-    ties.loc[0, ["tie_type", "signed", "status", "source_id", "locator"]] = ["sister", "1997", "active", "test-src", "p. 1"]
-    ties.to_csv(folder / "ties.csv", index=False, lineterminator="\n")
+    if source is not None:
+        append_rows(folder / "sources.csv", [source])
+    if bib is not None:
+        from studylib.bundle.bibimport import import_sources
+
+        import_sources(bib, folder)
+    cite_source(folder, source_id)
     base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
-            "source_id": "test-src", "certainty": "reported"}
-    append_rows(folder / "activities.csv", [
-        {**base, "activity_id": "t-1", "title": HANGUL, "sector": "education", "activity_type": "exchange_programme",
-         "start": "2005", "locator": "p. 1"},
-        {**base, "activity_id": "t-2", "title": KANA_KANJI, "sector": "culture", "activity_type": "festival",
-         "start": "2008", "locator": "p. 2"},
-        {**base, "activity_id": "t-3", "title": INDONESIAN, "sector": "education", "activity_type": "delegation",
-         "start": "2010", "locator": "p. 3"},
-    ])
+            "source_id": source_id, "certainty": "reported"}
+    append_rows(folder / "activities.csv", [{**base, "activity_id": f"t-{i}", "locator": f"p. {i}", **activity}
+                                            for i, activity in enumerate(activities, start=1)])
     return folder
+
+
+def new_pair_with_cjk(folder: Path) -> Path:
+    """A scaffolded bandung-suwon folder whose rows carry Hangul, Kana/Kanji and Indonesian (made-up test rows)."""
+    return filled_pair(folder, "test-src", [
+        {"title": HANGUL, "sector": "education", "activity_type": "exchange_programme", "start": "2005"},
+        {"title": KANA_KANJI, "sector": "culture", "activity_type": "festival", "start": "2008"},
+        {"title": INDONESIAN, "sector": "education", "activity_type": "delegation", "start": "2010"},
+    ], source={"source_id": "test-src", "citation": "수원시. Test citation (made up).", "source_type": "news",
+               "reliability": "news", "language": "ko"})
 
 
 SAMPLE_BIB = r"""
@@ -214,3 +223,32 @@ def coder_folder(path, changes: dict[str, dict]):
     path.mkdir(parents=True)
     acts.to_csv(path / "activities.csv", index=False, quoting=csv.QUOTE_MINIMAL)
     return path
+
+
+class CorpusJob:
+    """One run of the session's render corpus (``render_corpus`` in tests/conftest.py): a notebook, its parameters,
+    the data folders a builder wrote, the corpus folder it lands in (``group``: runs that a test reads together, such
+    as the default study, share one) and anything else the tests need to know about it (``info``).
+
+    A render test module lists the runs it reads in a module-level ``RENDER_CORPUS`` dict: a name for each run, and a
+    builder that takes a fresh folder for the run's inputs and returns a :class:`CorpusJob`. The corpus renders every
+    listed run of the collected modules in one batch, on one process pool, and the tests read ``render_corpus[name]``.
+    """
+
+    def __init__(self, notebook, parameters: dict | None = None, data_dirs=(), *, group: str = "runs", **info):
+        self.notebook, self.parameters, self.data_dirs = notebook, dict(parameters or {}), [str(d) for d in data_dirs]
+        self.group, self.info = group, info
+
+
+#: The study's runs in the render corpus: every study notebook on its defaults, except that network_context fits its
+#: tie model with the weighted estimator (``max_all_pairs`` 0) instead of all pairs of the bundled snapshot's cities,
+#: the slowest fit of the study; the tests of the default run do not read the fit, and tests/render/test_network.py
+#: checks the all-pairs fit on a network of its own.
+STUDY_OVERRIDES = {"network_context": {"max_all_pairs": 0}}
+
+
+def study_jobs() -> list[tuple[str, dict]]:
+    """``(notebook, parameters)`` of the study's runs in the render corpus, in ``run_study``'s order."""
+    from studylib.report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
+
+    return [(nb, dict(STUDY_OVERRIDES.get(nb, {}))) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]

@@ -1,5 +1,5 @@
-"""The suite's tiers, shared fixtures (the study rendered once per session) and the end-of-run note on skipped
-browser tests.
+"""The suite's tiers, shared fixtures (the render corpus: every run the render tests read, rendered once per session
+in one batch) and the end-of-run note on skipped browser tests.
 
 Tests live in one folder per tier, and a test's markers come from its folder, so they cannot drift:
 
@@ -41,11 +41,13 @@ def printing_pdfs(monkeypatch):
     monkeypatch.delenv(NO_PDF_ENV, raising=False)
 
 
-#: Session fixtures that render runs: under pytest-xdist (``make test`` runs two workers) every test that reads one
-#: goes to the same worker, so each is rendered once per run, not once per worker.
-SHARED_RUNS = ("default_study", "cjk_run")
+#: Fixtures that render runs several tests read (the session's, and test_new_pair's module-scoped ``batch``, which
+#: tests run_batch itself): under pytest-xdist (``make test`` runs two workers) every test that reads one goes to the
+#: same worker, so each is rendered once per run, not once per worker.
+SHARED_RUNS = ("render_corpus", "cjk_run", "batch")
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``), and keep the tests
     that read one shared rendered run on one xdist worker."""
@@ -61,20 +63,112 @@ def pytest_collection_modifyitems(config, items):
         if tier in TIERS and tier != "unit":
             item.add_marker(getattr(pytest.mark, tier))
             item.add_marker(pytest.mark.slow)
+    result = yield  # pytest-xdist's worker hook reads the xdist_group marks and names the group in each node id
+    if getattr(config.option, "loadgroup", False):
+        _name_groups_in_node_ids(items)
+    return result
+
+
+def _name_groups_in_node_ids(items) -> None:
+    """What ``--dist loadgroup`` does, for pytest >= 9.2: pytest-xdist 3.8 appends ``@<group>`` to ``item._nodeid``,
+    which pytest 9.2 no longer reads (node ids are structured, in ``item._id``), so every group was spread over both
+    workers and each shared run rendered on each (https://github.com/pytest-dev/pytest-xdist/issues/1386). Names the
+    group in the id the scheduler reads; a no-op where xdist's own suffix took effect."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's suffix works
+        return
+    for item in items:
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                         for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
+class RenderCorpus(dict):
+    """The session's rendered runs by name (:class:`studylib.runner.result.RunResult`); ``jobs[name]`` is the
+    :class:`bundles.CorpusJob` it was rendered from (its data folders and ``info``), ``root`` the corpus folder."""
+
+    def __init__(self, root: Path, jobs: dict, results: dict):
+        super().__init__(results)
+        self.root, self.jobs = root, jobs
+
+
+def _corpus_builders(session) -> dict:
+    """Every run the collected tests read: the study's (when a test reads ``default_study``) and each collected
+    module's ``RENDER_CORPUS``."""
+    from bundles import CorpusJob, study_jobs
+
+    builders, seen = {}, set()
+    for item in session.items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "render_corpus" not in fixtures:
+            continue
+        if "default_study" in fixtures and "study:pair_profile" not in builders:
+            for nb, parameters in study_jobs():
+                builders[f"study:{nb}"] = lambda _, nb=nb, p=parameters: CorpusJob(nb, p, group="study")
+        module = getattr(item, "module", None)
+        if module is None or module in seen:
+            continue
+        seen.add(module)
+        for name, build in getattr(module, "RENDER_CORPUS", {}).items():
+            assert name not in builders, f"two modules name the corpus run {name!r}"
+            builders[name] = build
+    return builders
 
 
 @pytest.fixture(scope="session")
-def default_study(tmp_path_factory):
-    """``run_study``: every study notebook rendered on its defaults, once per session; returns ``(out, results)``.
+def render_corpus(request, tmp_path_factory) -> RenderCorpus:
+    """Every run the collected render tests read, rendered once per session in ONE batch (``run_many`` on one process
+    pool with warm kernels, no report.pdf): the default study and each test module's ``RENDER_CORPUS``.
+
+    Tests read the runs and never change them: a test that needs to write over a run copies it first. Under
+    pytest-xdist every test that reads the corpus runs on one worker (``SHARED_RUNS``).
+    """
+    from studylib.runner.batch import run_many
+
+    root = tmp_path_factory.mktemp("corpus")
+    jobs = {}
+    for i, (name, build) in enumerate(_corpus_builders(request.session).items()):
+        inputs = root / "inputs" / f"{i}-{name.replace(':', '-')}"  # a fresh folder for the run's data
+        inputs.mkdir(parents=True)
+        jobs[name] = build(inputs)
+    results = run_many([(j.notebook, j.parameters, j.data_dirs, str(root / j.group)) for j in jobs.values()],
+                       workers=2, progress=False)
+    return RenderCorpus(root, jobs, dict(zip(jobs, results)))
+
+
+@pytest.fixture(scope="session")
+def default_study(render_corpus):
+    """``(out, results)``: every study notebook rendered on its defaults (network_context: see
+    ``bundles.STUDY_OVERRIDES``), in the session's render corpus; ``out`` holds these runs only.
 
     Shared by the tests that read a default run (notebook checks, the byte-identical re-run, the interrupt tests, the
-    report in a browser), so the study is rendered once instead of once per test. Tests read it and never change it:
-    a test that needs to write over a run copies it first.
+    report in a browser). Tests read it and never change it: a test that needs to write over a run copies it first.
     """
-    from studylib.runner.batch import run_study
+    out = render_corpus.root / "study"
+    results = [r for name, r in render_corpus.items() if name.startswith("study:")]
+    if not results:  # asked for only at run time (``request.getfixturevalue``): rendered now, once
+        from bundles import study_jobs
+        from studylib.runner.batch import run_many
 
-    out = tmp_path_factory.mktemp("study")
-    return out, run_study(workers=2, out=out, progress=False)
+        results = run_many([(nb, p, [], str(out)) for nb, p in study_jobs()], workers=2, progress=False)
+        render_corpus.update({f"study:{r.notebook}": r for r in results})
+    return out, results
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """``(bundle, events)`` of the tiny test bundle (``bundles.write_bundle``) up to 2016, the study's chart theme
+    set: what the chart tests draw (tests/unit/charts, tests/process/test_charts.py)."""
+    from bundles import write_bundle
+    from studylib import charts, load_bundle
+    from studylib.analysis.panel import expand_activities
+
+    charts.set_study_theme()
+    b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
+    return b, expand_activities(b.activities, end_year=2016, expand_annual=True)  # the charts draw expanded events
 
 
 def _warm():

@@ -50,7 +50,7 @@ def test_workbench_in_jupyterlab(browser, lab, tmp_path):
 # ------------------------------------------------------------------------------------------ report.html
 
 
-@pytest.mark.xdist_group("default_study")  # asked for below, not as an argument: see SHARED_RUNS in tests/conftest.py
+@pytest.mark.xdist_group("render_corpus")  # asked for below, not as an argument: see SHARED_RUNS in tests/conftest.py
 def test_report_opens_offline_with_every_figure_drawn(browser, request, tmp_path):
     # the session's run of the study on its defaults, asked for after the browser: none is rendered when it is missing
     _, results = request.getfixturevalue("default_study")

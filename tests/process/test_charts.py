@@ -8,18 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
 
-from bundles import write_bundle  # noqa: E402
-from studylib import charts, load_bundle  # noqa: E402
-from studylib.analysis.panel import expand_activities  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    charts.set_study_theme()
-    b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
-    return b, expand_activities(b.activities, end_year=2016, expand_annual=True)
+from studylib import charts  # noqa: E402
 
 
 def test_figures_are_also_written_for_print_300_dpi_png_and_vector_pdf(study, tmp_path):

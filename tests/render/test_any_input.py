@@ -8,12 +8,12 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
-from bundles import _act, base_rows, write_bundle
+from bundles import CorpusJob, _act, base_rows, write_bundle
 
 from studylib.paths import DATA_DIR
-from studylib.runner.execute import run_notebook
 
 
 def _two_new_ties() -> dict:
@@ -37,15 +37,13 @@ def _text(result) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_compare_pairs_says_nothing_about_double_coding_for_new_ties(tmp_path):
-    bundle = write_bundle(tmp_path / "pair", _two_new_ties())
-    text = _text(run_notebook("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, data_dirs=[bundle],
-                              out=tmp_path / "out"))
+def test_compare_pairs_says_nothing_about_double_coding_for_new_ties(render_corpus):
+    text = _text(render_corpus["any-input:new-ties"])
     assert "Who carries the activities out?" in text  # the section is there ...
     for claim in ("coded a second time", "blind", "Reliability of the coding", "Krippendorff", "Seed 004",
                   "seed's conclusion"):
         assert claim not in text  # ... but no double coding and no seed's conclusion about other ties
-    assert not list((tmp_path / "out").glob("**/tables/reliability.csv"))
+    assert not list((render_corpus.root / "any-input-new-ties").glob("**/tables/reliability.csv"))
 
 
 def _double_coded(tie: str) -> tuple[int, int]:
@@ -61,10 +59,10 @@ def _double_coded(tie: str) -> tuple[int, int]:
     return len(covered), len(first)
 
 
-def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(tmp_path):
-    bundle = write_bundle(tmp_path / "pair", _two_new_ties())
-    result = run_notebook("compare_pairs", {"ties": ["alpha-beta", "surabaya-busan"]}, data_dirs=[bundle],
-                          out=tmp_path / "out")
+def test_compare_pairs_counts_the_double_coded_activities_of_the_ties_compared(render_corpus):
+    result = render_corpus["any-input:double-coded"]
+    bundle, = render_corpus.jobs["any-input:double-coded"].data_dirs
+    bundle = Path(bundle)
     text = _text(result)
     k, n = _double_coded("surabaya-busan")
     assert 0 < k
@@ -99,17 +97,17 @@ def _verdict(text: str) -> str:
     return found[0]
 
 
-def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp_path):
-    runs = {
-        "weaker": _portfolio(["economy"] * 8),  # 0 of 8 culture + inclusion: p = 0.008
-        "stronger": _portfolio(["culture"] * 8),
-        "one cell": _portfolio(["economy"] * 8, locators=["CES, MWC, dll."] * 8),  # 8 rows, one passage: n = 1
-    }
+GANGNAM_PORTFOLIOS = {
+    "weaker": _portfolio(["economy"] * 8),  # 0 of 8 culture + inclusion: p = 0.008
+    "stronger": _portfolio(["culture"] * 8),
+    "one cell": _portfolio(["economy"] * 8, locators=["CES, MWC, dll."] * 8),  # 8 rows, one passage: n = 1
+}
+
+
+def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(render_corpus):
     verdicts = {}
-    for name, rows in runs.items():
-        bundle = write_bundle(tmp_path / name.replace(" ", "_"), rows)
-        result = run_notebook("gangnam_axes", {"actor": "alpha", "include_plans": False}, data_dirs=[bundle],
-                              out=tmp_path / "out" / name.replace(" ", "_"))
+    for name in GANGNAM_PORTFOLIOS:
+        result = render_corpus[f"any-input:gangnam {name}"]
         text = _text(result)
         verdicts[name] = _verdict(text)
         sensitivity = pd.read_csv(result.output_dir / "tables" / "sensitivity.csv")
@@ -120,7 +118,7 @@ def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(tmp
     assert (verdicts["weaker n"], verdicts["one cell n"]) == ((8, 8), (1, 8))  # (units, rows)
 
 
-def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_path):
+def _culture_job(tmp_path):
     rows = copy.deepcopy(base_rows())
     two_way = [_act("r1", "Pupils alpha to beta", "education", "exchange_programme", "", group="students"),
                _act("r2", "Pupils beta to alpha", "education", "exchange_programme", "", direction="b_to_a",
@@ -133,8 +131,11 @@ def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_p
     rows["findings"] = [{"finding_id": "ab-f01", "entity_id": "alpha-beta", "entity_type": "tie", "kind": "challenge",
                          "theme": "language_difference", "statement": "Language differences hamper the exchange.",
                          "source_id": "src1", "locator": "Tantangan bahasa"}]
-    bundle = write_bundle(tmp_path / "pair", rows)
-    result = run_notebook("seoul_tokyo_culture", {"tie": "alpha-beta"}, data_dirs=[bundle], out=tmp_path / "out")
+    return CorpusJob("seoul_tokyo_culture", {"tie": "alpha-beta"}, [write_bundle(tmp_path / "pair", rows)])
+
+
+def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(render_corpus):
+    result = render_corpus["any-input:culture"]
     text = _text(result)
     profile = pd.read_csv(result.output_dir / "tables" / "culture_profile.csv")
     assert {"stage", "rows", "programmes", "cultural_exchange", "is_culture"} <= set(profile.columns)
@@ -145,7 +146,7 @@ def test_seoul_tokyo_culture_shows_stage_programmes_and_the_findings_table(tmp_p
     assert "ab-f01" in text and "Tantangan bahasa" in text and "Language differences hamper" in text
 
 
-def test_smart_city_dimensions_count_implemented_smart_city_rows_and_mark_potential_bounds(tmp_path):
+def _smart_city_job(tmp_path):
     rows = copy.deepcopy(base_rows())
     own = [_act("s1", "Open data portal", "technology", "other", "2015", direction="none", tie=""),
            _act("s2", "Kiosk replacement", "technology", "other", "2026", direction="none", tie=""),
@@ -160,11 +161,28 @@ def test_smart_city_dimensions_count_implemented_smart_city_rows_and_mark_potent
     rows["indicators"].append({"entity_id": "alpha", "entity_type": "city", "indicator": "transfer_time_change",
                                "value": "-10", "unit": "minutes", "year": "", "target": "", "source_id": "src1",
                                "locator": "lebih dari 10 menit", "value_kind": "potential", "value_qualifier": "at_most"})
-    bundle = write_bundle(tmp_path / "city", rows)
-    result = run_notebook("smart_city_governance", {"city": "alpha"}, data_dirs=[bundle], out=tmp_path / "out")
+    return CorpusJob("smart_city_governance", {"city": "alpha"}, [write_bundle(tmp_path / "city", rows)])
+
+
+def test_smart_city_dimensions_count_implemented_smart_city_rows_and_mark_potential_bounds(render_corpus):
+    result = render_corpus["any-input:smart-city"]
     text = _text(result)
     dims = pd.read_csv(result.output_dir / "tables" / "dimensions.csv")
     assert dims["activities"].sum() == 1  # s1 only: s2 is planned, s3 is not a smart-city row
     assert "1 of 3 one-city rows" in text
     svg = (result.output_dir / "figures" / "indicators.svg").read_text(encoding="utf-8")
     assert "transfer_time_change (potential; ≤ -10)" in svg or "transfer time change (potential; ≤ -10)" in svg
+
+
+RENDER_CORPUS = {
+    "any-input:new-ties": lambda tmp: CorpusJob("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]},
+                                                [write_bundle(tmp / "pair", _two_new_ties())], group="any-input-new-ties"),
+    "any-input:double-coded": lambda tmp: CorpusJob("compare_pairs", {"ties": ["alpha-beta", "surabaya-busan"]},
+                                                    [write_bundle(tmp / "pair", _two_new_ties())]),
+    **{f"any-input:gangnam {name}": (lambda tmp, name=name, rows=rows: CorpusJob(
+        "gangnam_axes", {"actor": "alpha", "include_plans": False}, [write_bundle(tmp / name.replace(" ", "_"), rows)],
+        group=f"any-input-{name.replace(' ', '_')}"))
+       for name, rows in GANGNAM_PORTFOLIOS.items()},
+    "any-input:culture": _culture_job,
+    "any-input:smart-city": _smart_city_job,
+}

@@ -10,12 +10,13 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 
 import run as bench  # noqa: E402
+from bundles import CorpusJob  # noqa: E402
+
+RENDER_CORPUS = {"floor": lambda tmp: CorpusJob(str(bench.floor_notebook(tmp / "nb" / "floor_0.ipynb")))}
 
 
-def test_floor_notebook_runs_through_the_runner(tmp_path):
-    from studylib.runner.execute import run_notebook
-
-    result = run_notebook(bench.floor_notebook(tmp_path / "nb" / "floor_0.ipynb"), out=tmp_path / "out")
+def test_floor_notebook_runs_through_the_runner(render_corpus):
+    result = render_corpus["floor"]
     assert result.ok, result.error
     for name in ("floor_0.ipynb", "report.html", "notebook.html", "manifest.json"):
         assert (result.output_dir / name).stat().st_size > 0

@@ -7,9 +7,7 @@ import json
 import re
 
 from bundles import SAMPLE_BIB as BIB
-from bundles import bib_pair as _folder
-from bundles import cite_source as _cite
-from studylib.bundle.bibimport import import_sources
+from bundles import CorpusJob, filled_pair
 
 
 def test_reports_list_every_source_and_method_they_name(default_study):
@@ -30,22 +28,24 @@ def test_reports_list_every_source_and_method_they_name(default_study):
         assert "(no source is cited)" not in report
 
 
-def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
-    from bundles import append_rows as _append
-
-    from studylib.runner.execute import run_notebook
-
-    folder = _folder(tmp_path)
+def _imported_article_job(tmp_path):
+    """pair_profile on a new pair whose activities cite an article imported from BibTeX."""
     bib = tmp_path / "refs.bib"
     bib.write_text(BIB, encoding="utf-8")
-    import_sources(bib, folder)
-    _cite(folder, "lee2020cities")
-    base = {"tie_id": "bandung-suwon", "actor": "bandung", "recurrence": "once", "direction": "mutual",
-            "source_id": "lee2020cities", "certainty": "reported", "sector": "education",
-            "activity_type": "exchange_programme"}
-    _append(folder / "activities.csv", [{**base, "activity_id": f"t-{i}", "title": f"Exchange {i}",
-                                         "start": str(2004 + 2 * i), "locator": f"p. {i}"} for i in range(1, 4)])
-    result = run_notebook("pair_profile", {"tie": "bandung-suwon"}, data_dirs=[folder], out=tmp_path / "out")
+    folder = filled_pair(tmp_path / "bandung-suwon", "lee2020cities", [
+        {"title": f"Exchange {i}", "start": str(2004 + 2 * i), "sector": "education", "activity_type": "exchange_programme"}
+        for i in range(1, 4)], bib=bib)
+    return CorpusJob("pair_profile", {"tie": "bandung-suwon"}, [folder])
+
+
+RENDER_CORPUS = {
+    "imported-article": _imported_article_job,
+    "chicago": lambda _: CorpusJob("seoul_tokyo_culture", {"citation_style": "chicago-author-date"}),
+}
+
+
+def test_a_run_citing_an_imported_article_writes_a_typed_entry(render_corpus):
+    result = render_corpus["imported-article"]
     assert result.ok, result.error
     bib_text = (result.output_dir / "references.bib").read_text(encoding="utf-8")
     entry = bib_text.split("@article{lee2020cities,")[1].split("\n}\n")[0]
@@ -56,10 +56,8 @@ def test_a_run_citing_an_imported_article_writes_a_typed_entry(tmp_path):
     assert "Lee, K.-m., Müller, J., &amp; Busan Metropolitan City. (2020)." in report
 
 
-def test_citation_style_parameter_formats_the_report_list(tmp_path):
-    from studylib.runner.execute import run_notebook
-
-    result = run_notebook("seoul_tokyo_culture", {"citation_style": "chicago-author-date"}, out=tmp_path)
+def test_citation_style_parameter_formats_the_report_list(render_corpus):
+    result = render_corpus["chicago"]
     assert result.ok, result.error
     report = (result.output_dir / "report.html").read_text(encoding="utf-8")
     # Chicago author-date: "Family, G., G. Family, and G. Family. n.d."; APA would print "…, &amp; Hayat, F. K. (n.d.)"

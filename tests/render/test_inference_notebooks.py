@@ -12,9 +12,8 @@ import pytest
 from scipy import stats
 
 import studylib as sl
-from bundles import _act, base_rows, expansion_only_activities, write_bundle
+from bundles import CorpusJob, _act, base_rows, expansion_only_activities, write_bundle
 from studylib.paths import NOTEBOOKS_DIR
-from studylib.runner.batch import run_many
 
 SENSITIVITY = ["quantity", "variant", "estimate", "conf_low", "conf_high", "p_value", "robust"]
 
@@ -46,15 +45,20 @@ def _dated_a5(folder):
     return write_bundle(folder, {"activities": [row]})
 
 
+RENDER_CORPUS = {
+    "inference:compare_pairs": lambda tmp: CorpusJob("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]},
+                                                     [_two_ties(tmp / "two_ties")], group="inference"),
+    "inference:pair_profile": lambda tmp: CorpusJob(
+        "pair_profile", {"tie": "alpha-beta", "variant_dirs": [str(_dated_a5(tmp / "variants" / "a5-dated-2008"))]},
+        [_two_ties(tmp / "two_ties")], group="inference"),
+}
+
+
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    data = _two_ties(tmp_path_factory.mktemp("two_ties"))
-    variant = _dated_a5(tmp_path_factory.mktemp("variants") / "a5-dated-2008")
-    out = tmp_path_factory.mktemp("out")
-    jobs = [("compare_pairs", {"ties": ["alpha-beta", "alpha-gamma"]}, [str(data)], out),
-            ("pair_profile", {"tie": "alpha-beta", "variant_dirs": [str(variant)]}, [str(data)], out),
-            ("gangnam_axes", {}, [], out)]
-    results = {r.notebook: r for r in run_many(jobs, workers=2, progress=False)}
+def reports(render_corpus, default_study):
+    """The three runs (in the session's render corpus) by notebook: gangnam_axes is the study's default run."""
+    results = {name.split(":")[1]: render_corpus[name] for name in RENDER_CORPUS}
+    results["gangnam_axes"] = next(r for r in default_study[1] if r.notebook == "gangnam_axes")
     assert all(r.ok for r in results.values()), {k: r.error for k, r in results.items()}
     return results
 

@@ -6,22 +6,24 @@ import numpy as np
 import pandas as pd
 
 from bundles import PAIRS_ROWS as ROWS
+from bundles import CorpusJob
 from bundles import pairs_file as _pairs
 from studylib.cli import main
 
 
-def test_notebook_on_a_pairs_file(tmp_path):
-    from studylib import run_notebook
-
+def _pairs_file_job(tmp_path):
     rows = list(ROWS)
     rng = np.random.default_rng(0)  # enough further ties for the model
     for k in range(120):
         a, b = rng.choice(60, 2, replace=False)
         rows.append(f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},{130 + a / 10},{40 + b / 10},{b / 10}")
     path = _pairs(tmp_path, rows)
-    result = run_notebook("network_context", {"network_file": str(path), "controls_per_tie": 1,
-                                              "ties": ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]},
-                          out=tmp_path / "out")
+    return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1,
+                                         "ties": ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]})
+
+
+def test_notebook_on_a_pairs_file(render_corpus):
+    result = render_corpus["network:pairs-file"]
     assert result.ok, result.error
     tables = result.output_dir / "tables"
     focal = pd.read_csv(tables / "focal_ties.csv").set_index("tie_id")
@@ -36,11 +38,8 @@ def test_notebook_on_a_pairs_file(tmp_path):
     assert "no populations" in report and "No dates" in report
 
 
-def test_notebook_text_follows_the_network_and_the_pair_it_is_given(tmp_path):
-    """A pair built in the test, in a network file built in the test: nothing of the bundled snapshot or of the
-    study's default ties is printed (issue 26), the estimator and error type are named (issue 29)."""
+def _own_network_job(tmp_path):
     from bundles import base_rows, write_bundle
-    from studylib import run_notebook
 
     rows = base_rows()
     rows["cities"][0].update(lat="-6.2", lon="106.8")
@@ -55,9 +54,15 @@ def test_notebook_text_follows_the_network_and_the_pair_it_is_given(tmp_path):
         lines.append(f"Town {a},{countries[a % 4]},Town {b},{countries[b % 4]},{(a * 7) % 60 - 20},{(a * 13) % 300 - 150},"
                      f"{(b * 7) % 60 - 20},{(b * 13) % 300 - 150}")
     path = _pairs(tmp_path, lines)
-    result = run_notebook("network_context", {"network_file": str(path), "ties": ["alpha-beta", "medan-gwangju"],
-                                              "compare_with_snapshot": False},
-                          data_dirs=[bundle], out=tmp_path / "out")
+    return CorpusJob("network_context", {"network_file": str(path), "ties": ["alpha-beta", "medan-gwangju"],
+                                         "compare_with_snapshot": False}, [bundle])
+
+
+def test_notebook_text_follows_the_network_and_the_pair_it_is_given(render_corpus):
+    """A pair built in the test, in a network file built in the test: nothing of the bundled snapshot or of the
+    study's default ties is printed (issue 26), the estimator and error type are named (issue 29); this run keeps
+    the all-pairs fit (the auto estimator on a network this small)."""
+    result = render_corpus["network:own-network"]
     assert result.ok, result.error
     tables = result.output_dir / "tables"
     focal = pd.read_csv(tables / "focal_ties.csv").set_index("tie_id")
@@ -82,9 +87,7 @@ def test_notebook_text_follows_the_network_and_the_pair_it_is_given(tmp_path):
     assert "log_distance_km" not in report.split("Provenance")[0].replace("tables/", "")  # labelled terms only
 
 
-def test_a_new_pair_filled_as_a_user_would_is_found_in_the_snapshot_and_the_report_says_how(tmp_path):
-    from studylib import run_notebook
-
+def _new_pair_job(tmp_path):
     folder = tmp_path / "bandung-braunschweig"
     assert main(["new-pair", "bandung", "braunschweig", "--into", str(folder)]) == 0
     cities = pd.read_csv(folder / "cities.csv", dtype=str, keep_default_na=False)
@@ -99,12 +102,19 @@ def test_a_new_pair_filled_as_a_user_would_is_found_in_the_snapshot_and_the_repo
                                                                "source_type": "report", "reliability": "grey",
                                                                "language": "en"}])
     sources.to_csv(folder / "sources.csv", index=False)
-    result = run_notebook("network_context", {"ties": ["bandung-braunschweig", "surabaya-busan"], "estimator": "weighted",
-                                              "compare_estimators": False},
-                          data_dirs=[folder], out=tmp_path / "out")
+    return CorpusJob("network_context", {"ties": ["bandung-braunschweig", "surabaya-busan"], "estimator": "weighted",
+                                         "compare_estimators": False}, [folder])
+
+
+def test_a_new_pair_filled_as_a_user_would_is_found_in_the_snapshot_and_the_report_says_how(render_corpus):
+    result = render_corpus["network:new-pair"]
     assert result.ok, result.error
     xw = pd.read_csv(result.output_dir / "tables" / "crosswalk.csv").set_index("city_id")
     assert xw.at["braunschweig", "node_id"] == "Q2773" and xw.at["braunschweig", "matched_by"].startswith("coordinates")
     report = (result.output_dir / "report.html").read_text(encoding="utf-8")
     assert "found as <em>Brunswick</em>" in report and "coordinates (same country, within 20 km)" in report
     assert "not in the network: braunschweig" not in report
+
+
+RENDER_CORPUS = {"network:pairs-file": _pairs_file_job, "network:own-network": _own_network_job,
+                 "network:new-pair": _new_pair_job}

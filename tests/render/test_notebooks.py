@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from bundles import base_rows, write_bundle
+from bundles import CorpusJob, base_rows, write_bundle
 from studylib import expand_activities, load_bundle
 from studylib.bundle.handover import HANDOVER_DIR
 from studylib.paths import NOTEBOOKS_DIR
@@ -31,16 +31,20 @@ OTHER_PARAMETERS = [
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 
 
+RENDER_CORPUS = {
+    **{f"other:{nb}": (lambda _, nb=nb, p=p: CorpusJob(nb, p, group="other")) for nb, p in OTHER_PARAMETERS},
+    "undated": lambda tmp: CorpusJob("pair_profile", {"tie": "alpha-beta"}, [_undated_bundle(tmp / "undated")],
+                                     group="other"),
+}
+
+
 @pytest.fixture(scope="module")
-def rendered(default_study, tmp_path_factory):
-    """The study on its defaults (rendered once per session) and on other parameters (rendered here)."""
+def rendered(default_study, render_corpus):
+    """The study on its defaults and on other parameters (all in the session's render corpus)."""
     _, study = default_study
     assert set(STUDY) <= {r.notebook for r in study}
-    out = tmp_path_factory.mktemp("out")
-    jobs = [(nb, p, [], out) for nb, p in OTHER_PARAMETERS]
-    jobs.append(("pair_profile", {"tie": "alpha-beta"}, [str(_undated_bundle(tmp_path_factory.mktemp("undated")))], out))
-    results = run_many(jobs, workers=2, progress=False)
-    return out, [*study, *results]
+    results = [render_corpus[name] for name in RENDER_CORPUS]
+    return render_corpus.root / "other", [*study, *results]
 
 
 def _undated_bundle(folder):

@@ -89,26 +89,34 @@ def test_studylib_package_on_the_default_study(default_study, tmp_path, monkeypa
     assert list((root / "outputs" / "seoul_tokyo_culture").glob("*/tables/*.csv"))
 
 
-def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(tmp_path):
-    """D7/D8: a run on a user's network file (a path with a space, a list parameter) is packaged with that file under
-    inputs/, and its README command, pasted into bash inside the package, renders the same tables again."""
-    import os
-    import subprocess
-
-    import pandas as pd
-    from bundles import PAIRS_ROWS as ROWS, pairs_file as _pairs
-
-    from studylib.runner.execute import run_notebook
+def _users_network_job(tmp_path):
+    """network_context on a user's network file, in a folder whose name and file name hold a space."""
+    from bundles import CorpusJob, PAIRS_ROWS as ROWS, pairs_file as _pairs
 
     rows = list(ROWS) + [f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},"
                          f"{130 + a / 10},{40 + b / 10},{b / 10}" for a, b in _random_pairs()]
     mine = tmp_path / "my files"
     mine.mkdir()
     path = _pairs(mine, rows, name="my pairs.csv")
-    outputs = tmp_path / "out"
     ties = ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]
-    result = run_notebook("network_context", {"network_file": str(path), "controls_per_tie": 1, "ties": ties},
-                          out=outputs)
+    return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1, "ties": ties},
+                     group="package-network", path=path, mine=mine)
+
+
+RENDER_CORPUS = {"package:users-network": _users_network_job}
+
+
+def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(render_corpus, tmp_path):
+    """D7/D8: a run on a user's network file (a path with a space, a list parameter) is packaged with that file under
+    inputs/, and its README command, pasted into bash inside the package, renders the same tables again."""
+    import os
+    import subprocess
+
+    import pandas as pd
+
+    job, result = render_corpus.jobs["package:users-network"], render_corpus["package:users-network"]
+    path, mine = job.info["path"], job.info["mine"]
+    outputs = render_corpus.root / job.group  # this run only
     assert result.ok, result.error
     manifest = json.loads((result.output_dir / "manifest.json").read_text(encoding="utf-8"))
     assert str(path) in manifest["data_files"]  # the network file is hashed: a changed file makes the run stale

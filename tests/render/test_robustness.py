@@ -15,10 +15,10 @@ import nbformat
 import pandas as pd
 import pytest
 
+from bundles import CorpusJob, study_jobs
 from studylib import expand_activities, load_bundle
 from studylib.paths import PROJECT_ROOT
-from studylib.runner.batch import run_study
-from studylib.runner.execute import run_notebook
+from studylib.runner.batch import run_many
 from studylib.runner.kernels import warm
 
 HOSTILE_TITLE = 'He said "hi" \\ back </script><script>alert(1)</script> 서울 مرحبا 🎉 $x$'
@@ -67,7 +67,7 @@ def test_the_study_is_byte_identical_run_again_on_ordinary_kernels(default_study
     monkeypatch.setenv(warm.COLD_ENV, "1")
     assert warm.kernel_name() != warm.WARM_KERNEL
     second = tmp_path / "two"
-    results = run_study(workers=2, out=second, progress=False)
+    results = run_many([(nb, p, [], second) for nb, p in study_jobs()], workers=2, progress=False)  # the same runs
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     pattern = re.compile(r"(tables/.+\.(csv|tex)|figures/.+\.(png|svg)|references\.(bib|json))$")
     one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
@@ -109,15 +109,35 @@ def _hostile_bundle(folder: Path, canary: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    """pair_profile rendered once on the hostile bundle; returns ``(bundle folder, result, canary folder)``."""
-    tmp = tmp_path_factory.mktemp("hostile")
+def _hostile_job(tmp: Path) -> CorpusJob:
     canary = tmp / "canary"
     canary.mkdir()
-    folder = _hostile_bundle(tmp / "hostile", canary)
-    result = run_notebook("pair_profile", {"tie": "nan-evil"}, data_dirs=[folder], out=tmp / "out")
-    return folder, result, canary
+    return CorpusJob("pair_profile", {"tie": "nan-evil"}, [_hostile_bundle(tmp / "hostile", canary)], canary=canary)
+
+
+#: The end-to-end path on a large synthetic bundle (the million-row run is ``benchmarks/run.py --only scale``).
+#: 2,000 activities take every path 20,000 took, whose cost only grows with the rows: the fast CSV reader, each
+#: row's locator checked against the archived source text, the count model, the multiverse and the report's tables
+#: longer than it shows (60 rows) over thousands of rows.
+LARGE_ROWS = 2_000
+
+
+def _large_job(tmp: Path) -> CorpusJob:
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from synthetic import synthetic_bundle
+
+    return CorpusJob("pair_profile", {}, [synthetic_bundle(tmp / "big", LARGE_ROWS, standalone=False)])
+
+
+RENDER_CORPUS = {"hostile": _hostile_job, "large": _large_job}
+
+
+@pytest.fixture(scope="module")
+def hostile_run(render_corpus):
+    """pair_profile rendered once on the hostile bundle (in the render corpus); returns ``(bundle folder, result,
+    canary folder)``."""
+    job = render_corpus.jobs["hostile"]
+    return Path(job.data_dirs[0]), render_corpus["hostile"], job.info["canary"]
 
 
 def test_hostile_strings_are_escaped_in_html_and_unchanged_in_csv(hostile_run):
@@ -170,15 +190,13 @@ def test_data_files_are_never_evaluated(hostile_run, tmp_path):
     assert not list(canary.iterdir()), "a cell of a data file was executed"
 
 
-def test_a_large_bundle_validates_and_renders_with_counts_that_agree(tmp_path):
-    """The end-to-end path at 20,000 synthetic activities; ``benchmarks/run.py --only scale`` runs it at a million."""
-    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
-    from synthetic import synthetic_bundle
-
-    folder = synthetic_bundle(tmp_path / "big", 20_000, standalone=False)
+def test_a_large_bundle_validates_and_renders_with_counts_that_agree(render_corpus):
+    """The end-to-end path at ``LARGE_ROWS`` synthetic activities; ``benchmarks/run.py --only scale`` runs it at a
+    million."""
+    folder, = render_corpus.jobs["large"].data_dirs
     bundle = load_bundle(PROJECT_ROOT / "data", folder)
-    assert len(bundle.activities) > 20_000
-    result = run_notebook("pair_profile", {}, data_dirs=[folder], out=tmp_path / "out")
+    assert len(bundle.activities) > LARGE_ROWS
+    result = render_corpus["large"]
     assert result.ok, result.error
     counts = pd.read_csv(result.output_dir / "tables" / "sector_counts.csv")
     events = expand_activities(bundle.activities, end_year=2023, expand_annual=False)  # the report's default

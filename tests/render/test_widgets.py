@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from bundles import CorpusJob
 
-def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_widget(tmp_path):
+RENDER_CORPUS = {"explore": lambda _: CorpusJob("explore", {"ties": ["medan-gwangju"], "chart": "irr"})}
+
+
+def test_workbench_notebook_runs_under_papermill_and_its_report_has_no_blank_widget(render_corpus):
     """No browser: the notebook runs to the end; the report carries the static figure and a note, not widget space."""
     import re
 
-    from studylib.runner.execute import run_notebook
-
-    result = run_notebook("explore", {"ties": ["medan-gwangju"], "chart": "irr"}, out=tmp_path)
+    result = render_corpus["explore"]
     assert result.ok, result.error
     report = (result.output_dir / "report.html").read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-view+json" not in report

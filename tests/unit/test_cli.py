@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,71 @@ def test_a_scheduler_that_cannot_be_used_is_a_run_error(monkeypatch, capsys):
     code = main(["run", "pair_profile", "--tie", "surabaya-busan", "--scheduler", "tcp://127.0.0.1:8786"])
     assert code == 2
     assert "error: --scheduler needs Dask" in capsys.readouterr().err
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+# --------------------------------------------------------------- 6: unwritable --out / --into: exit 2, one line
+@pytest.mark.parametrize("where", ["file", "proc", "readonly"])
+def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys, where):
+    if where == "readonly" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    target = {"file": tmp_path / "a-file", "proc": Path("/proc/foo"), "readonly": tmp_path / "ro"}[where]
+    if where == "file":
+        target.write_text("x")
+    if where == "readonly":
+        target.mkdir()
+        target.chmod(0o500)
+    code = main(["run", "pair_profile", "--out", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1 and "cannot write" in err
+
+
+def test_new_pair_into_an_unwritable_place_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    code = main(["new-pair", "bandung", "suwon", "--into", str(tmp_path / "a-file" / "pair")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1 and "cannot create" in err
+    code = main(["new-pair", "bandung", "suwon", "--into", "/proc/foo/pair"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------ 11: conflicting options
+@pytest.mark.parametrize("argv, words", [
+    (["--all-ties", "-p", "tie", "seoul-tokyo"], "-p tie"),
+    (["--tie", "seoul-tokyo", "-p", "tie", "surabaya-busan"], "-p tie"),
+    (["--all-ties", "--tie", "seoul-tokyo"], "--all-ties and --tie"),
+    (["--jobs", "0"], "--jobs"),
+    (["--jobs", "-3", "--tie", "seoul-tokyo"], "--jobs"),
+])
+def test_conflicting_options_are_refused_before_any_kernel(capsys, argv, words):
+    assert main(["run", "pair_profile", *argv]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_study_refuses_jobs_below_one(capsys):
+    assert main(["study", "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ 3: compare_pairs, degenerate ties
+@pytest.mark.parametrize("ties, words", [
+    ("surabaya-busan,surabaya-busan", "more than once"),
+    ("surabaya-busan", "at least 2"),
+])
+def test_compare_pairs_refuses_duplicate_or_single_ties_before_any_kernel(capsys, ties, words):
+    assert main(["run", "compare_pairs", "-p", "ties", ties]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_a_read_only_filesystem_for_out_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    import errno
+
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)  # as on a read-only mount, which root cannot write either
+    code = main(["run", "pair_profile", "--out", str(tmp_path / "ro" / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1 and "Read-only file system" in err

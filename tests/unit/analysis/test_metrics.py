@@ -147,3 +147,23 @@ def test_metric_definitions_follow_the_report_language():
     assert set(english) == set(indonesian)
     assert english["continuity"].startswith("years_with_activity / years_in_window")
     assert "sampai" in indonesian["continuity"] and indonesian["continuity"] != english["continuity"]
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_ties_left_out_names_each_tie_and_why():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    out = sl.ties_left_out(events, b.activities, ["surabaya-busan", "gangnam-haidian"], end_year=2023)
+    assert list(out["tie_id"]) == ["gangnam-haidian"]
+    assert out["reason"].iat[0] == "no event to count up to 2023: no coded activities"
+
+
+def test_metrics_of_a_tie_without_coded_activities_are_zeros_not_an_error():
+    import studylib as sl
+
+    b = sl.load_bundle()
+    events = sl.expand_activities(b.activities, end_year=2023)
+    row = sl.tie_metrics(events, b.activities.iloc[:0], unit="tie_id", unit_id="gangnam-haidian", end_year=2023)
+    assert row["undated"] == 0 and row["activities"] == 0

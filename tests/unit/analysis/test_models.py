@@ -340,3 +340,17 @@ def test_when_nb2_cannot_be_estimated_the_rule_falls_back_to_robust_poisson_and_
     classical = fit_model(_sparse_window(), "activities ~ years_since_start", "poisson")
     assert not np.allclose(fit.tidy()["std_error"], classical.tidy()["std_error"])
     assert classical.label == "Poisson" and classical.robust is None
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_the_nb2_alpha_interval_stays_positive():
+    import numpy as np
+    import pandas as pd
+
+    from studylib.analysis.models import fit_model
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"x": np.repeat([0, 1], 6)})
+    data["y"] = rng.negative_binomial(2, 0.5, size=12)  # small: the Wald interval of alpha runs below zero
+    row = fit_model(data, "y ~ x", "negbin").tidy().set_index("term").loc["alpha"]
+    assert 0 < row["conf_low"] < row["estimate"] < row["conf_high"]

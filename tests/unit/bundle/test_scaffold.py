@@ -31,3 +31,12 @@ def test_xlsx_bundle_reports_sheet_rows(tmp_path):
         load_bundle(DATA_DIR, folder)
     text = str(info.value)
     assert "x/ties.xlsx (sheet 'ties'):2: column 'tie_type': a value is required" in text
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_an_xlsx_pair_folders_readme_names_its_xlsx_tables(tmp_path):
+    from studylib.bundle.scaffold import new_pair
+
+    folder = new_pair("bandung", "seoul", into=tmp_path / "pair", xlsx=True)
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "`sources.xlsx`" in readme and "`cities.xlsx`" in readme and "sources.csv" not in readme

@@ -12,17 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from bundles import write_bundle  # noqa: E402
-from studylib import charts, load_bundle  # noqa: E402
+from studylib import charts  # noqa: E402
 from studylib.analysis.metrics import axis_balance, people_exchanged, shares  # noqa: E402
-from studylib.analysis.panel import expand_activities  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    charts.set_study_theme()
-    b = load_bundle(write_bundle(tmp_path_factory.mktemp("b")))
-    return b, expand_activities(b.activities, end_year=2016, expand_annual=True)
 
 
 def _check(fig, *expected):
@@ -366,4 +357,24 @@ def test_people_chart_stacks_reported_and_expanded_apart_and_marks_inexact_count
     assert "'about' (approximate, not a bound)" in ax.figure.caption and "'at least' (a lower bound)" in ax.figure.caption
     assert "Bars with a hollow top: 1 year(s)" in ax.figure.caption
     assert ax.get_ylabel() == "people counted by the sources"
+    plt.close(ax.figure)
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_no_legend_with_a_single_entry():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from studylib import charts
+
+    ax = charts.axis_balance_chart(pd.DataFrame({"axis": ["industry", "culture", "data", "inclusion"],
+                                                 "share": [0.4, 0.3, 0.2, 0.1]}))
+    assert ax.get_legend() is None and any(t.get_text() == "even split" for t in ax.texts)
+    plt.close(ax.figure)
+    events = pd.DataFrame({"tie_id": ["a-b"] * 2, "sector": pd.Categorical(["culture", "economy"]),
+                           "direction": pd.Categorical(["mutual", "mutual"]), "year": [2010, 2011],
+                           "expanded": [False, False], "source_id": ["s1", "s1"], "activity_id": ["x", "y"]})
+    ax = charts.timeline(events, hue="direction")
+    legends = [a for a in [ax.get_legend(), *ax.artists] if a is not None and hasattr(a, "get_texts")]
+    assert all(len(legend.get_texts()) > 1 for legend in legends)
     plt.close(ax.figure)

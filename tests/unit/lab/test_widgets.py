@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import studylib as sl
+from bundles import write_bundle
 from studylib.lab.widgets import CHARTS, Explorer
+
+ROOT = Path(__file__).resolve().parents[3]
 
 END_YEAR = 2023
 
@@ -244,3 +248,33 @@ def test_data_dirs_layer_a_bundle_from_the_start(tmp_path):
     assert set(ex.filtered_events()["activity_id"]) == {"a1", "a2", "a3", "a4"}
     ex.set(ties=["surabaya-busan"])  # the study data are still there underneath
     assert len(ex.filtered_events())
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+def test_the_workbench_does_not_say_loaded_for_an_empty_folder(tmp_path):
+    from studylib.lab.widgets import Explorer
+
+    (tmp_path / "empty").mkdir()
+    ex = Explorer()
+    ex.data_folder.value = str(tmp_path / "empty")
+    ex._load_clicked()
+    assert "Loaded" not in ex.data_status.value and "no table found" in ex.data_status.value
+
+
+# ------------------------------------------------------------- 8: the workbench's folder box starts at the root
+def test_the_workbench_resolves_relative_folders_from_the_project_root(tmp_path, monkeypatch):
+    from studylib.lab.widgets import Explorer
+
+    monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab runs the kernel
+    rel = "data/local/_test-defects-pair"
+    folder = write_bundle(ROOT / rel)
+    try:
+        ex = Explorer()
+        ex.data_folder.value = rel
+        ex._load_clicked()
+        assert ex.data_status.value.startswith("Loaded"), ex.data_status.value
+        assert str(folder) in ex.data_dirs
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)

@@ -151,3 +151,25 @@ def test_data_outside_the_project_keeps_its_absolute_path_in_the_hash(tmp_path, 
     spec = notebook_parameters("pair_profile")
     assert run_slug({"tie": "x-y", "data_dirs": [str(inside)]}, spec) != \
         run_slug({"tie": "x-y", "data_dirs": [str(outside)]}, spec)
+
+
+# Issue 19 (what a new user met on a fresh clone), moved here from test_defects.py
+# -------------------------------------------------------------------------------- 10: parameters in the slug
+def test_runs_with_different_parameters_get_different_folders():
+    from studylib.report.parameters import check_parameters, notebook_parameters, run_slug
+
+    spec = notebook_parameters("pair_profile")
+    default = check_parameters("pair_profile", {"tie": "surabaya-busan"}, spec=spec)
+    other = check_parameters("pair_profile", {"tie": "surabaya-busan", "end_year": 2020}, spec=spec)
+    assert run_slug(default, spec) == "surabaya-busan"
+    assert run_slug(other, spec) == "surabaya-busan--end_year-2020"
+    on = check_parameters("pair_profile", {"tie": "surabaya-busan", "expand_annual": True}, spec=spec)
+    assert run_slug(on, spec) == "surabaya-busan--expand_annual-true"  # expansion is off by default (#25)
+
+
+def test_a_reversed_tie_parameter_suggests_the_tie(capsys):
+    from studylib import ParameterError, load_bundle
+    from studylib.report.parameters import check_parameters
+
+    with pytest.raises(ParameterError, match="Did you mean 'surabaya-busan'"):
+        check_parameters("pair_profile", {"tie": "busan-surabaya"}, bundle=load_bundle())
