@@ -112,7 +112,7 @@ def test_gangnam_verdict_can_come_out_either_way_and_one_passage_is_one_unit(ren
         verdicts[name] = _verdict(text)
         sensitivity = pd.read_csv(result.output_dir / "tables" / "sensitivity.csv")
         verdicts[name + " n"] = (int(sensitivity["n_units"].iloc[0]), int(sensitivity["n_activities"].iloc[0]))
-    assert verdicts["weaker"].startswith("the coded record is consistent with the claim in every variant")
+    assert verdicts["weaker"].startswith("the coded record is consistent with the claim in every specification")
     assert verdicts["stronger"].startswith("the coded record contradicts the claim")
     assert verdicts["one cell"].startswith("the coded record does not establish the claim")
     assert (verdicts["weaker n"], verdicts["one cell n"]) == ((8, 8), (1, 8))  # (units, rows)
