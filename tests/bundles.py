@@ -252,3 +252,54 @@ def study_jobs() -> list[tuple[str, dict]]:
     from studylib.report.parameters import WORKBENCH_NOTEBOOKS, list_notebooks
 
     return [(nb, dict(STUDY_OVERRIDES.get(nb, {}))) for nb in list_notebooks() if nb not in WORKBENCH_NOTEBOOKS]
+
+
+def synthetic_network(tmp_path, n_cities=400, seed=1):
+    """A network file of ``n_cities`` cities with coordinates and populations whose ties are more likely between
+    close cities (a known negative distance effect), read with ``read_network``."""
+    import networkx as nx
+    import numpy as np
+
+    from studylib import network as nw
+
+    rng = np.random.default_rng(seed)
+    g = nx.Graph()
+    lat, lon = rng.uniform(-50, 60, n_cities), rng.uniform(-150, 150, n_cities)
+    pop = np.exp(rng.normal(12, 1, n_cities))
+    countries = rng.choice(["Japan", "South Korea", "Indonesia", "France"], n_cities)
+    for i in range(n_cities):
+        g.add_node(f"Q{i + 1}", label=f"City {i}", country=str(countries[i]), lat=float(lat[i]), lon=float(lon[i]),
+                   pop=float(pop[i]))
+    i, j = np.triu_indices(n_cities, 1)
+    d = nw.great_circle_km(lat[i], lon[i], lat[j], lon[j])
+    p = 1 / (1 + np.exp(-(3.0 - 1.0 * np.log(d))))
+    tied = rng.random(len(p)) < p
+    g.add_edges_from((f"Q{a + 1}", f"Q{b + 1}") for a, b in zip(i[tied], j[tied]))
+    path = tmp_path / "synthetic.gexf"
+    nx.write_gexf(g, path)
+    return nw.read_network(path)
+
+
+def tie_bundle(folder, activities, signed="2000"):
+    """The test bundle's one tie (alpha-beta) signed in ``signed`` with ``activities`` (implemented unless a row says
+    otherwise), loaded."""
+    import studylib as sl
+
+    rows = base_rows()
+    rows["ties"][0]["signed"] = signed
+    rows["activities"] = activities
+    for a in rows["activities"]:
+        a.setdefault("stage", "implemented")
+    return sl.load_bundle(write_bundle(folder, rows))
+
+
+def two_tie_rows(*, gamma_signed: str) -> dict[str, list[dict]]:
+    """:func:`base_rows` with alpha-beta signed in 2000 and a second tie, alpha-gamma, signed in ``gamma_signed``
+    (a city gamma in KR; no activities of its own yet)."""
+    rows = base_rows()
+    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
+                           "parent_id": "", "lat": "", "lon": ""})
+    rows["ties"][0]["signed"] = "2000"
+    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
+                         "signed": gamma_signed, "status": "active", "source_id": "src1", "note": ""})
+    return rows

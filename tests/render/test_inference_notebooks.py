@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import studylib as sl
-from bundles import CorpusJob, _act, base_rows, expansion_only_activities, write_bundle
+from bundles import CorpusJob, _act, expansion_only_activities, two_tie_rows, write_bundle
 from studylib.paths import NOTEBOOKS_DIR
 
 SENSITIVITY = ["quantity", "variant", "estimate", "conf_low", "conf_high", "p_value", "robust"]
@@ -20,12 +20,7 @@ SENSITIVITY = ["quantity", "variant", "estimate", "conf_low", "conf_high", "p_va
 
 def _two_ties(folder):
     """alpha-beta: a trend made only by expanding two annual programmes; alpha-gamma: a second tie to compare."""
-    rows = base_rows()
-    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
-                           "parent_id": "", "lat": "", "lon": ""})
-    rows["ties"][0]["signed"] = "2000"
-    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
-                         "signed": "2005", "status": "active", "source_id": "src1", "note": ""})
+    rows = two_tie_rows(gamma_signed="2005")
     rows["activities"] = [
         *expansion_only_activities(),
         _act("g1", "Agreement", "general", "agreement", "2005", tie="alpha-gamma", direction="mutual"),

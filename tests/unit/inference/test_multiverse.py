@@ -45,7 +45,8 @@ import shutil  # noqa: E402
 
 import numpy as np  # noqa: E402
 import statsmodels.api as sm  # noqa: E402
-from bundles import _act, base_rows, expansion_only_activities, write_bundle  # noqa: E402
+from bundles import _act, expansion_only_activities, two_tie_rows, write_bundle  # noqa: E402
+from bundles import tie_bundle as _bundle  # noqa: E402
 
 from studylib.inference.multiverse import (ROBUST_DEFINITION, batched_poisson_trend, multiverse,  # noqa: E402
                                            robustness, sensitivity_from_multiverse, shipped_variants,
@@ -53,13 +54,6 @@ from studylib.inference.multiverse import (ROBUST_DEFINITION, batched_poisson_tr
 from studylib.paths import DATA_DIR  # noqa: E402
 
 
-def _bundle(folder, activities, signed="2000"):
-    rows = base_rows()
-    rows["ties"][0]["signed"] = signed
-    rows["activities"] = activities
-    for a in rows["activities"]:
-        a.setdefault("stage", "implemented")
-    return sl.load_bundle(write_bundle(folder, rows))
 
 
 def _sign_change(folder):
@@ -72,6 +66,20 @@ def _sign_change(folder):
         _act("a5", "Film", "culture", "festival", "2021")])
 
 
+def _assert_rows_equal_statsmodels(Y, fit, scaled, covariate):
+    """Each row of ``Y`` fitted by statsmodels' Poisson GLM on ``covariate(keep)`` (its non-missing years): the
+    batched slope, SE and p, and the quasi-Poisson SE of ``scaled``, agree."""
+    for i, row in enumerate(Y):
+        keep = ~np.isnan(row)
+        X = sm.add_constant(covariate(keep))
+        ref = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14)
+        assert fit["slope"][i] == pytest.approx(ref.params[1], abs=1e-8)
+        assert fit["se"][i] == pytest.approx(ref.bse[1], rel=1e-6)
+        assert fit["p_value"][i] == pytest.approx(ref.pvalues[1], rel=1e-5, abs=1e-10)
+        quasi = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14, scale="X2")
+        assert scaled["se"][i] == pytest.approx(quasi.bse[1], rel=1e-6)
+
+
 def test_batched_poisson_equals_statsmodels():
     rng = np.random.default_rng(4)
     years = np.arange(1994, 2024)
@@ -80,15 +88,7 @@ def test_batched_poisson_equals_statsmodels():
     Y[5, :10] = np.nan
     fit = batched_poisson_trend(Y, years, dispersion_threshold=None)
     scaled = batched_poisson_trend(Y, years, dispersion_threshold=0.0)  # always quasi-Poisson
-    for i, row in enumerate(Y):
-        keep = ~np.isnan(row)
-        X = sm.add_constant(years[keep] - years[keep].min())
-        ref = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14)
-        assert fit["slope"][i] == pytest.approx(ref.params[1], abs=1e-8)
-        assert fit["se"][i] == pytest.approx(ref.bse[1], rel=1e-6)
-        assert fit["p_value"][i] == pytest.approx(ref.pvalues[1], rel=1e-5, abs=1e-10)
-        quasi = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14, scale="X2")
-        assert scaled["se"][i] == pytest.approx(quasi.bse[1], rel=1e-6)
+    _assert_rows_equal_statsmodels(Y, fit, scaled, lambda keep: years[keep] - years[keep].min())
 
 
 def test_batched_poisson_leaves_rows_it_cannot_fit_empty():
@@ -452,12 +452,7 @@ def test_the_reason_counts_on_a_small_bundle(tmp_path):
 # --- the tie × sector interaction, batched over the specifications (#25) -----------------------------------------
 
 def _two_tie_bundle(folder):
-    rows = base_rows()
-    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
-                           "parent_id": "", "lat": "", "lon": ""})
-    rows["ties"][0]["signed"] = "2000"
-    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
-                         "signed": "2004", "status": "active", "source_id": "src1", "note": ""})
+    rows = two_tie_rows(gamma_signed="2004")
     rows["activities"] = [
         *expansion_only_activities(),
         _act("b6", "Exhibition", "culture", "festival", "2015"),
@@ -547,15 +542,7 @@ def test_the_batched_covariate_equals_statsmodels_row_by_row():
     Y[:15, -6:] = np.nan
     fit = sl.batched_poisson_covariate(Y, tension, dispersion_threshold=None)
     scaled = sl.batched_poisson_covariate(Y, tension, dispersion_threshold=0.0)
-    for i, row in enumerate(Y):
-        keep = ~np.isnan(row)
-        X = sm.add_constant(tension[keep])
-        ref = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14)
-        assert fit["slope"][i] == pytest.approx(ref.params[1], abs=1e-8)
-        assert fit["se"][i] == pytest.approx(ref.bse[1], rel=1e-6)
-        assert fit["p_value"][i] == pytest.approx(ref.pvalues[1], rel=1e-5, abs=1e-10)
-        quasi = sm.GLM(row[keep], X, family=sm.families.Poisson()).fit(tol=1e-14, scale="X2")
-        assert scaled["se"][i] == pytest.approx(quasi.bse[1], rel=1e-6)
+    _assert_rows_equal_statsmodels(Y, fit, scaled, lambda keep: tension[keep])
     flat = sl.batched_poisson_covariate(Y, np.zeros(len(years)))  # a covariate that never varies: no estimate
     assert np.isnan(flat["irr"]).all()
     with pytest.raises(ValueError, match="one value per column"):

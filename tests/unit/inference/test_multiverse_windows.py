@@ -4,19 +4,13 @@ recorded with its reason (in the report language), and robustness judged over th
 from __future__ import annotations
 
 import studylib as sl
-from bundles import _act, base_rows, expansion_only_activities, write_bundle
+from bundles import _act, expansion_only_activities, two_tie_rows, write_bundle
+from bundles import tie_bundle as _bundle
 
 from studylib.i18n import using_language
 from studylib.inference.multiverse import MIN_WINDOW_YEARS, WINDOW_OFFSET, multiverse, robustness
 
 
-def _bundle(folder, activities, signed="2000"):
-    rows = base_rows()
-    rows["ties"][0]["signed"] = signed
-    rows["activities"] = activities
-    for a in rows["activities"]:
-        a.setdefault("stage", "implemented")
-    return sl.load_bundle(write_bundle(folder, rows))
 
 
 def _late_tie(folder, end_year=2023):
@@ -75,12 +69,7 @@ def test_an_earlier_window_with_no_year_says_none_rather_than_zero(tmp_path):
 def test_the_interaction_test_of_two_ties_uses_only_the_windows_both_have(tmp_path):
     from studylib.inference.multiverse import interaction_lr
 
-    rows = base_rows()
-    rows["cities"].append({"city_id": "gamma", "name": "Gamma", "name_local": "", "country": "KR", "level": "city",
-                           "parent_id": "", "lat": "", "lon": ""})
-    rows["ties"][0]["signed"] = "2000"
-    rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
-                         "signed": "2021", "status": "active", "source_id": "src1", "note": ""})
+    rows = two_tie_rows(gamma_signed="2021")
     rows["activities"] = [
         *expansion_only_activities(),
         _act("g1", "Festival", "culture", "festival", "2021", tie="alpha-gamma"),

@@ -3,6 +3,8 @@ English unchanged, a CSV of the coefficients the same in both languages."""
 
 from __future__ import annotations
 
+from bundles import synthetic_network as _synthetic_network
+
 import pandas as pd
 
 from studylib.i18n import ReaderText, using_language
@@ -64,25 +66,3 @@ def test_the_coefficient_table_note_in_both_languages(tmp_path):
     assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
 
 
-def _synthetic_network(tmp_path, n_cities=400, seed=1):
-    """Cities with coordinates and populations; ties more likely between close cities (as test_network.py's)."""
-    import networkx as nx
-    import numpy as np
-
-    from studylib import network as nw
-
-    rng = np.random.default_rng(seed)
-    g = nx.Graph()
-    lat, lon = rng.uniform(-50, 60, n_cities), rng.uniform(-150, 150, n_cities)
-    pop = np.exp(rng.normal(12, 1, n_cities))
-    countries = rng.choice(["Japan", "South Korea", "Indonesia", "France"], n_cities)
-    for i in range(n_cities):
-        g.add_node(f"Q{i + 1}", label=f"City {i}", country=str(countries[i]), lat=float(lat[i]), lon=float(lon[i]),
-                   pop=float(pop[i]))
-    i, j = np.triu_indices(n_cities, 1)
-    d = nw.great_circle_km(lat[i], lon[i], lat[j], lon[j])
-    tied = rng.random(len(d)) < 1 / (1 + np.exp(-(3.0 - 1.0 * np.log(d))))
-    g.add_edges_from((f"Q{a + 1}", f"Q{b + 1}") for a, b in zip(i[tied], j[tied]))
-    path = tmp_path / "synthetic.gexf"
-    nx.write_gexf(g, path)
-    return nw.read_network(path)

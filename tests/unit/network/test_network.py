@@ -11,6 +11,7 @@ import pytest
 
 from bundles import PAIRS_ROWS as ROWS
 from bundles import pairs_file as _pairs
+from bundles import synthetic_network as _synthetic_network
 from studylib import network as nw
 from studylib.cli import main
 from studylib.errors import StudyError
@@ -254,26 +255,6 @@ def test_prior_correction_recovers_the_population_intercept():
     assert abs(fit.params[0] - b0) > 1  # the uncorrected intercept is far off
     assert corrected == pytest.approx(b0, abs=0.15)
     assert fit.params[1] == pytest.approx(b1, abs=0.1)
-
-
-def _synthetic_network(tmp_path, n_cities=400, seed=1):
-    """Cities on a plane of coordinates; ties more likely between close cities (a known negative distance effect)."""
-    rng = np.random.default_rng(seed)
-    g = nx.Graph()
-    lat, lon = rng.uniform(-50, 60, n_cities), rng.uniform(-150, 150, n_cities)
-    pop = np.exp(rng.normal(12, 1, n_cities))
-    countries = rng.choice(["Japan", "South Korea", "Indonesia", "France"], n_cities)
-    for i in range(n_cities):
-        g.add_node(f"Q{i + 1}", label=f"City {i}", country=str(countries[i]), lat=float(lat[i]), lon=float(lon[i]),
-                   pop=float(pop[i]))
-    i, j = np.triu_indices(n_cities, 1)
-    d = nw.great_circle_km(lat[i], lon[i], lat[j], lon[j])
-    p = 1 / (1 + np.exp(-(3.0 - 1.0 * np.log(d))))
-    tied = rng.random(len(p)) < p
-    g.add_edges_from((f"Q{a + 1}", f"Q{b + 1}") for a, b in zip(i[tied], j[tied]))
-    path = tmp_path / "synthetic.gexf"
-    nx.write_gexf(g, path)
-    return nw.read_network(path)
 
 
 def test_tie_model_is_tidy_reproducible_and_finds_the_distance_effect(tmp_path):
