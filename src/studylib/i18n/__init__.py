@@ -98,11 +98,6 @@ class ReaderText(str):
     def __reduce__(self):
         return ReaderText, (str(self), self.english)
 
-    def startswith(self, prefix, *args) -> bool:
-        """True when the text or its English starts with ``prefix``: code that tests which message a sentence is
-        (``reason.startswith("no difference shown")``, as the study notebooks do) answers the same in every language."""
-        return str.startswith(self, prefix, *args) or self.english.startswith(prefix, *args)
-
 
 def reader_text(make) -> ReaderText:
     """``make()`` (a function composing a sentence with ``_``/``ngettext``) in the current language, remembering its

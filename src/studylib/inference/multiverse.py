@@ -51,7 +51,7 @@ DEFAULT_DRAWS = 200  # seeded placements of the undated activities
 MAIN_CODING = "study data"
 MULTIVERSE_COLUMNS = ["spec_id", *FACTORS, "draw", "quantity", "estimate", "conf_low", "conf_high", "p_value"]
 ROBUSTNESS_COLUMNS = ["quantity", "n_specifications", "estimate_main", "estimate_min", "estimate_max",
-                      "share_same_direction", "share_significant", "robust", "reason", "depends_on"]
+                      "share_same_direction", "share_significant", "robust", "null_result", "reason", "depends_on"]
 FACTOR_LABELS = {"expansion": "annual expansion", "window": "observation window", "undated": "undated activities",
                  "coding": "coding variant"}
 QUANTITIES = ["trend", "events", "activities", "rate_per_year", "continuity", "longest_gap", "evenness", "hhi",
@@ -859,6 +859,8 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
                     "estimate_min": float(finite.min()) if finite.size else np.nan,
                     "estimate_max": float(finite.max()) if finite.size else np.nan,
                     "share_same_direction": same, "share_significant": significant, "robust": bool(robust),
+                    # a test significant in no specification: "no difference shown in N of N", never called robust
+                    "null_result": bool(estimated.any() and tested and uniform and significant == 0),
                     "reason": reason, "depends_on": depends})
     table = pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
     for column in ("reason", "depends_on"):  # object columns keep each sentence's English (for the CSV file)

@@ -140,11 +140,11 @@ def test_write_table_returns_the_report_language_for_display(tmp_path):
     assert "no event to count up to 1990" in (tmp_path / "t.csv").read_text(encoding="utf-8")
 
 
-def test_a_null_result_is_recognised_by_its_english_in_an_indonesian_run():
-    """The study notebooks tell a null result by ``reason.startswith("no difference shown")``."""
+def test_a_null_result_is_marked_in_its_own_column_whatever_the_language():
+    """The study notebooks tell a null result by ``null_result``, not by the words of its reason."""
     with using_language("id"):
         robust = robustness(_table("trend", [1.2, 1.3, 1.25, 1.4], [0.3, 0.4, 0.2, 0.5]))
     assert robust.iloc[0]["reason"].startswith("tidak ada perbedaan")
-    assert robust.iloc[0]["reason"].startswith("no difference shown")
-    assert robust["reason"].str.startswith("no difference").all()
-    assert not robust.iloc[0]["reason"].startswith("direction changes")
+    assert bool(robust.iloc[0]["null_result"]) and not bool(robust.iloc[0]["robust"])
+    significant = robustness(_table("trend", [1.2, 1.3, 1.25, 1.4], [0.01, 0.02, 0.001, 0.03]))
+    assert not bool(significant.iloc[0]["null_result"])
