@@ -66,17 +66,23 @@ def _reliability_matrix(data) -> tuple[np.ndarray, list]:
     return codes.to_numpy(dtype=int).reshape(frame.shape), levels
 
 
+def _unit_coincidences(codes: np.ndarray, k: int) -> np.ndarray:
+    """Each pairable unit's share of Krippendorff's coincidence matrix (units x k x k; units coded once dropped).
+
+    The coincidence matrix is their sum, so a bootstrap draw is a weighted sum of these (no loop over units)."""
+    coded = codes >= 0
+    m = coded.sum(axis=1)
+    codes, coded, m = codes[m >= 2], coded[m >= 2], m[m >= 2]  # a unit coded once carries no pair
+    counts = np.zeros((len(codes), k))
+    units, coders = np.nonzero(coded)
+    np.add.at(counts, (units, codes[units, coders]), 1.0)
+    pairs = counts[:, :, None] * counts[:, None, :] - counts[:, :, None] * np.eye(k)
+    return pairs / (m - 1)[:, None, None]
+
+
 def _coincidences(codes: np.ndarray, k: int) -> np.ndarray:
     """Krippendorff's coincidence matrix o_ck from integer codes (units x coders, -1 = missing)."""
-    o = np.zeros((k, k))
-    for row in codes:
-        vals = row[row >= 0]
-        m = len(vals)
-        if m < 2:
-            continue  # a unit coded once has no pair: it carries no information on agreement
-        counts = np.bincount(vals, minlength=k).astype(float)
-        o += (np.outer(counts, counts) - np.diag(counts)) / (m - 1)
-    return o
+    return _unit_coincidences(codes, k).sum(axis=0)
 
 
 def _delta(n_c: np.ndarray, level: str, values=None) -> np.ndarray:
@@ -94,7 +100,10 @@ def _delta(n_c: np.ndarray, level: str, values=None) -> np.ndarray:
 
 
 def _alpha_from_codes(codes: np.ndarray, k: int, level: str, values=None) -> float:
-    o = _coincidences(codes, k)
+    return _alpha_from_coincidences(_coincidences(codes, k), level, values)
+
+
+def _alpha_from_coincidences(o: np.ndarray, level: str, values=None) -> float:
     n_c = o.sum(axis=1)
     n = n_c.sum()
     if n < 2:
@@ -172,10 +181,12 @@ def alpha_interval(data, *, level: str = "nominal", order=None, resamples: int =
     if len(pairable) < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    draws = np.array([
-        _alpha_from_codes(pairable[rng.integers(0, len(pairable), len(pairable))], len(levels), level, numbers)
-        for _ in range(resamples)
-    ])
+    k, n = len(levels), len(pairable)
+    per_unit = _unit_coincidences(pairable, k).reshape(n, k * k)
+    # a draw's coincidence matrix is the sum of its units' shares: weight each unit by how often it was drawn
+    # (the same draws, one call per resample, as drawing the rows themselves)
+    weights = np.array([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(resamples)], dtype=float)
+    draws = np.array([_alpha_from_coincidences(o.reshape(k, k), level, numbers) for o in weights @ per_unit])
     draws = draws[~np.isnan(draws)]
     if not len(draws):
         return float("nan"), float("nan")
