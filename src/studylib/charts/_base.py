@@ -297,8 +297,9 @@ def save_figure(fig, stem: str | Path, *, directory: str | Path | None = None, p
                 tight = {"bbox_inches": Bbox([[0, band], [width, height]])} if band else {}
                 fig.savefig(folder / png.name, dpi=PRINT_DPI, metadata={"Software": None}, **tight)
                 with plt.rc_context({"pdf.fonttype": 42}):  # TrueType / CID fonts: journal checkers reject Type 3
-                    fig.savefig(folder / f"{stem.name}.pdf", metadata={"CreationDate": None, "Creator": None,
-                                                                     "Producer": None}, **tight)
+                    # dpi: the resolution of any part drawn as an image (a dense specification curve's marks)
+                    fig.savefig(folder / f"{stem.name}.pdf", dpi=PRINT_DPI, metadata={
+                        "CreationDate": None, "Creator": None, "Producer": None}, **tight)
             finally:
                 for text in captions:
                     text.set_visible(True)

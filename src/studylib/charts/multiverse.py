@@ -27,6 +27,10 @@ def _level_words(level: str) -> str:
     return _named(level)
 
 
+#: Above this many specifications the curve's points, interval and factor marks are rasterized in vector files.
+RASTERIZE_ABOVE = 500
+
+
 def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, null: float | None = None,
                         main_spec: int = 0, label: str | None = None, log: bool = False, title: str | None = None,
                         caption: str = "", ax=None):
@@ -68,11 +72,14 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
     ax, own = _axes(ax, (9, 3.2 + 0.22 * len(levels)))
     x = np.arange(len(rows))
     est = rows["estimate"].to_numpy(dtype=float)
+    # thousands of specifications: their marks are thinner than a pixel, and as vectors they made each SVG ~2 MB and
+    # each figure's vector files most of its time; drawn as an image inside the SVG/PDF (the PNG is the same)
+    dense = len(rows) > RASTERIZE_ABOVE
     has_ci = {"conf_low", "conf_high"} <= set(rows.columns) and rows["conf_low"].notna().any()
     if has_ci:
         ax.fill_between(x, rows["conf_low"].to_numpy(dtype=float), rows["conf_high"].to_numpy(dtype=float),
-                        color="0.85", step="mid", linewidth=0, label=_("95% interval"))
-    ax.plot(x, est, ".", color="0.25", markersize=2.5, label=_("estimate"))
+                        color="0.85", step="mid", linewidth=0, label=_("95% interval"), rasterized=dense)
+    ax.plot(x, est, ".", color="0.25", markersize=2.5, label=_("estimate"), rasterized=dense)
     main = rows.index[rows["spec_id"] == main_spec]
     if len(main):
         ax.plot(x[main], est[main], "o", color="#D55E00", markersize=6, label=_("main analysis"))
@@ -94,7 +101,7 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
                                                     sharex=ax)
         for i, (f, lvl) in enumerate(levels):
             on = (rows[f].astype(str) == lvl).to_numpy()
-            below.plot(x[on], np.full(on.sum(), i), "|", color="0.2", markersize=4)
+            below.plot(x[on], np.full(on.sum(), i), "|", color="0.2", markersize=4, rasterized=dense)
         below.set_yticks(range(len(levels)), [_named(f) + ": " + _level_words(lvl) for f, lvl in levels], fontsize=7)
         below.set_ylim(len(levels) - 0.5, -0.5)
         below.set_xlabel(_("{n} specifications, sorted by estimate").format(n=_number(len(rows), ",")))

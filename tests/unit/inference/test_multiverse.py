@@ -324,6 +324,33 @@ def test_the_specification_curve_sorts_estimates_marks_factors_and_draws_into_a_
     plt.close(empty.figure)
 
 
+def test_a_dense_specification_curve_is_an_image_in_its_vector_files_and_the_same_png(tmp_path):
+    """Thousands of specifications: the marks go into the SVG and PDF as one image (they were ~2 MB of vectors), the
+    axes, labels and caption stay text; a curve of a few specifications stays all vectors."""
+    import matplotlib.pyplot as plt
+
+    from studylib.charts.multiverse import RASTERIZE_ABOVE
+
+    def table(n):
+        rng = np.random.default_rng(0)
+        return pd.DataFrame({"spec_id": range(n), "quantity": "balance", "estimate": rng.normal(size=n),
+                             "expansion": np.where(np.arange(n) % 2, "on", "off")})
+
+    sizes = {}
+    for n in (RASTERIZE_ABOVE, 6 * RASTERIZE_ABOVE):
+        ax = sl.charts.specification_curve(table(n), quantity="balance", null=0.0)
+        paths = sl.charts.save_figure(ax, tmp_path / f"curve{n}")
+        plt.close(ax.figure)
+        svg = paths[1].read_text(encoding="utf-8")
+        sizes[n] = len(svg)
+        dense = n > RASTERIZE_ABOVE
+        assert ("<image" in svg) == dense, n
+        assert "specifications, sorted by estimate" in svg or "specifications, sorted" in svg  # text stays text
+        pdf = (tmp_path / "print" / f"curve{n}.pdf").read_bytes()
+        assert (b"/Subtype /Image" in pdf) == dense, n
+    assert sizes[6 * RASTERIZE_ABOVE] < 2 * sizes[RASTERIZE_ABOVE]  # the marks no longer grow the file
+
+
 # --- the Gangnam claim goes through the multiverse (#25) ---------------------------------------------------------
 
 def _axis_bundle(folder, rows):
