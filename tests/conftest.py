@@ -27,18 +27,23 @@ TIERS = ("unit", "process", "render", "browser")
 
 
 NO_PDF_ENV = "STUDYLIB_NO_PDF"  # studylib.runner.render.NO_PDF_ENV (not imported here: conftest stays light)
+NO_PRINT_FIGURES_ENV = "STUDYLIB_NO_PRINT_FIGURES"  # studylib.report.outputs.NO_PRINT_FIGURES_ENV
 
 
 def pytest_configure(config):
-    """Runs print no report.pdf (about 2 CPU-seconds each) unless a test asks for it with ``printing_pdfs``: the
-    tests that check a PDF say so, the others read the HTML and the files."""
+    """Runs print no report.pdf (about 2 CPU-seconds each) and no print versions of their figures (figures/print/:
+    about 0.35 CPU-seconds a figure, 3 of the 8 a pair_profile run takes) unless a test asks for them with
+    ``printing_pdfs``: the tests that check a PDF or a print file say so, the others read the HTML and the files.
+    ``save_figure`` itself writes them whatever the variable says (tests/process/test_charts.py checks them)."""
     os.environ[NO_PDF_ENV] = "1"
+    os.environ[NO_PRINT_FIGURES_ENV] = "1"
 
 
 @pytest.fixture
 def printing_pdfs(monkeypatch):
-    """Runs in this test print report.pdf, as they do outside the test suite."""
+    """Runs in this test print report.pdf and their figures' print versions, as they do outside the test suite."""
     monkeypatch.delenv(NO_PDF_ENV, raising=False)
+    monkeypatch.delenv(NO_PRINT_FIGURES_ENV, raising=False)
 
 
 #: Fixtures that render runs several tests read (the session's, and test_new_pair's module-scoped ``batch``, which

@@ -98,8 +98,8 @@ def _output_root(out: str | Path | None) -> Path | None:
 
 
 def _cold_kernels(args) -> None:
-    """``--cold-kernels``: ordinary kernels for this run; ``--no-pdf``: no report.pdf (environment variables, so pool
-    workers see them too)."""
+    """``--cold-kernels``: ordinary kernels for this run; ``--no-pdf``: no report.pdf; ``--no-print-figures``: no
+    figures/print/ (environment variables, so pool workers and kernels see them too)."""
     if getattr(args, "cold_kernels", False):
         from .runner.kernels.warm import COLD_ENV
 
@@ -108,6 +108,10 @@ def _cold_kernels(args) -> None:
         from .runner.render import NO_PDF_ENV
 
         os.environ[NO_PDF_ENV] = "1"
+    if getattr(args, "no_print_figures", False):
+        from .report.outputs import NO_PRINT_FIGURES_ENV
+
+        os.environ[NO_PRINT_FIGURES_ENV] = "1"
 
 
 def _cmd_run(args) -> int:
@@ -383,12 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="batch on a Dask cluster (tcp://host:8786)")
     r.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     r.add_argument("--no-pdf", action="store_true", help="write no report.pdf (a draft: faster)")
+    r.add_argument("--no-print-figures", action="store_true",
+                   help="write no figures/print/ (each figure's 300-dpi PNG and PDF for a journal; a draft: faster)")
     r.set_defaults(func=_cmd_run)
     s = sub.add_parser("study", help="render every study notebook with its defaults")
     s.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     s.add_argument("--out", default=None, metavar="DIR", help="output root (default: outputs/)")
     s.add_argument("--cold-kernels", action="store_true", help="start ordinary kernels, not forked warm ones")
     s.add_argument("--no-pdf", action="store_true", help="write no report.pdf (a draft: faster)")
+    s.add_argument("--no-print-figures", action="store_true",
+                   help="write no figures/print/ (each figure's 300-dpi PNG and PDF for a journal; a draft: faster)")
     s.add_argument("--lang", default="en", metavar="LANG",
                    help="report language: en (English, the default) or id (Bahasa Indonesia); an Indonesian run's "
                         "folder ends in --lang-id, beside the English one")

@@ -35,6 +35,7 @@ def test_package_zip_lists_every_figure_and_table(cjk_run, tmp_path):
     outputs_in_zip = {n.removeprefix("replication/") for n in names
                       if re.search(r"/(figures/(print/)?[^/]+\.(png|svg|pdf)|tables/[^/]+\.(csv|tex))$", n)}
     assert listed and listed == outputs_in_zip
+    assert any("/figures/print/" in n for n in listed), "the run printed its figures' print versions"
     assert all((root / path).is_file() for path in listed)
     assert "--data data-layers/1-bandung-suwon" in readme
     seconds = json.loads((root / f"outputs/pair_profile/{result.slug}/manifest.json").read_text())["duration_seconds"]

@@ -5,13 +5,19 @@ Kept apart from what is written (the tables and charts) and from the Markdown ar
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from ..i18n import ReaderText, english_of
 
-__all__ = ["write_table", "write_figure", "show_png", "figure_caption"]
+__all__ = ["write_table", "write_figure", "show_png", "figure_caption", "NO_PRINT_FIGURES_ENV"]
+
+#: Set (to anything but "" or "0") to write no print versions of the figures (``figures/print/``: a 300-dpi PNG and a
+#: vector PDF, about two thirds of the time a figure takes), for drafts and for tests that read none; ``--no-print-figures``
+#: sets it (an environment variable, so kernels and pool workers see it).
+NO_PRINT_FIGURES_ENV = "STUDYLIB_NO_PRINT_FIGURES"
 
 
 def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
@@ -43,10 +49,12 @@ def write_table(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
 
 
 def write_figure(fig, stem: str | Path, *, directory: str | Path | None = None) -> list[Path]:
-    """Write ``fig`` as PNG and SVG (see :func:`studylib.charts.save_figure`; matplotlib loads on first use)."""
+    """Write ``fig`` as PNG and SVG, and its print versions unless :data:`NO_PRINT_FIGURES_ENV` is set (see
+    :func:`studylib.charts.save_figure`; matplotlib loads on first use)."""
     from ..charts import save_figure
 
-    return save_figure(fig, stem, directory=directory)
+    return save_figure(fig, stem, directory=directory,
+                       print_formats=os.environ.get(NO_PRINT_FIGURES_ENV, "") in ("", "0"))
 
 
 def figure_caption(fig) -> str:

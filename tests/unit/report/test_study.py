@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import os
 import json
 import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import studylib as sl
 from bundles import _act, base_rows, write_bundle
@@ -126,6 +128,30 @@ def test_save_figure_returns_the_saved_paths_for_a_figure_or_an_axes(tmp_path):
         plt.close(chart.figure)
     assert run.figures == [p for stem in ("figure", "axes") for p in (tmp_path / "out" / "figures" / f"{stem}.png",
                                                                        tmp_path / "out" / "figures" / f"{stem}.svg")]
+
+
+@pytest.mark.parametrize("setting, printed", [(None, True), ("0", True), ("1", False)])
+def test_a_runs_figures_get_print_versions_unless_a_draft_asks_for_none(tmp_path, monkeypatch, setting, printed):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from studylib.cli import _cold_kernels
+    from studylib.report.outputs import NO_PRINT_FIGURES_ENV
+
+    monkeypatch.delenv(NO_PRINT_FIGURES_ENV, raising=False)  # the suite sets it (tests/conftest.py)
+    if setting is not None:
+        monkeypatch.setenv(NO_PRINT_FIGURES_ENV, setting)
+    run = sl.open_study("pair_profile", tie="surabaya-busan", output_dir=str(tmp_path / "out"))
+    ax = sl.charts.timeline(run.events(), sources=run.bundle.sources)
+    assert [p.name for p in run.save_figure(ax, "timeline")] == ["timeline.png", "timeline.svg"]
+    plt.close(ax.figure)
+    folder = tmp_path / "out" / "figures" / "print"
+    assert sorted(p.name for p in folder.glob("*")) == (["timeline.pdf", "timeline.png"] if printed else [])
+    monkeypatch.delenv(NO_PRINT_FIGURES_ENV, raising=False)
+    _cold_kernels(type("Args", (), {"no_print_figures": True})())  # what `studylib run --no-print-figures` does
+    assert os.environ[NO_PRINT_FIGURES_ENV] == "1"
 
 
 def test_caveats_name_agreed_and_uncertainly_dated_rows_and_sources_include_date_sources(tmp_path):
