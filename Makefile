@@ -9,6 +9,10 @@ STAMP  := $(VENV)/.installed
 KERNEL := studylib
 JOBS   ?= 2
 
+# Python caches compiled modules, and pytest its assertion-rewritten tests, in __pycache__/ (ignored by git) even where
+# the shell sets PYTHONDONTWRITEBYTECODE: otherwise every test worker rewrites every test module on every run
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: study test test-fast lab bench validate clean-outputs
 
 $(STAMP): pyproject.toml
