@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ..i18n import _, get_language, reader_text
+from ..i18n import SOURCE_LANGUAGE, ReaderText, _, english_of, get_language, reader_text
 from ..paths import DATA_DIR
 from ..provenance import file_sha256
 from .files import NetworkFileError, read_network_file
@@ -292,9 +292,12 @@ def partner_countries(crosswalk: pd.DataFrame, net: Network, city_ids) -> pd.Dat
         if node < 0:
             continue
         nb = net.cities.iloc[net.neighbours(node)]
-        counts = (nb.assign(country_name=nb["country_name"].replace("", "(unresolved)"))
-                  .groupby(["country", "country_name"]).size().rename("partners").reset_index()
-                  .sort_values(["partners", "country_name"], ascending=[False, True]))
+        counts = nb.groupby(["country", "country_name"]).size().rename("partners").reset_index()
+        counts["country_name"] = pd.Series([_country_label(c, n) for c, n in zip(counts["country"], counts["country_name"])],
+                                           index=counts.index, dtype=object)
+        # ordered by the English names: the CSV file is the same in every language
+        counts = counts.assign(_order=counts["country_name"].map(english_of)).sort_values(
+            ["partners", "_order"], ascending=[False, True]).drop(columns="_order")
         counts["share"] = counts["partners"] / counts["partners"].sum()
         frames.append(counts.assign(city_id=cid))
     cols = ["city_id", "country", "country_name", "partners", "share"]
@@ -354,15 +357,31 @@ def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:
     nb = counts["country_b"].map(per).fillna(0).astype(int)
     same = counts["country_a"] == counts["country_b"]
     possible = np.where(same, na * (na - 1) // 2, na * nb)
-    names = _country_names()
-    counts.insert(2, "pair", [f"{names.get(x, x)}–{names.get(y, y)}" for x, y in zip(counts["country_a"], counts["country_b"])])
+    counts.insert(2, "pair", pd.Series([_pair_label(x, y) for x, y in zip(counts["country_a"], counts["country_b"])],
+                                       index=counts.index, dtype=object))
     counts["cities_a"], counts["cities_b"], counts["possible_pairs"] = na, nb, possible
     counts["ties_per_1000_pairs"] = np.where(possible > 0, 1000 * counts["ties"] / np.maximum(possible, 1), np.nan)
     low, high = poisson_interval(counts["ties"].to_numpy())
     scale = np.where(possible > 0, 1000 / np.maximum(possible, 1), np.nan)
     counts["conf_low"], counts["conf_high"] = low * scale, high * scale
     counts["highlighted"] = [(x, y) in set(extra) for x, y in zip(counts["country_a"], counts["country_b"])]
-    return counts.sort_values(["ties", "pair"], ascending=[False, True]).reset_index(drop=True)
+    # ordered by the English names: the CSV file is the same in every language
+    return (counts.assign(_order=counts["pair"].map(english_of)).sort_values(["ties", "_order"], ascending=[False, True])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def _country_label(code: str, name: str):
+    """A country's name for readers: in the report's language, with its English for CSV files (a
+    :class:`studylib.i18n.ReaderText`); a name that resolved to no ISO code stays as the data write it."""
+    if not code:
+        return name or reader_text(lambda: _("(unresolved)"))
+    return ReaderText(_country_names().get(code, name), _country_names(SOURCE_LANGUAGE).get(code, name))
+
+
+def _pair_label(a: str, b: str) -> ReaderText:
+    """'Indonesia–South Korea' in the report's language, with its English (see :func:`_country_label`)."""
+    here, english = _country_names(), _country_names(SOURCE_LANGUAGE)
+    return ReaderText(f"{here.get(a, a)}–{here.get(b, b)}", f"{english.get(a, a)}–{english.get(b, b)}")
 
 
 def poisson_interval(counts, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -414,7 +433,8 @@ def country_pair_tests(net: Network, pairs: pd.DataFrame, focal) -> pd.DataFrame
     rows = []
     for i, k in enumerate(keys):
         a = t.loc[k]
-        others = [("the rest of the network", total_ties - int(a["ties"]), total_pairs - int(a["possible_pairs"]))]
+        others = [(reader_text(lambda: _("the rest of the network")), total_ties - int(a["ties"]),
+                   total_pairs - int(a["possible_pairs"]))]
         others += [(t.at[o, "pair"], int(t.at[o, "ties"]), int(t.at[o, "possible_pairs"])) for o in keys[i + 1:]]
         for name, ties_b, pairs_b in others:
             if a["possible_pairs"] <= 0 or pairs_b <= 0:
@@ -422,8 +442,11 @@ def country_pair_tests(net: Network, pairs: pd.DataFrame, focal) -> pd.DataFrame
             rows.append({"pair": a["pair"], "against": name, "ties": int(a["ties"]),
                          "possible_pairs": int(a["possible_pairs"]), "ties_other": ties_b, "possible_other": pairs_b,
                          **compare_rates(int(a["ties"]), int(a["possible_pairs"]), ties_b, pairs_b)})
-    return pd.DataFrame(rows, columns=["pair", "against", "ties", "possible_pairs", "ties_other", "possible_other",
-                                       "rate_ratio", "ratio_low", "ratio_high", "p_value"])
+    out = pd.DataFrame(rows, columns=["pair", "against", "ties", "possible_pairs", "ties_other", "possible_other",
+                                      "rate_ratio", "ratio_low", "ratio_high", "p_value"])
+    for column in ("pair", "against"):  # object columns keep each name's English (for the CSV file)
+        out[column] = pd.Series([r[column] for r in rows], index=out.index, dtype=object)
+    return out
 
 
 def compare_partners(first: tuple[Network, pd.DataFrame], second: tuple[Network, pd.DataFrame], city_ids) -> pd.DataFrame:

@@ -189,6 +189,35 @@ def test_country_pairs_have_exact_poisson_intervals_and_the_focal_pair_is_tested
     assert tests.at[0, "possible_other"] == n * (n - 1) // 2 - tests.at[0, "possible_pairs"]
 
 
+def test_country_tables_show_the_reports_language_and_write_the_same_csv_in_every_language(tmp_path):
+    """Country names in the country-pair, country-pair test and partner tables are the report's; their CSV files are
+    English, rows in the same order, whatever the language (the same data)."""
+    from studylib.i18n import using_language
+    from studylib.report.outputs import write_table
+
+    def tables(lang):
+        with using_language(lang):
+            net = nw.read_network(_pairs(tmp_path))
+            pairs = nw.country_pairs(net, highlight=[("ID", "KR"), ("JP", "KR")])
+            tests = nw.country_pair_tests(net, pairs, [("ID", "KR"), ("KR", "JP")])
+            node = int(net.cities.index[net.cities["country"] == "ID"][0])  # partners in Korea
+            crosswalk = pd.DataFrame({"city_id": ["here"], "node": [node], "node_id": ["n"]})
+            partners = nw.partner_countries(crosswalk, net, ["here"])
+        files = {}
+        for name, table in (("pairs", pairs), ("tests", tests), ("partners", partners)):
+            write_table(table, tmp_path / lang / f"{name}.csv")
+            files[name] = (tmp_path / lang / f"{name}.csv").read_bytes()
+        return pairs, tests, partners, files
+
+    en_pairs, en_tests, en_partners, en_files = tables("en")
+    id_pairs, id_tests, id_partners, id_files = tables("id")
+    assert id_files == en_files
+    assert "Indonesia–South Korea" in set(en_pairs["pair"]) and "Indonesia–Korea Selatan" in set(id_pairs["pair"])
+    assert list(id_tests["against"]).count("bagian lain jaringan") == 2
+    assert "Jepang–Korea Selatan" in set(id_tests["against"])
+    assert "Korea Selatan" in set(id_partners["country_name"]) and "South Korea" in set(en_partners["country_name"])
+
+
 @pytest.mark.parametrize("raw, code", [("Jepang", "JP"), ("Korea Selatan", "KR"), ("Tiongkok", "CN"),
                                        ("Amerika Serikat", "US"), ("Belanda", "NL"), ("Jerman", "DE"),
                                        ("Cina", "CN"), ("Japan", "JP")])
