@@ -4,27 +4,17 @@ beneath it."""
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
-from ..i18n import _
+from ..i18n import _, factor_level
 from ._base import _axes, _finish, _named, _no_data, _number, _words
 
 __all__ = ["specification_curve"]
 
 FACTORS = ("expansion", "window", "undated", "coding")
-
-
-def _level_words(level: str) -> str:
-    """A factor's level in the chart's language: 'off', 'placed', 'study data' from the catalog, 'to 2018' as
-    'sampai 2018'; a coding variant's folder name as it is."""
-    window = re.fullmatch(r"to (\d{4})", level)
-    if window:
-        return _("to {year}").format(year=window.group(1))
-    return _named(level)
 
 
 #: Above this many specifications the curve's points, interval and factor marks are rasterized in vector files.
@@ -102,7 +92,7 @@ def specification_curve(data: pd.DataFrame, *, quantity: str, factors=FACTORS, n
         for i, (f, lvl) in enumerate(levels):
             on = (rows[f].astype(str) == lvl).to_numpy()
             below.plot(x[on], np.full(on.sum(), i), "|", color="0.2", markersize=4, rasterized=dense)
-        below.set_yticks(range(len(levels)), [_named(f) + ": " + _level_words(lvl) for f, lvl in levels], fontsize=7)
+        below.set_yticks(range(len(levels)), [_named(f) + ": " + factor_level(lvl) for f, lvl in levels], fontsize=7)
         below.set_ylim(len(levels) - 0.5, -0.5)
         below.set_xlabel(_("{n} specifications, sorted by estimate").format(n=_number(len(rows), ",")))
         below.grid(False)

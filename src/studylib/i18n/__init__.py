@@ -26,7 +26,7 @@ from pathlib import Path
 from ..paths import CODEBOOK_PATH
 
 __all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
-           "gettext", "_", "ngettext", "pgettext", "name_in_language", "phrasebook", "format_number",
+           "gettext", "_", "ngettext", "pgettext", "name_in_language", "factor_level", "phrasebook", "format_number",
            "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of"]
 
 #: The languages a report can be written in; English first (the source language of every message).
@@ -201,6 +201,15 @@ def name_in_language(context: str, name: str) -> str:
     if lang == SOURCE_LANGUAGE:
         return name
     return _translations(lang).pgettext(context, name)
+
+
+def factor_level(level) -> str:
+    """A multiverse factor's level in the current language: 'off', 'placed', 'study data' by the catalog's chart
+    labels, 'to 2018' as 'sampai 2018'; a coding variant's folder name as it is."""
+    window = re.fullmatch(r"to (\d{4})", str(level))
+    if window:
+        return _("to {year}").format(year=window.group(1))
+    return name_in_language("chart label", str(level))
 
 
 # ---------------------------------------------------------------------------------------- notebook sentences

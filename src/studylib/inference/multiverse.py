@@ -25,7 +25,6 @@ Robustness is defined once, here (:data:`ROBUST_DEFINITION`, :data:`ROBUSTNESS_R
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _, localize_number_text, name_in_language, ngettext, reader_text
+from ..i18n import _, factor_level, localize_number_text, name_in_language, ngettext, reader_text
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -110,14 +109,6 @@ CLASS_CONTEXT = "robustness class"  # msgctxt of a specification's class words (
 def _class_words(cls: str) -> str:
     """A specification's class ('down, not significant') in the report language."""
     return ", ".join(name_in_language(CLASS_CONTEXT, word) for word in str(cls).split(", "))
-
-
-def _level_words(level) -> str:
-    """A factor's level ('off', 'to 2018', 'placed', a coding variant's name) in the report language."""
-    window = re.fullmatch(r"to (\d{4})", str(level))
-    if window:
-        return _("to {year}").format(year=window.group(1))
-    return name_in_language("chart label", str(level))
 
 
 def _factor_label(factor: str) -> str:
@@ -771,7 +762,7 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
         if all(len(u) == 1 for u in unique) and len({u[0] for u in unique}) > 1:
             label = _factor_label(factor)
             return label, _("it depends on the {factor} ({levels})").format(
-                factor=label, levels="; ".join(f"{_level_words(lvl)}: {_class_words(u[0])}" for lvl, u in unique.items()))
+                factor=label, levels="; ".join(f"{factor_level(lvl)}: {_class_words(u[0])}" for lvl, u in unique.items()))
         keep = levels.agg(lambda c: float((c == main_class).mean()))
         gap = float(keep.max() - keep.min())
         if gap > best_gap:
@@ -781,7 +772,7 @@ def _depends_on(specs: pd.DataFrame, classes: np.ndarray, main_class: str) -> tu
         return _("several factors"), _("no single factor separates the specifications: it depends on several together")
     label = _factor_label(best)
     # counts, not rounded shares: 2 of 402 must not read as 0%
-    counts = "; ".join(_("{level}: {k} of {n}").format(level=_level_words(lvl), k=k, n=n)
+    counts = "; ".join(_("{level}: {k} of {n}").format(level=factor_level(lvl), k=k, n=n)
                        for lvl, (k, n) in best_counts.items())
     return label, _("it depends mostly on the {factor} (specifications like the main analysis, {main_class}: "
                     "{counts})").format(factor=label, main_class=_class_words(main_class), counts=counts)
@@ -895,18 +886,22 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
     rows = []
 
     def one(mask, name, q, summarise=False):
+        """A row for the specifications in ``mask``; ``name()`` composes the variant's name in the report language
+        (kept as a ReaderText, whose English goes into the CSV file)."""
         sub = v[mask]
         if sub.empty:
             return
         est = sub[q].to_numpy(dtype=float)
-        base = {"quantity": q, "variant": name, "n_activities": int(sub["activities"].median()),
+        base = {"quantity": q, "variant": reader_text(name), "n_activities": int(sub["activities"].median()),
                 "n_cells": int(sub["years_in_window"].median()) if sub["years_in_window"].notna().any() else np.nan}
         if summarise:
             fin = est[np.isfinite(est)]
             lo, hi = (np.quantile(fin, [0.025, 0.975]) if fin.size else (np.nan, np.nan))
-            rows.append({**base, "variant": f"{name}: median of {len(sub)} draws (2.5–97.5%: {lo:.3g}–{hi:.3g})",
-                         "estimate": float(np.median(fin)) if fin.size else np.nan, "conf_low": np.nan,
-                         "conf_high": np.nan, "p_value": np.nan})
+            rows.append({**base, "variant": reader_text(lambda: _(
+                "{variant}: median of {n} draws (2.5–97.5%: {low}–{high})").format(
+                variant=name(), n=len(sub), low=_num(f"{lo:.3g}"), high=_num(f"{hi:.3g}"))),
+                "estimate": float(np.median(fin)) if fin.size else np.nan, "conf_low": np.nan,
+                "conf_high": np.nan, "p_value": np.nan})
             return
         r = sub.iloc[0]
         test = q == "trend"
@@ -915,18 +910,24 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
 
     is_main = {f: v[f] == main[f] for f in FACTORS}
     for q in quantities:
-        one(v["spec_id"] == 0, f"main analysis (expansion {main['expansion']}, window {main['window']}, "
-            f"undated {main['undated']}, {main['coding']})", q)
+        one(v["spec_id"] == 0, lambda: _("main analysis (expansion {expansion}, window {window}, undated {undated}, "
+                                         "{coding})").format(**{f: factor_level(main[f]) for f in FACTORS}), q)
         others = lambda f: np.logical_and.reduce([is_main[g] for g in FACTORS if g != f])  # noqa: E731
         for level in v.loc[~is_main["expansion"], "expansion"].unique():
-            one(others("expansion") & (v["expansion"] == level) & (v["undated"] == "left out"), f"annual expansion {level}", q)
+            one(others("expansion") & (v["expansion"] == level) & (v["undated"] == "left out"),
+                lambda level=level: _("annual expansion {level}").format(level=factor_level(level)), q)
         for level in v.loc[~is_main["window"], "window"].unique():
-            one(others("window") & (v["window"] == level) & (v["undated"] == "left out"), f"window {level}", q)
+            one(others("window") & (v["window"] == level) & (v["undated"] == "left out"),
+                lambda level=level: _("window {level}").format(level=factor_level(level)), q)
         if (v["undated"] == "placed").any():
-            one(others("undated") & (v["undated"] == "placed"), "undated placed in their window", q, summarise=True)
+            one(others("undated") & (v["undated"] == "placed"), lambda: _("undated placed in their window"), q,
+                summarise=True)
         for level in v.loc[~is_main["coding"], "coding"].unique():
-            one(others("coding") & (v["coding"] == level), f"coding: {level}", q)
+            one(others("coding") & (v["coding"] == level),
+                lambda level=level: _("coding: {name}").format(name=factor_level(level)), q)
     table = pd.DataFrame(rows)
+    # an object column keeps each variant's English (for the CSV file)
+    table["variant"] = pd.Series([r["variant"] for r in rows], index=table.index, dtype=object)
     verdict = robust.set_index("quantity")
     table["robust"] = table["quantity"].map(verdict["robust"]).fillna(False).astype(bool)
     reasons = verdict["reason"].to_dict()  # a dict keeps each ReaderText (and its English, for the CSV file)

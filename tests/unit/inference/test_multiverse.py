@@ -160,6 +160,26 @@ def test_a_trend_that_changes_direction_is_not_robust_and_names_its_factor(tmp_p
     assert not sens.loc[sens["quantity"] == "trend", "robust"].any()
 
 
+def test_sensitivity_variants_read_in_the_reports_language_and_write_the_same_csv(tmp_path):
+    from studylib.i18n import using_language
+    from studylib.report.outputs import write_table
+
+    mv = multiverse("alpha-beta", bundle=_bundle(tmp_path / "b", expansion_only_activities()), end_year=2023, draws=5)
+    tables = {}
+    for lang in ("en", "id"):
+        with using_language(lang):
+            tables[lang] = sensitivity_from_multiverse(mv, robustness(mv.table()))
+            write_table(tables[lang], tmp_path / f"{lang}.csv")
+    assert (tmp_path / "en.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+    english, indonesian = list(tables["en"]["variant"]), list(tables["id"]["variant"])
+    assert english[0] == "main analysis (expansion off, window to 2023, undated left out, study data)"
+    assert "annual expansion on" in english and "window to 2018" in english
+    assert any(v.startswith("undated placed in their window: median of 5 draws (2.5–97.5%: ") for v in english)
+    assert indonesian[0].startswith("analisis utama (perluasan ") and "sampai 2023" in indonesian[0]
+    assert "jendela sampai 2018" in indonesian
+    assert not set(english) & set(indonesian)  # every variant is named in Indonesian
+
+
 def test_a_trend_only_under_annual_expansion_is_not_robust(tmp_path):
     b = _bundle(tmp_path / "b", expansion_only_activities())
     mv = multiverse("alpha-beta", bundle=b, end_year=2023, draws=20)
