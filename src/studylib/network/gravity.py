@@ -48,7 +48,8 @@ from ..i18n import _, localize_number_text, ngettext, pgettext, reader_text
 from .graph import Network, great_circle_km
 
 __all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS",
-           "CHECK_TERMS", "TERM_LABELS", "ESTIMATORS", "SE_TYPE", "MAX_ALL_PAIRS", "term_label", "compare_models"]
+           "CHECK_TERMS", "TERM_LABELS", "ESTIMATORS", "SE_TYPE", "MAX_ALL_PAIRS", "term_label", "compare_models",
+           "estimator_words", "se_type_words"]
 
 #: The model's terms, in the order of the design matrix (after the intercept).
 TERMS = ("log_pop_larger", "log_pop_smaller", "log_distance_km", "same_country", "same_region")
@@ -67,6 +68,20 @@ ESTIMATORS = {"all_pairs": "all pairs (maximum likelihood, no sampling)",
               "weighted": "case-control, King-Zeng weighted",
               "prior_corrected": "case-control, King-Zeng prior-corrected"}
 SE_TYPE = "dyadic cluster-robust (Aronow, Samii & Assenova 2015)"
+
+
+def estimator_words(estimator: str):
+    """:data:`ESTIMATORS`' name of ``estimator`` in the report's language (a ReaderText: its English, the
+    machine value of tables/regression.csv, goes into the CSV file)."""
+    words = lambda: {"all_pairs": _("all pairs (maximum likelihood, no sampling)"),  # noqa: E731
+                     "weighted": _("case-control, King-Zeng weighted"),
+                     "prior_corrected": _("case-control, King-Zeng prior-corrected")}[estimator]
+    return reader_text(words)
+
+
+def se_type_words():
+    """:data:`SE_TYPE` in the report's language (a ReaderText, whose English goes into the CSV file)."""
+    return reader_text(lambda: _("dyadic cluster-robust (Aronow, Samii & Assenova 2015)"))
 MAX_CASES = 100_000  # larger networks: a random sample of this many ties are the cases (still a case-control design)
 MAX_ALL_PAIRS = 20_000_000  # estimator="auto" fits on all pairs up to this many pairs
 BLOCK_PAIRS = 1_000_000  # pairs per block when streaming all pairs
@@ -330,7 +345,8 @@ class TieModel:
 
     @property
     def estimator_label(self) -> str:
-        return ESTIMATORS[self.estimator]
+        """The estimator's name in the report's language (:func:`estimator_words`)."""
+        return estimator_words(self.estimator)
 
     @property
     def std_errors(self) -> pd.Series:
@@ -354,8 +370,9 @@ class TieModel:
                             "estimate": est, "std_error": se, "statistic": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
                             "conf_low": est - 1.959963984540054 * se, "conf_high": est + 1.959963984540054 * se,
                             "std_error_independent": np.sqrt(np.diag(self.cov_independent))})
-        out.insert(0, "se_type", SE_TYPE)
-        out.insert(0, "estimator", self.estimator_label)
+        # object columns keep the names' English (for the CSV file)
+        out.insert(0, "se_type", pd.Series([se_type_words()] * len(out), index=out.index, dtype=object))
+        out.insert(0, "estimator", pd.Series([self.estimator_label] * len(out), index=out.index, dtype=object))
         out.insert(0, "model", self.name)
         out["n"], out["n_ties"], out["n_controls"], out["n_cities"] = self.n, self.n_ties, self.n_controls, self.n_cities
         out["note"] = pd.Series([reader_text(self._note), *[""] * (len(out) - 1)], index=out.index, dtype=object)
@@ -520,7 +537,8 @@ def compare_models(reference: TieModel, *others: TieModel) -> pd.DataFrame:
                              "estimate": m.params[t], "reference_estimate": reference.params[t], "difference": d,
                              "difference_in_reference_se": d / se[t]})
     out = pd.DataFrame(rows, columns=cols)
-    out["label"] = pd.Series([r["label"] for r in rows], index=out.index, dtype=object)  # keeps their English
+    for column in ("label", "estimator"):  # object columns keep their English
+        out[column] = pd.Series([r[column] for r in rows], index=out.index, dtype=object)
     return out
 
 

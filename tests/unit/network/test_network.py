@@ -405,6 +405,31 @@ def test_weighting_recovers_the_population_slopes_when_the_model_is_misspecified
     assert check.fitted and check.params["log_partners_smaller"] > 0  # popular cities tie more: the effect is seen
 
 
+def test_the_models_estimator_and_error_names_read_in_the_reports_language_and_the_csv_is_english(tmp_path):
+    from studylib.i18n import using_language
+    from studylib.report.outputs import write_table
+
+    net = _known_network(tmp_path, n_cities=200, seed=2)
+    files = {}
+    for lang in ("en", "id"):
+        with using_language(lang):
+            main = gravity.fit_tie_model(net, estimator="weighted", controls_per_tie=3, seed=1)
+            other = gravity.fit_tie_model(net, estimator="prior_corrected", controls_per_tie=3, seed=1, name="other")
+            tidy, compared = main.tidy(), gravity.compare_models(main, other)
+            write_table(tidy, tmp_path / lang / "tidy.csv")
+            write_table(compared, tmp_path / lang / "compared.csv")
+            files[lang] = [(tmp_path / lang / name).read_bytes() for name in ("tidy.csv", "compared.csv")]
+            shown = {lang: (set(tidy["estimator"]), set(tidy["se_type"]), set(compared["estimator"]))}
+            if lang == "id":
+                assert shown["id"] == ({"kasus-kontrol, berbobot King-Zeng"},
+                                       {"kokoh-klaster diadik (Aronow, Samii & Assenova 2015)"},
+                                       {"kasus-kontrol, dengan koreksi prior King-Zeng"})
+            else:
+                assert shown["en"] == ({gravity.ESTIMATORS["weighted"]}, {gravity.SE_TYPE},
+                                       {gravity.ESTIMATORS["prior_corrected"]})
+    assert files["id"] == files["en"]
+
+
 def test_tie_model_too_small_is_said_not_raised(tmp_path):
     net = nw.read_network(_pairs(tmp_path))
     model = gravity.fit_tie_model(net, terms=("log_distance_km",))
