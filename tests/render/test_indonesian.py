@@ -134,6 +134,26 @@ def test_csv_tables_are_the_same_in_both_languages(indonesian, english):
     assert ours and ours == theirs
 
 
+def _seoul_tokyo_in_indonesian(inputs):
+    from bundles import CorpusJob
+
+    return CorpusJob("seoul_tokyo_culture", {"lang": "id"}, group="indonesian")
+
+
+RENDER_CORPUS = {"indonesian:seoul_tokyo_culture": _seoul_tokyo_in_indonesian}
+
+
+def test_seoul_tokyo_csv_tables_are_the_same_in_both_languages(render_corpus, default_study):
+    """Cells the notebook writes itself (its own "(not stated)", the descriptive basis) go into the CSV in English too."""
+    indonesian = render_corpus["indonesian:seoul_tokyo_culture"]
+    english = next(r for r in default_study[1] if r.notebook == "seoul_tokyo_culture")
+    assert indonesian.ok and english.ok, (indonesian.error, english.error)
+    ours, theirs = _hashes(indonesian, ("tables/*.csv",)), _hashes(english, ("tables/*.csv",))
+    assert "tables/culture_profile.csv" in ours and ours == theirs
+    shown = _report_text(indonesian)
+    assert "(tidak disebutkan)" in shown and "deskriptif (daftar dari satu dokumen" in shown
+
+
 def test_english_given_explicitly_is_byte_identical_to_the_default(english, tmp_path):
     """lang="en" changes nothing: the same folder name, tables (CSV, LaTeX) and figures (SVG, PNG) byte for byte.
     (Checked once by hand against main's code too: see docs/i18n.md.)"""

@@ -73,7 +73,9 @@ def descriptive_shares(data: pd.DataFrame, *, by: str, within: str | None = None
     if by not in data.columns or (within is not None and within not in data.columns):
         raise ValueError(f"descriptive_shares: no column {by if by not in data.columns else within!r} in the data.")
     out = shares(data, by=by, within=within).rename(columns={"events": count})
-    out["basis"] = DESCRIPTIVE_BASIS
+    # in the report's language on screen, its English in the CSV file (an object column keeps the ReaderText)
+    basis = reader_text(lambda: _("descriptive (one document's list; no sampling frame)"))
+    out["basis"] = pd.Series([basis] * len(out), index=out.index, dtype=object)
     return out
 
 

@@ -218,11 +218,13 @@ def phrasebook(lang: str):
 
     A notebook composes its sentences with it (``say = sl.phrasebook(lang)`` in its setup cell), so each sentence is
     written once per language beside its twin. Every language of :data:`LANGUAGES` must be given, as a keyword: a
-    missing or unknown one is a ``TypeError``, so no sentence silently falls back to English.
+    missing or unknown one is a ``TypeError``, so no sentence silently falls back to English. The text is a
+    :class:`ReaderText` that remembers its English: put in a table (an object column), it is shown in the report's
+    language and written in English to the CSV file, which is the same data in every language.
     """
     lang = _check(lang)
 
-    def say(**texts: str) -> str:
+    def say(**texts: str) -> ReaderText:
         missing = [code for code in LANGUAGES if code not in texts]
         unknown = sorted(set(texts) - set(LANGUAGES))
         if missing or unknown:
@@ -232,7 +234,7 @@ def phrasebook(lang: str):
         for code, text in texts.items():
             if not isinstance(text, str):
                 raise TypeError(f"say(): the {code}= text must be a string, not {type(text).__name__}")
-        return texts[SOURCE_LANGUAGE if lang in _TEST_LANGUAGES else lang]
+        return ReaderText(texts[SOURCE_LANGUAGE if lang in _TEST_LANGUAGES else lang], texts[SOURCE_LANGUAGE])
 
     say.lang = lang
     return say

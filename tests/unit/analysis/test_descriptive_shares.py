@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from bundles import _act, base_rows, write_bundle
 
@@ -29,6 +30,18 @@ def test_descriptive_shares_carry_the_label_and_no_interval(tmp_path):
     assert (out["basis"] == LABEL).all()
     assert out.set_index("sector")["activities"].to_dict() == {"culture": 1, "governance": 1, "technology": 2}
     assert out["share"].sum() == pytest.approx(1.0)
+
+
+def test_descriptive_shares_say_their_basis_in_the_reports_language_and_write_it_in_english(tmp_path):
+    from studylib.i18n import using_language
+    from studylib.report.outputs import write_table
+
+    acts = _listed(tmp_path / "b")
+    with using_language("id"):
+        out = sl.descriptive_shares(acts, by="sector")
+        write_table(out, tmp_path / "shares.csv")
+    assert set(out["basis"]) == {"deskriptif (daftar dari satu dokumen; tanpa kerangka sampel)"}
+    assert set(pd.read_csv(tmp_path / "shares.csv")["basis"]) == {LABEL}
 
 
 def test_descriptive_shares_reject_misuse(tmp_path):

@@ -81,6 +81,18 @@ def test_phrasebook_returns_the_runs_language_and_needs_every_language():
         i18n.phrasebook("fr")
 
 
+def test_a_phrase_in_a_table_is_shown_in_the_runs_language_and_written_in_english(tmp_path):
+    import pandas as pd
+
+    from studylib.report.outputs import write_table
+
+    not_stated = i18n.phrasebook("id")(en="(not stated)", id="(tidak disebutkan)")
+    assert not_stated == "(tidak disebutkan)" and i18n.english_of(not_stated) == "(not stated)"
+    table = pd.DataFrame({"group": pd.Series(["artists", not_stated], dtype=object)})
+    assert list(write_table(table, tmp_path / "t.csv")["group"]) == ["artists", "(tidak disebutkan)"]
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "group\nartists\n(not stated)\n"
+
+
 @pytest.mark.parametrize("value, decimals, english, indonesian", [
     (0.97149, 3, "0.971", "0,971"),
     (1190, None, "1,190", "1.190"),
