@@ -103,7 +103,11 @@ def test_report_modules_write_every_sentence_through_the_catalog(pseudo, bundle,
     run = StudyRun("pair_profile", {}, bundle, tmp_path)
     data = _data_strings(bundle)
     frame = pd.DataFrame({"year": range(2000, 2012), "n": [0, 1, 1, 2, 1, 3, 2, 4, 3, 5, 4, 6]})
-    fitted = run.count_model(frame, "n ~ year", family="poisson")
+    from studylib.errors import FitWarning
+
+    with pytest.warns(FitWarning, match=OPEN) as caught:  # 12 years for 2 parameters: the warning is a sentence too
+        fitted = run.count_model(frame, "n ~ year", family="poisson")
+    assert not untranslated(str(caught[0].message), data)
     table = run.save_table(pd.DataFrame({"sector": ["education"], "p_value": [0.01]}), "sector_counts")
     texts = {
         "model": fitted.markdown(),
