@@ -4,7 +4,6 @@ beneath it."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from mpl_toolkits.axes_grid1 import make_axes_locatable

@@ -26,7 +26,7 @@ from ..i18n import SOURCE_LANGUAGE, ReaderText, _, english_of, get_language, rea
 from ..paths import DATA_DIR
 from ..provenance import file_sha256
 from .files import NetworkFileError, read_network_file
-from .places import COUNTRY_ALIASES, _country_names, country_code, name_key
+from .places import COUNTRY_ALIASES, _country_names, country_code, country_name, name_key
 
 __all__ = [
     "Network", "NetworkFileError", "read_network", "check_network_file", "DEFAULT_NETWORK", "COUNTRY_ALIASES",
@@ -366,6 +366,7 @@ def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:
     counts["conf_low"], counts["conf_high"] = low * scale, high * scale
     counts["highlighted"] = [(x, y) in set(extra) for x, y in zip(counts["country_a"], counts["country_b"])]
     # ordered by the English names: the CSV file is the same in every language
+    # (a column of its own: sort_values' key receives the names already turned into plain strings)
     return (counts.assign(_order=counts["pair"].map(english_of)).sort_values(["ties", "_order"], ascending=[False, True])
             .drop(columns="_order").reset_index(drop=True))
 
@@ -380,8 +381,8 @@ def _country_label(code: str, name: str):
 
 def _pair_label(a: str, b: str) -> ReaderText:
     """'Indonesia–South Korea' in the report's language, with its English (see :func:`_country_label`)."""
-    here, english = _country_names(), _country_names(SOURCE_LANGUAGE)
-    return ReaderText(f"{here.get(a, a)}–{here.get(b, b)}", f"{english.get(a, a)}–{english.get(b, b)}")
+    return ReaderText(f"{country_name(a)}–{country_name(b)}",
+                      f"{country_name(a, SOURCE_LANGUAGE)}–{country_name(b, SOURCE_LANGUAGE)}")
 
 
 def poisson_interval(counts, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

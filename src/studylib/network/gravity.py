@@ -68,6 +68,10 @@ ESTIMATORS = {"all_pairs": "all pairs (maximum likelihood, no sampling)",
               "weighted": "case-control, King-Zeng weighted",
               "prior_corrected": "case-control, King-Zeng prior-corrected"}
 SE_TYPE = "dyadic cluster-robust (Aronow, Samii & Assenova 2015)"
+MAX_CASES = 100_000  # larger networks: a random sample of this many ties are the cases (still a case-control design)
+MAX_ALL_PAIRS = 20_000_000  # estimator="auto" fits on all pairs up to this many pairs
+BLOCK_PAIRS = 1_000_000  # pairs per block when streaming all pairs
+MIN_DISTANCE_KM = 1.0  # log distance is taken of at least 1 km (two items with the same coordinates)
 
 
 def estimator_words(estimator: str):
@@ -82,10 +86,6 @@ def estimator_words(estimator: str):
 def se_type_words():
     """:data:`SE_TYPE` in the report's language (a ReaderText, whose English goes into the CSV file)."""
     return reader_text(lambda: _("dyadic cluster-robust (Aronow, Samii & Assenova 2015)"))
-MAX_CASES = 100_000  # larger networks: a random sample of this many ties are the cases (still a case-control design)
-MAX_ALL_PAIRS = 20_000_000  # estimator="auto" fits on all pairs up to this many pairs
-BLOCK_PAIRS = 1_000_000  # pairs per block when streaming all pairs
-MIN_DISTANCE_KM = 1.0  # log distance is taken of at least 1 km (two items with the same coordinates)
 
 
 def term_label(term: str) -> str:
