@@ -195,12 +195,17 @@ def test_country_tables_show_the_reports_language_and_write_the_same_csv_in_ever
     from studylib.i18n import using_language
     from studylib.report.outputs import write_table
 
+    # Surabaya's partners in France and Germany, one each: 'France' < 'Germany' but 'Jerman' < 'Prancis', so the
+    # rows of equal count keep one order only if they are ordered by their English names
+    rows = list(ROWS) + ["Surabaya,Indonesia,Lyon,France,-7.25,112.74,45.76,4.84",
+                               "Surabaya,Indonesia,Köln,Germany,-7.25,112.74,50.94,6.96"]
+
     def tables(lang):
         with using_language(lang):
-            net = nw.read_network(_pairs(tmp_path))
+            net = nw.read_network(_pairs(tmp_path, rows))
             pairs = nw.country_pairs(net, highlight=[("ID", "KR"), ("JP", "KR")])
             tests = nw.country_pair_tests(net, pairs, [("ID", "KR"), ("KR", "JP")])
-            node = int(net.cities.index[net.cities["country"] == "ID"][0])  # partners in Korea
+            node = int(net.cities.index[net.cities["name"] == "Surabaya"][0])  # partners in Korea, France, Germany
             crosswalk = pd.DataFrame({"city_id": ["here"], "node": [node], "node_id": ["n"]})
             partners = nw.partner_countries(crosswalk, net, ["here"])
         files = {}
@@ -216,6 +221,8 @@ def test_country_tables_show_the_reports_language_and_write_the_same_csv_in_ever
     assert list(id_tests["against"]).count("bagian lain jaringan") == 2
     assert "Jepang–Korea Selatan" in set(id_tests["against"])
     assert "Korea Selatan" in set(id_partners["country_name"]) and "South Korea" in set(en_partners["country_name"])
+    assert list(en_partners["country_name"]).index("France") < list(en_partners["country_name"]).index("Germany")
+    assert list(id_partners["country_name"]).index("Prancis") < list(id_partners["country_name"]).index("Jerman")
 
 
 @pytest.mark.parametrize("raw, code", [("Jepang", "JP"), ("Korea Selatan", "KR"), ("Tiongkok", "CN"),
