@@ -131,9 +131,12 @@ def caveats_section(activities: pd.DataFrame, ties: pd.DataFrame | None = None) 
             len(loose)).format(n=len(loose), listed=listed))
     undated = activities.loc[activities["start"] == "", "activity_id"].tolist()
     if undated:
-        out.append(_("- {n} of {total} coded activities have **no date** in the sources and are left out of yearly "
-                     "counts (they still count in composition tables): {listed}.").format(
-                         n=len(undated), total=len(activities), listed=_some(undated)))
+        out.append(ngettext(
+            "- {n} of {total} coded activities has **no date** in the sources and is left out of yearly counts (it "
+            "still counts in composition tables): {listed}.",
+            "- {n} of {total} coded activities have **no date** in the sources and are left out of yearly counts (they "
+            "still count in composition tables): {listed}.", len(undated)).format(
+                n=len(undated), total=len(activities), listed=_some(undated)))
     if len(out) > MAX_CAVEATS:
         out = out[:MAX_CAVEATS] + [_("- … and {n} more (see tables/activities.csv).").format(
             n=_count(len(out) - MAX_CAVEATS))]

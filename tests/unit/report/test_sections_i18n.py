@@ -34,8 +34,11 @@ def test_english_sections_are_the_english_they_always_were(bundle):
     caveats = sections.caveats_section(acts)
     assert ("- 1 coded activity has only an **uncertain date** (EDTF: interval, open end or approximate) and is left "
             "out of yearly counts like undated ones (it counts in composition tables): a6 (`2011~`).") in caveats
-    assert ("- 1 of 6 coded activities have **no date** in the sources and are left out of yearly counts (they still "
-            "count in composition tables): a5.") in caveats
+    assert ("- 1 of 6 coded activities has **no date** in the sources and is left out of yearly counts (it still "
+            "counts in composition tables): a5.") in caveats
+    two = acts.assign(start=acts["start"].where(acts["activity_id"] != "a4", ""))
+    assert ("- 2 of 6 coded activities have **no date** in the sources and are left out of yearly counts (they still "
+            "count in composition tables): a4, a5.") in sections.caveats_section(two)
     assert sections.tie_section(bundle, "alpha-beta").startswith(
         "**Alpha–Beta** (`alpha-beta`): sister tie, formed 2010 \\(precision: year\\); status **active**; source `src1`")
     assert sections.warnings_line(["w1"]) == ("**Caution:** 1 warning arose while this report was computed (w1); the "
