@@ -46,10 +46,31 @@ def printing_pdfs(monkeypatch):
     monkeypatch.delenv(NO_PRINT_FIGURES_ENV, raising=False)
 
 
-#: Fixtures that render runs several tests read (the session's, and test_new_pair's module-scoped ``batch``, which
-#: tests run_batch itself): under pytest-xdist (``make test`` runs two workers) every test that reads one goes to the
-#: same worker, so each is rendered once per run, not once per worker.
-SHARED_RUNS = ("render_corpus", "cjk_run", "batch")
+#: Fixtures that render runs several tests read (the session's; test_indonesian's module-scoped ``indonesian``), and
+#: the browser tests' one JupyterLab: under pytest-xdist (``make test`` runs two workers) the tests that use one of
+#: them, or one that shares a test with them, go to the same worker, so each is made once per run, not once per worker.
+SHARED_RUNS = ("render_corpus", "cjk_run", "batch", "indonesian", "lab_server")
+
+
+def _shared_groups(items) -> dict:
+    """Each test's group: the shared runs it reads, joined with every shared run read by a test beside them (a test
+    of the Indonesian run that also reads the batch's English one puts both on one worker), named by the first."""
+    parent = {name: name for name in SHARED_RUNS}
+
+    def root(name):
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    used = {}
+    for item in items:
+        names = [name for name in SHARED_RUNS if name in getattr(item, "fixturenames", ())]
+        for name in names[1:]:
+            a, b = sorted((root(names[0]), root(name)), key=SHARED_RUNS.index)
+            parent[b] = a
+        if names:
+            used[item] = names[0]
+    return {item: root(name) for item, name in used.items()}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -57,10 +78,9 @@ def pytest_collection_modifyitems(config, items):
     """Mark each test by its tier folder (``process``, ``render``, ``browser`` are also ``slow``), and keep the tests
     that read one shared rendered run on one xdist worker."""
     root = Path(__file__).parent
+    for item, group in _shared_groups(items).items():
+        item.add_marker(pytest.mark.xdist_group(group))
     for item in items:
-        shared = [name for name in SHARED_RUNS if name in getattr(item, "fixturenames", ())]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(shared[0]))
         try:
             tier = Path(item.path).relative_to(root).parts[0]
         except ValueError:  # a test collected from elsewhere (a nested pytest's own files)

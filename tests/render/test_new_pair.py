@@ -89,14 +89,6 @@ def test_readme_steps_for_a_new_pair(tmp_path):
     assert _hashes() == before, "the study's data/ must not change"
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("batch")
-    results = run_batch("pair_profile", ["surabaya-busan", "no-such-tie", "medan-gwangju"], out=out, workers=2,
-                        progress=False)
-    return out, results
-
-
 def test_batch_keeps_going_and_summarises(batch):
     out, results = batch
     assert [r.ok for r in results] == [True, False, True]
@@ -108,19 +100,26 @@ def test_batch_keeps_going_and_summarises(batch):
     assert (summary / "metrics.png").exists() and (summary / "metrics.svg").exists()
 
 
-def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
+def test_failed_run_is_kept_and_previous_outputs_survive(batch, tmp_path):
+    """A run that fails half-way leaves the previous outputs (the batch's Medan–Gwangju run, copied) as they were."""
+    import shutil
+
     import nbformat
 
     from studylib.bundle.handover import HANDOVER_DIR
     from studylib.paths import NOTEBOOKS_DIR
     from studylib.runner.execute import run_notebook
 
+    out, results = batch
+    done = next(r for r in results if r.slug == "medan-gwangju")
+    assert done.ok, done.error
+    good = tmp_path / "out" / "pair_profile" / "medan-gwangju"
+    shutil.copytree(done.output_dir, good)
+    before = {p.relative_to(good): p.read_bytes() for p in sorted(good.rglob("*")) if p.is_file()}
+    assert (good / "tables" / "sector_counts.csv").relative_to(good) in before
     copy = tmp_path / "nb" / "pair_profile.ipynb"
     copy.parent.mkdir()
     copy.write_bytes((NOTEBOOKS_DIR / "pair_profile.ipynb").read_bytes())
-    good = run_notebook(copy, {"tie": "medan-gwangju"}, out=tmp_path / "out")
-    assert good.ok
-    before = (good.output_dir / "tables" / "sector_counts.csv").read_bytes()
     nb = nbformat.read(copy, as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell("raise RuntimeError('simulated failure half-way')"))
     nbformat.write(nb, copy)
@@ -129,9 +128,9 @@ def test_failed_run_is_kept_and_previous_outputs_survive(tmp_path):
     assert bad.output_dir == tmp_path / "out" / "pair_profile" / "medan-gwangju.failed"
     kept = nbformat.read(bad.output_dir / "pair_profile.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
-    assert (good.output_dir / "tables" / "sector_counts.csv").read_bytes() == before
+    assert {p.relative_to(good): p.read_bytes() for p in sorted(good.rglob("*")) if p.is_file()} == before
     assert not list((tmp_path / "out" / "pair_profile").glob(".*"))
-    assert not (bad.output_dir / HANDOVER_DIR).exists() and not (good.output_dir / HANDOVER_DIR).exists()
+    assert not (bad.output_dir / HANDOVER_DIR).exists() and not (good / HANDOVER_DIR).exists()
 
 
 def test_dask_local_cluster_gives_the_same_tables(batch, tmp_path):
