@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -69,13 +69,32 @@ def _missing() -> list[str]:
 # ------------------------------------------------------------------------------------------- JupyterLab
 
 
-@dataclass
+@dataclass(frozen=True)
 class Lab:
+    """A running JupyterLab (``url``, ``token``, its server ``log``, serving ``root``) as one test sees it: the test's
+    notebooks are in its own ``folder`` under ``root``, and the log it reads starts where the test began."""
+
     url: str
     token: str
     log: Path
     root: Path
-    cells: int
+    folder: str = ""  # relative to root: "" is the root itself
+    log_start: int = 0
+
+    def path(self, name: str) -> str:
+        """The server's path of the notebook ``name`` in this test's folder (what /api/sessions and /lab/tree use)."""
+        return f"{self.folder}/{name}" if self.folder else name
+
+    def inside(self, folder: Path) -> "Lab":
+        """The same server seen from ``folder`` (made under its root), its log read from this moment on."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return replace(self, folder=folder.relative_to(self.root).as_posix(), log_start=self.log.stat().st_size)
+
+    def log_text(self) -> str:
+        """What the server logged since this test began (the kernels' exceptions from widget callbacks go here)."""
+        with open(self.log, "rb") as fh:
+            fh.seek(self.log_start)
+            return fh.read().decode("utf-8", errors="replace")
 
 
 def _free_port() -> int:
@@ -143,8 +162,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_lab(tmp_path: Path, root: Path, cells: int):
-    """JupyterLab serving ``root`` on a free port, with its own settings, and the study kernel as default."""
+def running_lab(tmp_path: Path, root: Path):
+    """JupyterLab serving ``root`` on a free port, with its own settings (in ``tmp_path``), and the study kernel as
+    default. The browser tests share one (``lab_server`` in tests/browser/conftest.py): each test works in a folder of
+    its own (:meth:`Lab.inside`)."""
     from studylib.runner.kernels.warm import kernel_name
 
     env = {**os.environ,
@@ -166,7 +187,7 @@ def running_lab(tmp_path: Path, root: Path, cells: int):
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_for_status(url, token, proc, log)
-            yield Lab(url, token, log, root, cells)
+            yield Lab(url, token, log, root)
             return
         except RuntimeError:
             if attempt == 2 or "already in use" not in log.read_text():
@@ -175,12 +196,26 @@ def running_lab(tmp_path: Path, root: Path, cells: int):
             _stop(proc)
 
 
-def _api(lab: Lab, path: str, body: dict | None = None, *, timeout: float = 10) -> dict:
+def _api(lab: Lab, path: str, body: dict | None = None, *, timeout: float = 10, method: str | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{lab.url}{path}", data=data, method="POST" if data else "GET",
+    request = urllib.request.Request(f"{lab.url}{path}", data=data, method=method or ("POST" if data else "GET"),
                                      headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as resp:
-        return json.loads(resp.read())
+        answer = resp.read()
+    return json.loads(answer) if answer else None
+
+
+def sessions_of(lab: Lab, notebook: str) -> list[str]:
+    """The kernel ids of the server's sessions of ``notebook`` (in this test's folder)."""
+    return [x["kernel"]["id"] for x in _api(lab, "/api/sessions") if x["path"] == lab.path(notebook)]
+
+
+def shut_down_sessions(lab: Lab) -> None:
+    """End the sessions (and kernels) of this test's folder: the next test on the shared server starts clean."""
+    prefix = lab.path("")
+    for session in _api(lab, "/api/sessions"):
+        if session["path"].startswith(prefix):
+            _api(lab, f"/api/sessions/{session['id']}", method="DELETE")
 
 
 def _start_session(lab: Lab, notebook: str) -> str:
@@ -191,7 +226,7 @@ def _start_session(lab: Lab, notebook: str) -> str:
     """
     from studylib.runner.kernels.warm import kernel_name
 
-    session = _api(lab, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
+    session = _api(lab, "/api/sessions", {"path": lab.path(notebook), "name": notebook, "type": "notebook",
                                           "kernel": {"name": kernel_name()}},
                    timeout=LAB_START_SECONDS)  # the reply waits for the kernel, and the first one for its zygote
     return session["kernel"]["id"]
@@ -238,11 +273,14 @@ def cell_errors(page) -> list[str]:
 
 
 def open_and_run_all(lab: Lab, page, notebook: str) -> str:
-    """Open ``notebook`` in JupyterLab on ``page`` with its kernel connected, Run All, wait until every cell ran;
-    return the kernel id."""
+    """Open ``notebook`` (in the test's folder) in JupyterLab on ``page`` with its kernel connected, Run All, wait
+    until every cell ran; return the kernel id."""
+    cells = len(nbformat.read(lab.root / lab.path(notebook), as_version=4).cells)
     kernel_id = _start_session(lab, notebook)
-    page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
-    page.wait_for_function(NOTEBOOK_READY, arg=lab.cells, timeout=LAB_START_SECONDS * 1000)
+    # a workspace of the notebook's own: the shared server would otherwise restore the tabs an earlier test left open
+    workspace = re.sub(r"[^A-Za-z0-9-]", "-", lab.path(notebook))
+    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{lab.path(notebook)}?token={lab.token}")
+    page.wait_for_function(NOTEBOOK_READY, arg=cells, timeout=LAB_START_SECONDS * 1000)
     _wait_for_kernel(lab, kernel_id)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()

@@ -1,4 +1,5 @@
-"""Fixtures of the browser tests: one headless Chromium per module and a JupyterLab serving a workbench copy.
+"""Fixtures of the browser tests: one headless Chromium per module, and one JupyterLab for the session in which each
+test works in a folder of its own (a workbench copy for ``lab``).
 
 Outside CI these tests skip, with the reason, when Chromium or Playwright is missing; under ``CI=true`` a missing
 browser is a failure.
@@ -8,10 +9,9 @@ from __future__ import annotations
 
 import shutil
 
-import nbformat
 import pytest
 
-from lab_driver import CHROMIUM_ARGS, _missing, _workbench_copy, in_ci, running_lab
+from lab_driver import CHROMIUM_ARGS, _missing, _workbench_copy, in_ci, running_lab, shut_down_sessions
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,28 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def lab(browser, tmp_path):
-    root = tmp_path / "lab"
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """One JupyterLab for every browser test (the server, and the zygote its warm kernels fork from, start once);
+    every test that uses it runs on one xdist worker (``SHARED_RUNS`` in tests/conftest.py)."""
+    tmp = tmp_path_factory.mktemp("lab-server")
+    root = tmp / "root"
     root.mkdir()
-    cells = len(nbformat.read(_workbench_copy(root, tmp_path / "snapshot"), as_version=4).cells)
-    with running_lab(tmp_path, root, cells) as running:
+    with running_lab(tmp, root) as running:
         yield running
+
+
+@pytest.fixture
+def lab_folder(browser, lab_server, tmp_path):
+    """The shared JupyterLab seen from a folder of this test's own (its notebooks, its part of the server log); the
+    test's sessions and kernels are shut down after it."""
+    lab = lab_server.inside(lab_server.root / tmp_path.name)
+    yield lab
+    shut_down_sessions(lab)
+
+
+@pytest.fixture
+def lab(lab_folder, tmp_path):
+    """The shared JupyterLab with a copy of explore.ipynb in this test's folder (its snapshot goes to tmp_path)."""
+    _workbench_copy(lab_folder.root / lab_folder.path(""), tmp_path / "snapshot")
+    return lab_folder

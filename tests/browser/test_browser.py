@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from lab_driver import CHANGE_SECONDS, IMG_CHANGED, _api, _widget_src, cell_errors, open_and_run_all, watched_page
+from lab_driver import CHANGE_SECONDS, IMG_CHANGED, _widget_src, cell_errors, open_and_run_all, sessions_of, watched_page
 from studylib.paths import NOTEBOOKS_DIR
 
 
@@ -34,13 +34,12 @@ def test_workbench_in_jupyterlab(browser, lab, tmp_path):
 
         page.locator(".studylib-by").evaluate("e => e.scrollIntoView({block: 'start'})")  # the workbench in view
         page.screenshot(path=str(tmp_path / "explore.png"))
-        sessions = [x for x in _api(lab, "/api/sessions") if x["path"] == "explore.ipynb"]
-        assert [x["kernel"]["id"] for x in sessions] == [kernel_id], "the notebook ran on the kernel started for it"
+        assert sessions_of(lab, "explore.ipynb") == [kernel_id], "the notebook ran on the kernel started for it"
         errors = cell_errors(page)
         assert not errors, errors[0][-2000:]
         assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
         assert not page_errors, page_errors
-    server_log = lab.log.read_text(errors="replace")
+    server_log = lab.log_text()
     # the kernel logs an exception raised in a widget callback to the server's output, not to a cell
     assert "Traceback" not in server_log, server_log[-3000:]
     assert (tmp_path / "explore.png").stat().st_size > 10_000

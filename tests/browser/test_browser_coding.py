@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 import studylib as sl
-from lab_driver import _api, cell_errors, open_and_run_all, running_lab, watched_page
+from lab_driver import cell_errors, open_and_run_all, sessions_of, watched_page
 from studylib.paths import DATA_DIR, NOTEBOOKS_DIR
 
 CHANGE_MS = 60_000
@@ -19,9 +19,9 @@ TALENT_SENTENCE = ("Kegiatan Talent Talk merupakan sarana sosialisasi program Ta
                    "meningkatkan keterampilan di bidang teknologi digital dan kreatif.")
 
 
-def _coding_copy(root, save_to, *, name="code_sources.ipynb", **values):
-    """A copy of code_sources.ipynb saving into ``save_to`` (other parameters: ``values``): the project's notebook
-    and data stay untouched."""
+def _coding_copy(root, save_to, *, name="code_sources.ipynb", **values) -> None:
+    """A copy of code_sources.ipynb in ``root``, saving into ``save_to`` (other parameters: ``values``): the
+    project's notebook and data stay untouched."""
     from studylib.runner.kernels.warm import kernel_name
 
     nb = nbformat.read(NOTEBOOKS_DIR / "code_sources.ipynb", as_version=4)
@@ -32,16 +32,13 @@ def _coding_copy(root, save_to, *, name="code_sources.ipynb", **values):
         assert n == 1, f"code_sources.ipynb's parameters cell must set {param}"
     nb.metadata["kernelspec"] = {**nb.metadata["kernelspec"], "name": kernel_name()}
     nbformat.write(nb, root / name)
-    return len(nb.cells)
 
 
 @pytest.fixture
-def coding_lab(browser, tmp_path):
-    root = tmp_path / "lab"
-    root.mkdir()
-    cells = _coding_copy(root, tmp_path / "coder")
-    with running_lab(tmp_path, root, cells) as lab:
-        yield lab
+def coding_lab(lab_folder, tmp_path):
+    """The shared JupyterLab with a copy of code_sources.ipynb in this test's folder, saving into tmp_path/coder."""
+    _coding_copy(lab_folder.root / lab_folder.path(""), tmp_path / "coder")
+    return lab_folder
 
 
 def _data_files():
@@ -95,8 +92,8 @@ def test_code_a_seed_passage_in_jupyterlab(browser, coding_lab, tmp_path):
         errors = cell_errors(page)
         assert not errors, errors[0][-2000:]
         assert not page_errors, page_errors
-        assert [x["kernel"]["id"] for x in _api(lab, "/api/sessions") if x["path"] == "code_sources.ipynb"] == [kernel_id]
-    assert "Traceback" not in lab.log.read_text(errors="replace")
+        assert sessions_of(lab, "code_sources.ipynb") == [kernel_id]
+    assert "Traceback" not in lab.log_text()
     bundle = sl.load_bundle(DATA_DIR, saved.parent)  # the saved row validates with the study data
     row = bundle.activities.set_index("activity_id").loc["mgx-101"]
     assert row["locator"] == TALENT_SENTENCE and row["start"] == "2022" and row["tie_id"] == "medan-gwangju"
@@ -130,24 +127,24 @@ def _code_the_unit(lab, page, notebook, sector):
     return seen
 
 
-def test_two_coders_code_the_same_unit_blind_in_jupyterlab(browser, tmp_path):
-    root, round_ = tmp_path / "lab", tmp_path / "round"
-    root.mkdir()
+def test_two_coders_code_the_same_unit_blind_in_jupyterlab(browser, lab_folder, tmp_path):
+    round_ = tmp_path / "round"
     round_.mkdir()
     (round_ / "units.csv").write_text("activity_id,tie_id,source_id,locator\n" + ",".join(UNIT) + "\n",
                                       encoding="utf-8")
-    for coder in ("coder1", "coder2"):
-        cells = _coding_copy(root, round_ / coder, name=f"{coder}.ipynb", blind=True, units=str(round_ / "units.csv"))
     data_before = _data_files()
     seen = {}
-    for coder, sector in (("coder1", "culture"), ("coder2", "tourism")):  # each coder in a Lab session of their own
+    for coder, sector in (("coder1", "culture"), ("coder2", "tourism")):
+        # each coder in a folder, a page and a kernel of their own, the second after the first has saved
+        lab = lab_folder.inside(lab_folder.root / lab_folder.path(coder))
+        _coding_copy(lab.root / lab.path(""), round_ / coder, name=f"{coder}.ipynb", blind=True,
+                     units=str(round_ / "units.csv"))
         (tmp_path / coder).mkdir()
-        with running_lab(tmp_path / coder, root, cells) as lab:
-            with watched_page(browser, tmp_path / coder, height=1600) as (page, page_errors):
-                seen[coder] = _code_the_unit(lab, page, f"{coder}.ipynb", sector)
-                assert "Blind coding" in page.locator(".studylib-coding-where").inner_text()
-                assert not page_errors, page_errors
-            assert "Traceback" not in lab.log.read_text(errors="replace")
+        with watched_page(browser, tmp_path / coder, height=1600) as (page, page_errors):
+            seen[coder] = _code_the_unit(lab, page, f"{coder}.ipynb", sector)
+            assert "Blind coding" in page.locator(".studylib-coding-where").inner_text()
+            assert not page_errors, page_errors
+        assert "Traceback" not in lab.log_text()
     assert seen["coder1"] == {"coded": 0, "title": "", "sector": "", "rows": 1}  # not even the study's own coding
     assert seen["coder2"] == {"coded": 0, "title": "", "sector": "", "rows": 1}, "coder 2 sees nothing of coder 1"
     rows = {c: sl.load_bundle(DATA_DIR, round_ / c, replace=True).activities.set_index("activity_id").loc["sb-002"]
