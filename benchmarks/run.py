@@ -52,7 +52,7 @@ CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse",
 TOOLCHAIN_QUICK = ("smart_city_governance", "gangnam_axes")
 MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
 MULTIVERSE_DRAWS = 50
-MULTIVERSE_QUICK_DRAWS = 5  # --quick (the tests): the same specifications with fewer undated placements
+MULTIVERSE_QUICK_DRAWS = 2  # --quick (the tests): the same specifications with fewer undated placements
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
