@@ -40,6 +40,8 @@ def read_simple_csv(text: str, label: str, raw: bytes | None = None) -> pd.DataF
 
     The careful path (the csv module) handles quoted newlines, ragged rows and odd headers with exact line numbers.
     """
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR ends lines (Excel for Mac's "CSV (Macintosh)"): the csv module reads those
     try:  # pyarrow's parser is multi-threaded; only empty fields become missing ('NA', 'Nan' stay text)
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow")
     except Exception:  # noqa: BLE001 - any parser complaint: the careful path reports it with its line

@@ -136,6 +136,20 @@ def test_encodings_bom_and_crlf_accepted(tmp_path):
     assert b2.activities["title"].iloc[0] == "Sister-city agreement"
 
 
+def test_classic_mac_line_endings_are_read_with_their_line_numbers(tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a lone CR: read as any CSV, each row at its line (it once
+    stopped ``studylib validate`` with a traceback)."""
+    mac = load_bundle(write_bundle(tmp_path / "mac", newline="\r"))
+    unix = load_bundle(write_bundle(tmp_path / "unix"))
+    for table in ("cities", "ties", "activities", "sources"):
+        pd.testing.assert_frame_equal(getattr(mac, table).drop(columns="_file"),
+                                      getattr(unix, table).drop(columns="_file"))
+    rows = base_rows()
+    rows["activities"][2]["sector"] = "cultur"
+    (problem,) = _problems(write_bundle(tmp_path / "bad", rows, newline="\r"))
+    assert (problem.file, problem.line, problem.column) == ("activities.csv", 4, "sector")
+
+
 def test_latin1_file_is_rejected_with_a_clear_message(tmp_path):
     rows = base_rows()
     rows["cities"][0]["name"] = "Alphé"
