@@ -7,7 +7,10 @@ the fast path (:mod:`studylib.bundle.read_arrow`) when it can, else the careful 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -61,14 +64,46 @@ def _decode(raw: bytes, label: str, problems: list[Problem]) -> str | None:
         return None
 
 
+#: Tables parsed in this process, by their file's bytes: a bundle loaded again (the coding workbench after each save,
+#: each coder's folder over the same study data, each variant coding) parses only the files whose bytes changed.
+#: Only tables read without a problem are kept, the last :data:`KEEP_PARSED` of them, none from a file over
+#: :data:`KEEP_PARSED_BYTES` (a few MB in all: a large table is parsed each time rather than held in memory).
+KEEP_PARSED = 32
+KEEP_PARSED_BYTES = 256 << 10
+_PARSED: OrderedDict = OrderedDict()
+_PARSED_LOCK = threading.Lock()  # the runner's Dask executor loads bundles in threads
+
+
 def read_table(path: Path, label: str, problems: list[Problem], raw: bytes | None = None) -> pd.DataFrame | None:
     """Read one table (CSV, or the first sheet of an .xlsx) as text, with the line or sheet row of each record.
 
-    ``raw`` is the file's bytes when the caller has read them already (to hash them).
+    ``raw`` is the file's bytes when the caller has read them already (to hash them). The same bytes under the same
+    label give the same table, so a file read before is not parsed again (a copy is returned: what the caller does
+    to it stays with the caller).
     """
+    raw = path.read_bytes() if raw is None else raw
+    if len(raw) > KEEP_PARSED_BYTES:
+        return _parse_table(path, label, problems, raw)
+    key = (hashlib.sha256(raw).hexdigest(), path.suffix, label)
+    with _PARSED_LOCK:
+        kept = _PARSED.get(key)
+        if kept is not None:
+            _PARSED.move_to_end(key)
+            return kept.copy()
+    before = len(problems)
+    df = _parse_table(path, label, problems, raw)
+    if df is not None and len(problems) == before:
+        with _PARSED_LOCK:
+            _PARSED[key] = df.copy()
+            while len(_PARSED) > KEEP_PARSED:
+                _PARSED.popitem(last=False)
+    return df
+
+
+def _parse_table(path: Path, label: str, problems: list[Problem], raw: bytes) -> pd.DataFrame | None:
+    """:func:`read_table` without the memory of earlier reads."""
     if path.suffix == ".xlsx":
         return _read_xlsx(path, label, problems)
-    raw = path.read_bytes() if raw is None else raw
     text = _decode(raw, label, problems)
     if text is None:
         return None

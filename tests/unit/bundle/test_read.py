@@ -34,3 +34,37 @@ def test_an_excel_month_date_keeps_month_precision(tmp_path):
     got = b.activities.set_index("activity_id")
     assert got.at["a2", "start"] == "2012-07" and got.at["a2", "start_precision"] == "month"
     assert got.at["a3", "start"] == "2013-05-02" and got.at["a4", "start"] == "2014"
+
+
+# ------------------------------------------------------------------ a file read again with the same bytes
+def test_a_bundle_loaded_again_parses_only_the_files_whose_bytes_changed(tmp_path, monkeypatch):
+    """The workbench after each save, each coder's folder over the same study data, each variant coding: unchanged
+    bytes are parsed once per process; a changed file is parsed (and checked) anew, and what a caller does to a
+    loaded table never reaches the next load."""
+    from studylib.bundle import read
+    from studylib.bundle.load import load_bundle, validate_bundle
+
+    from bundles import base_rows
+
+    from collections import OrderedDict
+
+    monkeypatch.setattr(read, "_PARSED", OrderedDict())  # what earlier tests read in this process is not counted
+    parsed = []
+    real = read._parse_table
+    monkeypatch.setattr(read, "_parse_table", lambda path, *a, **k: parsed.append(path.name) or real(path, *a, **k))
+    folder = write_bundle(tmp_path / "b")
+    first = load_bundle(folder)
+    assert sorted(parsed) == sorted(p.name for p in folder.glob("*.csv"))
+    parsed.clear()
+    first.activities.loc[0, "title"] = "changed by a caller"
+    table = read.read_table(folder / "cities.csv", "cities.csv", [])
+    table.loc[0, "name"] = "changed by a caller"
+    again = load_bundle(folder)
+    assert parsed == [] and again.activities.loc[0, "title"] == "Sister-city agreement"
+    assert again.cities.loc[0, "name"] == base_rows()["cities"][0]["name"]
+    rows = base_rows()
+    rows["activities"][2]["sector"] = "cultur"
+    write_bundle(folder, rows)
+    problems = validate_bundle(folder).problems
+    assert parsed == ["activities.csv"]  # the only file whose bytes changed
+    assert [(p.file, p.line, p.column) for p in problems] == [("activities.csv", 4, "sector")]
