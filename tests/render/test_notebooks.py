@@ -205,6 +205,10 @@ def test_the_kernel_takes_over_the_bundle_the_runner_validated(tmp_path):
 
 
 def test_parallel_kernels_get_one_blas_thread_each_unless_the_user_chose(tmp_path, monkeypatch):
+    from studylib.runner.kernels import BLAS_THREAD_VARIABLES
+
+    for name in BLAS_THREAD_VARIABLES:  # the user chose nothing (the suite itself sets one thread: tests/conftest.py)
+        monkeypatch.delenv(name, raising=False)
     check = "import os\nassert os.environ.get('OPENBLAS_NUM_THREADS') == {!r}, os.environ.get('OPENBLAS_NUM_THREADS')"
     probe = _probe(tmp_path / "nb", check.format("1"))
     results = run_many([(probe, {}, [], tmp_path / f"out{i}") for i in range(2)], workers=2, progress=False)

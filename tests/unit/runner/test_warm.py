@@ -72,3 +72,14 @@ def test_bench_case_says_when_warm_kernels_cannot_be_measured(monkeypatch):
     [row] = bench.bench_warm(1, 0)
     assert not row.passed and "not measured: ordinary kernels: test" in row.note
     assert "warm" in bench.CASES
+
+
+def test_the_suite_sets_the_runners_blas_thread_variables():
+    """tests/conftest.py gives the suite one BLAS thread per kernel with its own copy of the variables' names (it
+    stays light): the copy is the runner's list, so that in-process runs and pools share one zygote."""
+    import conftest
+
+    from studylib.runner.kernels import BLAS_THREAD_VARIABLES
+
+    assert conftest.BLAS_THREAD_VARIABLES == BLAS_THREAD_VARIABLES
+    assert all(os.environ.get(name) for name in BLAS_THREAD_VARIABLES)
