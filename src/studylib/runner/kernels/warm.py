@@ -121,7 +121,9 @@ def prestart(env_defaults: dict | None = None) -> Zygote | None:
     """Start the warm kernels' zygote now, in this process, for pool workers forked from it to share.
 
     ``env_defaults`` are variables the workers will set where unset (so that their kernels' environment is the
-    zygote's). Returns the zygote (for :func:`release`), or ``None`` when warm kernels are not in use here.
+    zygote's). Returns the zygote it started (for :func:`release`), or ``None`` when warm kernels are not in use
+    here or when this process's own zygote (an earlier run's, in the same environment) serves the workers: that one
+    stays, for the process's next run.
     """
     if warm_unavailable() is not None:
         return None
@@ -133,10 +135,13 @@ def prestart(env_defaults: dict | None = None) -> Zygote | None:
     config = spec.metadata.get("kernel_provisioner", {}).get("config", {})
     env = {**(env_defaults or {}), **os.environ, **(spec.env or {})}
     env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
+    python_argv, preload = spec.argv[:spec.argv.index("-m")], list(config.get("preload", PRELOAD))
+    before = _ZYGOTES.get((tuple(python_argv), tuple(preload)))
     try:
-        return _zygote(spec.argv[:spec.argv.index("-m")], list(config.get("preload", PRELOAD)), env, same_env=True)
+        zygote = _zygote(python_argv, preload, env, same_env=True)
     except ZygoteError:
         return None
+    return None if zygote is before else zygote
 
 
 # ---------------------------------------------------------------------------------------- the provisioner
