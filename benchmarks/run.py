@@ -23,6 +23,11 @@ Cases (``--only`` takes their names, comma-separated):
               run one by one with the stock tools: ``papermill`` CLI, ``jupyter nbconvert --to html`` (with
               ``--no-input`` for the report, and with code) and Chromium's ``--print-to-pdf`` — target ≤ 0.33×
               (#25). With ``--quick``: two notebooks (smart_city_governance, gangnam_axes), one run each.
+``exact``     the r × c exact test (Fisher–Freeman–Halton) of a 4 × 4 table of 55 activities by the network algorithm
+              (``studylib.inference.exact_tests``, what ``composition_test`` runs up to 200 activities) against the
+              full enumeration of the same table's tables — target >= 10x speed-up, the same p-value. (Agresti's
+              job-satisfaction table, n = 96, takes the network seconds and the enumeration minutes; its p-value is
+              a unit test.) With ``--quick``: a 3 × 4 table of 41.
 ``warm``      warm kernels (forked from a zygote, ``studylib.runner.kernels.warm``) against ordinary kernels, same run: the default
               study (≤ 0.5×), the 8-profile batch with 2 workers (≤ 0.5×), and the warm study against today's floor,
               5 trivial notebooks on ordinary kernels (≤ 0.7×).
@@ -48,11 +53,14 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse", "toolchain")
+CASES = ("study", "batch", "scale", "validate", "network", "warm", "multiverse", "toolchain", "exact")
 TOOLCHAIN_QUICK = ("smart_city_governance", "gangnam_axes")
 MULTIVERSE_TIES = ("surabaya-busan", "medan-gwangju", "seoul-tokyo")
 MULTIVERSE_DRAWS = 50
 MULTIVERSE_QUICK_DRAWS = 2  # --quick (the tests): the same specifications with fewer undated placements
+# The exact case's tables: the full enumeration takes ~12 s on the first, ~0.1 s on the quick one.
+EXACT_TABLE = ((1, 2, 1, 0), (3, 3, 6, 1), (5, 5, 7, 4), (3, 3, 6, 5))
+EXACT_QUICK_TABLE = ((2, 3, 1, 2), (3, 3, 6, 1), (5, 6, 4, 5))
 
 # What the floor notebooks import: the libraries the study notebooks use (through studylib) plus their own imports.
 FLOOR_IMPORTS = (
@@ -474,6 +482,27 @@ def validate_imports() -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
 
 
+def bench_exact(repeats: int, warmup: int, table=EXACT_TABLE) -> Row:
+    """The r × c exact test by the network algorithm against the full enumeration of the same table."""
+    import numpy as np
+
+    from studylib.inference.exact_tests import _exact_rxc, _network_rxc
+
+    counts = np.array(table)
+    p = {}
+    network, enumeration = alternate(lambda: p.__setitem__("network", _network_rxc(counts)),
+                                     lambda: p.__setitem__("enumeration", _exact_rxc(counts, limit=10**9)),
+                                     repeats=repeats, warmup=warmup, warm_both=False)  # no cache to warm
+    fig, base = median(network), median(enumeration)
+    same = abs(p["network"] - p["enumeration"]) < 1e-9
+    shape = "×".join(str(n) for n in counts.shape)
+    print(f"exact: {shape} table of {counts.sum()} activities, p = {p['network']:.6f} (enumeration "
+          f"{p['enumeration']:.6f}); network {fig:.3f} s, enumeration {base:.2f} s, speed-up {base / fig:.0f}x")
+    note = f"p = {p['network']:.6f} both ways" if same else f"p-values differ: {p['network']} vs {p['enumeration']}"
+    return Row(f"exact r x c test, {shape} table of {counts.sum()}: network algorithm vs full enumeration", fig, base,
+               "s", ratio(fig, base), ">= 10x speed-up, same p", same and base / fig >= 10, note, len(network))
+
+
 def bench_validate(repeats: int, warmup: int) -> Row:
     env = _quiet_env()
 
@@ -702,6 +731,8 @@ def run_cases(names, *, repeats: int, warmup: int, quick: bool = False, log=prin
             got = [bench_multiverse(repeats, warmup, draws=MULTIVERSE_QUICK_DRAWS if quick else MULTIVERSE_DRAWS)]
         elif name == "toolchain":
             got = [bench_toolchain(repeats, warmup, quick=quick)]
+        elif name == "exact":
+            got = [bench_exact(repeats, warmup, table=EXACT_QUICK_TABLE if quick else EXACT_TABLE)]
         else:
             raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
         rows += got

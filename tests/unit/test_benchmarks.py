@@ -63,3 +63,12 @@ def test_toolchain_case_compares_the_study_with_the_stock_tools_one_by_one(monke
     assert row.ratio == 0.25 and row.target == "<= 0.33x" and row.passed
     times["project"] = 2.0
     assert not bench.bench_toolchain(1, 0, quick=quick).passed  # 0.5x misses the target
+
+
+def test_exact_case_times_the_network_algorithm_against_the_enumeration_of_the_same_table():
+    """The speed of the r × c exact test is a benchmark (>= 10x at 4 × 4, n = 55), not a timed unit test."""
+    assert "exact" in bench.CASES and "``exact``" in bench.__doc__
+    row = bench.bench_exact(1, 0, table=bench.EXACT_QUICK_TABLE)
+    assert row.figure > 0 and row.baseline > 0 and row.ratio == pytest.approx(row.figure / row.baseline)
+    assert row.note == "p = 0.655526 both ways" and row.runs == 1
+    assert sum(map(sum, bench.EXACT_TABLE)) == 55 and len(bench.EXACT_TABLE) == 4
