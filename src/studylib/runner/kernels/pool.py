@@ -179,10 +179,20 @@ _FORKED: list[int] = []  # pids of the kernels this process forked (for tests an
 _KILLED: list[int] = []  # pids of forked kernels the watchdog killed
 
 
+def _key(python_argv: list[str], preload: list[str]) -> tuple:
+    return tuple(python_argv), tuple(preload)
+
+
+def _current(python_argv: list[str], preload: list[str]) -> Zygote | None:
+    """This process's zygote for that interpreter and those imports, if it has one (alive or not)."""
+    with _LOCK:
+        return _ZYGOTES.get(_key(python_argv, preload))
+
+
 def _zygote(python_argv: list[str], preload: list[str], env: dict, *, same_env: bool = False) -> Zygote:
     """This process's zygote for that interpreter and those imports: started, or replaced when dead or stale (or,
     with ``same_env``, imported in another environment)."""
-    key = (tuple(python_argv), tuple(preload))
+    key = _key(python_argv, preload)
     with _LOCK:
         if key in _FAILED:
             raise ZygoteError(_FAILED[key])

@@ -30,7 +30,7 @@ from traitlets import Float, List, Unicode
 
 # Importable from here as before: the zygotes' public functions, and what the tests inspect.
 from .pool import (_FORKED, _KILLED, _ZYGOTES, PER_KERNEL_ENV, ForkedKernel, Zygote, ZygoteError,  # noqa: F401
-                   _stable_env, _zygote, forked_kernels, release, shutdown_zygotes)
+                   _current, _stable_env, _zygote, forked_kernels, release, shutdown_zygotes)
 
 __all__ = ["WarmProvisioner", "WARM_KERNEL", "COLD_KERNEL", "COLD_ENV", "PRELOAD", "kernel_name", "warm_unavailable",
            "announce", "install_kernel_spec", "forked_kernels", "prestart", "release", "shutdown_zygotes"]
@@ -136,7 +136,7 @@ def prestart(env_defaults: dict | None = None) -> Zygote | None:
     env = {**(env_defaults or {}), **os.environ, **(spec.env or {})}
     env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
     python_argv, preload = spec.argv[:spec.argv.index("-m")], list(config.get("preload", PRELOAD))
-    before = _ZYGOTES.get((tuple(python_argv), tuple(preload)))
+    before = _current(python_argv, preload)
     try:
         zygote = _zygote(python_argv, preload, env, same_env=True)
     except ZygoteError:
