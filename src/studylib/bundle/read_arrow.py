@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 __all__ = ["read_simple_csv"]
 
 PADDING = (" ,", ", ", " \n", "\n ", "\t")
+LONE_CR = re.compile(r"\r(?!\n)")  # a line ending without its LF: the first one is enough
 
 
 def _has_padding(text: str, raw: bytes | None = None) -> bool:
@@ -40,7 +42,7 @@ def read_simple_csv(text: str, label: str, raw: bytes | None = None) -> pd.DataF
 
     The careful path (the csv module) handles quoted newlines, ragged rows and odd headers with exact line numbers.
     """
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    if "\r" in text and LONE_CR.search(text):
         return None  # a lone CR ends lines (Excel for Mac's "CSV (Macintosh)"): the csv module reads those
     try:  # pyarrow's parser is multi-threaded; only empty fields become missing ('NA', 'Nan' stay text)
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow")
