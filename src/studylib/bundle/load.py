@@ -274,7 +274,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
             path = found[0]
             raw = path.read_bytes()
             hashes[str(path)] = hashlib.sha256(raw).hexdigest()
-            df = read_table(path, label_of(path), problems, raw=raw)
+            df = read_table(path, label_of(path), problems, raw=raw, digest=hashes[str(path)])
             del raw
             if df is None:
                 continue

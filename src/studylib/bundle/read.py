@@ -74,17 +74,19 @@ _PARSED: OrderedDict = OrderedDict()
 _PARSED_LOCK = threading.Lock()  # the runner's Dask executor loads bundles in threads
 
 
-def read_table(path: Path, label: str, problems: list[Problem], raw: bytes | None = None) -> pd.DataFrame | None:
+def read_table(path: Path, label: str, problems: list[Problem], raw: bytes | None = None,
+               digest: str | None = None) -> pd.DataFrame | None:
     """Read one table (CSV, or the first sheet of an .xlsx) as text, with the line or sheet row of each record.
 
-    ``raw`` is the file's bytes when the caller has read them already (to hash them). The same bytes under the same
+    ``raw`` is the file's bytes when the caller has read them already, and ``digest`` their SHA-256 when it has
+    hashed them (:func:`studylib.bundle.load.validate_bundle` records it). The same bytes under the same
     label give the same table, so a file read before is not parsed again (a copy is returned: what the caller does
     to it stays with the caller).
     """
     raw = path.read_bytes() if raw is None else raw
     if len(raw) > KEEP_PARSED_BYTES:
         return _parse_table(path, label, problems, raw)
-    key = (hashlib.sha256(raw).hexdigest(), path.suffix, label)
+    key = (digest or hashlib.sha256(raw).hexdigest(), path.suffix, label)
     with _PARSED_LOCK:
         kept = _PARSED.get(key)
         if kept is not None:
