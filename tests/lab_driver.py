@@ -81,6 +81,11 @@ class Lab:
     folder: str = ""  # relative to root: "" is the root itself
     log_start: int = 0
 
+    @property
+    def directory(self) -> Path:
+        """This test's folder on disk (where its notebooks are written)."""
+        return self.root / self.folder
+
     def path(self, name: str) -> str:
         """The server's path of the notebook ``name`` in this test's folder (what /api/sessions and /lab/tree use)."""
         return f"{self.folder}/{name}" if self.folder else name
@@ -275,7 +280,7 @@ def cell_errors(page) -> list[str]:
 def open_and_run_all(lab: Lab, page, notebook: str) -> str:
     """Open ``notebook`` (in the test's folder) in JupyterLab on ``page`` with its kernel connected, Run All, wait
     until every cell ran; return the kernel id."""
-    cells = len(nbformat.read(lab.root / lab.path(notebook), as_version=4).cells)
+    cells = len(nbformat.read(lab.directory / notebook, as_version=4).cells)
     kernel_id = _start_session(lab, notebook)
     # a workspace of the notebook's own: the shared server would otherwise restore the tabs an earlier test left open
     workspace = re.sub(r"[^A-Za-z0-9-]", "-", lab.path(notebook))

@@ -55,5 +55,5 @@ def lab_folder(browser, lab_server, tmp_path):
 @pytest.fixture
 def lab(lab_folder, tmp_path):
     """The shared JupyterLab with a copy of explore.ipynb in this test's folder (its snapshot goes to tmp_path)."""
-    _workbench_copy(lab_folder.root / lab_folder.path(""), tmp_path / "snapshot")
+    _workbench_copy(lab_folder.directory, tmp_path / "snapshot")
     return lab_folder

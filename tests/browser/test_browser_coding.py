@@ -37,7 +37,7 @@ def _coding_copy(root, save_to, *, name="code_sources.ipynb", **values) -> None:
 @pytest.fixture
 def coding_lab(lab_folder, tmp_path):
     """The shared JupyterLab with a copy of code_sources.ipynb in this test's folder, saving into tmp_path/coder."""
-    _coding_copy(lab_folder.root / lab_folder.path(""), tmp_path / "coder")
+    _coding_copy(lab_folder.directory, tmp_path / "coder")
     return lab_folder
 
 
@@ -136,8 +136,8 @@ def test_two_coders_code_the_same_unit_blind_in_jupyterlab(browser, lab_folder, 
     seen = {}
     for coder, sector in (("coder1", "culture"), ("coder2", "tourism")):
         # each coder in a folder, a page and a kernel of their own, the second after the first has saved
-        lab = lab_folder.inside(lab_folder.root / lab_folder.path(coder))
-        _coding_copy(lab.root / lab.path(""), round_ / coder, name=f"{coder}.ipynb", blind=True,
+        lab = lab_folder.inside(lab_folder.directory / coder)
+        _coding_copy(lab.directory, round_ / coder, name=f"{coder}.ipynb", blind=True,
                      units=str(round_ / "units.csv"))
         (tmp_path / coder).mkdir()
         with watched_page(browser, tmp_path / coder, height=1600) as (page, page_errors):
