@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,13 @@ def _act(aid, title, sector, atype, start, *, end="", recurrence="once", until="
             "activity_type": atype, "start": start, "end": end, "recurrence": recurrence, "until": until,
             "direction": direction, "participants": participants, "participant_group": group,
             "institution": "", "source_id": "src1", "locator": "p. 1", "certainty": "reported"}
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every file under ``folder``, by its path relative to it: a rendered run, compared before and
+    after something that must not change it."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def write_bundle(folder: Path, rows: dict[str, list[dict]] | None = None, *, encoding="utf-8",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -14,14 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bundles import tree_hashes
 from studylib.runner.execute import run_notebook
 
 STUDYLIB = [sys.executable, "-m", "studylib"]
-
-
-def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _wait_for_staging(parent: Path, slug: str, proc, timeout=60):
@@ -42,7 +37,7 @@ def previous_run(default_study, tmp_path):
     assert earlier.ok, earlier.error
     dest = tmp_path / "pair_profile" / earlier.slug
     shutil.copytree(earlier.output_dir, dest)
-    return tmp_path, dest, _tree(dest)
+    return tmp_path, dest, tree_hashes(dest)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
@@ -58,7 +53,7 @@ def test_interrupted_run_leaves_previous_outputs_intact(previous_run, sig):
         proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode != 0
-    assert _tree(dest) == before, "the previous outputs must survive"
+    assert tree_hashes(dest) == before, "the previous outputs must survive"
     leftovers = list(dest.parent.glob(".*"))
     if sig == signal.SIGINT:
         assert not leftovers, "an interrupted run cleans its staging folder"

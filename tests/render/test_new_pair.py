@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from bundles import append_rows
+from bundles import append_rows, tree_hashes
 from studylib.paths import DATA_DIR, PROJECT_ROOT
 from studylib.runner.batch import run_batch
 
@@ -115,8 +115,8 @@ def test_failed_run_is_kept_and_previous_outputs_survive(batch, tmp_path):
     assert done.ok, done.error
     good = tmp_path / "out" / "pair_profile" / "medan-gwangju"
     shutil.copytree(done.output_dir, good)
-    before = {p.relative_to(good): p.read_bytes() for p in sorted(good.rglob("*")) if p.is_file()}
-    assert (good / "tables" / "sector_counts.csv").relative_to(good) in before
+    before = tree_hashes(good)
+    assert "tables/sector_counts.csv" in before
     copy = tmp_path / "nb" / "pair_profile.ipynb"
     copy.parent.mkdir()
     copy.write_bytes((NOTEBOOKS_DIR / "pair_profile.ipynb").read_bytes())
@@ -128,7 +128,7 @@ def test_failed_run_is_kept_and_previous_outputs_survive(batch, tmp_path):
     assert bad.output_dir == tmp_path / "out" / "pair_profile" / "medan-gwangju.failed"
     kept = nbformat.read(bad.output_dir / "pair_profile.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
-    assert {p.relative_to(good): p.read_bytes() for p in sorted(good.rglob("*")) if p.is_file()} == before
+    assert tree_hashes(good) == before
     assert not list((tmp_path / "out" / "pair_profile").glob(".*"))
     assert not (bad.output_dir / HANDOVER_DIR).exists() and not (good / HANDOVER_DIR).exists()
 

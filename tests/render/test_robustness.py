@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import json
 import re
@@ -15,7 +14,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from bundles import CorpusJob, study_jobs
+from bundles import CorpusJob, study_jobs, tree_hashes
 from studylib import expand_activities, load_bundle
 from studylib.paths import PROJECT_ROOT
 from studylib.runner.batch import run_many
@@ -42,11 +41,6 @@ def _payloads(canary: Path) -> dict[str, str]:
     return {name: payload.replace("CANARY", str(canary)) for name, payload in PAYLOADS.items()}
 
 
-def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _cells(path: Path) -> list:
     """Each cell's source, execution count and outputs; the run's own staging folder (injected as ``output_dir``,
     a new name for every run) written as ``<staging>``."""
@@ -70,8 +64,8 @@ def test_the_study_is_byte_identical_run_again_on_ordinary_kernels(default_study
     results = run_many([(nb, p, [], second) for nb, p in study_jobs()], workers=2, progress=False)  # the same runs
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     pattern = re.compile(r"(tables/.+\.(csv|tex)|figures/.+\.(png|svg)|references\.(bib|json))$")
-    one = {k: v for k, v in _tree(first).items() if pattern.search(k)}
-    two = {k: v for k, v in _tree(second).items() if pattern.search(k)}
+    one = {k: v for k, v in tree_hashes(first).items() if pattern.search(k)}
+    two = {k: v for k, v in tree_hashes(second).items() if pattern.search(k)}
     assert len(one) > 40 and one == two
     notebooks = sorted(p.relative_to(first) for p in first.glob("*/*/*.ipynb"))
     assert len(notebooks) == len(results)
