@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..bundle.codebook import load_codebook
 from ..bundle.dates import uncertain_dates
-from ..i18n import SOURCE_LANGUAGE, _, english_of, get_language, ngettext, reader_text
+from ..i18n import SOURCE_LANGUAGE, _, english_of, get_language, ngettext, reader_text, text_column
 from .panel import window_opens
 
 __all__ = [
@@ -73,9 +73,8 @@ def descriptive_shares(data: pd.DataFrame, *, by: str, within: str | None = None
     if by not in data.columns or (within is not None and within not in data.columns):
         raise ValueError(f"descriptive_shares: no column {by if by not in data.columns else within!r} in the data.")
     out = shares(data, by=by, within=within).rename(columns={"events": count})
-    # in the report's language on screen, its English in the CSV file (an object column keeps the ReaderText)
     basis = reader_text(lambda: _("descriptive (one document's list; no sampling frame)"))
-    out["basis"] = pd.Series([basis] * len(out), index=out.index, dtype=object)
+    out["basis"] = text_column([basis] * len(out), out.index)
     return out
 
 
@@ -318,7 +317,7 @@ def ties_left_out(events: pd.DataFrame, activities: pd.DataFrame, tie_ids, *, en
             rows.append({"tie_id": tie, "reason": reader_text(
                 lambda: _("no row in the model's panel (no event in a sector it shares)"))})
     out = pd.DataFrame(rows, columns=["tie_id", "reason"])
-    out["reason"] = pd.Series([r["reason"] for r in rows], index=out.index, dtype=object)  # keeps their English
+    out["reason"] = text_column((r["reason"] for r in rows), out.index)
     return out
 
 

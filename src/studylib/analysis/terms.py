@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..i18n import _, label, name_in_language, reader_text
+from ..i18n import _, label, name_in_language, reader_text, text_column
 
 __all__ = ["term_label", "reference_levels", "reference_sentence", "labelled_tidy"]
 
@@ -92,7 +92,7 @@ def labelled_tidy(tidy: pd.DataFrame, labels: dict | None = None) -> pd.DataFram
     """``tidy`` with a ``label`` column (each term in words, see :func:`term_label`) last, so the columns before it
     stay :meth:`ModelResult.tidy`'s."""
     out = tidy.copy()
-    # each label in the report language, its English kept for the CSV file (an object column keeps them)
-    out["label"] = pd.Series([reader_text(lambda t=t: term_label(str(t), labels)) for t in out["term"]]
-                             if "term" in out.columns else [], index=out.index, dtype=object)
+    # each label in the report language, its English kept for the CSV file
+    out["label"] = text_column((reader_text(lambda t=t: term_label(str(t), labels)) for t in out["term"])
+                               if "term" in out.columns else [], out.index)
     return out

@@ -27,7 +27,8 @@ from ..paths import CODEBOOK_PATH
 
 __all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
            "gettext", "_", "ngettext", "pgettext", "name_in_language", "factor_level", "phrasebook", "format_number",
-           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of"]
+           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of",
+           "text_column"]
 
 #: The languages a report can be written in; English first (the source language of every message).
 LANGUAGES = ("en", "id")
@@ -112,6 +113,14 @@ def reader_text(make) -> ReaderText:
 def english_of(value):
     """The English of a :class:`ReaderText` (anything else is returned as is)."""
     return value.english if isinstance(value, ReaderText) else value
+
+
+def text_column(values, index=None):
+    """``values`` as a table column that keeps each :class:`ReaderText` (an ``object`` Series): a column of pandas'
+    text dtype turns them into plain strings, and the CSV file would get the report's language, not the English."""
+    import pandas as pd
+
+    return pd.Series(list(values), index=index, dtype=object)
 
 
 # ------------------------------------------------------------------------------------------------------ catalogs

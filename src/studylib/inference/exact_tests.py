@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _, localize_number_text, name_in_language, reader_text
+from ..i18n import _, localize_number_text, name_in_language, reader_text, text_column
 
 __all__ = [
     "DEFAULT_SEED", "DEFAULT_RESAMPLES", "CompositionTest", "composition_table", "composition_test",
@@ -96,7 +96,7 @@ class CompositionTest:
                               "n_activities": self.n_activities, "groups": rows, "categories": cols,
                               "seed": self.seed, "resamples": self.resamples, "p_value_se": self.p_value_se,
                               "reason": self.reason}])
-        frame["reason"] = pd.Series([self.reason], dtype=object)  # keeps the reason's English (for the CSV file)
+        frame["reason"] = text_column([self.reason])
         return frame
 
     def _repr_markdown_(self) -> str:

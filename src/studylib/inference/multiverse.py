@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _, factor_level, localize_number_text, name_in_language, ngettext, reader_text
+from ..i18n import _, factor_level, localize_number_text, name_in_language, ngettext, reader_text, text_column
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -854,8 +854,8 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
                     "null_result": bool(estimated.any() and tested and uniform and significant == 0),
                     "reason": reason, "depends_on": depends})
     table = pd.DataFrame(out, columns=ROBUSTNESS_COLUMNS)
-    for column in ("reason", "depends_on"):  # object columns keep each sentence's English (for the CSV file)
-        table[column] = pd.Series([row[column] for row in out], index=table.index, dtype=object)
+    for column in ("reason", "depends_on"):
+        table[column] = text_column((row[column] for row in out), table.index)
     return table
 
 
@@ -926,13 +926,11 @@ def sensitivity_from_multiverse(mv: Multiverse, robust: pd.DataFrame, *, quantit
             one(others("coding") & (v["coding"] == level),
                 lambda level=level: _("coding: {name}").format(name=factor_level(level)), q)
     table = pd.DataFrame(rows)
-    # an object column keeps each variant's English (for the CSV file)
-    table["variant"] = pd.Series([r["variant"] for r in rows], index=table.index, dtype=object)
+    table["variant"] = text_column((r["variant"] for r in rows), table.index)
     verdict = robust.set_index("quantity")
     table["robust"] = table["quantity"].map(verdict["robust"]).fillna(False).astype(bool)
     reasons = verdict["reason"].to_dict()  # a dict keeps each ReaderText (and its English, for the CSV file)
-    table["conclusion"] = pd.Series([reasons.get(q, np.nan) for q in table["quantity"]], index=table.index,
-                                    dtype=object)
+    table["conclusion"] = text_column((reasons.get(q, np.nan) for q in table["quantity"]), table.index)
     for c in SENSITIVITY_COLUMNS:
         if c not in table.columns:
             table[c] = np.nan

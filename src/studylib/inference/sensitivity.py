@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..i18n import _, english_of, localize_number_text, reader_text
+from ..i18n import _, english_of, localize_number_text, reader_text, text_column
 from .exact_tests import DEFAULT_SEED, IMPLEMENTED
 from .imputation import impute_undated
 
@@ -123,7 +123,7 @@ def sensitivity_grid(activities: pd.DataFrame, quantities: dict[str, Callable], 
                          "p_value": p, "conclusion": conclusion, "n_activities": out.get("n_activities", np.nan),
                          "n_cells": out.get("n_cells", np.nan)})
     table = pd.DataFrame(rows, columns=[c for c in SENSITIVITY_COLUMNS if c != "robust"])
-    table["conclusion"] = pd.Series([r["conclusion"] for r in rows], index=table.index, dtype=object)  # its English
+    table["conclusion"] = text_column((r["conclusion"] for r in rows), table.index)
     order = {name: i for i, name in enumerate(quantities)}
     table = table.sort_values("quantity", key=lambda q: q.map(order), kind="stable")  # each quantity's variants together
     return mark_robust(table)

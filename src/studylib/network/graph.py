@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ..i18n import SOURCE_LANGUAGE, ReaderText, _, english_of, get_language, reader_text
+from ..i18n import SOURCE_LANGUAGE, ReaderText, _, english_of, get_language, reader_text, text_column
 from ..paths import DATA_DIR
 from ..provenance import file_sha256
 from .files import NetworkFileError, read_network_file
@@ -293,8 +293,8 @@ def partner_countries(crosswalk: pd.DataFrame, net: Network, city_ids) -> pd.Dat
             continue
         nb = net.cities.iloc[net.neighbours(node)]
         counts = nb.groupby(["country", "country_name"]).size().rename("partners").reset_index()
-        counts["country_name"] = pd.Series([_country_label(c, n) for c, n in zip(counts["country"], counts["country_name"])],
-                                           index=counts.index, dtype=object)
+        counts["country_name"] = text_column(
+            (_country_label(c, n) for c, n in zip(counts["country"], counts["country_name"])), counts.index)
         # ordered by the English names: the CSV file is the same in every language
         counts = counts.assign(_order=counts["country_name"].map(english_of)).sort_values(
             ["partners", "_order"], ascending=[False, True]).drop(columns="_order")
@@ -332,8 +332,8 @@ def focal_ties(ties: pd.DataFrame, crosswalk: pd.DataFrame, net: Network) -> pd.
                      "node_b": xw.at[t.city_b, "node_id"] if b >= 0 else "",
                      "distance_km": d, "distance_percentile": pct, "_a": a, "_b": b})
     out = pd.DataFrame(rows)
-    if rows:  # an object column keeps each reason's English (for the CSV file)
-        out["reason"] = pd.Series([r["reason"] for r in rows], index=out.index, dtype=object)
+    if rows:
+        out["reason"] = text_column((r["reason"] for r in rows), out.index)
     return out
 
 
@@ -357,8 +357,8 @@ def country_pairs(net: Network, *, highlight=()) -> pd.DataFrame:
     nb = counts["country_b"].map(per).fillna(0).astype(int)
     same = counts["country_a"] == counts["country_b"]
     possible = np.where(same, na * (na - 1) // 2, na * nb)
-    counts.insert(2, "pair", pd.Series([_pair_label(x, y) for x, y in zip(counts["country_a"], counts["country_b"])],
-                                       index=counts.index, dtype=object))
+    counts.insert(2, "pair", text_column((_pair_label(x, y) for x, y in zip(counts["country_a"], counts["country_b"])),
+                                         counts.index))
     counts["cities_a"], counts["cities_b"], counts["possible_pairs"] = na, nb, possible
     counts["ties_per_1000_pairs"] = np.where(possible > 0, 1000 * counts["ties"] / np.maximum(possible, 1), np.nan)
     low, high = poisson_interval(counts["ties"].to_numpy())
@@ -445,8 +445,8 @@ def country_pair_tests(net: Network, pairs: pd.DataFrame, focal) -> pd.DataFrame
                          **compare_rates(int(a["ties"]), int(a["possible_pairs"]), ties_b, pairs_b)})
     out = pd.DataFrame(rows, columns=["pair", "against", "ties", "possible_pairs", "ties_other", "possible_other",
                                       "rate_ratio", "ratio_low", "ratio_high", "p_value"])
-    for column in ("pair", "against"):  # object columns keep each name's English (for the CSV file)
-        out[column] = pd.Series([r[column] for r in rows], index=out.index, dtype=object)
+    for column in ("pair", "against"):
+        out[column] = text_column((r[column] for r in rows), out.index)
     return out
 
 

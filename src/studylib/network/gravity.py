@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..i18n import _, localize_number_text, ngettext, pgettext, reader_text
+from ..i18n import _, localize_number_text, ngettext, pgettext, reader_text, text_column
 from .graph import Network, great_circle_km
 
 __all__ = ["prior_correction", "sample_non_ties", "pair_covariates", "TieModel", "fit_tie_model", "ranks", "TERMS",
@@ -366,16 +366,15 @@ class TieModel:
         z = est / se
         out = pd.DataFrame({"term": ["intercept (prior-corrected)" if self.estimator == "prior_corrected" else "intercept",
                                      *self.terms],
-                            "label": pd.Series([_label_text(t) for t in ("const", *self.terms)], dtype=object),
+                            "label": text_column(_label_text(t) for t in ("const", *self.terms)),
                             "estimate": est, "std_error": se, "statistic": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
                             "conf_low": est - 1.959963984540054 * se, "conf_high": est + 1.959963984540054 * se,
                             "std_error_independent": np.sqrt(np.diag(self.cov_independent))})
-        # object columns keep the names' English (for the CSV file)
-        out.insert(0, "se_type", pd.Series([se_type_words()] * len(out), index=out.index, dtype=object))
-        out.insert(0, "estimator", pd.Series([self.estimator_label] * len(out), index=out.index, dtype=object))
+        out.insert(0, "se_type", text_column([se_type_words()] * len(out), out.index))
+        out.insert(0, "estimator", text_column([self.estimator_label] * len(out), out.index))
         out.insert(0, "model", self.name)
         out["n"], out["n_ties"], out["n_controls"], out["n_cities"] = self.n, self.n_ties, self.n_controls, self.n_cities
-        out["note"] = pd.Series([reader_text(self._note), *[""] * (len(out) - 1)], index=out.index, dtype=object)
+        out["note"] = text_column([reader_text(self._note), *[""] * (len(out) - 1)], out.index)
         return out[cols]
 
     def _note(self) -> str:
@@ -537,8 +536,8 @@ def compare_models(reference: TieModel, *others: TieModel) -> pd.DataFrame:
                              "estimate": m.params[t], "reference_estimate": reference.params[t], "difference": d,
                              "difference_in_reference_se": d / se[t]})
     out = pd.DataFrame(rows, columns=cols)
-    for column in ("label", "estimator"):  # object columns keep their English
-        out[column] = pd.Series([r[column] for r in rows], index=out.index, dtype=object)
+    for column in ("label", "estimator"):
+        out[column] = text_column((r[column] for r in rows), out.index)
     return out
 
 
