@@ -44,6 +44,10 @@ def pytest_configure(config):
     # instead of starting another (~2.5 CPU-seconds) each time a test switches between the two.
     for name in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    # As `studylib` commands do: jsonschema's IRI grammars were 0.75 CPU-seconds of each worker's start (nbformat)
+    from studylib.cli import skip_iri_grammars
+
+    skip_iri_grammars()
 
 
 @pytest.fixture

@@ -54,3 +54,25 @@ def test_a_reader_that_has_gone_gets_exit_141_and_nothing_on_stderr():
         os.close(write)
     assert done.stderr == "", done.stderr  # no BrokenPipeError traceback, no "Exception ignored"
     assert done.returncode == 141
+
+
+# ------------------------------------------------------------------ start-up: jsonschema's IRI grammars
+def test_a_command_skips_jsonschemas_iri_grammars_and_still_validates_notebooks():
+    """`studylib run` imports nbformat, and with it jsonschema, which would build rfc3987-syntax's IRI grammars
+    (0.75 CPU-seconds) for string formats no notebook schema uses: the command's process skips them."""
+    import importlib.util
+
+    code = ("import sys, studylib.cli as cli\n"
+            "cli.main(['list'])\n"
+            "import nbformat, jsonschema\n"
+            "from studylib.paths import NOTEBOOKS_DIR\n"
+            "nbformat.validate(nbformat.read(NOTEBOOKS_DIR / 'pair_profile.ipynb', as_version=4))\n"
+            "print('rfc3987_syntax loaded:', sys.modules.get('rfc3987_syntax') is not None)\n"
+            "print('iri checked:', 'iri' in jsonschema.FormatChecker.checkers)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "rfc3987_syntax loaded: False" in done.stdout and "iri checked: False" in done.stdout
+    if importlib.util.find_spec("rfc3987_syntax") is not None:  # installed (jsonschema[format-nongpl]): loaded otherwise
+        plain = subprocess.run([sys.executable, "-c", "import sys, jsonschema; print('rfc3987_syntax' in sys.modules)"],
+                               capture_output=True, text=True, timeout=120)
+        assert plain.stdout.strip() == "True"
