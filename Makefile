@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+WARM_SPEC := $(VENV)/share/jupyter/kernels/studylib-warm/kernel.json
 KERNEL := studylib
 JOBS   ?= 2
 
@@ -20,13 +21,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (studylib)" >/dev/null
-	$(PY) -m studylib.runner.kernels.warm install >/dev/null
 	touch $(STAMP)
 
-study: $(STAMP)
+# The warm kernel spec lists what its zygote imports once (PRELOAD in warm.py): installed again when that changes
+$(WARM_SPEC): $(STAMP) src/studylib/runner/kernels/warm.py
+	$(PY) -m studylib.runner.kernels.warm install >/dev/null
+	touch $(WARM_SPEC)
+
+study: $(WARM_SPEC)
 	$(PY) -m studylib study --jobs $(JOBS)
 
-test: $(STAMP)
+test: $(WARM_SPEC)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: $(STAMP)
@@ -37,11 +42,11 @@ validate: $(STAMP)
 
 # Lab serves the project root (notebooks/, outputs/ and data/ can all be browsed) and opens at notebooks/; saving a
 # notebook in notebooks/ strips its outputs (src/studylib/lab/hooks.py says why); root (in containers) needs --allow-root
-lab: $(STAMP)
+lab: $(WARM_SPEC)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 		--ContentsManager.pre_save_hook=studylib.lab.strip_outputs $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(STAMP)
+bench: $(WARM_SPEC)
 	$(PY) benchmarks/run.py
 
 clean-outputs:
