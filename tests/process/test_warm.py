@@ -166,11 +166,23 @@ def test_interrupt_shutdown_and_kill_behave_as_for_ordinary_kernels(registered):
 
 
 def test_a_different_environment_gets_an_ordinary_kernel(registered, tmp_path, monkeypatch):
-    nb = _notebook(tmp_path / "env.ipynb", "import os\nprint(os.getpid(), os.environ.get('STUDYLIB_TEST_VAR'))")
+    nb = _notebook(tmp_path / "env.ipynb", "import os\nprint(os.getpid(), os.environ.get('ZYGOTE_TEST_VAR'))")
     _execute(nb, tmp_path / "first.ipynb")  # the zygote exists, with this environment
-    monkeypatch.setenv("STUDYLIB_TEST_VAR", "changed")
+    monkeypatch.setenv("ZYGOTE_TEST_VAR", "changed")
     pid, value = _texts(_execute(nb, tmp_path / "second.ipynb"))[0].split()
     assert value == "changed" and int(pid) not in warm.forked_kernels()
+
+
+def test_studylibs_own_variables_may_differ_and_each_kernel_sees_its_own(registered, tmp_path, monkeypatch):
+    """The zygote never imports studylib, so a STUDYLIB_* variable (--no-pdf sets one) cannot have shaped its imports:
+    a kernel asked for with another value is still forked from it, and sees the value it was asked for."""
+    nb = _notebook(tmp_path / "own.ipynb", "import os\nprint(os.getpid(), os.environ.get('STUDYLIB_NO_PDF', 'unset'))")
+    monkeypatch.delenv("STUDYLIB_NO_PDF", raising=False)
+    first, value = _texts(_execute(nb, tmp_path / "first.ipynb"))[0].split()
+    assert value == "unset" and int(first) in warm.forked_kernels()
+    monkeypatch.setenv("STUDYLIB_NO_PDF", "1")
+    second, value = _texts(_execute(nb, tmp_path / "second.ipynb"))[0].split()
+    assert value == "1" and int(second) in warm.forked_kernels() and second != first
 
 
 def test_the_watchdog_kills_a_slow_kernel_and_starts_an_ordinary_one(registered, tmp_path, monkeypatch):

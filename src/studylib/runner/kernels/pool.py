@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["Zygote", "ZygoteError", "ForkedKernel", "PER_KERNEL_ENV", "forked_kernels", "release",
+__all__ = ["Zygote", "ZygoteError", "ForkedKernel", "PER_KERNEL_ENV", "PER_KERNEL_PREFIX", "forked_kernels", "release",
            "shutdown_zygotes"]
 
 ZYGOTE_SCRIPT = str(Path(__file__).resolve().with_name("zygote.py"))
@@ -28,10 +28,14 @@ ZYGOTE_SCRIPT = str(Path(__file__).resolve().with_name("zygote.py"))
 # jupyter_client for each kernel, and by pytest for each test (notebooks run from a test suite). No library reads
 # them at import.
 PER_KERNEL_ENV = frozenset({"JPY_PARENT_PID", "JPY_SESSION_NAME", "PYTEST_CURRENT_TEST"})
+# So may studylib's own variables (STUDYLIB_NO_PDF, STUDYLIB_ROOT...): the zygote never imports studylib, so none of
+# them shaped its imports (a run with --no-pdf after one without forked an ordinary kernel, importing everything).
+PER_KERNEL_PREFIX = "STUDYLIB_"
 
 
 def _stable_env(env: dict) -> dict:
-    return {k: v for k, v in env.items() if k not in PER_KERNEL_ENV}
+    """The variables a zygote's imports may have read: kernels forked from it must agree with it on these."""
+    return {k: v for k, v in env.items() if k not in PER_KERNEL_ENV and not k.startswith(PER_KERNEL_PREFIX)}
 
 
 def _stamp(ready: dict) -> tuple:

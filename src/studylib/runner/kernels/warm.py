@@ -188,8 +188,9 @@ class WarmProvisioner(LocalProvisioner):
         zygote = _zygote(python_argv, list(self.preload), env)
         if not zygote.borrowed:  # a borrowed one answers the request once its imports are done
             await zygote.wait_ready(self.zygote_timeout)
-        if _stable_env(env) != zygote.env:
-            changed = sorted(k for k in (set(env) | set(zygote.env)) - PER_KERNEL_ENV if env.get(k) != zygote.env.get(k))
+        wanted = _stable_env(env)
+        if wanted != zygote.env:
+            changed = sorted(k for k in wanted.keys() | zygote.env.keys() if wanted.get(k) != zygote.env.get(k))
             raise ZygoteError(f"its environment differs from the zygote's ({', '.join(changed[:5])})")
         cwd = str(kwargs.get("cwd") or os.getcwd())
         kernel = zygote.fork(args, env, cwd)
