@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -139,7 +141,10 @@ def test_dask_local_cluster_gives_the_same_tables(batch, tmp_path):
     the summary); the tables are the process pool's, byte for byte."""
     distributed = pytest.importorskip("distributed")
     out, _ = batch
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    # Dask's nanny writes its workers' variables (MALLOC_TRIM_THRESHOLD_, PYTHONHASHSEED...) into this process's
+    # environment: left there, every later kernel in this worker would differ from the zygote's and start cold
+    with mock.patch.dict(os.environ), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         results = run_batch("pair_profile", ["surabaya-busan", "no-such-tie"], out=tmp_path,
                             executor=client.get_executor(), progress=False)
