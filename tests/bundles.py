@@ -311,3 +311,24 @@ def two_tie_rows(*, gamma_signed: str) -> dict[str, list[dict]]:
     rows["ties"].append({"tie_id": "alpha-gamma", "city_a": "alpha", "city_b": "gamma", "tie_type": "sister",
                          "signed": gamma_signed, "status": "active", "source_id": "src1", "note": ""})
     return rows
+
+
+def users_network_job(tmp_path) -> CorpusJob:
+    """network_context on a network file of a user's (``PAIRS_ROWS`` and 120 further seeded ties, enough for the
+    model), in a folder whose name and file name hold a space, with one control per tie: one corpus run that the
+    notebook's checks (tests/render/test_network.py) and the replication package's (tests/render/test_package.py)
+    both read."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = list(PAIRS_ROWS)
+    for _ in range(120):
+        a, b = rng.choice(60, 2, replace=False)
+        rows.append(f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},{130 + a / 10},"
+                    f"{40 + b / 10},{b / 10}")
+    mine = tmp_path / "my files"
+    mine.mkdir()
+    path = pairs_file(mine, rows, name="my pairs.csv")
+    return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1,
+                                         "ties": ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]},
+                     group="users-network", path=path, mine=mine)

@@ -5,25 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bundles import PAIRS_ROWS as ROWS
-from bundles import CorpusJob
+from bundles import CorpusJob, users_network_job
 from bundles import pairs_file as _pairs
 from studylib.cli import main
 
 
-def _pairs_file_job(tmp_path):
-    rows = list(ROWS)
-    rng = np.random.default_rng(0)  # enough further ties for the model
-    for k in range(120):
-        a, b = rng.choice(60, 2, replace=False)
-        rows.append(f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},{130 + a / 10},{40 + b / 10},{b / 10}")
-    path = _pairs(tmp_path, rows)
-    return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1,
-                                         "ties": ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]})
-
-
 def test_notebook_on_a_pairs_file(render_corpus):
-    result = render_corpus["network:pairs-file"]
+    result = render_corpus["users-network-file"]
     assert result.ok, result.error
     tables = result.output_dir / "tables"
     focal = pd.read_csv(tables / "focal_ties.csv").set_index("tie_id")
@@ -116,5 +104,5 @@ def test_a_new_pair_filled_as_a_user_would_is_found_in_the_snapshot_and_the_repo
     assert "not in the network: braunschweig" not in report
 
 
-RENDER_CORPUS = {"network:pairs-file": _pairs_file_job, "network:own-network": _own_network_job,
+RENDER_CORPUS = {"users-network-file": users_network_job, "network:own-network": _own_network_job,
                  "network:new-pair": _new_pair_job}

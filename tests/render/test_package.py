@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from bundles import users_network_job
 from studylib.runner.package import build_package
 
 
@@ -93,21 +94,7 @@ def test_studylib_package_on_the_default_study(default_study, tmp_path, monkeypa
     assert list((root / "outputs" / "seoul_tokyo_culture").glob("*/tables/*.csv"))
 
 
-def _users_network_job(tmp_path):
-    """network_context on a user's network file, in a folder whose name and file name hold a space."""
-    from bundles import CorpusJob, PAIRS_ROWS as ROWS, pairs_file as _pairs
-
-    rows = list(ROWS) + [f"Town {a},Japan,Town {b},{'France' if b % 2 else 'Japan'},{30 + a / 10},"
-                         f"{130 + a / 10},{40 + b / 10},{b / 10}" for a, b in _random_pairs()]
-    mine = tmp_path / "my files"
-    mine.mkdir()
-    path = _pairs(mine, rows, name="my pairs.csv")
-    ties = ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]
-    return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1, "ties": ties},
-                     group="package-network", path=path, mine=mine)
-
-
-RENDER_CORPUS = {"package:users-network": _users_network_job}
+RENDER_CORPUS = {"users-network-file": users_network_job}
 
 
 def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(render_corpus, tmp_path):
@@ -118,7 +105,7 @@ def test_a_users_network_file_goes_in_and_the_command_runs_from_the_package(rend
 
     import pandas as pd
 
-    job, result = render_corpus.jobs["package:users-network"], render_corpus["package:users-network"]
+    job, result = render_corpus.jobs["users-network-file"], render_corpus["users-network-file"]
     path, mine = job.info["path"], job.info["mine"]
     outputs = render_corpus.root / job.group  # this run only
     assert result.ok, result.error
@@ -152,8 +139,3 @@ def _replicator_commands(readme: str) -> list[str]:
     return [line[4:] for line in block.splitlines() if line.startswith("    ") and line.strip()]
 
 
-def _random_pairs():
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    return [tuple(rng.choice(60, 2, replace=False)) for _ in range(120)]
