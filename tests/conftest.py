@@ -15,6 +15,7 @@ Every test outside ``unit/`` is also marked ``slow``, so ``-m "not slow"`` selec
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def pytest_configure(config):
     # instead of starting another (~2.5 CPU-seconds) each time a test switches between the two.
     for name in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    # A shell that starts the suite in the background (`make test &`, nohup) has Ctrl-C ignored, and every process a
+    # test starts would inherit that: the tests that interrupt a run (SIGINT) need the ordinary disposition back.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # As `studylib` commands do: jsonschema's IRI grammars were 0.75 CPU-seconds of each worker's start (nbformat)
     from studylib.cli import skip_iri_grammars
 
