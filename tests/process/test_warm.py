@@ -32,6 +32,16 @@ def _notebook(path: Path, *cells: str) -> Path:
     return path
 
 
+def _pool_notebook(path: Path, cell: str) -> Path:
+    """A notebook ``run_many`` can run: a parameters cell taking the runner's ``data_dirs`` and ``output_dir``, then
+    ``cell``."""
+    nb = nbformat.read(str(_notebook(path, "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''", cell)),
+                       as_version=4)
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, str(path))
+    return path
+
+
 def _execute(path: Path, out: Path, kernel: str = warm.WARM_KERNEL, **kw):
     import papermill as pm
 
@@ -246,33 +256,25 @@ def test_no_process_is_left_behind_when_the_runner_ends(registered, tmp_path, ho
     assert not _wait_gone([kernel, zygote]), f"left behind after the runner {how}"
 
 
-def test_a_pool_borrows_the_runners_own_zygote_and_leaves_it_to_the_runner(registered, tmp_path):
+def test_a_pool_borrows_the_runners_own_zygote_and_leaves_it_to_the_runner(registered, tmp_path, monkeypatch):
     """A process that already runs warm kernels (a notebook run in it first) lends its zygote to a pool, which
     leaves it running for the process's next run instead of ending it (a new one costs seconds of imports)."""
     from studylib.runner.batch import run_many
     from studylib.runner.kernels import BLAS_THREAD_VARIABLES
 
-    nb = _notebook(tmp_path / "own.ipynb", "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''",
-                   "import os\nprint(os.getppid())")
-    nb_json = nbformat.read(str(nb), as_version=4)
-    nb_json.cells[0].metadata["tags"] = ["parameters"]
-    nbformat.write(nb_json, str(nb))
-    mp = pytest.MonkeyPatch()
+    nb = _pool_notebook(tmp_path / "own.ipynb", "import os\nprint(os.getppid())")
     for name in BLAS_THREAD_VARIABLES:
-        mp.setenv(name, "1")  # the pool's environment: one zygote can serve both
-    try:
-        first = _texts(_execute(nb, tmp_path / "first.ipynb"))[0].split()
-        own = _zygote_pids()
-        assert own == {int(first[0])}
-        results = run_many([(str(nb), {}, [], tmp_path / f"o{i}") for i in range(2)], workers=2, progress=False)
-        assert all(r.ok for r in results), [r.error for r in results]
-        parents = {_texts(nbformat.read(str(r.output_dir / "own.ipynb"), as_version=4))[0].split()[0] for r in results}
-        assert parents == {first[0]}  # the pool's kernels came from the runner's zygote
-        assert _zygote_pids() == own and all(_alive(p) for p in own)  # and it is still the runner's
-        again = _texts(_execute(nb, tmp_path / "again.ipynb"))[0].split()
-        assert again == first
-    finally:
-        mp.undo()
+        monkeypatch.setenv(name, "1")  # the pool's environment: one zygote can serve both
+    first = _texts(_execute(nb, tmp_path / "first.ipynb"))[0].split()
+    own = _zygote_pids()
+    assert own == {int(first[0])}
+    results = run_many([(str(nb), {}, [], tmp_path / f"o{i}") for i in range(2)], workers=2, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    parents = {_texts(nbformat.read(str(r.output_dir / "own.ipynb"), as_version=4))[0].split()[0] for r in results}
+    assert parents == {first[0]}  # the pool's kernels came from the runner's zygote
+    assert _zygote_pids() == own and all(_alive(p) for p in own)  # and it is still the runner's
+    again = _texts(_execute(nb, tmp_path / "again.ipynb"))[0].split()
+    assert again == first
 
 
 def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp_path):
@@ -280,12 +282,8 @@ def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp
 
     warm.shutdown_zygotes()  # no earlier run's zygote: the pool starts one for its workers, and must end it
 
-    nb = _notebook(tmp_path / "pool.ipynb",
-                   "# Parameters\ndata_dirs: list = []\noutput_dir: str = ''",
-                   "import os\nprint(os.getpid(), os.getppid(), open(f'/proc/{os.getppid()}/cmdline').read())")
-    nb_json = nbformat.read(str(nb), as_version=4)
-    nb_json.cells[0].metadata["tags"] = ["parameters"]
-    nbformat.write(nb_json, str(nb))
+    nb = _pool_notebook(tmp_path / "pool.ipynb",
+                        "import os\nprint(os.getpid(), os.getppid(), open(f'/proc/{os.getppid()}/cmdline').read())")
     results = run_many([(str(nb), {}, [], tmp_path / f"o{i}") for i in range(4)], workers=2, progress=False)
     assert all(r.ok for r in results), [r.error for r in results]
     lines = [_texts(nbformat.read(str(r.output_dir / "pool.ipynb"), as_version=4))[0] for r in results]
