@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "i18n": ["LANGUAGES", "set_language", "get_language", "gettext", "ngettext", "phrasebook", "format_number",
-             "format_date", "label", "text_column"],
+             "format_date", "label", "text_column", "upper_first"],
     "analysis.panel": ["add_frames", "expand_activities", "activity_panel", "observation_windows", "window_opens", "EXPANSION_RULE"],
     "analysis.metrics": ["METRIC_DEFINITIONS", "shares", "sector_counts", "shannon_evenness", "hhi", "reciprocity",
                 "institutionalisation", "continuity", "people_exchanged", "axis_balance", "tie_metrics",

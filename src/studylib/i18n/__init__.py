@@ -28,7 +28,7 @@ from ..paths import CODEBOOK_PATH
 __all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
            "gettext", "_", "ngettext", "pgettext", "name_in_language", "factor_level", "phrasebook", "format_number",
            "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of",
-           "text_column"]
+           "text_column", "upper_first"]
 
 #: The languages a report can be written in; English first (the source language of every message).
 LANGUAGES = ("en", "id")
@@ -113,6 +113,12 @@ def reader_text(make) -> ReaderText:
 def english_of(value):
     """The English of a :class:`ReaderText` (anything else is returned as is)."""
     return value.english if isinstance(value, ReaderText) else value
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first letter upper-case and the rest as it is, to open a sentence with a label:
+    ``str.capitalize`` would lower the rest ('trend (IRR per year)' would read 'Trend (irr per year)')."""
+    return text[:1].upper() + text[1:]
 
 
 def text_column(values, index=None):

@@ -17,10 +17,19 @@ def english_after():
 
 def test_public_names_are_reexported_from_studylib():
     for name in ("LANGUAGES", "set_language", "get_language", "gettext", "ngettext", "phrasebook", "format_number",
-                 "format_date", "label"):
+                 "format_date", "label", "text_column", "upper_first"):
         assert getattr(sl, name) is getattr(i18n, name), name
     assert sl.LANGUAGES == ("en", "id")
     assert i18n._ is i18n.gettext
+
+
+def test_text_column_keeps_reader_texts_and_upper_first_keeps_the_rest_of_a_label():
+    with i18n.using_language("id"):
+        reason = i18n.reader_text(lambda: i18n._("descriptive (one document's list; no sampling frame)"))
+    column = sl.text_column([reason, "plain"], [3, 4])
+    assert list(column.index) == [3, 4] and column.dtype == object and column[3] is reason
+    assert sl.upper_first("trend (IRR per year)") == "Trend (IRR per year)"
+    assert sl.upper_first("sector concentration (HHI)") == "Sector concentration (HHI)" and sl.upper_first("") == ""
 
 
 def test_set_language_refuses_unknown_codes_and_non_strings():
