@@ -8,7 +8,9 @@ problem is collected (not just the first) and reported as ``file:line: column 'x
 from __future__ import annotations
 
 import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +21,9 @@ from ..errors import DataWarning, Problem, StudyError, ValidationError
 from ..paths import DATA_DIR
 from . import dates
 from .codebook import TABLES, Codebook, load_codebook
-from .read import ORIGIN_COLUMNS, read_table
+from .read import KEEP_PARSED_BYTES, ORIGIN_COLUMNS, read_table
 from .sources import check_locators
-from .validate import DATE_RE, _digits, _numbers, check_columns, check_tables
+from .validate import DATE_RE, _digits, _numbers, check_columns, check_rows, check_values
 
 DATE_PRECISIONS = ["year", "month", "day", "uncertain", "unknown"]  # of a date column's <col>_precision
 
@@ -252,12 +254,50 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
     With ``replace``, a later folder's rows replace earlier rows with the same id as if marked ``override``
     (a second coder's coding of the same activities).
     """
-    cb = codebook or load_codebook()
+    return _validate(dirs, codebook or load_codebook(), replace)[0]
+
+
+#: Tables checked (and typed) in this process, by the files they were layered from: a bundle loaded again, and each
+#: variant coding or coder's folder layered over the same study data, checks and types only the tables whose files
+#: changed (the rules across tables are checked every time). As :data:`studylib.bundle.read.KEEP_PARSED`: only tables
+#: without a problem, the last :data:`KEEP_CHECKED`, none from files over ``KEEP_PARSED_BYTES`` in all.
+KEEP_CHECKED = 32
+_CHECKED: OrderedDict = OrderedDict()
+_CHECKED_LOCK = threading.Lock()  # the runner's Dask executor loads bundles in threads
+
+
+@dataclass
+class _Checked:
+    codebook: Codebook  # held, so that the id in the key stays this codebook's
+    text: pd.DataFrame
+    typed: pd.DataFrame | None = None
+
+
+def _recall(key) -> _Checked | None:
+    if key is None:
+        return None
+    with _CHECKED_LOCK:
+        kept = _CHECKED.get(key)
+        if kept is not None:
+            _CHECKED.move_to_end(key)
+        return kept
+
+
+def _remember(key, codebook: Codebook, text: pd.DataFrame) -> None:
+    with _CHECKED_LOCK:
+        _CHECKED[key] = _Checked(codebook, text.copy())
+        while len(_CHECKED) > KEEP_CHECKED:
+            _CHECKED.popitem(last=False)
+
+
+def _validate(dirs, cb: Codebook, replace: bool) -> tuple[ValidationResult, dict]:
+    """:func:`validate_bundle`, and each table's key in the memory of checked tables (None when not kept)."""
     paths = _resolve_dirs(dirs)
     problems: list[Problem] = []
     warns: list[str] = []
     hashes: dict[str, str] = {}
     layers: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    read_as: dict[str, list[tuple]] = {t: [] for t in TABLES}  # each layer's file as the read memory knows it
     for i, folder in enumerate(paths):
         if i > 0:
             _check_recognised(folder, problems)
@@ -275,6 +315,7 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
             raw = path.read_bytes()
             hashes[str(path)] = hashlib.sha256(raw).hexdigest()
             df = read_table(path, label_of(path), problems, raw=raw, digest=hashes[str(path)])
+            size = len(raw)
             del raw
             if df is None:
                 continue
@@ -284,18 +325,44 @@ def validate_bundle(*dirs, codebook: Codebook | None = None, replace: bool = Fal
             if len(df) == 0 and i == 0 and table != "indicators" and cb.table_required(table):
                 problems.append(Problem(label, 1, "", "the table has a header but no rows"))
             layers[table].append(df)
-    tables = {}
+            read_as[table].append((hashes[str(path)], path.suffix, label_of(path), size))
+    tables, keys = {}, {}
     for table in TABLES:
+        # a table is a function of its layers' files (as read), the codebook and ``replace``: the same ones, checked
+        # before without a problem, are the same table with none
+        small = sum(layer[-1] for layer in read_as[table]) <= KEEP_PARSED_BYTES
+        keys[table] = key = (table, id(cb), replace, tuple(layer[:3] for layer in read_as[table])) if small else None
+        kept = _recall(key)
+        if kept is not None and kept.codebook is cb:
+            tables[table] = kept.text.copy()
+            continue
+        before = len(problems)
         cols = list(cb.columns(table)) + ORIGIN_COLUMNS
         frames = _merge_layers(table, layers[table], cb, problems, replace)
         tables[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
         as_text = {c: "str" for c in tables[table].columns if c != "_line" and tables[table][c].dtype != "str"}
         if as_text:  # columns already of the text dtype need no copy
             tables[table] = tables[table].astype(as_text)
-    check_tables(tables, cb, problems)
+        check_values(table, tables[table], cb, problems)
+        if key is not None and len(problems) == before:
+            _remember(key, cb, tables[table])
+        else:
+            keys[table] = None
+    check_rows(tables, cb, problems)
     check_locators(tables, paths, problems)  # locators against archived source texts (sources.py)
-    return ValidationResult(tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)), warns,
-                            hashes)
+    found = ValidationResult(tables, sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message)),
+                             warns, hashes)
+    return found, keys
+
+
+def _typed_once(table: str, df: pd.DataFrame, cb: Codebook, key) -> pd.DataFrame:
+    """:func:`_typed`, kept with the checked table of the same ``key`` (a copy is returned)."""
+    kept = _recall(key)
+    if kept is None or kept.codebook is not cb:
+        return _typed(table, df, cb)
+    if kept.typed is None:
+        kept.typed = _typed(table, df, cb)
+    return kept.typed.copy()
 
 
 def load_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) -> Bundle:
@@ -319,11 +386,11 @@ def load_bundle(*dirs, codebook: Codebook | None = None, replace: bool = False) 
         With every problem found, each naming file, line and column.
     """
     cb = codebook or load_codebook()
-    found = validate_bundle(*dirs, codebook=cb, replace=replace)
+    found, keys = _validate(dirs, cb, replace)
     if found.problems:
         raise ValidationError(found.problems)
     for w in found.warnings:
         warnings.warn(w, DataWarning, stacklevel=2)
-    typed = {t: _typed(t, df, cb) for t, df in found.tables.items()}
+    typed = {t: _typed_once(t, df, cb, keys[t]) for t, df in found.tables.items()}
     return Bundle(tables=typed, dirs=_resolve_dirs(dirs), files=found.files, warnings=found.warnings, codebook=cb)
 

@@ -18,7 +18,7 @@ from . import dates
 from .codebook import Codebook
 from .read import ORIGIN_COLUMNS
 
-__all__ = ["check_columns", "check_tables", "DATE_RE", "ID_RE", "SLUG_RE", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["check_columns", "check_values", "check_rows", "DATE_RE", "ID_RE", "SLUG_RE", "MIN_YEAR", "MAX_YEAR"]
 
 DATE_RE = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -149,7 +149,8 @@ def check_columns(table: str, df: pd.DataFrame, cb: Codebook, file: str, problem
     return not missing
 
 
-def _check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Problem]) -> None:
+def check_values(table: str, df: pd.DataFrame, cb: Codebook, problems: list[Problem]) -> None:
+    """Check each value of one table against its column's type, vocabulary and bounds."""
     chk = _Checker(df, problems)
     for col, spec in cb.all_columns(table).items():
         if col not in df.columns:
@@ -238,8 +239,9 @@ def _table_files(df: pd.DataFrame, table: str) -> str:
     return " or ".join(names) if names else f"{table}.csv"
 
 
-def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:
-    """Rules across columns and tables: keys, references, dates, ties."""
+def check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:
+    """Check the rules across columns and tables: unique keys, references, dates in order, ties named by their cities
+    (checked on the whole bundle, after :func:`check_values` on each table)."""
     for table, df in tables.items():
         key = cb.key(table)
         if key and key in df.columns:
@@ -305,10 +307,3 @@ def _check_rows(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Pr
         bad = (ind["entity_type"] == "country") & ~ind["entity_id"].str.match(r"^[A-Z]{2}$")
         _Checker(ind, problems).flag(bad.to_numpy(), "entity_id",
                                      lambda v: f"'{v}' is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KR)")
-
-
-def check_tables(tables: dict[str, pd.DataFrame], cb: Codebook, problems: list[Problem]) -> None:
-    """Check the values of every table, then the rules across columns and tables."""
-    for table, df in tables.items():
-        _check_values(table, df, cb, problems)
-    _check_rows(tables, cb, problems)
