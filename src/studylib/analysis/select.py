@@ -36,6 +36,9 @@ def tension_years(indicators: pd.DataFrame, *, tie: str) -> pd.DataFrame:
 
 def display_labels(bundle) -> dict:
     """Display names of a bundle's ties and cities by id (e.g. 'Surabaya–Busan', 'Seoul'), for charts and menus."""
-    out = {t: bundle.tie_label(t) for t in bundle.tie_ids()}
-    out.update(dict(zip(bundle.cities["city_id"], bundle.cities["name"])))
+    cities = dict(zip(bundle.cities["city_id"], bundle.cities["name"]))
+    ties = {t: (a, b) for t, a, b in zip(bundle.ties["tie_id"], bundle.ties["city_a"], bundle.ties["city_b"])}
+    # Bundle.tie_label's words, from one look-up table (it indexes the tables anew on each call)
+    out = {t: "–".join(str(cities.get(c, c)) for c in ties[t]) for t in sorted(ties)}
+    out.update(cities)
     return out
