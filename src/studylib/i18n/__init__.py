@@ -27,7 +27,7 @@ from ..paths import CODEBOOK_PATH
 
 __all__ = ["LANGUAGES", "LANGUAGE_NAMES", "SOURCE_LANGUAGE", "set_language", "get_language", "using_language",
            "gettext", "_", "ngettext", "pgettext", "name_in_language", "factor_level", "phrasebook", "format_number",
-           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "english_of",
+           "localize_number_text", "format_date", "label", "catalog_files", "LOCALE_DIR", "ReaderText", "reader_text", "reader_texts", "english_of",
            "text_column", "upper_first"]
 
 #: The languages a report can be written in; English first (the source language of every message).
@@ -108,6 +108,17 @@ def reader_text(make) -> ReaderText:
         return ReaderText(text)
     with using_language(SOURCE_LANGUAGE):
         return ReaderText(text, make())
+
+
+def reader_texts(make) -> tuple[ReaderText, ...]:
+    """:func:`reader_text` for sentences composed together: ``make()`` returns a tuple of them, and is called once
+    in the current language (and once in English)."""
+    texts = make()
+    if get_language() == SOURCE_LANGUAGE:
+        return tuple(ReaderText(t) for t in texts)
+    with using_language(SOURCE_LANGUAGE):
+        english = make()
+    return tuple(ReaderText(t, e) for t, e in zip(texts, english, strict=True))
 
 
 def english_of(value):

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..i18n import _, factor_level, localize_number_text, name_in_language, ngettext, reader_text, text_column
+from ..i18n import _, factor_level, localize_number_text, name_in_language, ngettext, reader_text, reader_texts, text_column
 from .exact_tests import DEFAULT_SEED
 from .imputation import possible_years
 
@@ -614,16 +614,17 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
     end_year = int(end_year)
     windows = {f"to {end_year}": end_year}
     not_built = []
-    early = _earlier_window(tie_id, {MAIN_CODING: activities, **(codings or {})}, signed=signed,
-                            end=end_year - window_offset, start_year=start_year)
+    tie_rows = {}  # each coding's implemented activities of the tie
+    for coding, acts in {MAIN_CODING: activities, **(codings or {})}.items():
+        mine = acts[(acts["tie_id"].astype(str) == tie_id)]
+        tie_rows[coding] = mine[at_stages(mine)].reset_index(drop=True)
+    early = _earlier_window(tie_rows.values(), signed=signed, end=end_year - window_offset, start_year=start_year)
     if early is None:
         windows[f"to {end_year - window_offset}"] = end_year - window_offset
     else:
         not_built.append(("window", f"to {end_year - window_offset}", *early))
     blocks = []
-    for coding, acts in {MAIN_CODING: activities, **(codings or {})}.items():
-        mine = acts[(acts["tie_id"].astype(str) == tie_id)]
-        mine = mine[at_stages(mine)].reset_index(drop=True)
+    for coding, mine in tie_rows.items():
         undated = mine["start_year"].isna().to_numpy()
         place = draws > 0 and undated.any()
         rows, firsts, lasts, placed = [], [], [], {}
@@ -669,16 +670,13 @@ def multiverse(tie_id: str, *, bundle=None, activities: pd.DataFrame | None = No
                       codebook=codebook, start_year=start_year, not_built=not_built)
 
 
-def _earlier_window(tie_id: str, codings: dict, *, signed: float, end: int, start_year: int) -> tuple | None:
+def _earlier_window(tie_rows, *, signed: float, end: int, start_year: int) -> tuple | None:
     """Why the earlier window (ending ``end``) is not built, as ``(why, facts)``; None when it holds at least
     :data:`MIN_WINDOW_YEARS` years of the tie. The tie's window opens at its signing year or its first dated
-    activity under any coding, whichever is earlier (later, at ``start_year``, when that is later)."""
-    from ..analysis.panel import at_stages
-
+    activity under any coding (``tie_rows``: each coding's implemented activities of the tie), whichever is earlier
+    (later, at ``start_year``, when that is later)."""
     firsts = [signed]
-    for acts in codings.values():
-        mine = acts[acts["tie_id"].astype(str) == tie_id]
-        mine = mine[at_stages(mine)]
+    for mine in tie_rows:
         years = pd.to_numeric(mine["start_year"], errors="coerce").dropna()
         firsts.append(float(years.min()) if len(years) else np.nan)
     opens = np.nanmin(firsts) if np.isfinite(firsts).any() else np.nan
@@ -843,8 +841,7 @@ def robustness(table: pd.DataFrame, *, level: float = 0.05, rules: dict | None =
                     k=int(round(significant * n)), n=n))
             return f"{what}; {how}", depends
 
-        reason = reader_text(lambda: words()[0])
-        depends = reader_text(lambda: words()[1])
+        reason, depends = reader_texts(words)
         finite = est[np.isfinite(est)]
         out.append({"quantity": quantity, "n_specifications": n, "estimate_main": main,
                     "estimate_min": float(finite.min()) if finite.size else np.nan,

@@ -32,6 +32,23 @@ def test_text_column_keeps_reader_texts_and_upper_first_keeps_the_rest_of_a_labe
     assert sl.upper_first("sector concentration (HHI)") == "Sector concentration (HHI)" and sl.upper_first("") == ""
 
 
+def test_reader_texts_compose_sentences_once_per_language_and_keep_each_ones_english():
+    made = []
+
+    def both():
+        made.append(i18n.get_language())
+        return i18n._("estimate"), i18n._("95% interval")
+
+    with i18n.using_language("id"):
+        estimate, interval = i18n.reader_texts(both)
+    assert made == ["id", "en"]
+    assert (estimate.english, interval.english) == ("estimate", "95% interval")
+    with i18n.using_language("id"):
+        assert str(estimate) == i18n._("estimate") != "estimate"
+    made.clear()
+    assert i18n.reader_texts(both) == ("estimate", "95% interval") and made == ["en"]
+
+
 def test_set_language_refuses_unknown_codes_and_non_strings():
     with pytest.raises(ValueError, match="en, id"):
         i18n.set_language("fr")
