@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: one headless Chromium per module, and one JupyterLab for the session in which each
+"""Fixtures of the browser tests: one headless Chromium and one JupyterLab for the session, in which each
 test works in a folder of its own (a workbench copy for ``lab``).
 
 Outside CI these tests skip, with the reason, when Chromium or Playwright is missing; under ``CI=true`` a missing
@@ -14,8 +14,9 @@ import pytest
 from lab_driver import CHROMIUM_ARGS, _missing, _workbench_copy, in_ci, running_lab, shut_down_sessions
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One headless Chromium for every browser test of this worker (each test opens its own pages or context)."""
     missing = _missing()
     if missing:
         reason = "browser tests need " + " and ".join(missing)
