@@ -7,6 +7,7 @@ without reinstalling the package.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -291,3 +292,29 @@ def test_pool_workers_share_the_runners_zygote_and_leave_nothing(registered, tmp
     assert len({line.split()[1] for line in lines}) == 1  # the runner's one zygote served both workers
     pids = {int(x) for line in lines for x in line.split()[:2]}
     assert not _wait_gone(pids)
+
+
+def test_the_zygote_imports_the_statsmodels_studylib_uses_and_not_statsmodels_api():
+    """Every statsmodels module studylib names (at the top of a module or inside a function) is loaded by the
+    zygote's imports, so no kernel imports one after the fork; ``statsmodels.api`` (its time-series, state-space and
+    graphics modules, which no study notebook uses: ~0.2 CPU-seconds of every zygote's start) is not."""
+    import ast
+
+    from studylib.paths import PROJECT_ROOT
+
+    named = set()
+    for path in (PROJECT_ROOT / "src" / "studylib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                named |= {a.name for a in node.names if a.name.startswith("statsmodels")}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("statsmodels"):
+                named.add(node.module)
+    assert {"statsmodels.formula.api", "statsmodels.stats.inter_rater"} <= named
+    code = ("import importlib, json, sys\nimport matplotlib\nmatplotlib.use('agg')\n"
+            f"for m in {warm.PRELOAD!r}:\n    importlib.import_module(m)\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('statsmodels'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert named <= loaded, f"the zygote does not import {sorted(named - loaded)}"
+    assert "statsmodels.api" not in loaded and "statsmodels.tsa.statespace.mlemodel" not in loaded
