@@ -332,3 +332,13 @@ def users_network_job(tmp_path) -> CorpusJob:
     return CorpusJob("network_context", {"network_file": str(path), "controls_per_tie": 1,
                                          "ties": ["surabaya-busan", "seoul-tokyo", "medan-gwangju"]},
                      group="users-network", path=path, mine=mine)
+
+
+def start_own_zygote() -> None:
+    """Start this test process's own zygote (the one its later runs fork their kernels from) before it runs a batch:
+    the batch's process pool then borrows it and leaves it running (``prestart`` returns None), instead of starting
+    a zygote for the pool, ending it with the batch, and the process starting another for its next run (~1.4
+    CPU-seconds each). The suite's environment is the pool's (one BLAS thread: tests/conftest.py), so one serves both."""
+    from studylib.runner.kernels.warm import prestart
+
+    prestart()

@@ -168,6 +168,7 @@ def render_corpus(request, tmp_path_factory) -> RenderCorpus:
     Tests read the runs and never change them: a test that needs to write over a run copies it first. Under
     pytest-xdist every test that reads the corpus runs on one worker (``SHARED_RUNS``).
     """
+    from bundles import start_own_zygote
     from studylib.runner.batch import run_many
 
     root = tmp_path_factory.mktemp("corpus")
@@ -176,6 +177,7 @@ def render_corpus(request, tmp_path_factory) -> RenderCorpus:
         inputs = root / "inputs" / f"{i}-{name.replace(':', '-')}"  # a fresh folder for the run's data
         inputs.mkdir(parents=True)
         jobs[name] = build(inputs)
+    start_own_zygote()
     results = run_many([(j.notebook, j.parameters, j.data_dirs, str(root / j.group)) for j in jobs.values()],
                        workers=2, progress=False)
     return RenderCorpus(root, jobs, dict(zip(jobs, results)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bundles import new_pair_with_cjk
+from bundles import new_pair_with_cjk, start_own_zygote
 
 
 @pytest.fixture(scope="session")
@@ -39,4 +39,5 @@ def batch(tmp_path_factory):
     from studylib.runner.batch import run_batch
 
     out = tmp_path_factory.mktemp("batch")
+    start_own_zygote()
     return out, run_batch("pair_profile", BATCH_TIES, out=out, workers=2, progress=False)
