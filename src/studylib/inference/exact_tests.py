@@ -231,18 +231,21 @@ def _network_rxc(table: np.ndarray, *, limit: int | None = None) -> float:
         nxt: dict = {}
         for r, pasts in stage.items():
             low, high, log_total = completion(j, r)
+            moves = None  # each way to fill this column from r: the node it leads to and its cost (listed once)
             for past, weight in pasts.items():
                 if past + high < threshold:
                     continue  # no completion counts
                 if past + low >= threshold:
                     total += weight * math.exp(const - past + log_total)
                     continue
-                for fill in _fill(c, list(r)):
+                if moves is None:
+                    moves = [(tuple(sorted(a - b for a, b in zip(r, fill))), sum(lgam[x] for x in fill))
+                             for fill in _fill(c, list(r))]
+                for left, here in moves:
                     work += 1
                     if limit is not None and work > limit:
                         raise _TooManyTables
-                    left = tuple(sorted(a - b for a, b in zip(r, fill)))
-                    cost = round(past + sum(lgam[x] for x in fill), 9)
+                    cost = round(past + here, 9)
                     bucket = nxt.setdefault(left, {})
                     bucket[cost] = bucket.get(cost, 0.0) + weight
         stage = nxt
