@@ -55,6 +55,18 @@ def pytest_configure(config):
     skip_iri_grammars()
 
 
+def pytest_collection_finish(session):
+    """As the runner's pool workers do (``studylib.runner.batch._warm_worker``): what the worker has built by now (the
+    imported libraries, the collected tests) is frozen out of the garbage collector's reach, and young objects are
+    collected ten times less often than CPython's default. The collector had been a fifth of the unit tier's CPU
+    time (mostly full collections scanning every imported module), and the batches a worker runs fork from it."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7000, *gc.get_threshold()[1:])  # studylib.runner.batch.WORKER_GC_THRESHOLD
+
+
 @pytest.fixture
 def printing_pdfs(monkeypatch):
     """Runs in this test print report.pdf and their figures' print versions, as they do outside the test suite."""

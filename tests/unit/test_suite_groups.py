@@ -1,5 +1,5 @@
-"""The suite's own scheduling rule (tests/conftest.py): tests that share a rendered run or the JupyterLab go to one
-pytest-xdist worker, so that each is made once per run."""
+"""The suite's own rules (tests/conftest.py): tests that share a rendered run or the JupyterLab go to one pytest-xdist
+worker, so that each is made once per run; a worker's garbage collector is tuned as the runner's pool workers' is."""
 
 from __future__ import annotations
 
@@ -22,3 +22,14 @@ def test_tests_sharing_a_run_or_a_test_with_one_go_to_one_group():
     assert groups[indonesian] == groups[both] == groups[english] == "batch"  # joined by the test that reads both
     assert groups[lab] == "lab_server" and plain not in groups
     assert conftest._shared_groups([indonesian])[indonesian] == "indonesian"  # alone, its own group
+
+
+def test_the_workers_collector_is_tuned_as_the_runners_pool_workers_are():
+    """tests/conftest.py freezes what collection built and raises the young threshold to the pool workers' value
+    (the batches a test worker runs fork from it)."""
+    import gc
+
+    from studylib.runner.batch import WORKER_GC_THRESHOLD
+
+    assert gc.get_threshold()[0] == WORKER_GC_THRESHOLD
+    assert gc.get_freeze_count() > 10_000
