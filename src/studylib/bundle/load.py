@@ -273,13 +273,15 @@ class _Checked:
     typed: pd.DataFrame | None = None
 
 
-def _recall(key) -> _Checked | None:
+def _recall(key, codebook: Codebook) -> _Checked | None:
+    """The table kept under ``key`` for this ``codebook`` (None: not kept, or kept for another codebook)."""
     if key is None:
         return None
     with _CHECKED_LOCK:
         kept = _CHECKED.get(key)
-        if kept is not None:
-            _CHECKED.move_to_end(key)
+        if kept is None or kept.codebook is not codebook:
+            return None
+        _CHECKED.move_to_end(key)
         return kept
 
 
@@ -332,8 +334,8 @@ def _validate(dirs, cb: Codebook, replace: bool) -> tuple[ValidationResult, dict
         # before without a problem, are the same table with none
         small = sum(layer[-1] for layer in read_as[table]) <= KEEP_PARSED_BYTES
         keys[table] = key = (table, id(cb), replace, tuple(layer[:3] for layer in read_as[table])) if small else None
-        kept = _recall(key)
-        if kept is not None and kept.codebook is cb:
+        kept = _recall(key, cb)
+        if kept is not None:
             tables[table] = kept.text.copy()
             continue
         before = len(problems)
@@ -357,8 +359,8 @@ def _validate(dirs, cb: Codebook, replace: bool) -> tuple[ValidationResult, dict
 
 def _typed_once(table: str, df: pd.DataFrame, cb: Codebook, key) -> pd.DataFrame:
     """:func:`_typed`, kept with the checked table of the same ``key`` (a copy is returned)."""
-    kept = _recall(key)
-    if kept is None or kept.codebook is not cb:
+    kept = _recall(key, cb)
+    if kept is None:
         return _typed(table, df, cb)
     if kept.typed is None:
         kept.typed = _typed(table, df, cb)
